@@ -249,14 +249,15 @@ class SubscribeReactor
         state->cancelled = true;
         state->final_status = ToGrpcStatus(events.status());
       } else {
+        // A full page may stop short of `upto`; resume after its last event.
+        state->next_position = static_cast<int>(events->size()) == kPageSize
+                                   ? events->back().position() + 1
+                                   : upto + 1;
         for (auto& e : *events) {
           hub::v1::SubscribeResponse r;
           *r.mutable_event() = std::move(e);
           state->buffer.push_back(std::move(r));
         }
-        state->next_position = static_cast<int>(events->size()) == kPageSize
-                                   ? events->back().position() + 1
-                                   : upto + 1;
       }
     }
     Step(state);

@@ -1,0 +1,108 @@
+#include "tests/support/hub_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+extern char** environ;
+
+namespace revhub::testing {
+
+std::string BinDir() { return REVHUB_BIN_DIR; }
+std::string SourceDir() { return REVHUB_SOURCE_DIR; }
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/revhub-test-XXXXXX";
+  char* p = mkdtemp(tmpl);
+  path_ = p ? p : "";
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+HubProcess::HubProcess(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+
+HubProcess::~HubProcess() {
+  if (pid_ > 0) Kill();
+}
+
+bool HubProcess::Start() {
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) {
+    error_ = "pipe failed";
+    return false;
+  }
+  std::string bin = BinDir() + "/revhubd";
+  std::string data_arg = data_dir_;
+  const char* argv[] = {bin.c_str(),  "--listen",       "127.0.0.1:0",
+                        "--data-dir", data_arg.c_str(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
+  pid_t pid;
+  int rc = posix_spawn(&pid, bin.c_str(), &actions, nullptr,
+                       const_cast<char* const*>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipefd[1]);
+  if (rc != 0) {
+    close(pipefd[0]);
+    error_ = "cannot start " + bin;
+    return false;
+  }
+  pid_ = pid;
+  stdout_fd_ = pipefd[0];
+  std::string out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const std::string marker = "revhubd listening on ";
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd pfd{stdout_fd_, POLLIN, 0};
+    if (poll(&pfd, 1, 200) <= 0) continue;
+    char buf[256];
+    ssize_t n = read(stdout_fd_, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, n);
+    auto at = out.find(marker);
+    auto nl = at == std::string::npos ? std::string::npos : out.find('\n', at);
+    if (nl != std::string::npos) {
+      address_ = out.substr(at + marker.size(), nl - at - marker.size());
+      channel_ =
+          grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+      return true;
+    }
+  }
+  error_ = "revhubd did not report listening; output: " + out;
+  Kill();
+  return false;
+}
+
+int HubProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+  stdout_fd_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void HubProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+  stdout_fd_ = -1;
+}
+
+}  // namespace revhub::testing

@@ -1,0 +1,63 @@
+// HubProcess: a real revhubd, started for a test on a loopback port.
+//
+// Start() runs build/bin/revhubd --listen 127.0.0.1:0 --data-dir DIR, reads
+// the "revhubd listening on HOST:PORT" line and returns once the hub serves.
+// Stop() sends SIGTERM and waits; Kill() sends SIGKILL (a crash). The data
+// folder outlives the process, so a restarted hub sees the same store.
+#ifndef REVHUB_TESTS_SUPPORT_HUB_PROCESS_H_
+#define REVHUB_TESTS_SUPPORT_HUB_PROCESS_H_
+
+#include <grpcpp/grpcpp.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+namespace revhub::testing {
+
+// A folder under /tmp removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class HubProcess {
+ public:
+  explicit HubProcess(std::string data_dir);
+  ~HubProcess();  // Kill()s a hub still running
+
+  // Starts the hub and waits for its "listening" line (at most 30 s).
+  // Returns false, with the reason in error(), when it does not come up.
+  bool Start();
+  // SIGTERM, then waits. Returns the exit status (0 on a clean stop).
+  int Stop();
+  // SIGKILL, then waits.
+  void Kill();
+
+  bool running() const { return pid_ > 0; }
+  const std::string& address() const { return address_; }
+  const std::string& error() const { return error_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+
+ private:
+  std::string data_dir_;
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string address_;
+  std::string error_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// Returns the folder holding the build's executables (build/bin).
+std::string BinDir();
+// Returns the project's source root.
+std::string SourceDir();
+
+}  // namespace revhub::testing
+
+#endif  // REVHUB_TESTS_SUPPORT_HUB_PROCESS_H_
