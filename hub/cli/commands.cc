@@ -18,6 +18,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -281,7 +282,8 @@ class Cli {
         app_.exit(e, *env_.out, *env_.err);
         return kExitOk;
       }
-      *env_.err << "revhub: " << e.what() << "\n"
+      std::string unknown = UnknownCommand(args);
+      *env_.err << "revhub: " << (unknown.empty() ? e.what() : unknown) << "\n"
                 << "Run with --help for usage.\n";
       return kExitUsage;
     }
@@ -311,6 +313,44 @@ class Cli {
       "vendor payloads and follows the event log, over the hub's gRPC API.";
 
   std::ostream& out() { return *env_.out; }
+
+  // Returns "'lst' is not a command of revhub systems (one of: …)" when the
+  // command words in args name no command, else "".
+  std::string UnknownCommand(const std::vector<std::string>& args) {
+    CLI::App* current = &app_;
+    std::string path = "revhub";
+    for (size_t i = 1; i < args.size(); ++i) {
+      const std::string& word = args[i];
+      if (absl::StartsWith(word, "-")) {
+        if (absl::StrContains(word, '=')) continue;
+        CLI::Option* option = nullptr;
+        for (CLI::App* app = current; app != nullptr && option == nullptr;
+             app = app->get_parent()) {
+          option = app->get_option_no_throw(word);
+        }
+        if (option != nullptr && option->get_items_expected_max() > 0) ++i;
+        continue;
+      }
+      std::vector<CLI::App*> commands =
+          current->get_subcommands([](CLI::App*) { return true; });
+      if (commands.empty()) return "";  // a positional argument
+      std::vector<std::string> names;
+      for (CLI::App* command : commands) {
+        if (command->check_name(word)) {
+          current = command;
+          names.clear();
+          break;
+        }
+        names.push_back(command->get_name());
+      }
+      if (!names.empty()) {
+        return absl::StrCat("'", word, "' is not a command of ", path,
+                            " (one of: ", absl::StrJoin(names, ", "), ")");
+      }
+      absl::StrAppend(&path, " ", word);
+    }
+    return "";
+  }
 
   absl::Status ValidateGlobals() {
     if (timeout_option_->count() > 0 && !(timeout_seconds_ > 0)) {
