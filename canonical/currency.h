@@ -13,8 +13,8 @@ namespace revhub {
 
 struct CurrencyInfo {
   absl::string_view code;  // "USD"
-  int numeric;            // 840
-  int exponent;           // digits after the decimal point in the minor unit
+  int numeric;             // 840
+  int exponent;            // digits after the decimal point in the minor unit
 };
 
 // Returns the currency with this alphabetic code, or nullptr. The code must

@@ -85,9 +85,10 @@ absl::Status ValidateMoney(const Money& money, absl::string_view field,
   if (require_minor_unit) {
     Nanos step = Pow10(9 - c->exponent);
     if (money.nanos() % step != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": ", FormatMoney(money), " has digits below the minor unit of ",
-          c->code, " (", c->exponent, " decimals)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", FormatMoney(money),
+                       " has digits below the minor unit of ", c->code, " (",
+                       c->exponent, " decimals)"));
     }
   }
   return absl::OkStatus();
@@ -110,9 +111,9 @@ absl::StatusOr<Money> MoneyFromNanos(absl::string_view currency_code,
   Nanos units = amount / kNanosPerUnit;
   if (units > std::numeric_limits<int64_t>::max() ||
       units < std::numeric_limits<int64_t>::min()) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "amount does not fit in Money: ", FormatNanos(amount, 0), " ",
-        currency_code));
+    return absl::OutOfRangeError(
+        absl::StrCat("amount does not fit in Money: ", FormatNanos(amount, 0),
+                     " ", currency_code));
   }
   Money m;
   m.set_currency_code(std::string(currency_code));
@@ -135,9 +136,8 @@ absl::StatusOr<Decimal> DecimalFromNanos(Nanos amount) {
 
 absl::StatusOr<Money> Add(const Money& a, const Money& b) {
   if (a.currency_code() != b.currency_code()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot add ", a.currency_code(), " and ",
-                     b.currency_code()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot add ", a.currency_code(), " and ", b.currency_code()));
   }
   return MoneyFromNanos(a.currency_code(), ToNanos(a) + ToNanos(b));
 }
@@ -205,9 +205,9 @@ absl::StatusOr<std::vector<Money>> SplitByWeights(
   const Nanos step = Pow10(9 - exp);
   const Nanos amount = ToNanos(total);
   if (amount % step != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot split ", FormatMoney(total),
-        ": it is not a whole number of minor units"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot split ", FormatMoney(total),
+                     ": it is not a whole number of minor units"));
   }
   if (weights.empty()) {
     return absl::InvalidArgumentError("cannot split over no weights");
@@ -294,7 +294,8 @@ absl::StatusOr<Decimal> ParseDecimal(absl::string_view text) {
                        [](char c) { return c >= '0' && c <= '9'; });
   };
   if ((int_part.empty() && frac_part.empty()) || !all_digits(int_part) ||
-      !all_digits(frac_part) || (dot != absl::string_view::npos && frac_part.empty())) {
+      !all_digits(frac_part) ||
+      (dot != absl::string_view::npos && frac_part.empty())) {
     return absl::InvalidArgumentError(
         absl::StrCat("\"", text, "\" is not a decimal number"));
   }
@@ -318,8 +319,8 @@ absl::StatusOr<Decimal> ParseDecimal(absl::string_view text) {
 absl::StatusOr<Money> ParseMoney(absl::string_view amount,
                                  absl::string_view currency_code) {
   if (FindCurrency(currency_code) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown ISO 4217 currency \"", currency_code, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown ISO 4217 currency \"", currency_code, "\""));
   }
   auto d = ParseDecimal(amount);
   if (!d.ok()) return d.status();
@@ -330,8 +331,8 @@ absl::StatusOr<Money> MoneyFromMinorUnits(absl::string_view currency_code,
                                           int64_t minor_units) {
   int exp = MinorUnitExponent(currency_code);
   if (exp < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown ISO 4217 currency \"", currency_code, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown ISO 4217 currency \"", currency_code, "\""));
   }
   return MoneyFromNanos(currency_code,
                         static_cast<Nanos>(minor_units) * Pow10(9 - exp));

@@ -13,10 +13,10 @@
 
 // RETURN_IF_ERROR(expr): evaluates expr (an absl::Status) and returns it from
 // the enclosing function when it is not OK.
-#define RETURN_IF_ERROR(expr)                             \
-  do {                                                    \
-    ::absl::Status revhub_status_ = (expr);               \
-    if (!revhub_status_.ok()) return revhub_status_;      \
+#define RETURN_IF_ERROR(expr)                        \
+  do {                                               \
+    ::absl::Status revhub_status_ = (expr);          \
+    if (!revhub_status_.ok()) return revhub_status_; \
   } while (false)
 
 // ASSIGN_OR_RETURN(lhs, expr): evaluates expr (an absl::StatusOr<T>); on error

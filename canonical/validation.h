@@ -1,0 +1,58 @@
+// Validation of canonical entities before the hub accepts them.
+//
+// Each function checks the rules that hold for the entity on its own (shape,
+// money, currencies, periods, arithmetic that must add up). Rules that need
+// other records (the customer a contract names exists) are the hub's.
+// On failure the status is INVALID_ARGUMENT and its message starts with the
+// field path, then the rule: "contract.lines[1].quantity: must not be
+// negative (got -2) unless the line is a downgrade". The first broken rule is
+// reported.
+//
+// All functions are pure and thread-safe.
+#ifndef REVHUB_CANONICAL_VALIDATION_H_
+#define REVHUB_CANONICAL_VALIDATION_H_
+
+#include "absl/status/status.h"
+#include "revhub/canonical/v1/contract.pb.h"
+#include "revhub/canonical/v1/customer.pb.h"
+#include "revhub/canonical/v1/invoice.pb.h"
+#include "revhub/canonical/v1/payment.pb.h"
+#include "revhub/canonical/v1/product.pb.h"
+#include "revhub/canonical/v1/revenue.pb.h"
+
+namespace revhub {
+
+// Customer: name required; currency, when set, a known ISO 4217 code; email,
+// when set, has one '@'; country a two-letter upper-case code; every external
+// ref complete.
+absl::Status ValidateCustomer(const canonical::v1::Customer& customer);
+
+// Product: name required; SSP, when set, well formed and not negative.
+absl::Status ValidateProduct(const canonical::v1::Product& product);
+
+// Contract: customer_id, status and a known currency required; lines with
+// unique ids; every amount in the contract's currency; quantity not negative
+// unless the line is a downgrade; unit price not negative; discounts between
+// 0 and 100 percent and not above the line's extended price; periods with an
+// end after the start; contract discounts positive and naming existing lines;
+// an ACTIVE contract has at least one line.
+absl::Status ValidateContract(const canonical::v1::Contract& contract);
+
+// Invoice and credit note: customer_id, kind, status and a known currency
+// required; every amount in the invoice's currency and not negative; when
+// given, subtotal equals the sum of line amounts, and total equals subtotal -
+// discount_total + tax_total (tax_total not added when tax_inclusive).
+absl::Status ValidateInvoice(const canonical::v1::Invoice& invoice);
+
+// Payment: customer_id and a positive amount required; allocations and
+// refunds in the payment's currency, positive, and not more than the amount.
+absl::Status ValidatePayment(const canonical::v1::Payment& payment);
+
+// Journal entry: legal_entity required; at least two lines; each line has an
+// account role and exactly one of debit and credit, positive; per currency,
+// debits equal credits.
+absl::Status ValidateJournalEntry(const canonical::v1::JournalEntry& entry);
+
+}  // namespace revhub
+
+#endif  // REVHUB_CANONICAL_VALIDATION_H_

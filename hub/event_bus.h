@@ -1,0 +1,42 @@
+// EventBus: tells event-stream subscribers that new events have committed.
+//
+// The store calls Published() after each commit that appended events. A
+// subscriber that has read everything up to position P calls
+// CallWhenBeyond(P, fn); fn runs on the work queue once an event after P has
+// committed (at once if one already has). Thread-safe.
+#ifndef REVHUB_HUB_EVENT_BUS_H_
+#define REVHUB_HUB_EVENT_BUS_H_
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "hub/work_queue.h"
+
+namespace revhub::hub {
+
+class EventBus {
+ public:
+  EventBus(WorkQueue* work, int64_t committed);
+
+  // Records that every event up to `position` is committed and wakes the
+  // waiters it satisfies.
+  void Published(int64_t position);
+
+  // Returns the highest position known to be committed.
+  int64_t committed() const;
+
+  // Runs fn on the work queue once committed() > after.
+  void CallWhenBeyond(int64_t after, std::function<void()> fn);
+
+ private:
+  WorkQueue* work_;
+  mutable std::mutex mu_;
+  int64_t committed_;
+  std::vector<std::pair<int64_t, std::function<void()>>> waiters_;
+};
+
+}  // namespace revhub::hub
+
+#endif  // REVHUB_HUB_EVENT_BUS_H_

@@ -1,0 +1,147 @@
+#include "hub/server.h"
+
+#include <fcntl.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "canonical/status_macros.h"
+#include "grpc/health/v1/health.pb.h"
+#include "hub/event_bus.h"
+#include "hub/services.h"
+#include "hub/sqlite_store.h"
+#include "hub/work_queue.h"
+
+namespace revhub::hub {
+namespace {
+
+// Holds an exclusive flock on DATA_DIR/LOCK for the server's life.
+class DirLock {
+ public:
+  static absl::StatusOr<std::unique_ptr<DirLock>> Acquire(
+      const std::string& dir) {
+    std::string path = dir + "/LOCK";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot open ", path, ": ", strerror(errno)));
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return absl::FailedPreconditionError(
+          absl::StrCat("data dir ", dir, " is in use by another revhubd (",
+                       path, " is locked)"));
+    }
+    return std::unique_ptr<DirLock>(new DirLock(fd));
+  }
+  ~DirLock() { ::close(fd_); }
+
+ private:
+  explicit DirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+class HubServerImpl : public HubServer {
+ public:
+  ~HubServerImpl() override { Shutdown(absl::Seconds(5)); }
+
+  absl::Status Init(const HubOptions& options) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat(
+          "--data-dir ", options.data_dir, ": cannot create: ", ec.message()));
+    }
+    ASSIGN_OR_RETURN(lock_, DirLock::Acquire(options.data_dir));
+    SqliteStoreOptions store_options;
+    store_options.path = options.data_dir + "/revhub.db";
+    ASSIGN_OR_RETURN(store_, OpenSqliteStore(store_options));
+    work_ = std::make_unique<WorkQueue>(options.worker_threads);
+    events_ =
+        std::make_unique<EventBus>(work_.get(), store_->LastEventPosition());
+    store_->SetEventListener(
+        [bus = events_.get()](int64_t p) { bus->Published(p); });
+    context_ = HubContext{store_.get(), work_.get(), events_.get()};
+
+    services_.push_back(NewSystemRegistryService(&context_));
+    services_.push_back(NewCustomerService(&context_));
+    services_.push_back(NewProductService(&context_));
+    services_.push_back(NewContractService(&context_));
+    services_.push_back(NewInvoiceService(&context_));
+    services_.push_back(NewPaymentService(&context_));
+    services_.push_back(NewIngestService(&context_));
+    services_.push_back(NewEventService(&context_));
+
+    // Links the health protocol's descriptor into the binary, so reflection
+    // can describe the built-in health service.
+    (void)grpc::health::v1::HealthCheckRequest::descriptor();
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+                             &port);
+    builder.SetMaxReceiveMessageSize(20 << 20);
+    builder.SetMaxSendMessageSize(20 << 20);
+    for (auto& s : services_) builder.RegisterService(s.get());
+    server_ = builder.BuildAndStart();
+    if (server_ == nullptr || port == 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", options.listen));
+    }
+    std::string host = options.listen.substr(0, options.listen.rfind(':'));
+    address_ = absl::StrCat(host, ":", port);
+    server_->GetHealthCheckService()->SetServingStatus(true);
+    return absl::OkStatus();
+  }
+
+  std::string address() const override { return address_; }
+
+  void Shutdown(absl::Duration grace) override {
+    std::lock_guard<std::mutex> lock(shutdown_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    if (server_ != nullptr) {
+      server_->GetHealthCheckService()->SetServingStatus(false);
+      server_->Shutdown(std::chrono::system_clock::now() +
+                        absl::ToChronoMicroseconds(grace));
+      server_->Wait();
+    }
+    work_.reset();   // runs what is queued, then joins
+    store_.reset();  // finishes queued writes, checkpoints, closes
+    lock_.reset();
+  }
+
+  void Wait() override {
+    if (server_ != nullptr) server_->Wait();
+    std::lock_guard<std::mutex> lock(shutdown_mu_);
+  }
+
+ private:
+  std::unique_ptr<DirLock> lock_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<WorkQueue> work_;
+  std::unique_ptr<EventBus> events_;
+  HubContext context_{};
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  std::mutex shutdown_mu_;
+  bool shut_down_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HubServer>> StartHubServer(
+    const HubOptions& options) {
+  auto server = std::make_unique<HubServerImpl>();
+  RETURN_IF_ERROR(server->Init(options));
+  return std::unique_ptr<HubServer>(std::move(server));
+}
+
+}  // namespace revhub::hub

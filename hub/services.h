@@ -1,0 +1,51 @@
+// The gRPC services of revhub.hub.v1, as implemented by revhubd.
+//
+// Every handler returns to gRPC at once and does its work on the hub's work
+// queue (reads and writes may block on disk); errors leave as the gRPC status
+// with the same code as the absl::Status, whose message names the field.
+#ifndef REVHUB_HUB_SERVICES_H_
+#define REVHUB_HUB_SERVICES_H_
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/service_type.h>
+
+#include <memory>
+
+#include "hub/event_bus.h"
+#include "hub/store.h"
+#include "hub/util.h"
+#include "hub/work_queue.h"
+
+namespace revhub::hub {
+
+// What every service works with. Not owned by the services; outlives them.
+struct HubContext {
+  Store* store;
+  WorkQueue* work;
+  EventBus* events;
+};
+
+std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewCustomerService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewProductService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewContractService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewInvoiceService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewPaymentService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewIngestService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewEventService(HubContext* hub);
+
+// Runs fn() on the work queue and finishes the unary call with its status.
+template <typename Fn>
+grpc::ServerUnaryReactor* RunUnary(HubContext* hub,
+                                   grpc::CallbackServerContext* context,
+                                   Fn fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  hub->work->Post([reactor, fn = std::move(fn)]() mutable {
+    reactor->Finish(ToGrpcStatus(fn()));
+  });
+  return reactor;
+}
+
+}  // namespace revhub::hub
+
+#endif  // REVHUB_HUB_SERVICES_H_

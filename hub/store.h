@@ -1,0 +1,209 @@
+// Store: everything revhubd knows, behind one interface.
+//
+// A Store keeps registered systems, raw vendor records, every version of
+// every canonical entity with its external refs, the event log, durable
+// consumers and idempotency records. SqliteStore (sqlite_store.h) is the
+// embedded implementation; the interface is what a PostgreSQL one would
+// implement too.
+//
+// Writes: Write() runs a function inside a write transaction on the store's
+// single writer. Writes that arrive together are committed as one
+// transaction (group commit), each inside its own savepoint, so one failing
+// write rolls back alone. Write() returns only once the transaction is
+// durable on disk. Events appended in a write get their positions in commit
+// order, dense from 1.
+//
+// Reads see only committed data. All methods are thread-safe.
+#ifndef REVHUB_HUB_STORE_H_
+#define REVHUB_HUB_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "revhub/canonical/v1/common.pb.h"
+#include "revhub/canonical/v1/events.pb.h"
+#include "revhub/hub/v1/event_service.pb.h"
+#include "revhub/hub/v1/ingest_service.pb.h"
+#include "revhub/hub/v1/system_registry_service.pb.h"
+
+namespace revhub::hub {
+
+using canonical::v1::BusinessEvent;
+using canonical::v1::EntityType;
+using canonical::v1::EventType;
+using canonical::v1::ExternalRef;
+
+// One stored version of one entity. `payload` is the serialized canonical
+// message (Customer, Contract, …).
+struct StoredEntity {
+  EntityType type = canonical::v1::ENTITY_TYPE_UNSPECIFIED;
+  std::string id;
+  int64_t version = 0;
+  absl::Time recorded_at;
+  std::string payload;
+};
+
+// Which version Get reads: the current one, a numbered one, or the one that
+// was current at a recorded time.
+struct VersionSelector {
+  int64_t version = 0;              // 0: not by number
+  std::optional<absl::Time> as_of;  // unset: not by time
+};
+
+// A list filter: entities whose index has `key` = `value`. Index entries are
+// written with each version (see WriteTxn::PutEntityVersion).
+struct IndexEntry {
+  std::string key;
+  std::string value;
+};
+
+struct EntityPage {
+  std::vector<StoredEntity> entities;
+  std::string next_page_token;  // empty at the end
+};
+
+struct ListEntitiesQuery {
+  EntityType type = canonical::v1::ENTITY_TYPE_UNSPECIFIED;
+  std::vector<IndexEntry> filters;  // all must match
+  std::string system;               // has an external ref from this system
+  int page_size = 100;
+  std::string page_token;
+};
+
+// An idempotency record: the hash of the first request and its answer.
+struct IdempotencyRecord {
+  std::string request_hash;
+  std::string response;
+};
+
+// The operations available inside one write transaction. Reads through it
+// see the transaction's own uncommitted writes. A WriteTxn is valid only
+// during the Write() call that handed it out.
+class WriteTxn {
+ public:
+  virtual ~WriteTxn() = default;
+
+  // Returns the commit time of this transaction: the same for every write
+  // in a batch, and never earlier than any earlier batch's.
+  virtual absl::Time Now() const = 0;
+
+  // --- Systems
+  virtual absl::StatusOr<std::optional<hub::v1::System>> GetSystem(
+      absl::string_view name) = 0;
+  virtual absl::Status PutSystem(const hub::v1::System& system) = 0;
+
+  // --- Raw records
+  // Returns the record with this (system, idempotency_key), if any.
+  virtual absl::StatusOr<std::optional<hub::v1::RawRecord>> FindRawRecord(
+      absl::string_view system, absl::string_view idempotency_key) = 0;
+  // Stores the record and returns its record_id. received_at is Now().
+  virtual absl::StatusOr<int64_t> InsertRawRecord(
+      const hub::v1::RawRecord& record) = 0;
+
+  // --- Entities
+  // Returns the current version, if the entity exists.
+  virtual absl::StatusOr<std::optional<StoredEntity>> GetCurrentEntity(
+      EntityType type, absl::string_view id) = 0;
+  // Stores a new version and makes it current. REQUIRES: version is the
+  // current version + 1 (1 for a new entity). Replaces the entity's index
+  // entries with `index`.
+  virtual absl::Status PutEntityVersion(
+      const StoredEntity& entity, const std::vector<IndexEntry>& index) = 0;
+  // Returns the hub id that an external ref belongs to, if any.
+  virtual absl::StatusOr<std::optional<std::string>> ResolveExternalRef(
+      EntityType type, const ExternalRef& ref) = 0;
+  // Binds an external ref to a hub id. ALREADY_EXISTS when it is bound to
+  // another entity of the same type.
+  virtual absl::Status BindExternalRef(EntityType type, const ExternalRef& ref,
+                                       absl::string_view id) = 0;
+
+  // --- Events
+  // Appends the event, assigns its position and recorded_at, and returns the
+  // position.
+  virtual absl::StatusOr<int64_t> AppendEvent(BusinessEvent event) = 0;
+
+  // --- Consumers
+  virtual absl::StatusOr<std::optional<hub::v1::Consumer>> GetConsumer(
+      absl::string_view name) = 0;
+  virtual absl::Status PutConsumer(const hub::v1::Consumer& consumer) = 0;
+
+  // --- Idempotency
+  virtual absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency(
+      absl::string_view scope, absl::string_view key) = 0;
+  virtual absl::Status PutIdempotency(absl::string_view scope,
+                                      absl::string_view key,
+                                      const IdempotencyRecord& record) = 0;
+};
+
+struct RawRecordQuery {
+  std::string system;
+  std::string object_type;
+  hub::v1::RecordStatus status = hub::v1::RECORD_STATUS_UNSPECIFIED;
+  int page_size = 100;
+  std::string page_token;
+};
+
+struct RawRecordPage {
+  std::vector<hub::v1::RawRecord> records;  // payloads left out
+  std::string next_page_token;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `fn` in a write transaction and returns its status once the
+  // transaction is durable. When fn fails, its writes are rolled back and
+  // its status returned; other writes in the batch are unaffected.
+  virtual absl::Status Write(absl::FunctionRef<absl::Status(WriteTxn&)> fn) = 0;
+
+  // Registers `listener`, called on the writer thread after each commit that
+  // appended events, with the highest committed position. The listener must
+  // not block.
+  virtual void SetEventListener(std::function<void(int64_t)> listener) = 0;
+
+  // Returns the highest committed event position (0 when the log is empty).
+  virtual int64_t LastEventPosition() const = 0;
+
+  // --- Reads
+  virtual absl::StatusOr<std::optional<hub::v1::System>> GetSystem(
+      absl::string_view name) = 0;
+  // Lists systems in name order after `after_name`.
+  virtual absl::StatusOr<std::vector<hub::v1::System>> ListSystems(
+      absl::string_view after_name, int limit) = 0;
+
+  virtual absl::StatusOr<std::optional<hub::v1::RawRecord>> GetRawRecord(
+      int64_t record_id) = 0;
+  virtual absl::StatusOr<RawRecordPage> ListRawRecords(
+      const RawRecordQuery& query) = 0;
+
+  virtual absl::StatusOr<std::optional<StoredEntity>> GetEntity(
+      EntityType type, absl::string_view id, const VersionSelector& which) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> ResolveExternalRef(
+      EntityType type, const ExternalRef& ref) = 0;
+  virtual absl::StatusOr<EntityPage> ListEntities(
+      const ListEntitiesQuery& query) = 0;
+
+  // Returns up to `limit` events with from <= position <= to, in position
+  // order, of the given types (all when empty).
+  virtual absl::StatusOr<std::vector<BusinessEvent>> ReadEvents(
+      int64_t from, int64_t to, const std::vector<EventType>& types,
+      int limit) = 0;
+
+  virtual absl::StatusOr<std::optional<hub::v1::Consumer>> GetConsumer(
+      absl::string_view name) = 0;
+};
+
+}  // namespace revhub::hub
+
+#endif  // REVHUB_HUB_STORE_H_
