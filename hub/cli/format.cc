@@ -669,8 +669,9 @@ const std::vector<std::string>& EventHeaders() {
 }
 
 // Minimum widths of the streamed event columns: a position, a timestamp
-// with microseconds, the longest event type name, a typical subject.
-constexpr size_t kEventLineWidths[] = {8, 27, 24, 30, 16, 0};
+// with microseconds, the longest event type name, a subject with a hub id
+// ("contract ctr_" and 26 characters, a version), a system name.
+constexpr size_t kEventLineWidths[] = {8, 27, 24, 46, 16, 0};
 
 std::string FixedWidthLine(const std::vector<std::string>& cells) {
   std::string line;

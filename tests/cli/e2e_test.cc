@@ -254,10 +254,11 @@ TEST_CASE("revhub drives a real revhubd", "[e2e]") {
     "externalRefs": [{"system": "crm-e2e", "objectType": "Account",
                       "vendorId": "001A"}]
   })");
-  json first = json::parse(
-      ok({"customers", "upsert", (scratch.path() / "acme.json").string(),
-          "--idempotency-key", "acme-1", "--json"})
-          .out);
+  json first =
+      json::parse(ok({"--principal", "e2e-tester", "customers", "upsert",
+                      (scratch.path() / "acme.json").string(),
+                      "--idempotency-key", "acme-1", "--json"})
+                      .out);
   const std::string id = first["customer"]["id"];
   REQUIRE_FALSE(id.empty());
   CHECK(first["customer"]["version"] == "1");
@@ -356,6 +357,7 @@ TEST_CASE("revhub drives a real revhubd", "[e2e]") {
   }
   REQUIRE(customer_events.size() == 2);  // v1 and v2; the replay added none
   CHECK(customer_events[0]["type"] == "EVENT_TYPE_CUSTOMER_CHANGED");
+  CHECK(customer_events[0]["principal"] == "e2e-tester");
   CHECK(customer_events[1]["subject"]["version"] == "2");
 
   std::vector<json> filtered = JsonLines(
