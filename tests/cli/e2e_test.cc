@@ -343,7 +343,8 @@ TEST_CASE("revhub drives a real revhubd", "[e2e]") {
       run({"ingest", (scratch.path() / "account.json").string(), "--system",
            "nobody", "--object-type", "X"});
   CHECK(unknown_system.code == 1);
-  CHECK_THAT(unknown_system.err, Catch::StartsWith("revhub: "));
+  CHECK_THAT(unknown_system.err, Catch::StartsWith("revhub: NOT_FOUND: "));
+  CHECK_THAT(unknown_system.err, Catch::Contains("nobody"));
 
   // --- events ------------------------------------------------------------
   std::vector<json> events = JsonLines(ok({"events", "tail", "--json"}).out);
@@ -405,7 +406,8 @@ TEST_CASE("revhub drives a real revhubd", "[e2e]") {
                         "--system", "crm-e2e", "--object-type", "Account",
                         "--idempotency-key", "after-disable"});
   CHECK(refused.code == 1);
-  CHECK_THAT(refused.err, Catch::StartsWith("revhub: "));
+  CHECK_THAT(refused.err, Catch::StartsWith("revhub: FAILED_PRECONDITION: "));
+  CHECK_THAT(refused.err, Catch::Contains("crm-e2e"));
 
   // --- shutdown ----------------------------------------------------------
   int status = hubd.Terminate();
