@@ -1,0 +1,135 @@
+#include "hub/cli/client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "revhub/hub/v1/contract_service.grpc.pb.h"
+#include "revhub/hub/v1/customer_service.grpc.pb.h"
+#include "revhub/hub/v1/event_service.grpc.pb.h"
+#include "revhub/hub/v1/ingest_service.grpc.pb.h"
+#include "revhub/hub/v1/invoice_service.grpc.pb.h"
+#include "revhub/hub/v1/payment_service.grpc.pb.h"
+#include "revhub/hub/v1/product_service.grpc.pb.h"
+#include "revhub/hub/v1/system_registry_service.grpc.pb.h"
+
+namespace revhub::cli {
+namespace {
+
+// gRPC and absl share the canonical status codes, number for number.
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+class GrpcHubClient final : public HubClient {
+ public:
+  explicit GrpcHubClient(HubClientOptions options)
+      : options_(std::move(options)),
+        channel_(grpc::CreateChannel(options_.target,
+                                     grpc::InsecureChannelCredentials())),
+        registry_(hubv1::SystemRegistryService::NewStub(channel_)),
+        customers_(hubv1::CustomerService::NewStub(channel_)),
+        products_(hubv1::ProductService::NewStub(channel_)),
+        contracts_(hubv1::ContractService::NewStub(channel_)),
+        invoices_(hubv1::InvoiceService::NewStub(channel_)),
+        payments_(hubv1::PaymentService::NewStub(channel_)),
+        ingest_(hubv1::IngestService::NewStub(channel_)),
+        events_(hubv1::EventService::NewStub(channel_)) {}
+
+// Each unary RPC is the same three steps: a context with deadline and
+// principal, the call, the status converted.
+#define REVHUB_UNARY(stub, Method)                                    \
+  absl::StatusOr<hubv1::Method##Response> Method(                     \
+      const hubv1::Method##Request& request) override {               \
+    grpc::ClientContext context;                                      \
+    Prepare(context, options_.call_timeout);                          \
+    hubv1::Method##Response response;                                 \
+    grpc::Status status = stub->Method(&context, request, &response); \
+    if (!status.ok()) return FromGrpc(status);                        \
+    return response;                                                  \
+  }
+
+  // HubClient
+  REVHUB_UNARY(registry_, RegisterSystem)
+  REVHUB_UNARY(registry_, GetSystem)
+  REVHUB_UNARY(registry_, ListSystems)
+  REVHUB_UNARY(registry_, DisableSystem)
+  REVHUB_UNARY(customers_, GetCustomer)
+  REVHUB_UNARY(customers_, ListCustomers)
+  REVHUB_UNARY(customers_, UpsertCustomer)
+  REVHUB_UNARY(products_, GetProduct)
+  REVHUB_UNARY(products_, ListProducts)
+  REVHUB_UNARY(products_, UpsertProduct)
+  REVHUB_UNARY(contracts_, GetContract)
+  REVHUB_UNARY(contracts_, ListContracts)
+  REVHUB_UNARY(contracts_, UpsertContract)
+  REVHUB_UNARY(invoices_, GetInvoice)
+  REVHUB_UNARY(invoices_, ListInvoices)
+  REVHUB_UNARY(invoices_, UpsertInvoice)
+  REVHUB_UNARY(payments_, GetPayment)
+  REVHUB_UNARY(payments_, ListPayments)
+  REVHUB_UNARY(payments_, UpsertPayment)
+  REVHUB_UNARY(ingest_, Ingest)
+  REVHUB_UNARY(ingest_, GetRecord)
+  REVHUB_UNARY(ingest_, ListRecords)
+  REVHUB_UNARY(events_, AcknowledgeEvents)
+  REVHUB_UNARY(events_, ListEvents)
+  REVHUB_UNARY(events_, GetConsumer)
+#undef REVHUB_UNARY
+
+  absl::Status Subscribe(
+      const hubv1::SubscribeRequest& request,
+      const std::function<bool(const hubv1::SubscribeResponse&)>& on_event)
+      override {
+    grpc::ClientContext context;
+    Prepare(context, options_.stream_timeout);
+    std::unique_ptr<grpc::ClientReader<hubv1::SubscribeResponse>> reader =
+        events_->Subscribe(&context, request);
+    hubv1::SubscribeResponse response;
+    while (reader->Read(&response)) {
+      if (!on_event(response)) {
+        context.TryCancel();
+        // Drain what is already buffered so Finish() does not block.
+        while (reader->Read(&response)) {
+        }
+        reader->Finish().IgnoreError();
+        return absl::OkStatus();
+      }
+    }
+    return FromGrpc(reader->Finish());
+  }
+
+ private:
+  void Prepare(grpc::ClientContext& context,
+               std::optional<absl::Duration> timeout) const {
+    if (timeout.has_value()) {
+      context.set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
+    }
+    if (!options_.principal.empty()) {
+      context.AddMetadata(kPrincipalMetadataKey, options_.principal);
+    }
+  }
+
+  HubClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<hubv1::SystemRegistryService::Stub> registry_;
+  std::unique_ptr<hubv1::CustomerService::Stub> customers_;
+  std::unique_ptr<hubv1::ProductService::Stub> products_;
+  std::unique_ptr<hubv1::ContractService::Stub> contracts_;
+  std::unique_ptr<hubv1::InvoiceService::Stub> invoices_;
+  std::unique_ptr<hubv1::PaymentService::Stub> payments_;
+  std::unique_ptr<hubv1::IngestService::Stub> ingest_;
+  std::unique_ptr<hubv1::EventService::Stub> events_;
+};
+
+}  // namespace
+
+std::unique_ptr<HubClient> NewGrpcHubClient(const HubClientOptions& options) {
+  return std::make_unique<GrpcHubClient>(options);
+}
+
+}  // namespace revhub::cli

@@ -1,0 +1,135 @@
+// HubClient: the calls the `revhub` command-line client makes to a hub.
+//
+// The interface names one method per RPC of the public API
+// (protos/revhub/hub/v1). NewGrpcHubClient returns the implementation that
+// speaks gRPC to a running revhubd; the CLI depends only on this interface,
+// so its parsing and formatting are testable without a server.
+//
+// Errors are values: every method returns the hub's gRPC status as an
+// absl::Status with the same code and message. A hub that cannot be reached
+// shows as UNAVAILABLE.
+//
+// A HubClient is not thread-safe; use one per thread.
+#ifndef REVHUB_HUB_CLI_CLIENT_H_
+#define REVHUB_HUB_CLI_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "revhub/hub/v1/contract_service.pb.h"
+#include "revhub/hub/v1/customer_service.pb.h"
+#include "revhub/hub/v1/event_service.pb.h"
+#include "revhub/hub/v1/ingest_service.pb.h"
+#include "revhub/hub/v1/invoice_service.pb.h"
+#include "revhub/hub/v1/payment_service.pb.h"
+#include "revhub/hub/v1/product_service.pb.h"
+#include "revhub/hub/v1/system_registry_service.pb.h"
+
+namespace revhub::cli {
+
+namespace hubv1 = ::revhub::hub::v1;
+
+// The metadata key that carries the caller's principal name.
+inline constexpr char kPrincipalMetadataKey[] = "x-revhub-principal";
+
+class HubClient {
+ public:
+  virtual ~HubClient() = default;
+
+  // SystemRegistryService
+  virtual absl::StatusOr<hubv1::RegisterSystemResponse> RegisterSystem(
+      const hubv1::RegisterSystemRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::GetSystemResponse> GetSystem(
+      const hubv1::GetSystemRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListSystemsResponse> ListSystems(
+      const hubv1::ListSystemsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::DisableSystemResponse> DisableSystem(
+      const hubv1::DisableSystemRequest& request) = 0;
+
+  // CustomerService
+  virtual absl::StatusOr<hubv1::GetCustomerResponse> GetCustomer(
+      const hubv1::GetCustomerRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListCustomersResponse> ListCustomers(
+      const hubv1::ListCustomersRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::UpsertCustomerResponse> UpsertCustomer(
+      const hubv1::UpsertCustomerRequest& request) = 0;
+
+  // ProductService
+  virtual absl::StatusOr<hubv1::GetProductResponse> GetProduct(
+      const hubv1::GetProductRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListProductsResponse> ListProducts(
+      const hubv1::ListProductsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::UpsertProductResponse> UpsertProduct(
+      const hubv1::UpsertProductRequest& request) = 0;
+
+  // ContractService
+  virtual absl::StatusOr<hubv1::GetContractResponse> GetContract(
+      const hubv1::GetContractRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListContractsResponse> ListContracts(
+      const hubv1::ListContractsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::UpsertContractResponse> UpsertContract(
+      const hubv1::UpsertContractRequest& request) = 0;
+
+  // InvoiceService
+  virtual absl::StatusOr<hubv1::GetInvoiceResponse> GetInvoice(
+      const hubv1::GetInvoiceRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListInvoicesResponse> ListInvoices(
+      const hubv1::ListInvoicesRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::UpsertInvoiceResponse> UpsertInvoice(
+      const hubv1::UpsertInvoiceRequest& request) = 0;
+
+  // PaymentService
+  virtual absl::StatusOr<hubv1::GetPaymentResponse> GetPayment(
+      const hubv1::GetPaymentRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListPaymentsResponse> ListPayments(
+      const hubv1::ListPaymentsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::UpsertPaymentResponse> UpsertPayment(
+      const hubv1::UpsertPaymentRequest& request) = 0;
+
+  // IngestService
+  virtual absl::StatusOr<hubv1::IngestResponse> Ingest(
+      const hubv1::IngestRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::GetRecordResponse> GetRecord(
+      const hubv1::GetRecordRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListRecordsResponse> ListRecords(
+      const hubv1::ListRecordsRequest& request) = 0;
+
+  // EventService
+  // Calls `on_event` for every event the stream delivers, in order, until
+  // the stream ends, the deadline passes or `on_event` returns false (then
+  // the call is cancelled and OK is returned).
+  virtual absl::Status Subscribe(
+      const hubv1::SubscribeRequest& request,
+      const std::function<bool(const hubv1::SubscribeResponse&)>& on_event) = 0;
+  virtual absl::StatusOr<hubv1::AcknowledgeEventsResponse> AcknowledgeEvents(
+      const hubv1::AcknowledgeEventsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListEventsResponse> ListEvents(
+      const hubv1::ListEventsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::GetConsumerResponse> GetConsumer(
+      const hubv1::GetConsumerRequest& request) = 0;
+};
+
+struct HubClientOptions {
+  // "host:port" (any gRPC target) of the hub.
+  std::string target = "127.0.0.1:50051";
+  // Deadline of every unary call.
+  absl::Duration call_timeout = absl::Seconds(30);
+  // Deadline of a Subscribe stream; unset: the stream runs until it ends.
+  std::optional<absl::Duration> stream_timeout;
+  // Sent as `x-revhub-principal` metadata when not empty.
+  std::string principal;
+};
+
+// Returns a client that calls the hub at options.target over an insecure
+// (loopback) gRPC channel. The channel connects lazily: an unreachable hub
+// shows as UNAVAILABLE on the first call.
+std::unique_ptr<HubClient> NewGrpcHubClient(const HubClientOptions& options);
+
+}  // namespace revhub::cli
+
+#endif  // REVHUB_HUB_CLI_CLIENT_H_

@@ -1,0 +1,23 @@
+// revhub: the command-line client of the revhub hub. See commands.h.
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "hub/cli/client.h"
+#include "hub/cli/commands.h"
+
+int main(int argc, char** argv) {
+  revhub::cli::CliEnvironment env;
+  if (const char* hub = std::getenv("REVHUB_HUB"); hub != nullptr && *hub) {
+    env.default_hub = hub;
+  }
+  env.in = &std::cin;
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.connect = [](const revhub::cli::HubClientOptions& options) {
+    return revhub::cli::NewGrpcHubClient(options);
+  };
+  std::vector<std::string> args(argv, argv + argc);
+  return revhub::cli::RunCli(args, env);
+}

@@ -1,0 +1,249 @@
+// Tests of the CLI's output formatting and value syntaxes.
+#include "hub/cli/format.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "canonical/money.h"
+
+namespace revhub::cli {
+namespace {
+
+namespace canon = ::revhub::canonical::v1;
+
+canon::Money MoneyOf(const char* amount, const char* currency) {
+  absl::StatusOr<canon::Money> money = ParseMoney(amount, currency);
+  REQUIRE(money.ok());
+  return *money;
+}
+
+google::protobuf::Timestamp At(int64_t seconds, int32_t nanos = 0) {
+  google::protobuf::Timestamp time;
+  time.set_seconds(seconds);
+  time.set_nanos(nanos);
+  return time;
+}
+
+TEST_CASE("Table aligns columns to the widest cell", "[format]") {
+  Table table({"ID", "NAME", "TOTAL"});
+  table.AlignRight(2);
+  table.AddRow({"inv_1", "Acme", "1234.50 USD"});
+  table.AddRow({"inv_22", "Müller GmbH", "5.00 EUR"});
+  CHECK(table.Render() ==
+        "ID      NAME               TOTAL\n"
+        "inv_1   Acme         1234.50 USD\n"
+        "inv_22  Müller GmbH     5.00 EUR\n");
+}
+
+TEST_CASE("Table leaves no trailing blanks", "[format]") {
+  Table table({"A", "B"});
+  table.AddRow({"long value", ""});
+  table.AddRow({"x", "y"});
+  CHECK(table.Render() == "A           B\nlong value\nx           y\n");
+}
+
+TEST_CASE("DisplayWidth counts code points, not bytes", "[format]") {
+  CHECK(DisplayWidth("abc") == 3);
+  CHECK(DisplayWidth("Müller") == 6);
+  CHECK(DisplayWidth("€100") == 4);
+  CHECK(DisplayWidth("") == 0);
+}
+
+TEST_CASE("RenderFields aligns the values", "[format]") {
+  CHECK(RenderFields({{"id", "cus_1"}, {"recorded at", "-"}}) ==
+        "id:          cus_1\n"
+        "recorded at: -\n");
+}
+
+TEST_CASE("Timestamps print as RFC 3339 UTC", "[format]") {
+  CHECK(FormatTimestamp(At(0)) == "-");
+  CHECK(FormatTimestamp(At(1735689600)) == "2025-01-01T00:00:00Z");
+  CHECK(FormatTimestamp(At(1735689600, 250000000)) ==
+        "2025-01-01T00:00:00.250Z");
+  CHECK(FormatTimestamp(At(1735689600, 123456)) ==
+        "2025-01-01T00:00:00.000123456Z");
+}
+
+TEST_CASE("ParseTimestamp reads RFC 3339 and names the flag", "[format]") {
+  absl::StatusOr<google::protobuf::Timestamp> utc =
+      ParseTimestamp("2025-01-01T00:00:00Z", "--as-of");
+  REQUIRE(utc.ok());
+  CHECK(utc->seconds() == 1735689600);
+
+  absl::StatusOr<google::protobuf::Timestamp> offset =
+      ParseTimestamp("2025-01-01T01:00:00.5+01:00", "--as-of");
+  REQUIRE(offset.ok());
+  CHECK(offset->seconds() == 1735689600);
+  CHECK(offset->nanos() == 500000000);
+
+  // What FormatTimestamp prints reads back to the same instant.
+  absl::StatusOr<google::protobuf::Timestamp> round_trip =
+      ParseTimestamp(FormatTimestamp(At(1735689600, 123456789)), "--as-of");
+  REQUIRE(round_trip.ok());
+  CHECK(round_trip->nanos() == 123456789);
+
+  for (const char* bad :
+       {"yesterday", "2025-01-01", "2025-13-01T00:00:00Z", ""}) {
+    absl::StatusOr<google::protobuf::Timestamp> parsed =
+        ParseTimestamp(bad, "--as-of");
+    CHECK(absl::IsInvalidArgument(parsed.status()));
+    CHECK(absl::StartsWith(parsed.status().message(), "--as-of: '"));
+  }
+}
+
+TEST_CASE("Money prints exactly, with the currency's minor unit", "[format]") {
+  CHECK(FormatMoneyOrDash(MoneyOf("1234.5", "USD")) == "1234.50 USD");
+  CHECK(FormatMoneyOrDash(MoneyOf("500", "JPY")) == "500 JPY");
+  CHECK(FormatMoneyOrDash(MoneyOf("1.25", "KWD")) == "1.250 KWD");
+  CHECK(FormatMoneyOrDash(MoneyOf("-0.01", "EUR")) == "-0.01 EUR");
+  // Finer digits than the minor unit are shown, not rounded away.
+  CHECK(FormatMoneyOrDash(MoneyOf("0.333333333", "USD")) == "0.333333333 USD");
+  // 2^53 + 1 cents: a double could not hold it.
+  CHECK(FormatMoneyOrDash(MoneyOf("90071992547409.93", "USD")) ==
+        "90071992547409.93 USD");
+  CHECK(FormatMoneyOrDash(canon::Money()) == "-");
+}
+
+TEST_CASE("Enum short names", "[format]") {
+  CHECK(EnumShortName(hubv1::SystemKind_descriptor(), hubv1::SYSTEM_KIND_CRM) ==
+        "crm");
+  CHECK(EnumShortName(canon::InvoiceKind_descriptor(),
+                      canon::INVOICE_KIND_CREDIT_NOTE) == "credit_note");
+  CHECK(EnumShortName(hubv1::SystemKind_descriptor(), 0) == "-");
+  CHECK(EnumShortName(hubv1::SystemKind_descriptor(), 99) == "99");
+  CHECK(EnumChoices(hubv1::SystemKind_descriptor()) ==
+        "crm, billing, erp, revrec, other");
+}
+
+TEST_CASE("ParseEnumShortName accepts short, dashed and full names",
+          "[format]") {
+  const auto* kinds = canon::InvoiceKind_descriptor();
+  CHECK(*ParseEnumShortName(kinds, "credit-note", "--kind") ==
+        canon::INVOICE_KIND_CREDIT_NOTE);
+  CHECK(*ParseEnumShortName(kinds, "credit_note", "--kind") ==
+        canon::INVOICE_KIND_CREDIT_NOTE);
+  CHECK(*ParseEnumShortName(kinds, "INVOICE_KIND_INVOICE", "--kind") ==
+        canon::INVOICE_KIND_INVOICE);
+  CHECK(*ParseEnumShortName(canon::EventType_descriptor(), "Contract_Booked",
+                            "--type") == canon::EVENT_TYPE_CONTRACT_BOOKED);
+
+  absl::StatusOr<int> unknown = ParseEnumShortName(kinds, "receipt", "--kind");
+  CHECK(unknown.status().message() ==
+        "--kind: 'receipt' is not one of invoice, credit_note");
+  CHECK(!ParseEnumShortName(kinds, "unspecified", "--kind").ok());
+  CHECK(!ParseEnumShortName(kinds, "", "--kind").ok());
+}
+
+TEST_CASE("ToJson prints canonical proto3 JSON with every scalar", "[format]") {
+  hubv1::IngestResponse response;
+  response.set_record_id(7);
+  nlohmann::json json =
+      nlohmann::json::parse(ToJson(response, /*pretty=*/false));
+  CHECK(json["recordId"] == "7");  // int64 is a string in proto3 JSON
+  CHECK(json["duplicate"] == false);
+
+  hubv1::System system;
+  system.set_kind(hubv1::SYSTEM_KIND_ERP);
+  std::string pretty = ToJson(system, /*pretty=*/true);
+  CHECK(nlohmann::json::parse(pretty)["kind"] == "SYSTEM_KIND_ERP");
+  CHECK(pretty.back() == '\n');
+  std::string compact = ToJson(system, /*pretty=*/false);
+  CHECK(compact.find('\n') == compact.size() - 1);
+}
+
+TEST_CASE("Invoice list shows exact totals, right-aligned", "[format]") {
+  hubv1::ListInvoicesResponse page;
+  canon::Invoice* first = page.add_invoices();
+  first->set_id("inv_1");
+  first->set_version(2);
+  first->set_invoice_number("INV-0001");
+  first->set_kind(canon::INVOICE_KIND_INVOICE);
+  first->set_status(canon::INVOICE_STATUS_OPEN);
+  first->set_customer_id("cus_1");
+  *first->mutable_total() = MoneyOf("12000", "USD");
+  *first->mutable_amount_due() = MoneyOf("11999.99", "USD");
+  *first->mutable_issued_at() = At(1735689600);
+  canon::Invoice* second = page.add_invoices();
+  second->set_id("inv_2");
+  second->set_version(1);
+  second->set_kind(canon::INVOICE_KIND_CREDIT_NOTE);
+  second->set_status(canon::INVOICE_STATUS_DRAFT);
+  second->set_customer_id("cus_1");
+  *second->mutable_total() = MoneyOf("7", "JPY");
+  CHECK(RenderInvoiceTable(page) ==
+        "ID     VERSION  NUMBER    KIND         STATUS  CUSTOMER         TOTAL"
+        "    AMOUNT DUE  ISSUED\n"
+        "inv_1        2  INV-0001  invoice      open    cus_1     12000.00 USD"
+        "  11999.99 USD  2025-01-01T00:00:00Z\n"
+        "inv_2        1  -         credit_note  draft   cus_1            7 JPY"
+        "             -  -\n");
+}
+
+TEST_CASE("Contract detail lists its lines with exact prices", "[format]") {
+  canon::Contract contract;
+  contract.set_id("ctr_1");
+  contract.set_version(3);
+  contract.set_customer_id("cus_1");
+  contract.set_status(canon::CONTRACT_STATUS_ACTIVE);
+  contract.set_currency_code("EUR");
+  canon::ContractLine* line = contract.add_lines();
+  line->set_line_id("l1");
+  line->set_product_id("prd_1");
+  line->mutable_quantity()->set_units(12);
+  *line->mutable_unit_price() = MoneyOf("99.99", "EUR");
+  line->mutable_discount_percent()->set_units(10);
+  *line->mutable_service_period()->mutable_start_time() = At(1735689600);
+  *line->mutable_service_period()->mutable_end_time() = At(1767225600);
+  std::string text = RenderContract(contract);
+  CHECK_THAT(text, Catch::Contains("status:            active\n"));
+  CHECK_THAT(text, Catch::Contains(
+                       "  l1    prd_1          12   99.99 EUR       10%  -"
+                       "     2025-01-01T00:00:00Z .. 2026-01-01T00:00:00Z\n"));
+}
+
+TEST_CASE("System detail shows adapter, authority and config", "[format]") {
+  hubv1::System system;
+  system.set_name("sf-prod");
+  system.set_kind(hubv1::SYSTEM_KIND_CRM);
+  system.set_state(hubv1::SYSTEM_STATE_ENABLED);
+  system.mutable_adapter()->mutable_launch()->set_command(
+      "revhub-adapter-salesforce");
+  system.mutable_adapter()->mutable_launch()->add_args("--sandbox");
+  system.add_authoritative_for(canon::ENTITY_TYPE_CUSTOMER);
+  system.add_authoritative_for(canon::ENTITY_TYPE_CONTRACT);
+  (*system.mutable_config()->mutable_fields())["instance"].set_string_value(
+      "acme");
+  std::string text = RenderSystem(system);
+  CHECK_THAT(text,
+             Catch::Contains("adapter:           revhub-adapter-salesforce "
+                             "--sandbox\n"));
+  CHECK_THAT(text, Catch::Contains("authoritative for: customer,contract\n"));
+  CHECK_THAT(text, Catch::Contains("config:\n  {\n   \"instance\": \"acme\""));
+}
+
+TEST_CASE("Event lines keep columns across a stream", "[format]") {
+  canon::BusinessEvent event;
+  event.set_position(42);
+  event.set_type(canon::EVENT_TYPE_CONTRACT_BOOKED);
+  event.mutable_subject()->set_entity_type(canon::ENTITY_TYPE_CONTRACT);
+  event.mutable_subject()->set_id("ctr_1");
+  event.mutable_subject()->set_version(1);
+  event.set_source_system("sf-prod");
+  event.set_principal("alice");
+  *event.mutable_recorded_at() = At(1735689600);
+  std::string line = RenderEventLine(event);
+  std::string header = RenderEventLineHeader();
+  CHECK(line.find("contract_booked") == header.find("TYPE"));
+  CHECK(line.find("contract ctr_1 v1") == header.find("SUBJECT"));
+  CHECK(line.find("alice") == header.find("PRINCIPAL"));
+  CHECK(line.substr(0, 8) == "      42");
+  CHECK(RenderEventTable({event}) ==
+        "POSITION  RECORDED              TYPE             SUBJECT            "
+        "SOURCE   PRINCIPAL\n"
+        "      42  2025-01-01T00:00:00Z  contract_booked  contract ctr_1 v1  "
+        "sf-prod  alice\n");
+}
+
+}  // namespace
+}  // namespace revhub::cli

@@ -1,0 +1,136 @@
+// RecordingHub: a HubClient for tests that records every request and answers
+// with the responses a test queued, in order. A call with nothing queued
+// fails the test's expectations with UNIMPLEMENTED, so a command that calls
+// more than a test expects is caught.
+#ifndef REVHUB_TESTS_CLI_RECORDING_HUB_H_
+#define REVHUB_TESTS_CLI_RECORDING_HUB_H_
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "hub/cli/client.h"
+
+namespace revhub::cli {
+
+class RecordingHub : public HubClient {
+ public:
+#define REVHUB_RECORD(Method)                                                  \
+ public:                                                                       \
+  std::vector<hubv1::Method##Request> Method##_requests;                       \
+  std::deque<absl::StatusOr<hubv1::Method##Response>> Method##_answers;        \
+  absl::StatusOr<hubv1::Method##Response> Method(                              \
+      const hubv1::Method##Request& request) override {                        \
+    Method##_requests.push_back(request);                                      \
+    ++calls;                                                                   \
+    if (Method##_answers.empty()) {                                            \
+      return absl::UnimplementedError(                                         \
+          absl::StrCat("test queued no answer for " #Method));                 \
+    }                                                                          \
+    absl::StatusOr<hubv1::Method##Response> answer = Method##_answers.front(); \
+    Method##_answers.pop_front();                                              \
+    return answer;                                                             \
+  }
+
+  REVHUB_RECORD(RegisterSystem)
+  REVHUB_RECORD(GetSystem)
+  REVHUB_RECORD(ListSystems)
+  REVHUB_RECORD(DisableSystem)
+  REVHUB_RECORD(GetCustomer)
+  REVHUB_RECORD(ListCustomers)
+  REVHUB_RECORD(UpsertCustomer)
+  REVHUB_RECORD(GetProduct)
+  REVHUB_RECORD(ListProducts)
+  REVHUB_RECORD(UpsertProduct)
+  REVHUB_RECORD(GetContract)
+  REVHUB_RECORD(ListContracts)
+  REVHUB_RECORD(UpsertContract)
+  REVHUB_RECORD(GetInvoice)
+  REVHUB_RECORD(ListInvoices)
+  REVHUB_RECORD(UpsertInvoice)
+  REVHUB_RECORD(GetPayment)
+  REVHUB_RECORD(ListPayments)
+  REVHUB_RECORD(UpsertPayment)
+  REVHUB_RECORD(Ingest)
+  REVHUB_RECORD(GetRecord)
+  REVHUB_RECORD(ListRecords)
+  REVHUB_RECORD(AcknowledgeEvents)
+  REVHUB_RECORD(ListEvents)
+  REVHUB_RECORD(GetConsumer)
+#undef REVHUB_RECORD
+
+ public:
+  std::vector<hubv1::SubscribeRequest> Subscribe_requests;
+  // Events the stream delivers, then the status it ends with.
+  std::vector<hubv1::SubscribeResponse> Subscribe_events;
+  absl::Status Subscribe_end = absl::OkStatus();
+
+  absl::Status Subscribe(
+      const hubv1::SubscribeRequest& request,
+      const std::function<bool(const hubv1::SubscribeResponse&)>& on_event)
+      override {
+    Subscribe_requests.push_back(request);
+    ++calls;
+    for (const hubv1::SubscribeResponse& event : Subscribe_events) {
+      if (!on_event(event)) return absl::OkStatus();
+    }
+    return Subscribe_end;
+  }
+
+  // Every call, of any method.
+  int calls = 0;
+};
+
+// BorrowedHub forwards to a HubClient the test keeps, so that what the CLI
+// sent can be read after RunCli has destroyed its client.
+class BorrowedHub : public HubClient {
+ public:
+  explicit BorrowedHub(HubClient& hub) : hub_(hub) {}
+
+#define REVHUB_FORWARD(Method)                          \
+  absl::StatusOr<hubv1::Method##Response> Method(       \
+      const hubv1::Method##Request& request) override { \
+    return hub_.Method(request);                        \
+  }
+  REVHUB_FORWARD(RegisterSystem)
+  REVHUB_FORWARD(GetSystem)
+  REVHUB_FORWARD(ListSystems)
+  REVHUB_FORWARD(DisableSystem)
+  REVHUB_FORWARD(GetCustomer)
+  REVHUB_FORWARD(ListCustomers)
+  REVHUB_FORWARD(UpsertCustomer)
+  REVHUB_FORWARD(GetProduct)
+  REVHUB_FORWARD(ListProducts)
+  REVHUB_FORWARD(UpsertProduct)
+  REVHUB_FORWARD(GetContract)
+  REVHUB_FORWARD(ListContracts)
+  REVHUB_FORWARD(UpsertContract)
+  REVHUB_FORWARD(GetInvoice)
+  REVHUB_FORWARD(ListInvoices)
+  REVHUB_FORWARD(UpsertInvoice)
+  REVHUB_FORWARD(GetPayment)
+  REVHUB_FORWARD(ListPayments)
+  REVHUB_FORWARD(UpsertPayment)
+  REVHUB_FORWARD(Ingest)
+  REVHUB_FORWARD(GetRecord)
+  REVHUB_FORWARD(ListRecords)
+  REVHUB_FORWARD(AcknowledgeEvents)
+  REVHUB_FORWARD(ListEvents)
+  REVHUB_FORWARD(GetConsumer)
+#undef REVHUB_FORWARD
+
+  absl::Status Subscribe(
+      const hubv1::SubscribeRequest& request,
+      const std::function<bool(const hubv1::SubscribeResponse&)>& on_event)
+      override {
+    return hub_.Subscribe(request, on_event);
+  }
+
+ private:
+  HubClient& hub_;
+};
+
+}  // namespace revhub::cli
+
+#endif  // REVHUB_TESTS_CLI_RECORDING_HUB_H_
