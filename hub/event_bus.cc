@@ -32,12 +32,28 @@ int64_t EventBus::committed() const {
 void EventBus::CallWhenBeyond(int64_t after, std::function<void()> fn) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (committed_ <= after) {
+    if (committed_ <= after && !closed_) {
       waiters_.emplace_back(after, std::move(fn));
       return;
     }
   }
   work_->Post(std::move(fn));
+}
+
+void EventBus::Close() {
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    for (auto& w : waiters_) ready.push_back(std::move(w.second));
+    waiters_.clear();
+  }
+  for (auto& fn : ready) work_->Post(std::move(fn));
+}
+
+bool EventBus::closed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closed_;
 }
 
 }  // namespace revhub::hub

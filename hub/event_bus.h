@@ -27,13 +27,20 @@ class EventBus {
   // Returns the highest position known to be committed.
   int64_t committed() const;
 
-  // Runs fn on the work queue once committed() > after.
+  // Runs fn on the work queue once committed() > after, or once the bus is
+  // closed.
   void CallWhenBeyond(int64_t after, std::function<void()> fn);
+
+  // Closes the bus for shutdown: every waiter runs now, and closed() tells
+  // subscriptions to end instead of waiting.
+  void Close();
+  bool closed() const;
 
  private:
   WorkQueue* work_;
   mutable std::mutex mu_;
   int64_t committed_;
+  bool closed_ = false;
   std::vector<std::pair<int64_t, std::function<void()>>> waiters_;
 };
 

@@ -230,6 +230,18 @@ class SubscribeReactor
       Step(state);
       return;
     }
+    if (hub->events->closed()) {
+      {
+        std::lock_guard<std::mutex> lock(state->mu);
+        state->fetch_pending = false;
+        state->cancelled = true;
+        state->final_status =
+            grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                         "revhubd is shutting down; resubscribe from the next position");
+      }
+      Step(state);
+      return;
+    }
     const int64_t upto = hub->events->committed();
     if (upto < from) {
       {

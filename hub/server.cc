@@ -108,6 +108,9 @@ class HubServerImpl : public HubServer {
     shut_down_ = true;
     if (server_ != nullptr) {
       server_->GetHealthCheckService()->SetServingStatus(false);
+      // Event streams never end on their own: end them first, so the grace
+      // period is spent on unary calls in flight.
+      events_->Close();
       server_->Shutdown(std::chrono::system_clock::now() +
                         absl::ToChronoMicroseconds(grace));
       server_->Wait();

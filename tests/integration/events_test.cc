@@ -180,7 +180,9 @@ TEST_CASE("the hub stops cleanly with subscribers attached", "[events]") {
   CHECK(hub.process->Stop() == 0);
   v1::SubscribeResponse msg;
   CHECK_FALSE(reader->Read(&msg));
-  reader->Finish();
+  auto st = reader->Finish();
+  CHECK(st.error_code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK(st.error_message() == "revhubd is shutting down; resubscribe from the next position");
 }
 
 }  // namespace
