@@ -61,7 +61,7 @@ absl::StatusOr<std::vector<Nanos>> AllocateTransactionPrice(
   for (size_t i = 0; i < obligations.size(); ++i) {
     const Obligation& ob = obligations[i];
     if (ob.rule == RevenueRule::REVENUE_RULE_USAGE) continue;
-    if (ob.net_price < 0) {
+    if (ob.downgrade) {
       allocated[i] = ob.net_price;
       to_share -= ob.net_price;
     } else {
@@ -97,7 +97,8 @@ absl::StatusOr<std::vector<Nanos>> AllocateTransactionPrice(
       if (it == by_line.end()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "contract.discounts[", k, "].line_ids[", j, "]: \"", d.line_ids(j),
-            "\" is not a line with a non-negative price"));
+            "\" is not a line that shares the price (not usage, not a "
+            "downgrade)"));
       }
       members.push_back(it->second);
     }

@@ -7,8 +7,8 @@
 // out here and earn what their reported usage is worth.
 //
 // Allocation, in this order:
-//   1. A line with a negative net price (a downgrade) is allocated exactly
-//      its own price; the rest of the price goes to the other lines.
+//   1. A downgrade line (negative quantity) is allocated exactly its own
+//      price; the rest of the price goes to the other lines.
 //   2. A contract discount tied to some lines (ASC 606-10-32-37) lowers the
 //      standalone selling prices of those lines only, split among them by
 //      relative SSP. It may not exceed their SSP.

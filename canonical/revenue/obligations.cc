@@ -118,6 +118,7 @@ absl::StatusOr<std::vector<Obligation>> IdentifyObligations(
       unit = ToNanos(line.unit_price());
     }
     ob.unit_price = unit;
+    ob.downgrade = quantity < 0;
     const Nanos extended = MulNanos(unit, quantity);
     Nanos net = extended;
     if (line.has_discount_amount()) {

@@ -57,6 +57,8 @@ struct Obligation {
   Nanos ssp = 0;         // nanos
   bool ssp_given = false;
   bool ssp_highly_variable = false;
+  // Negative quantity (a downgrade line): allocated its own price.
+  bool downgrade = false;
   // False when the remaining service is not distinct from what was already
   // delivered (MILESTONE, or a product marked revenue.distinct_periods=false).
   bool distinct_periods = true;

@@ -575,7 +575,7 @@ absl::Status Builder::Amend(const Contract& before, const Contract& after) {
     if (d.per_line[j] != ObligationTreatment::kProspective) continue;
     const auto [num, den] = RemainingShare(obs[j], trig_, conv, t);
     if (old_index[j] >= 0) pool -= RecognisedBefore(states_[old_index[j]], t);
-    if (obs[j].net_price < 0) {
+    if (obs[j].downgrade) {
       // A downgrade keeps its own price for what remains.
       const Nanos own = ToMinor(obs[j].net_price) * num / den;
       ObState& s = state_for(j);
