@@ -179,3 +179,50 @@ TEST_CASE("account mapping falls back to the default entity",
 
 }  // namespace
 }  // namespace revhub::revenue
+
+#include "canonical/revenue/service.h"
+
+namespace revhub::revenue {
+namespace {
+
+TEST_CASE("PreviewSchedule request maps onto the engine", "[revenue][unit]") {
+  hub::v1::PreviewScheduleRequest request;
+  CHECK_FALSE(PreviewScheduleForRequest(request, AccountMapping()).ok());
+  auto* p = request.add_products();
+  p->set_id("plan");
+  p->set_revenue_rule(canonical::v1::REVENUE_RULE_RATABLE);
+  auto* c = request.mutable_contract();
+  c->set_id("c9");
+  c->set_version(2);
+  c->set_currency_code("USD");
+  *c->mutable_effective_at() = FromMs(Day(2024, 7, 1));
+  auto* l = c->add_lines();
+  l->set_line_id("L1");
+  l->set_product_id("plan");
+  *l->mutable_quantity() = *ParseDecimal("1");
+  *l->mutable_unit_price() = *ParseMoney("1200", "USD");
+  *l->mutable_service_period()->mutable_start_time() = FromMs(Day(2024, 1, 1));
+  *l->mutable_service_period()->mutable_end_time() = FromMs(Day(2025, 1, 1));
+  auto* v1 = request.add_previous_versions();
+  *v1 = *c;
+  v1->set_version(1);
+  *v1->mutable_lines(0)->mutable_unit_price() = *ParseMoney("600", "USD");
+  request.set_period_convention(canonical::v1::PERIOD_CONVENTION_BY_MONTH_EVEN);
+  auto response = PreviewScheduleForRequest(request, AccountMapping());
+  REQUIRE(response.ok());
+  const auto& s = response->schedule();
+  CHECK(s.contract_version() == 2);
+  CHECK(s.modifications_size() == 2);
+  CHECK(s.modification_treatment() ==
+        canonical::v1::MODIFICATION_TREATMENT_PROSPECTIVE);
+  CHECK(FormatMoney(s.transaction_price()) == "1200.00 USD");
+  // 300 recognised Jan-Jun at 50 a month, then 900 over six months.
+  CHECK(s.lines(0).period() == "2024-01");
+  CHECK(FormatMoney(s.lines(0).amount()) == "50.00 USD");
+  CHECK(FormatMoney(s.lines(6).amount()) == "150.00 USD");
+  CHECK(s.period_convention() ==
+        canonical::v1::PERIOD_CONVENTION_BY_MONTH_EVEN);
+}
+
+}  // namespace
+}  // namespace revhub::revenue
