@@ -127,6 +127,42 @@ class Generator {
         }
       }
     }
+    for (const auto& l : c.lines()) {
+      if (Chance(30)) {
+        auto& a = in.events.activations.emplace_back();
+        a.set_contract_id("c1");
+        a.add_line_ids(l.line_id());
+        *a.mutable_activated_at() = Ts(DayMs(0, 300));
+      }
+      const int milestones = Int(0, 3);
+      for (int k = 0; k < milestones; ++k) {
+        auto& m = in.events.milestones.emplace_back();
+        m.set_contract_id("c1");
+        m.set_line_id(l.line_id());
+        m.set_name(absl::StrCat("m", k));
+        *m.mutable_achieved_at() = Ts(DayMs(0, 400));
+        *m.mutable_share() = *ParseDecimal(absl::StrCat("0.", Int(1, 60)));
+      }
+    }
+    if (Chance(25) && positive > 0) {
+      // A credit of at most a twentieth of the positive prices.
+      Invoice& cn = in.events.invoices.emplace_back();
+      cn.set_id("cn1");
+      cn.set_contract_id("c1");
+      cn.set_currency_code(currency_);
+      cn.set_kind(canonical::v1::INVOICE_KIND_CREDIT_NOTE);
+      cn.set_status(Chance(20) ? canonical::v1::INVOICE_STATUS_VOID
+                               : canonical::v1::INVOICE_STATUS_OPEN);
+      *cn.mutable_issued_at() = Ts(DayMs(0, 500));
+      const int exp = MinorUnitExponent(currency_);
+      Nanos step = 1;
+      for (int e = 0; e < 9 - exp; ++e) step *= 10;
+      const Nanos cap = positive / 20 / step;
+      *cn.mutable_subtotal() =
+          *MoneyFromNanos(currency_, std::uniform_int_distribution<int64_t>(
+                                         0, static_cast<int64_t>(cap))(rng_) *
+                                         step);
+    }
     const int n_invoices = Int(0, 3);
     for (int k = 0; k < n_invoices; ++k) {
       Invoice& inv = in.events.invoices.emplace_back();
@@ -284,6 +320,8 @@ TEST_CASE("properties hold for random contracts", "[revenue][property]") {
     gen.Shuffle(&shuffled.events.invoices);
     gen.Shuffle(&shuffled.events.usage);
     gen.Shuffle(&shuffled.payments);
+    gen.Shuffle(&shuffled.events.activations);
+    gen.Shuffle(&shuffled.events.milestones);
     auto again = PreviewSchedule(shuffled, settings);
     REQUIRE(again.ok());
     CHECK(Fingerprint(*again) == Fingerprint(*result));

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "absl/strings/str_join.h"
 #include "case_runner.h"
 
 namespace revhub::revenue::testing {
@@ -46,7 +47,13 @@ TEST_CASE("worked examples of shared/revrec/EXAMPLES.md",
     }
     const std::vector<std::string> failures = RunCase(c);
     for (const std::string& failure : failures) FAIL_CHECK(failure);
-    if (failures.empty()) std::cout << "worked example " << c.name << ": ok\n";
+    if (failures.empty()) {
+      std::cout << "worked example " << c.name << ": ok\n";
+      for (const Expectation& e : c.expectations) {
+        std::cout << "    " << absl::StrJoin(e.words, " ")
+                  << (e.derived ? "  (derived)" : "") << "\n";
+      }
+    }
   }
 }
 
