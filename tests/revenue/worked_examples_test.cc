@@ -2,20 +2,26 @@
 // figures in cases/worked_examples.test, every figure checked to be the one
 // printed in the named section of EXAMPLES.md, then computed by the engine.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "absl/strings/str_join.h"
 #include "case_runner.h"
+#include "skip.h"
 
 namespace revhub::revenue::testing {
 namespace {
 
 TEST_CASE("worked examples of shared/revrec/EXAMPLES.md",
           "[revenue][examples]") {
+  // The build fixes the shared folder beside the source tree; the
+  // environment may point elsewhere.
+  const char* env = std::getenv("REVHUB_SHARED_DIR");
   const std::string path =
-      std::string(REVHUB_SHARED_DIR) + "/revrec/EXAMPLES.md";
+      std::string(env != nullptr ? env : REVHUB_SHARED_DIR) +
+      "/revrec/EXAMPLES.md";
   std::ifstream in(path);
   if (!in) {
     std::cout
@@ -23,6 +29,7 @@ TEST_CASE("worked examples of shared/revrec/EXAMPLES.md",
         << " is not there (the shared folder sits beside the source tree); "
            "nothing was checked\n";
     WARN("SKIPPED: " << path << " not found");
+    g_skipped = true;
     return;
   }
   std::stringstream text;
