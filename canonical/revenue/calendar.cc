@@ -57,9 +57,19 @@ int64_t PeriodStartMs(PeriodIndex period) {
 std::string PeriodName(PeriodIndex period) {
   const int year = period >= 0 ? period / 12 : -((-period + 11) / 12);
   const int month = period - year * 12 + 1;
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d", year, month);
-  return buf;
+  if (year < 0 || year > 9999) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%04d-%02d", year, month);
+    return buf;
+  }
+  std::string out = "0000-00";
+  out[0] = static_cast<char>('0' + year / 1000);
+  out[1] = static_cast<char>('0' + year / 100 % 10);
+  out[2] = static_cast<char>('0' + year / 10 % 10);
+  out[3] = static_cast<char>('0' + year % 10);
+  out[5] = static_cast<char>('0' + month / 10);
+  out[6] = static_cast<char>('0' + month % 10);
+  return out;
 }
 
 absl::StatusOr<PeriodIndex> ParsePeriod(absl::string_view text,

@@ -55,18 +55,26 @@ class Poster {
   absl::Status Line(JournalEntry* e, AccountRole role, Nanos amount,
                     absl::string_view obligation = "") {
     if (amount == 0) return absl::OkStatus();
+    const int r = static_cast<int>(role);
+    if (!account_known_[r]) {
+      auto account = accounts_.AccountFor(schedule_.legal_entity(), role);
+      if (!account.ok()) return account.status();
+      account_[r] = *std::move(account);
+      account_known_[r] = true;
+    }
     JournalLine* l = e->add_lines();
     l->set_account_role(role);
-    ASSIGN_OR_RETURN(std::string account,
-                     accounts_.AccountFor(schedule_.legal_entity(), role));
-    l->set_account(account);
-    ASSIGN_OR_RETURN(Money m, MoneyFromNanos(schedule_.currency_code(),
-                                             amount > 0 ? amount : -amount));
-    Money zero;
-    zero.set_currency_code(schedule_.currency_code());
-    *(amount > 0 ? l->mutable_debit() : l->mutable_credit()) = m;
-    *(amount > 0 ? l->mutable_credit() : l->mutable_debit()) = zero;
-    l->set_performance_obligation_id(std::string(obligation));
+    if (!account_[r].empty()) l->set_account(account_[r]);
+    const Nanos magnitude = amount > 0 ? amount : -amount;
+    Money* side = amount > 0 ? l->mutable_debit() : l->mutable_credit();
+    Money* other = amount > 0 ? l->mutable_credit() : l->mutable_debit();
+    side->set_currency_code(schedule_.currency_code());
+    side->set_units(static_cast<int64_t>(magnitude / kNanosPerUnit));
+    side->set_nanos(static_cast<int32_t>(magnitude % kNanosPerUnit));
+    other->set_currency_code(schedule_.currency_code());
+    if (!obligation.empty()) {
+      l->set_performance_obligation_id(std::string(obligation));
+    }
     return absl::OkStatus();
   }
 
@@ -90,6 +98,9 @@ class Poster {
   const AccountMapping& accounts_;
   std::vector<JournalEntry> entries_;
   Nanos position_ = 0;
+  // Accounts by role, looked up once.
+  std::string account_[8];
+  bool account_known_[8] = {};
 };
 
 }  // namespace
