@@ -304,6 +304,21 @@ TEST_CASE("properties hold for random contracts", "[revenue][property]") {
     }
     // Journals balance, and the contract position is one-sided.
     CHECK(CheckBalanced(result->journal_entries).ok());
+    // The ledger's revenue (net of contra-revenue) is the schedule's.
+    {
+      Nanos scheduled = 0;
+      for (const auto& l : s.lines()) scheduled += ToNanos(l.amount());
+      Nanos ledger = 0;
+      for (const auto& e : result->journal_entries) {
+        for (const auto& l : e.lines()) {
+          if (l.account_role() == canonical::v1::ACCOUNT_ROLE_REVENUE ||
+              l.account_role() == canonical::v1::ACCOUNT_ROLE_CONTRA_REVENUE) {
+            ledger += ToNanos(l.credit()) - ToNanos(l.debit());
+          }
+        }
+      }
+      CHECK(ledger == scheduled);
+    }
     for (const auto& [period, b] : BalancesByPeriod(result->journal_entries)) {
       const Nanos deferred =
           -b.Get(canonical::v1::ACCOUNT_ROLE_DEFERRED_REVENUE);
