@@ -1,0 +1,90 @@
+// Revenue schedules: per performance obligation and accounting period, how
+// much revenue a contract recognises (ASC 606 step 5), through its
+// amendments and credits.
+//
+// How each obligation earns its allocated amount:
+//   RATABLE with a service period   spread over the period by the schedule's
+//                                   PeriodConvention (pattern.h);
+//   POINT_IN_TIME                   at its activation (ServiceActivated), else
+//                                   at its service period's start;
+//   USAGE                           each usage report, quantity x unit price
+//                                   rounded half-even to the minor unit,
+//                                   spread over the usage's period;
+//   MILESTONE                       each milestone reached earns its share;
+//                                   cumulative shares are truncated the same
+//                                   way as periods, so the shares that reach 1
+//                                   earn exactly the allocation;
+//   any line without a service period (and no activation) is recognised when
+//   the first invoice billing it (InvoiceLine.contract_line_id) is issued.
+// What cannot be scheduled yet (no invoice, milestone or activation) is the
+// obligation's pending_amount, with the reason.
+//
+// Versions of a contract are applied in version order; each later version is
+// a modification at its effective_at, accounted for as modification.h
+// decides:
+//   separate contract  added lines earn their own price; nothing else moves;
+//   prospective        revenue before the date stays; the consideration not
+//                      yet recognised plus the new consideration (new
+//                      transaction price less revenue recognised before the
+//                      date by the other obligations) is allocated over the
+//                      remaining obligations by their SSP times the share
+//                      still to deliver, and spread from the date;
+//   catch-up           the obligation is re-allocated its relative-SSP share
+//                      of the new price and re-measured as if it had always
+//                      had it: the difference to what was recognised is a
+//                      CATCH_UP line in the modification's period;
+//   mixed              catch-up obligations first, then prospective ones
+//                      share what is left.
+// A cancellation that changes no line leaves the schedule as it is. A credit
+// note (not void) reduces the transaction price at its issue date: its
+// amount before tax is split over the obligations it names (else all) by
+// allocation, and each share reduces recognised revenue (a CREDIT line in the
+// credit's period) and the revenue still to come, pro rata to the
+// recognised and unrecognised parts of the allocation.
+//
+// Lines sum exactly to each obligation's allocated amount less its pending
+// amount; the obligations' allocations sum exactly to the schedule's
+// transaction_price. Pure and thread-safe.
+#ifndef REVHUB_CANONICAL_REVENUE_SCHEDULE_H_
+#define REVHUB_CANONICAL_REVENUE_SCHEDULE_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "canonical/revenue/obligations.h"
+#include "canonical/revenue/pattern.h"
+#include "revhub/canonical/v1/events.pb.h"
+#include "revhub/canonical/v1/invoice.pb.h"
+#include "revhub/canonical/v1/revenue.pb.h"
+
+namespace revhub::revenue {
+
+using canonical::v1::Invoice;
+using canonical::v1::MilestoneAchieved;
+using canonical::v1::RevenueSchedule;
+using canonical::v1::ServiceActivated;
+using canonical::v1::UsageReported;
+
+// The facts, besides the contract, that trigger recognition.
+struct RecognitionEvents {
+  std::vector<Invoice> invoices;  // invoices and credit notes
+  std::vector<UsageReported> usage;
+  std::vector<ServiceActivated> activations;
+  std::vector<MilestoneAchieved> milestones;
+};
+
+struct ScheduleSettings {
+  PeriodConvention convention = PeriodConvention::PERIOD_CONVENTION_BY_DAY;
+};
+
+// Returns the schedule of the latest of `versions` (one contract, any order,
+// distinct version numbers), with every modification applied and recorded.
+// Lines are ordered by period, then obligation (line order), then kind.
+// INVALID_ARGUMENT names the field and the rule for bad input.
+absl::StatusOr<RevenueSchedule> BuildRevenueSchedule(
+    const std::vector<Contract>& versions, const ProductCatalog& products,
+    const RecognitionEvents& events, const ScheduleSettings& settings);
+
+}  // namespace revhub::revenue
+
+#endif  // REVHUB_CANONICAL_REVENUE_SCHEDULE_H_
