@@ -63,7 +63,7 @@ inline constexpr char kCanonicalSchemaVersion[] = "revhub.canonical.v1";
 // ConfigType is the JSON type (and rule) of a configuration field.
 enum class ConfigType {
   kString,
-  kInteger,    // a JSON integer, >= 0
+  kInteger,  // a JSON integer, >= 0
   kBoolean,
   kUrl,        // a string starting with http:// or https://
   kCurrency,   // an ISO 4217 code

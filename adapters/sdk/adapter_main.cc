@@ -91,7 +91,9 @@ std::string StructToJson(const google::protobuf::Struct& s) {
 class AdapterServiceImpl final : public AdapterService::CallbackService {
  public:
   AdapterServiceImpl(Adapter* adapter, AdapterInfo info, WorkerPool* pool)
-      : adapter_(adapter), info_(std::move(info)), pool_(pool),
+      : adapter_(adapter),
+        info_(std::move(info)),
+        pool_(pool),
         log_(info_.name, {}) {}
 
   DescribeResponse BuildDescribe() const {
@@ -169,7 +171,8 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
         return;
       }
       for (const VendorRecord& record : request->records()) {
-        TranslateOne(request->system(), *config, record, response->add_results());
+        TranslateOne(request->system(), *config, record,
+                     response->add_results());
       }
       reactor->Finish(grpc::Status::OK);
     });
@@ -243,9 +246,9 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
       known_type = known_type || t.object_type() == record.object_type();
     }
     if (!known_type) {
-      status = MappingError(
-          "object_type", absl::StrCat("this adapter does not translate \"",
-                                      record.object_type(), "\""));
+      status = MappingError("object_type",
+                            absl::StrCat("this adapter does not translate \"",
+                                         record.object_type(), "\""));
     } else if (!record.content_type().empty() &&
                !absl::StartsWith(record.content_type(), "application/json")) {
       status = MappingError("content_type",
@@ -269,8 +272,8 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
       e->set_field_path(FieldPathOf(status));
       e->set_reason(log.Redact(ReasonOf(status)));
       log.Warn(absl::StrCat("record ", record.record_key(), " (",
-                            record.object_type(), ") failed: ",
-                            status.message()));
+                            record.object_type(),
+                            ") failed: ", status.message()));
       return;
     }
     if (result->outcome() != adapter::v1::TRANSLATION_OUTCOME_SKIPPED) {
@@ -278,7 +281,8 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
                               ? adapter::v1::TRANSLATION_OUTCOME_TRANSLATED
                               : adapter::v1::TRANSLATION_OUTCOME_SKIPPED);
       if (result->entities_size() == 0 && result->skip_reason().empty()) {
-        result->set_skip_reason("the record holds nothing for the canonical model");
+        result->set_skip_reason(
+            "the record holds nothing for the canonical model");
       }
     }
   }
@@ -298,7 +302,8 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
       return;
     }
     try {
-      *response = adapter_->Apply(ApplyContext{request.system(), *config, request, log});
+      *response = adapter_->Apply(
+          ApplyContext{request.system(), *config, request, log});
     } catch (const std::exception& e) {
       *response = Retry(absl::StrCat("adapter error: ", e.what()),
                         std::chrono::seconds(1));
@@ -398,7 +403,8 @@ int RunAdapterMain(std::unique_ptr<Adapter> adapter, int argc, char** argv) {
   });
   signal_thread.detach();
   struct stat st {};
-  if (fstat(STDIN_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+  if (fstat(STDIN_FILENO, &st) == 0 &&
+      (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
     std::thread stdin_thread([&shutdown] {
       char buf[256];
       while (read(STDIN_FILENO, buf, sizeof buf) > 0) {

@@ -2,9 +2,9 @@
 #include <iostream>
 #include <mutex>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "adapters/sdk/adapter.h"
@@ -39,7 +39,9 @@ std::string CheckValue(const ConfigField& field, const Json& v) {
       }
       return "";
     case ConfigType::kInteger:
-      if (v.is_number_integer() && (v.is_number_unsigned() || v.get<int64_t>() >= 0)) return "";
+      if (v.is_number_integer() &&
+          (v.is_number_unsigned() || v.get<int64_t>() >= 0))
+        return "";
       if (IsExactNumber(v)) {
         // Struct carries numbers as doubles; "5000.0" is still an integer.
         const auto& b = v.get_binary();
@@ -57,7 +59,8 @@ std::string CheckValue(const ConfigField& field, const Json& v) {
     case ConfigType::kStringMap:
       if (!v.is_object()) return "must be an object";
       for (const auto& [k, item] : v.items()) {
-        if (!item.is_string()) return absl::StrCat("value of \"", k, "\" must be a string");
+        if (!item.is_string())
+          return absl::StrCat("value of \"", k, "\" must be a string");
       }
       return "";
   }
@@ -105,7 +108,9 @@ absl::StatusOr<Config> Config::Parse(absl::string_view config_json,
   for (const auto& [key, value] : doc.items()) {
     bool known = false;
     for (const ConfigField& f : fields) known = known || f.name == key;
-    if (!known) errors->push_back(MakeError(absl::StrCat("config.", key), "unknown field"));
+    if (!known)
+      errors->push_back(
+          MakeError(absl::StrCat("config.", key), "unknown field"));
   }
   for (const ConfigField& f : fields) {
     std::string path = absl::StrCat("config.", f.name);
@@ -134,9 +139,9 @@ absl::StatusOr<Config> Config::Parse(absl::string_view config_json,
     }
   }
   if (errors->size() > errors_before) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        (*errors)[errors_before].field_path(), ": ",
-        (*errors)[errors_before].reason()));
+    return absl::InvalidArgumentError(
+        absl::StrCat((*errors)[errors_before].field_path(), ": ",
+                     (*errors)[errors_before].reason()));
   }
   return config;
 }
@@ -188,7 +193,8 @@ std::string ConfigJsonSchema(const std::vector<ConfigField>& fields) {
     absl::StrAppend(&props, Json(f.name).dump(), ":{", SchemaType(f.type),
                     ",\"description\":", Json(f.description).dump());
     if (f.secret) props += R"(,"writeOnly":true,"x-revhub-secret":true)";
-    if (!f.default_json.empty()) absl::StrAppend(&props, ",\"default\":", f.default_json);
+    if (!f.default_json.empty())
+      absl::StrAppend(&props, ",\"default\":", f.default_json);
     props += "}";
     if (f.required) {
       if (!required.empty()) required += ",";
@@ -218,9 +224,10 @@ std::string Logger::Redact(absl::string_view message) const {
 
 void Logger::Write(absl::string_view level, absl::string_view message) const {
   static std::mutex mu;
-  std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " ", level, " ", adapter_name_, ": ", Redact(message), "\n");
+  std::string line =
+      absl::StrCat(absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", absl::Now(),
+                                    absl::UTCTimeZone()),
+                   " ", level, " ", adapter_name_, ": ", Redact(message), "\n");
   std::lock_guard<std::mutex> lock(mu);
   std::cerr << line << std::flush;
 }
@@ -248,9 +255,9 @@ void TranslationBuilder::Link(int index, absl::string_view field_path,
   *link->mutable_target() = target;
 }
 
-void TranslationBuilder::AddEvent(EventType type, int index,
-                                  const google::protobuf::Timestamp* occurred_at,
-                                  absl::string_view vendor_event_id) {
+void TranslationBuilder::AddEvent(
+    EventType type, int index, const google::protobuf::Timestamp* occurred_at,
+    absl::string_view vendor_event_id) {
   auto* event = result_->add_events();
   event->set_type(type);
   event->set_entity_index(index);
@@ -287,7 +294,8 @@ ApplyResponse Retry(absl::string_view reason, std::chrono::milliseconds delay,
   r.set_reason(std::string(reason));
   r.set_vendor_code(std::string(vendor_code));
   r.mutable_retry_after()->set_seconds(delay.count() / 1000);
-  r.mutable_retry_after()->set_nanos(static_cast<int32_t>((delay.count() % 1000) * 1000000));
+  r.mutable_retry_after()->set_nanos(
+      static_cast<int32_t>((delay.count() % 1000) * 1000000));
   return r;
 }
 

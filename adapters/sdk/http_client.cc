@@ -81,8 +81,8 @@ absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request) {
         request.method, " timed out after ", request.timeout.count(), " ms"));
   }
   if (rc != CURLE_OK) {
-    return absl::UnavailableError(absl::StrCat(
-        request.method, " failed: ", curl_easy_strerror(rc)));
+    return absl::UnavailableError(
+        absl::StrCat(request.method, " failed: ", curl_easy_strerror(rc)));
   }
   response.status = static_cast<int>(status);
   return response;

@@ -146,8 +146,8 @@ absl::StatusOr<Decimal> DecimalFromText(absl::string_view text,
                                         absl::string_view path) {
   absl::StatusOr<Decimal> d = ParseDecimal(text);
   if (!d.ok()) {
-    return MappingError(path, absl::StrCat("not an exact decimal number: \"",
-                                           text, "\""));
+    return MappingError(
+        path, absl::StrCat("not an exact decimal number: \"", text, "\""));
   }
   return d;
 }
@@ -160,8 +160,8 @@ absl::StatusOr<Json> ParseExactJson(absl::string_view text) {
   bool ok = Json::sax_parse(text.begin(), text.end(), &builder,
                             Json::input_format_t::json, /*strict=*/true);
   if (!ok) {
-    return MappingError("", builder.error().empty() ? "malformed JSON"
-                                                    : builder.error());
+    return MappingError(
+        "", builder.error().empty() ? "malformed JSON" : builder.error());
   }
   return root;
 }
@@ -188,10 +188,11 @@ Json DecimalToJson(const Decimal& value) {
 }
 
 Json MoneyAmountToJson(const Money& money) {
-  Decimal d;
-  d.set_units(money.units());
-  d.set_nanos(money.nanos());
-  return DecimalToJson(d);
+  // Written with the currency's minor-unit digits: 3601.50 USD -> 3601.50.
+  int exponent = MinorUnitExponent(money.currency_code());
+  std::string text = FormatNanos(ToNanos(money), exponent < 0 ? 0 : exponent);
+  if (text.find('.') == std::string::npos) return Json(money.units());
+  return ExactNumber(std::move(text));
 }
 
 absl::Status MappingError(absl::string_view field_path,
@@ -224,7 +225,8 @@ Field::Field(const Json& root, std::string path)
 Field Field::operator[](absl::string_view key) const {
   std::string child_path =
       path_.empty() ? std::string(key) : absl::StrCat(path_, ".", key);
-  if (value_ == nullptr || !value_->is_object()) return Field(nullptr, child_path);
+  if (value_ == nullptr || !value_->is_object())
+    return Field(nullptr, child_path);
   auto it = value_->find(std::string(key));
   if (it == value_->end()) return Field(nullptr, child_path);
   return Field(&*it, child_path);
@@ -239,8 +241,8 @@ Field Field::At(size_t i) const {
 }
 
 absl::Status Field::WrongType(absl::string_view expected) const {
-  return MappingError(path_, absl::StrCat("expected ", expected, ", got ",
-                                          TypeName(*value_)));
+  return MappingError(
+      path_, absl::StrCat("expected ", expected, ", got ", TypeName(*value_)));
 }
 
 absl::StatusOr<std::string> Field::String() const {
@@ -302,9 +304,9 @@ absl::StatusOr<std::optional<Decimal>> Field::OptionalNumber() const {
   }
   if (IsExactNumber(*value_)) {
     const auto& bytes = value_->get_binary();
-    ASSIGN_OR_RETURN(Decimal d,
-                     DecimalFromText(std::string(bytes.begin(), bytes.end()),
-                                     path_));
+    ASSIGN_OR_RETURN(
+        Decimal d,
+        DecimalFromText(std::string(bytes.begin(), bytes.end()), path_));
     return std::optional<Decimal>(d);
   }
   if (value_->is_string()) {
@@ -334,8 +336,8 @@ absl::StatusOr<std::string> CurrencyAt(const Field& field) {
   ASSIGN_OR_RETURN(std::string code, field.String());
   std::string upper = absl::AsciiStrToUpper(code);
   if (FindCurrency(upper) == nullptr) {
-    return MappingError(field.path(),
-                        absl::StrCat("unknown ISO 4217 currency \"", code, "\""));
+    return MappingError(
+        field.path(), absl::StrCat("unknown ISO 4217 currency \"", code, "\""));
   }
   return upper;
 }
@@ -394,13 +396,14 @@ absl::StatusOr<std::optional<Timestamp>> TextTimeAt(const Field& field) {
       return std::optional<Timestamp>(out);
     }
   }
-  return MappingError(field.path(),
-                      absl::StrCat("not a date or RFC 3339 time: \"", *text, "\""));
+  return MappingError(
+      field.path(),
+      absl::StrCat("not a date or RFC 3339 time: \"", *text, "\""));
 }
 
 std::string FormatTimestamp(const Timestamp& time) {
-  absl::Time t = absl::FromUnixSeconds(time.seconds()) +
-                 absl::Nanoseconds(time.nanos());
+  absl::Time t =
+      absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
 }
 

@@ -44,8 +44,10 @@ std::string DumpExactJson(const Json& value);
 Json ExactNumber(std::string text);
 // True for a node made by ParseExactJson from a non-integer number.
 bool IsExactNumber(const Json& value);
-// Returns a JSON number node for a Decimal or Money amount, exactly.
+// Returns a JSON number node for a Decimal, exactly, in the fewest digits.
 Json DecimalToJson(const Decimal& value);
+// Returns a JSON number node for a Money amount, exactly, with at least the
+// currency's minor-unit digits (3601.50 for USD, 1200 for JPY).
 Json MoneyAmountToJson(const Money& money);
 
 // Returns INVALID_ARGUMENT "<path>: <reason>" with the path attached.

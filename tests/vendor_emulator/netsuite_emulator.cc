@@ -4,8 +4,8 @@
 // when stdin (a pipe) closes.
 //
 // Record API (what the NetSuite adapter uses):
-//   PUT  /services/rest/record/v1/<type>/eid:<externalId>  upsert by external id
-//   POST /services/rest/record/v1/<type>                   create; a second
+//   PUT  /services/rest/record/v1/<type>/eid:<externalId>  upsert by external
+//   id POST /services/rest/record/v1/<type>                   create; a second
 //        record with the same externalId is refused (external ids are unique
 //        per record type)
 //   GET  /services/rest/record/v1/<type>/<id> | eid:<externalId>
@@ -75,7 +75,8 @@ struct State {
   std::mutex mu;
   std::condition_variable stop_cv;
   bool stopping = false;
-  std::map<std::string, std::map<std::string, Json>> records;  // type -> id -> record
+  std::map<std::string, std::map<std::string, Json>>
+      records;  // type -> id -> record
   std::map<std::string, std::map<std::string, std::string>> by_external_id;
   int64_t next_id = 1001;
   Json requests = Json::array();
@@ -90,16 +91,20 @@ Json ErrorBody(int status, const std::string& code, const std::string& detail,
                const std::string& path = "") {
   Json detail_obj = {{"detail", detail}, {"o:errorCode", code}};
   if (!path.empty()) detail_obj["o:errorPath"] = path;
-  return {{"type", "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1"},
-          {"title", status == 404 ? "Not Found" : status == 401 ? "Unauthorized" : "Bad Request"},
-          {"status", status},
-          {"o:errorDetails", Json::array({detail_obj})}};
+  return {
+      {"type", "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1"},
+      {"title", status == 404   ? "Not Found"
+                : status == 401 ? "Unauthorized"
+                                : "Bad Request"},
+      {"status", status},
+      {"o:errorDetails", Json::array({detail_obj})}};
 }
 
 void SendError(httplib::Response& res, int status, const std::string& code,
                const std::string& detail, const std::string& path = "") {
   res.status = status;
-  res.set_content(ErrorBody(status, code, detail, path).dump(), "application/vnd.oracle.resource+json; type=error");
+  res.set_content(ErrorBody(status, code, detail, path).dump(),
+                  "application/vnd.oracle.resource+json; type=error");
 }
 
 // Resolves {"id": ..} or {"externalId": ..} to a stored record of `type`.
@@ -107,18 +112,21 @@ bool RefExists(const std::string& type, const Json& ref) {
   if (!ref.is_object()) return false;
   if (ref.contains("id") && ref["id"].is_string()) {
     auto t = g_state.records.find(type);
-    return t != g_state.records.end() && t->second.count(ref["id"].get<std::string>());
+    return t != g_state.records.end() &&
+           t->second.count(ref["id"].get<std::string>());
   }
   if (ref.contains("externalId") && ref["externalId"].is_string()) {
     auto t = g_state.by_external_id.find(type);
-    return t != g_state.by_external_id.end() && t->second.count(ref["externalId"].get<std::string>());
+    return t != g_state.by_external_id.end() &&
+           t->second.count(ref["externalId"].get<std::string>());
   }
   return false;
 }
 
 // Returns "" when the record satisfies NetSuite's rules for `type`, else the
 // error detail; `path` gets the offending field.
-std::string Validate(const std::string& type, const Json& body, std::string* path) {
+std::string Validate(const std::string& type, const Json& body,
+                     std::string* path) {
   if (!body.is_object()) return "The request body must be a JSON object.";
   if (type == "customer") {
     bool person = body.contains("isPerson") && body["isPerson"] == true;
@@ -127,7 +135,8 @@ std::string Validate(const std::string& type, const Json& body, std::string* pat
         *path = "lastName";
         return "Please enter value(s) for: First Name, Last Name";
       }
-    } else if (!body.contains("companyName") || !body["companyName"].is_string() ||
+    } else if (!body.contains("companyName") ||
+               !body["companyName"].is_string() ||
                body["companyName"].get<std::string>().empty()) {
       *path = "companyName";
       return "Please enter value(s) for: Company Name";
@@ -137,10 +146,13 @@ std::string Validate(const std::string& type, const Json& body, std::string* pat
   if (type == "invoice" || type == "creditmemo") {
     if (!body.contains("entity") || !RefExists("customer", body["entity"])) {
       *path = "entity";
-      return "Invalid Field Value for field entity: the customer does not exist.";
+      return "Invalid Field Value for field entity: the customer does not "
+             "exist.";
     }
-    const Json* items = body.contains("item") && body["item"].is_object() && body["item"].contains("items")
-                            ? &body["item"]["items"] : nullptr;
+    const Json* items = body.contains("item") && body["item"].is_object() &&
+                                body["item"].contains("items")
+                            ? &body["item"]["items"]
+                            : nullptr;
     if (items == nullptr || !items->is_array() || items->empty()) {
       *path = "item";
       return "You must enter at least one line item for this transaction.";
@@ -154,8 +166,10 @@ std::string Validate(const std::string& type, const Json& body, std::string* pat
     return "";
   }
   if (type == "journalentry") {
-    const Json* items = body.contains("line") && body["line"].is_object() && body["line"].contains("items")
-                            ? &body["line"]["items"] : nullptr;
+    const Json* items = body.contains("line") && body["line"].is_object() &&
+                                body["line"].contains("items")
+                            ? &body["line"]["items"]
+                            : nullptr;
     if (items == nullptr || !items->is_array() || items->size() < 2) {
       *path = "line";
       return "A journal entry needs at least two lines.";
@@ -179,7 +193,8 @@ std::string Validate(const std::string& type, const Json& body, std::string* pat
     }
     if (debits != credits) {
       *path = "line";
-      return "The total of debit entries must equal the total of credit entries.";
+      return "The total of debit entries must equal the total of credit "
+             "entries.";
     }
     return "";
   }
@@ -187,12 +202,15 @@ std::string Validate(const std::string& type, const Json& body, std::string* pat
 }
 
 // Stores a record; returns its internal id. REQUIRES: g_state.mu held.
-std::string Store(const std::string& type, Json body, const std::string& external_id,
+std::string Store(const std::string& type, Json body,
+                  const std::string& external_id,
                   const std::string& existing_id) {
-  std::string id = existing_id.empty() ? absl::StrCat(g_state.next_id++) : existing_id;
+  std::string id =
+      existing_id.empty() ? absl::StrCat(g_state.next_id++) : existing_id;
   Json& rec = g_state.records[type][id];
   if (!existing_id.empty() && rec.is_object()) {
-    for (auto& [k, v] : body.items()) rec[k] = v;  // an update keeps other fields
+    for (auto& [k, v] : body.items())
+      rec[k] = v;  // an update keeps other fields
   } else {
     rec = std::move(body);
   }
@@ -209,7 +227,8 @@ void RecordApi(const httplib::Request& req, httplib::Response& res) {
   auto slash = rest.find('/');
   std::string type = absl::AsciiStrToLower(rest.substr(0, slash));
   std::string key = slash == std::string::npos ? "" : rest.substr(slash + 1);
-  std::string location_base = absl::StrCat(g_state.base, kRecordPrefix, rest.substr(0, slash), "/");
+  std::string location_base =
+      absl::StrCat(g_state.base, kRecordPrefix, rest.substr(0, slash), "/");
   std::lock_guard<std::mutex> lock(g_state.mu);
   bool by_eid = absl::StartsWith(key, "eid:");
   std::string eid = by_eid ? key.substr(4) : "";
@@ -226,35 +245,52 @@ void RecordApi(const httplib::Request& req, httplib::Response& res) {
   if (req.method == "GET") {
     if (key.empty()) {
       Json items = Json::array();
-      for (const auto& [id, rec] : g_state.records[type]) items.push_back({{"id", id}});
-      res.set_content(Json{{"count", items.size()}, {"hasMore", false}, {"items", items}}.dump(),
-                      "application/vnd.oracle.resource+json; type=collection");
+      for (const auto& [id, rec] : g_state.records[type])
+        items.push_back({{"id", id}});
+      res.set_content(
+          Json{{"count", items.size()}, {"hasMore", false}, {"items", items}}
+              .dump(),
+          "application/vnd.oracle.resource+json; type=collection");
       return;
     }
     std::string id = find_id();
-    if (id.empty()) return SendError(res, 404, "NONEXISTENT_ID", "The record instance does not exist.");
-    res.set_content(DumpExactJson(g_state.records[type][id]), "application/vnd.oracle.resource+json; type=singular");
+    if (id.empty())
+      return SendError(res, 404, "NONEXISTENT_ID",
+                       "The record instance does not exist.");
+    res.set_content(DumpExactJson(g_state.records[type][id]),
+                    "application/vnd.oracle.resource+json; type=singular");
     return;
   }
   if (req.method != "PUT" && req.method != "POST") {
     return SendError(res, 405, "METHOD_NOT_ALLOWED", "Method not allowed.");
   }
   absl::StatusOr<Json> body = ParseExactJson(req.body);
-  if (!body.ok()) return SendError(res, 400, "INVALID_CONTENT", std::string(body.status().message()));
+  if (!body.ok())
+    return SendError(res, 400, "INVALID_CONTENT",
+                     std::string(body.status().message()));
   std::string path;
   std::string problem = Validate(type, *body, &path);
   if (!problem.empty()) return SendError(res, 400, "USER_ERROR", problem, path);
   std::string id;
   if (req.method == "PUT") {
-    if (!by_eid) return SendError(res, 400, "INVALID_REQUEST", "PUT is an upsert by external id: use eid:<id>.");
+    if (!by_eid)
+      return SendError(res, 400, "INVALID_REQUEST",
+                       "PUT is an upsert by external id: use eid:<id>.");
     id = Store(type, std::move(*body), eid, find_id());
   } else {
-    if (!key.empty()) return SendError(res, 405, "METHOD_NOT_ALLOWED", "POST to a record instance.");
-    std::string external_id = body->contains("externalId") && (*body)["externalId"].is_string()
-                                  ? (*body)["externalId"].get<std::string>() : "";
-    if (!external_id.empty() && g_state.by_external_id[type].count(external_id)) {
+    if (!key.empty())
+      return SendError(res, 405, "METHOD_NOT_ALLOWED",
+                       "POST to a record instance.");
+    std::string external_id =
+        body->contains("externalId") && (*body)["externalId"].is_string()
+            ? (*body)["externalId"].get<std::string>()
+            : "";
+    if (!external_id.empty() &&
+        g_state.by_external_id[type].count(external_id)) {
       return SendError(res, 400, "DUP_RCRD",
-                       absl::StrCat("A record with external ID ", external_id, " already exists."), "externalId");
+                       absl::StrCat("A record with external ID ", external_id,
+                                    " already exists."),
+                       "externalId");
     }
     id = Store(type, std::move(*body), external_id, "");
   }
@@ -267,7 +303,9 @@ std::optional<FaultRule> TakeFault(const httplib::Request& req) {
   std::lock_guard<std::mutex> lock(g_state.mu);
   for (auto it = g_state.faults.begin(); it != g_state.faults.end(); ++it) {
     if (!it->method.empty() && it->method != req.method) continue;
-    if (!it->path_contains.empty() && !absl::StrContains(req.path, it->path_contains)) continue;
+    if (!it->path_contains.empty() &&
+        !absl::StrContains(req.path, it->path_contains))
+      continue;
     FaultRule rule = *it;
     if (it->remaining > 0 && --it->remaining == 0) g_state.faults.erase(it);
     return rule;
@@ -327,12 +365,17 @@ void Handle(const httplib::Request& req, httplib::Response& res) {
   size_t seq;
   {
     std::lock_guard<std::mutex> lock(g_state.mu);
-    Json entry = {{"method", req.method}, {"path", req.path},
-                  {"idempotency_key", req.get_header_value("X-NetSuite-Idempotency-Key")},
-                  {"authorized", g_state.token.empty() ||
-                                     req.get_header_value("Authorization") == "Bearer " + g_state.token}};
+    Json entry = {
+        {"method", req.method},
+        {"path", req.path},
+        {"idempotency_key", req.get_header_value("X-NetSuite-Idempotency-Key")},
+        {"authorized",
+         g_state.token.empty() || req.get_header_value("Authorization") ==
+                                      "Bearer " + g_state.token}};
     absl::StatusOr<Json> body = ParseExactJson(req.body);
-    entry["body"] = req.body.empty() ? Json() : body.ok() ? *body : Json(req.body);
+    entry["body"] = req.body.empty() ? Json()
+                    : body.ok()      ? *body
+                                     : Json(req.body);
     seq = g_state.requests.size();
     g_state.requests.push_back(std::move(entry));
   }
@@ -349,21 +392,25 @@ void Handle(const httplib::Request& req, httplib::Response& res) {
       // then handle normally: the client has likely given up already
     } else if (fault->mode == "reset") {
       res.status = 200;
-      res.set_chunked_content_provider("application/json",
-                                       [](size_t, httplib::DataSink&) { return false; });
+      res.set_chunked_content_provider(
+          "application/json", [](size_t, httplib::DataSink&) { return false; });
       finish("reset");
       return;
     } else {
       res.status = fault->status;
-      if (!fault->retry_after.empty()) res.set_header("Retry-After", fault->retry_after);
-      res.set_content(fault->body.empty() ? ErrorBody(fault->status, "INJECTED", "injected failure").dump()
-                                          : fault->body,
-                      "application/json");
+      if (!fault->retry_after.empty())
+        res.set_header("Retry-After", fault->retry_after);
+      res.set_content(
+          fault->body.empty()
+              ? ErrorBody(fault->status, "INJECTED", "injected failure").dump()
+              : fault->body,
+          "application/json");
       finish("status");
       return;
     }
   }
-  if (!g_state.token.empty() && req.get_header_value("Authorization") != "Bearer " + g_state.token) {
+  if (!g_state.token.empty() &&
+      req.get_header_value("Authorization") != "Bearer " + g_state.token) {
     SendError(res, 401, "INVALID_LOGIN", "Invalid login attempt.");
   } else if (absl::StartsWith(req.path, kRecordPrefix)) {
     RecordApi(req, res);
@@ -425,7 +472,8 @@ int main(int argc, char** argv) {
     stop = true;
   }).detach();
   struct stat st {};
-  if (fstat(STDIN_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+  if (fstat(STDIN_FILENO, &st) == 0 &&
+      (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
     std::thread([&stop] {
       char buf[256];
       while (read(STDIN_FILENO, buf, sizeof buf) > 0) {
