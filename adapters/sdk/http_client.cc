@@ -1,0 +1,91 @@
+#include "adapters/sdk/http_client.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace revhub::adapter {
+namespace {
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* response = static_cast<HttpResponse*>(user);
+  std::string line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = absl::AsciiStrToLower(line.substr(0, colon));
+    std::string value(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+    response->headers.emplace_back(std::move(name), std::move(value));
+  } else if (line.rfind("HTTP/", 0) == 0) {
+    response->headers.clear();  // a new response (after 100 Continue)
+  }
+  return size * n;
+}
+
+}  // namespace
+
+std::string HttpResponse::Header(absl::string_view name) const {
+  std::string lower = absl::AsciiStrToLower(name);
+  for (const auto& [k, v] : headers) {
+    if (k == lower) return v;
+  }
+  return "";
+}
+
+absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request) {
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  HttpResponse response;
+  curl_slist* headers = nullptr;
+  for (const auto& [k, v] : request.headers) {
+    headers = curl_slist_append(headers, absl::StrCat(k, ": ", v).c_str());
+  }
+  // No "Expect: 100-continue" round trip.
+  headers = curl_slist_append(headers, "Expect:");
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(request.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.connect_timeout.count()));
+  if (request.method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  if (!request.body.empty() || request.method == "POST" ||
+      request.method == "PUT" || request.method == "PATCH") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE,
+                     static_cast<long>(request.body.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (rc == CURLE_OPERATION_TIMEDOUT) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        request.method, " timed out after ", request.timeout.count(), " ms"));
+  }
+  if (rc != CURLE_OK) {
+    return absl::UnavailableError(
+        absl::StrCat(request.method, " failed: ", curl_easy_strerror(rc)));
+  }
+  response.status = static_cast<int>(status);
+  return response;
+}
+
+}  // namespace revhub::adapter

@@ -1,0 +1,112 @@
+// AdapterHost: runs one adapter process for the hub and keeps it running.
+//
+// Start() launches the adapter from its launch spec (command, args, env) as
+// a child process, reads the one-line handshake it prints on stdout
+// ("REVHUB-ADAPTER|1|tcp|127.0.0.1:PORT", see docs/adapter-guide.md),
+// connects a gRPC channel and waits until grpc.health.v1 says SERVING.
+//
+// A supervisor thread then health-checks the process every
+// health_interval. When the process exits, or fails unhealthy_threshold
+// health checks in a row (a hang), it is killed (SIGKILL) and started again
+// after an exponential backoff (initial_backoff doubling up to
+// max_backoff; reset once a process has stayed up for stable_after).
+//
+// Every call carries a deadline (call_deadline unless the caller's is
+// shorter). A call that fails because the process went away (UNAVAILABLE)
+// is retried on the restarted process until the deadline: Translate is a
+// pure function of its input and Apply is idempotent per idempotency key,
+// so a retry never duplicates work. Other errors are returned as they are.
+//
+// Shutdown() (also run by the destructor) closes the adapter's stdin, sends
+// SIGTERM, and after shutdown_grace SIGKILL; it returns when the process is
+// reaped. The child also gets SIGKILL if the hub process dies
+// (PR_SET_PDEATHSIG), so adapters never outlive the hub.
+//
+// Thread-safe: calls may come from any number of threads. Does not depend on
+// the hub's store.
+#ifndef REVHUB_HUB_ADAPTER_HOST_ADAPTER_HOST_H_
+#define REVHUB_HUB_ADAPTER_HOST_ADAPTER_HOST_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "revhub/adapter/v1/adapter_service.pb.h"
+
+namespace revhub::hub {
+
+struct AdapterLaunchSpec {
+  // Executable path, or a name looked up on PATH.
+  std::string command;
+  std::vector<std::string> args;
+  // Added to (and overriding) the hub's environment.
+  std::map<std::string, std::string> env;
+  // When set, the adapter's stderr is appended to this file instead of
+  // going to the hub's stderr.
+  std::string stderr_path;
+};
+
+struct AdapterHostOptions {
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  absl::Duration call_deadline = absl::Seconds(30);
+  absl::Duration health_interval = absl::Milliseconds(500);
+  absl::Duration health_timeout = absl::Seconds(1);
+  int unhealthy_threshold = 3;
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(30);
+  absl::Duration stable_after = absl::Seconds(10);
+  absl::Duration shutdown_grace = absl::Seconds(3);
+};
+
+// AdapterHandshake is the parsed handshake line.
+struct AdapterHandshake {
+  int protocol_version = 0;
+  std::string network;  // "tcp" or "unix"
+  std::string address;  // "127.0.0.1:PORT" or a socket path
+};
+
+// Parses "REVHUB-ADAPTER|<version>|<tcp|unix>|<address>"; INVALID_ARGUMENT
+// naming the broken part, FAILED_PRECONDITION for a protocol version this
+// host does not speak.
+absl::StatusOr<AdapterHandshake> ParseHandshake(absl::string_view line);
+
+class AdapterHost {
+ public:
+  // Starts the adapter and waits for it to be healthy. Errors: the command
+  // cannot be run, exits before the handshake, prints a bad handshake, or is
+  // not healthy within handshake_timeout.
+  static absl::StatusOr<std::unique_ptr<AdapterHost>> Start(
+      AdapterLaunchSpec spec, AdapterHostOptions options = {});
+
+  virtual ~AdapterHost() = default;
+
+  virtual absl::StatusOr<adapter::v1::DescribeResponse> Describe() = 0;
+  virtual absl::StatusOr<adapter::v1::CheckResponse> Check(
+      const adapter::v1::CheckRequest& request) = 0;
+  virtual absl::StatusOr<adapter::v1::TranslateResponse> Translate(
+      const adapter::v1::TranslateRequest& request) = 0;
+  virtual absl::StatusOr<adapter::v1::TranslateBatchResponse> TranslateBatch(
+      const adapter::v1::TranslateBatchRequest& request) = 0;
+  virtual absl::StatusOr<adapter::v1::ApplyResponse> Apply(
+      const adapter::v1::ApplyRequest& request) = 0;
+
+  // The running process's pid (0 while restarting).
+  virtual pid_t pid() const = 0;
+  // How many times the process was restarted.
+  virtual int restarts() const = 0;
+  // The address from the current process's handshake.
+  virtual std::string address() const = 0;
+
+  // Stops the adapter for good. Calls made afterwards fail with UNAVAILABLE.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace revhub::hub
+
+#endif  // REVHUB_HUB_ADAPTER_HOST_ADAPTER_HOST_H_

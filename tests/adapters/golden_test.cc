@@ -1,0 +1,60 @@
+// Golden mapping tests, DuckDB style: every golden/<vendor>/<case>.json is a
+// vendor payload and <case>.expected.json holds the object type, the
+// configuration and the TranslationResult it must produce. The payload goes
+// through the real adapter process. Set REVHUB_UPDATE_GOLDEN=1 to rewrite
+// the expected files (then review every changed value by hand).
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "tests/adapters/test_util.h"
+
+namespace fs = std::filesystem;
+using namespace revhub::testing;
+
+TEST_CASE("every golden payload translates to its expected result",
+          "[golden]") {
+  fs::path root = REVHUB_GOLDEN_DIR;
+  bool update = std::getenv("REVHUB_UPDATE_GOLDEN") != nullptr;
+  int cases = 0;
+  for (const auto& vendor_dir : fs::directory_iterator(root)) {
+    if (!vendor_dir.is_directory()) continue;
+    std::string vendor = vendor_dir.path().filename();
+    auto host = StartAdapter(vendor);
+    std::vector<fs::path> files;
+    for (const auto& f : fs::directory_iterator(vendor_dir.path()))
+      files.push_back(f.path());
+    std::sort(files.begin(), files.end());
+    for (const fs::path& payload_path : files) {
+      std::string name = payload_path.filename();
+      if (payload_path.extension() != ".json" ||
+          name.find(".expected.") != std::string::npos)
+        continue;
+      fs::path expected_path = payload_path;
+      expected_path.replace_extension(".expected.json");
+      INFO("golden case " << vendor << "/" << name);
+      REQUIRE(fs::exists(expected_path));
+      json expected = json::parse(ReadFile(expected_path));
+      std::string config =
+          expected.contains("config") ? expected["config"].dump() : "{}";
+      auto result =
+          Translate(*host, expected.at("object_type").get<std::string>(),
+                    ReadFile(payload_path), config);
+      json actual = json::parse(ToJson(result));
+      if (update) {
+        expected["result"] = actual;
+        WriteFile(expected_path, expected.dump(2) + "\n");
+      }
+      if (actual != expected["result"]) {
+        std::cerr << "MISMATCH " << vendor << "/" << name
+                  << "\nexpected: " << expected["result"].dump(2)
+                  << "\nactual:   " << actual.dump(2) << "\n";
+      }
+      CHECK(actual == expected["result"]);
+      ++cases;
+    }
+  }
+  std::cout << "golden cases run: " << cases << "\n";
+  CHECK(cases >= 8);
+}

@@ -1,0 +1,154 @@
+#include "tests/adapters/test_util.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "adapters/sdk/http_client.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace revhub::testing {
+
+std::string BinPath(const std::string& name) {
+  return std::string(REVHUB_BIN_DIR) + "/" + name;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+hub::AdapterHostOptions FastOptions() {
+  hub::AdapterHostOptions o;
+  o.health_interval = absl::Milliseconds(100);
+  o.health_timeout = absl::Milliseconds(300);
+  o.unhealthy_threshold = 3;
+  o.initial_backoff = absl::Milliseconds(50);
+  o.max_backoff = absl::Seconds(1);
+  o.call_deadline = absl::Seconds(20);
+  return o;
+}
+
+std::unique_ptr<hub::AdapterHost> StartAdapter(const std::string& vendor,
+                                               hub::AdapterHostOptions options,
+                                               const std::string& stderr_path) {
+  hub::AdapterLaunchSpec spec;
+  spec.command = BinPath("revhub-adapter-" + vendor);
+  spec.stderr_path = stderr_path;
+  auto host = hub::AdapterHost::Start(spec, options);
+  if (!host.ok())
+    throw std::runtime_error(std::string(host.status().message()));
+  return std::move(*host);
+}
+
+google::protobuf::Struct ConfigStruct(const std::string& json_text) {
+  google::protobuf::Struct s;
+  if (!google::protobuf::util::JsonStringToMessage(json_text, &s).ok()) {
+    throw std::runtime_error("bad config JSON: " + json_text);
+  }
+  return s;
+}
+
+adapter::v1::TranslationResult Translate(hub::AdapterHost& host,
+                                         const std::string& object_type,
+                                         const std::string& payload,
+                                         const std::string& config_json,
+                                         const std::string& system) {
+  adapter::v1::TranslateRequest req;
+  req.set_system(system);
+  *req.mutable_config() = ConfigStruct(config_json);
+  req.mutable_record()->set_object_type(object_type);
+  req.mutable_record()->set_payload(payload);
+  req.mutable_record()->set_record_key("r1");
+  auto resp = host.Translate(req);
+  if (!resp.ok())
+    throw std::runtime_error("Translate: " +
+                             std::string(resp.status().message()));
+  return resp->result();
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+Emulator::Emulator(const std::string& token) {
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe");
+  std::string bin = BinPath("netsuite-emulator");
+  std::string token_arg = "--token=" + token;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    execl(bin.c_str(), bin.c_str(), token_arg.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  stdin_fd_ = in[1];
+  std::string line;
+  char ch;
+  while (read(out[0], &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+  close(out[0]);
+  auto colon = line.rfind(':');
+  if (line.rfind("NETSUITE-EMULATOR|", 0) != 0 || colon == std::string::npos) {
+    throw std::runtime_error("emulator did not start: \"" + line + "\"");
+  }
+  port_ = std::stoi(line.substr(colon + 1));
+}
+
+Emulator::~Emulator() {
+  close(stdin_fd_);
+  kill(pid_, SIGTERM);
+  int status;
+  waitpid(pid_, &status, 0);
+}
+
+json Emulator::Get(const std::string& path) const {
+  adapter::HttpRequest req;
+  req.url = base_url() + path;
+  auto resp = adapter::SendHttp(req);
+  if (!resp.ok() || resp->status != 200)
+    throw std::runtime_error("emulator GET " + path);
+  return json::parse(resp->body);
+}
+
+void Emulator::Post(const std::string& path, const std::string& body) const {
+  adapter::HttpRequest req;
+  req.method = "POST";
+  req.url = base_url() + path;
+  req.body = body;
+  auto resp = adapter::SendHttp(req);
+  if (!resp.ok() || resp->status / 100 != 2)
+    throw std::runtime_error("emulator POST " + path);
+}
+
+void Emulator::Delete(const std::string& path) const {
+  adapter::HttpRequest req;
+  req.method = "DELETE";
+  req.url = base_url() + path;
+  auto resp = adapter::SendHttp(req);
+  if (!resp.ok() || resp->status / 100 != 2)
+    throw std::runtime_error("emulator DELETE " + path);
+}
+
+}  // namespace revhub::testing

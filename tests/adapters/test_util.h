@@ -1,0 +1,61 @@
+// Shared helpers for the adapter tests: start real adapter processes
+// through the AdapterHost, run the NetSuite emulator, read files.
+#ifndef REVHUB_TESTS_ADAPTERS_TEST_UTIL_H_
+#define REVHUB_TESTS_ADAPTERS_TEST_UTIL_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "hub/adapter_host/adapter_host.h"
+#include "nlohmann/json.hpp"
+#include "revhub/adapter/v1/adapter_service.pb.h"
+
+namespace revhub::testing {
+
+using nlohmann::json;
+
+std::string BinPath(const std::string& name);
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& text);
+
+// Options with short intervals so restarts show up quickly in tests.
+hub::AdapterHostOptions FastOptions();
+// Starts build/bin/revhub-adapter-<vendor>. REQUIRES: it starts.
+std::unique_ptr<hub::AdapterHost> StartAdapter(
+    const std::string& vendor, hub::AdapterHostOptions options = FastOptions(),
+    const std::string& stderr_path = "");
+
+google::protobuf::Struct ConfigStruct(const std::string& json_text);
+// Translates one payload through the running adapter.
+adapter::v1::TranslationResult Translate(
+    hub::AdapterHost& host, const std::string& object_type,
+    const std::string& payload, const std::string& config_json = "{}",
+    const std::string& system = "test-system");
+// The result as JSON with proto field names.
+std::string ToJson(const google::protobuf::Message& message);
+
+// The NetSuite emulator, running while this object lives.
+class Emulator {
+ public:
+  explicit Emulator(const std::string& token);
+  ~Emulator();
+  std::string base_url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+  json Get(const std::string& path) const;
+  void Post(const std::string& path, const std::string& body) const;
+  void Delete(const std::string& path) const;
+  json Requests() const { return Get("/__control/requests"); }
+  json Records() const { return Get("/__control/records"); }
+
+ private:
+  pid_t pid_ = 0;
+  int stdin_fd_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace revhub::testing
+
+#endif  // REVHUB_TESTS_ADAPTERS_TEST_UTIL_H_
