@@ -13,7 +13,9 @@
 #include <thread>
 
 #include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
 #include "httplib.h"
+#include "revhub/adapter/v1/adapter_service.grpc.pb.h"
 #include "tests/adapters/test_util.h"
 
 using namespace revhub::testing;
@@ -63,9 +65,13 @@ void CheckTime(const google::protobuf::Timestamp& ts, const std::string& text) {
 // and records every Authorization header it sees.
 class FakeHubSpot {
  public:
-  FakeHubSpot() {
-    server_.Get("/account-info/v3/details", [this](const httplib::Request& req,
-                                                   httplib::Response& res) {
+  // Answers each request after `delay`.
+  explicit FakeHubSpot(absl::Duration delay = absl::ZeroDuration()) {
+    server_.Get("/account-info/v3/details", [this, delay](
+                                                const httplib::Request& req,
+                                                httplib::Response& res) {
+      ++requests_;
+      absl::SleepFor(delay);
       std::string auth = req.get_header_value("Authorization");
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -97,6 +103,8 @@ class FakeHubSpot {
     std::lock_guard<std::mutex> lock(mu_);
     return auth_headers_;
   }
+  // Requests received so far, counted when they arrive.
+  int requests() const { return requests_; }
 
  private:
   httplib::Server server_;
@@ -104,6 +112,7 @@ class FakeHubSpot {
   std::thread thread_;
   std::mutex mu_;
   std::vector<std::string> auth_headers_;
+  std::atomic<int> requests_{0};
 };
 
 av1::CheckResponse Check(AdapterHost& host, const json& config) {
@@ -554,4 +563,44 @@ TEST_CASE(
     close(in);
     close(out);
   }
+}
+
+TEST_CASE(
+    "on SIGTERM the Node adapter answers the call in flight, then exits 0",
+    "[hubspot]") {
+  // HubSpot answers Check's request after 800 ms; SIGTERM arrives while the
+  // adapter waits for it.
+  FakeHubSpot hubspot(absl::Milliseconds(800));
+  int in = -1, out = -1;
+  pid_t pid = Spawn(&in, &out);
+  auto handshake = ParseHandshake(ReadLine(out));
+  REQUIRE(handshake.ok());
+  auto stub = av1::AdapterService::NewStub(grpc::CreateChannel(
+      handshake->address, grpc::InsecureChannelCredentials()));
+  av1::CheckRequest req;
+  *req.mutable_config() = ConfigStruct(json{
+      {"portal_id", kPortal},
+      {"access_token", kToken},
+      {"base_url", hubspot.base_url()}}.dump());
+  av1::CheckResponse resp;
+  grpc::Status status;
+  std::thread call([&] {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    status = stub->Check(&ctx, req, &resp);
+  });
+  REQUIRE(WaitFor([&] { return hubspot.requests() == 1; }, absl::Seconds(10)));
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  call.join();
+  CHECK(status.ok());
+  CHECK(resp.outcome() == av1::CHECK_OUTCOME_OK);
+  int exit_status = WaitExit(pid);
+  REQUIRE(exit_status != -1);
+  CHECK(WIFEXITED(exit_status));
+  CHECK(WEXITSTATUS(exit_status) == 0);
+  CHECK(hubspot.requests() == 1);
+  CHECK(ReadRest(out).empty());
+  close(in);
+  close(out);
 }

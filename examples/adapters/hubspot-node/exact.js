@@ -175,7 +175,7 @@ function formatDecimal(total) {
   const negative = total < 0n;
   const abs = negative ? -total : total;
   const units = (abs / NANOS_PER_UNIT).toString();
-  let fraction = (abs % NANOS_PER_UNIT).toString().padStart(9, '0').replace(/0+$/, '');
+  const fraction = (abs % NANOS_PER_UNIT).toString().padStart(9, '0').replace(/0+$/, '');
   return (negative ? '-' : '') + units + (fraction ? '.' + fraction : '');
 }
 
