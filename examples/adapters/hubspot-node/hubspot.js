@@ -122,8 +122,8 @@ function elements(value, path) {
 
 // ---- the record ------------------------------------------------------------
 
-// Ctx carries what every mapping needs: the system name, the config and the
-// builder of the result.
+// Builder collects what one record becomes, with the system name and the
+// configuration every mapping needs.
 class Builder {
   constructor(system, config) {
     this.system = system;
@@ -430,10 +430,22 @@ function mapDeal(b, record, path) {
     requireObject(s.item, s.path);
     byId.set(idAt(s.item.id, join(s.path, 'id')), s);
   }
-  for (const a of associationIds(record, 'line_items', path)) {
+  const associated = associationIds(record, 'line_items', path);
+  for (const a of associated) {
     if (!byId.has(a.id)) {
       throw new MappingError(join(a.path, 'id'),
           `line item ${a.id} is associated with the deal but its object is not in line_items`);
+    }
+  }
+  // When the deal lists its line items, a line item it does not list is
+  // not one of its lines (a stale read).
+  if (record.associations && record.associations.line_items) {
+    const ids = new Set(associated.map((a) => a.id));
+    for (const [id, s] of byId) {
+      if (!ids.has(id)) {
+        throw new MappingError(join(s.path, 'id'),
+            `line item ${id} is not among the deal's associated line items`);
+      }
     }
   }
   const seen = new Set();
