@@ -9,10 +9,12 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
 #include "absl/time/clock.h"
+#include "canonical/validation.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
 #include "revhub/adapter/v1/adapter_service.grpc.pb.h"
@@ -603,4 +605,46 @@ TEST_CASE(
   CHECK(ReadRest(out).empty());
   close(in);
   close(out);
+}
+
+TEST_CASE(
+    "every HubSpot golden translation is valid canonical data once its links "
+    "are resolved",
+    "[hubspot]") {
+  namespace fs = std::filesystem;
+  auto host = StartAdapter("hubspot");
+  int validated = 0;
+  for (const auto& f :
+       fs::directory_iterator(fs::path(REVHUB_GOLDEN_DIR) / "hubspot")) {
+    std::string name = f.path().filename();
+    if (name.find(".expected.") != std::string::npos) continue;
+    INFO("golden case hubspot/" << name);
+    json expected =
+        json::parse(ReadFile(f.path().parent_path() /
+                             (f.path().stem().string() + ".expected.json")));
+    auto r = Translate(*host, expected["object_type"], ReadFile(f.path()),
+                       expected["config"].dump());
+    if (r.outcome() != av1::TRANSLATION_OUTCOME_TRANSLATED) continue;
+    for (auto entity : r.entities()) {
+      // The hub fills each linked id field after resolving the ref.
+      for (const auto& l : entity.links()) {
+        const std::string& path = l.field_path();
+        if (path == "customer_id") {
+          entity.mutable_contract()->set_customer_id("cus_resolved");
+        } else {
+          int line = std::stoi(path.substr(path.find('[') + 1));
+          REQUIRE(path == "lines[" + std::to_string(line) + "].product_id");
+          entity.mutable_contract()->mutable_lines(line)->set_product_id(
+              "prd_resolved");
+        }
+      }
+      absl::Status valid = entity.has_customer()
+                               ? revhub::ValidateCustomer(entity.customer())
+                               : revhub::ValidateContract(entity.contract());
+      INFO(valid.message());
+      CHECK(valid.ok());
+      ++validated;
+    }
+  }
+  CHECK(validated >= 8);
 }

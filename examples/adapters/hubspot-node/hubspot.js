@@ -283,8 +283,10 @@ function mapLineItem(b, item, path, currency, serviceStart) {
     }
     line.discount_percent = x.toDecimal(percent);
   }
-  // The term: hs_recurring_billing_start_date (else the deal's close date)
-  // for hs_recurring_billing_period ("P12M"), else hs_term_in_months.
+  // The service period, half-open: from hs_recurring_billing_start_date
+  // (for a recurring line without one, the deal's close date) for
+  // hs_recurring_billing_period ("P12M"), else hs_term_in_months, else to
+  // hs_recurring_billing_end_date. A line without both ends has none.
   const start = x.optionalTimeAt(props.hs_recurring_billing_start_date,
                                  join(pp, 'hs_recurring_billing_start_date'));
   const period = optionalString(props.hs_recurring_billing_period,
@@ -294,24 +296,31 @@ function mapLineItem(b, item, path, currency, serviceStart) {
                                    join(pp, 'recurringbillingfrequency'));
   const recurring = !!(period || termMonths !== null || frequency);
   const from = start || (recurring ? serviceStart : null);
-  if (from && period) {
-    line.service_period = {
-      start_time: from,
-      end_time: x.addIsoPeriod(from, period, join(pp, 'hs_recurring_billing_period')),
-    };
-  } else if (from && termMonths !== null) {
+  let end = null;
+  let endPath = join(pp, 'hs_recurring_billing_end_date');
+  if (period) {
+    endPath = join(pp, 'hs_recurring_billing_period');
+    if (from) end = x.addIsoPeriod(from, period, endPath);
+  } else if (termMonths !== null) {
+    endPath = join(pp, 'hs_term_in_months');
     if (termMonths % 1000000000n !== 0n || termMonths <= 0n) {
-      throw new MappingError(join(pp, 'hs_term_in_months'), 'must be a positive whole number');
+      throw new MappingError(endPath, 'must be a positive whole number');
     }
-    line.service_period = {
-      start_time: from,
-      end_time: x.addMonthsAndDays(from, Number(termMonths / 1000000000n), 0),
-    };
-  } else if (start) {
-    line.service_period = {start_time: start};
-    const end = x.optionalTimeAt(props.hs_recurring_billing_end_date,
-                                 join(pp, 'hs_recurring_billing_end_date'));
-    if (end) line.service_period.end_time = end;
+    if (from) end = x.addMonthsAndDays(from, Number(termMonths / 1000000000n), 0);
+  } else {
+    end = x.optionalTimeAt(props.hs_recurring_billing_end_date, endPath);
+    if (frequency && !end) {
+      throw new MappingError(join(pp, 'hs_recurring_billing_period'),
+          'a recurring line needs its term (hs_recurring_billing_period or ' +
+          'hs_term_in_months) to have a service period');
+    }
+  }
+  if (from && end) {
+    if (BigInt(end.seconds) * 1000000000n + BigInt(end.nanos) <=
+        BigInt(from.seconds) * 1000000000n + BigInt(from.nanos)) {
+      throw new MappingError(endPath, 'the service period must end after it starts');
+    }
+    line.service_period = {start_time: from, end_time: end};
   }
   const productId = props.hs_product_id === null || props.hs_product_id === undefined ||
                     props.hs_product_id === ''
@@ -461,6 +470,11 @@ function mapDeal(b, record, path) {
       links.push({field_path: `lines[${i}].product_id`, target_type: 'ENTITY_TYPE_PRODUCT',
                   target: b.ref('products', productId)});
     }
+  }
+  if (won && contract.lines.length === 0) {
+    throw new MappingError(join(join(path, 'associations'), 'line_items'),
+        'required: a closed won deal is booked with its line items (read the deal with ' +
+        'associations=line_items and send the line item objects under line_items)');
   }
   if (close) {
     contract.effective_at = close;
