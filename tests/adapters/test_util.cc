@@ -45,8 +45,7 @@ hub::AdapterHostOptions FastOptions() {
 std::unique_ptr<hub::AdapterHost> StartAdapter(const std::string& vendor,
                                                hub::AdapterHostOptions options,
                                                const std::string& stderr_path) {
-  hub::AdapterLaunchSpec spec;
-  spec.command = BinPath("revhub-adapter-" + vendor);
+  hub::AdapterLaunchSpec spec = AdapterLaunchSpecFor(vendor);
   spec.stderr_path = stderr_path;
   auto host = hub::AdapterHost::Start(spec, options);
   if (!host.ok())
@@ -149,6 +148,20 @@ void Emulator::Delete(const std::string& path) const {
   auto resp = adapter::SendHttp(req);
   if (!resp.ok() || resp->status / 100 != 2)
     throw std::runtime_error("emulator DELETE " + path);
+}
+
+// The HubSpot adapter in Node (examples/adapters/hubspot-node).
+hub::AdapterLaunchSpec AdapterLaunchSpecFor(const std::string& vendor) {
+  hub::AdapterLaunchSpec spec;
+  if (vendor == "hubspot") {
+    spec.command = "node";
+    spec.args = {std::string(REVHUB_HUBSPOT_NODE_DIR) + "/adapter.js",
+                 std::string("--protos=") + REVHUB_PROTOS_DIR};
+    spec.env["NODE_PATH"] = REVHUB_NODE_MODULES;
+    return spec;
+  }
+  spec.command = BinPath("revhub-adapter-" + vendor);
+  return spec;
 }
 
 }  // namespace revhub::testing

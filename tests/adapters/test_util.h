@@ -22,7 +22,8 @@ void WriteFile(const std::string& path, const std::string& text);
 
 // Options with short intervals so restarts show up quickly in tests.
 hub::AdapterHostOptions FastOptions();
-// Starts build/bin/revhub-adapter-<vendor>. REQUIRES: it starts.
+// Starts the adapter of `vendor` (see AdapterLaunchSpecFor). REQUIRES: it
+// starts.
 std::unique_ptr<hub::AdapterHost> StartAdapter(
     const std::string& vendor, hub::AdapterHostOptions options = FastOptions(),
     const std::string& stderr_path = "");
@@ -55,6 +56,12 @@ class Emulator {
   int stdin_fd_ = -1;
   int port_ = 0;
 };
+
+// The HubSpot adapter in Node (examples/adapters/hubspot-node).
+// Returns how the tests start an adapter: build/bin/revhub-adapter-<vendor>
+// for the C++ adapters, `node examples/adapters/hubspot-node/adapter.js`
+// (with NODE_PATH set to the project's node_modules) for "hubspot".
+hub::AdapterLaunchSpec AdapterLaunchSpecFor(const std::string& vendor);
 
 }  // namespace revhub::testing
 
