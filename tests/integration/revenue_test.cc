@@ -566,6 +566,46 @@ TEST_CASE("an engine error is recorded on the schedule and the worker goes on",
   CHECK(ScheduleEvents(hub, id).size() == 1);
 }
 
+TEST_CASE("a failed schedule recovers once the facts are fixed", "[revenue]") {
+  RevenueHub hub;
+  // A product without a revenue rule: the engine cannot recognise its line.
+  v1::UpsertProductRequest p;
+  p.mutable_product()->set_name("Unclassified");
+  p.set_idempotency_key("prd-bare");
+  v1::UpsertProductResponse bare;
+  REQUIRE(hub.products->UpsertProduct(Ctx().get(), p, &bare).ok());
+  cv1::Contract c = Contract(hub, 900);
+  c.mutable_lines(0)->set_product_id(bare.product().id());
+  auto booked = Upsert(hub, c, "book");
+  const std::string id = booked.contract().id();
+  RevenueSchedule failed = WaitForSchedule(hub, id, 1);
+  CHECK(failed.status() == cv1::REVENUE_SCHEDULE_STATUS_FAILED);
+  CHECK(absl::StrContains(failed.recomputation_error(), "revenue_rule"));
+  CHECK(failed.lines_size() == 0);
+  CHECK(ListJournal(hub, id).empty());
+  CHECK(ScheduleEvents(hub, id).empty());
+
+  // The product gets its rule; the next contract event recomputes.
+  p.mutable_product()->set_id(bare.product().id());
+  p.mutable_product()->set_revenue_rule(cv1::REVENUE_RULE_RATABLE);
+  p.set_idempotency_key("prd-fixed");
+  REQUIRE(hub.products->UpsertProduct(Ctx().get(), p, &bare).ok());
+  cv1::Contract amended = booked.contract();
+  amended.set_change_reason("reclassified");
+  *amended.mutable_effective_at() = At(kFeb);
+  Upsert(hub, amended, "amend");
+  RevenueSchedule good = WaitForSchedule(hub, id, 2);
+  CHECK(good.status() == cv1::REVENUE_SCHEDULE_STATUS_DRAFT);
+  CHECK(good.recomputation_error().empty());
+  CHECK(good.lines_size() == 3);
+  auto events = ScheduleEvents(hub, id);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].revenue_schedule_changed().previous_version() == 1);
+  // Against the failed version, which had no lines: the whole schedule.
+  CHECK(ChangesOf(events[0]) == ByCell(good));
+  CHECK(ListJournal(hub, id).size() == 3);
+}
+
 TEST_CASE("the worker survives kill -9 without losing or doubling work",
           "[revenue][crash]") {
   RevenueHub hub;
@@ -573,7 +613,7 @@ TEST_CASE("the worker survives kill -9 without losing or doubling work",
   std::map<std::string, int64_t> contract_events;
   // Each round books or amends a contract and kills the hub after a delay
   // that lands before, during or after the recomputation.
-  const int delays_ms[] = {0, 0, 1, 2, 5, 10, 30, 0, 3, 60};
+  const int delays_ms[] = {0, 0, 1, 0, 2, 5, 0, 10, 30, 0, 3, 60};
   int round = 0;
   for (int delay : delays_ms) {
     ++round;
