@@ -100,6 +100,22 @@ absl::Status AddBillingTarget(Store& store, const std::string& contract_id,
   return absl::OkStatus();
 }
 
+// Adds the contract ids the invoice named in its versions up to
+// `up_to_version` (0: all).
+absl::Status ContractsOfInvoice(Store& store, const std::string& invoice_id,
+                                int64_t up_to_version,
+                                std::set<std::string>* contracts) {
+  ASSIGN_OR_RETURN(auto versions, store.ListEntityVersions(
+                                      canon::ENTITY_TYPE_INVOICE, invoice_id));
+  for (const StoredEntity& stored : versions) {
+    if (up_to_version > 0 && stored.version > up_to_version) break;
+    ASSIGN_OR_RETURN(auto invoice, Parse<canon::Invoice>(stored, "invoice"));
+    if (!invoice.contract_id().empty())
+      contracts->insert(invoice.contract_id());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Target>> TargetsOf(Store& store,
                                               const BusinessEvent& event) {
   std::vector<Target> targets;
@@ -121,32 +137,40 @@ absl::StatusOr<std::vector<Target>> TargetsOf(Store& store,
       break;
     }
     case canon::EVENT_TYPE_INVOICE_ISSUED:
-      RETURN_IF_ERROR(AddBillingTarget(
-          store, event.invoice_issued().invoice().contract_id(), &targets));
-      break;
     case canon::EVENT_TYPE_CREDIT_ISSUED:
-      RETURN_IF_ERROR(AddBillingTarget(
-          store, event.credit_issued().credit_note().contract_id(), &targets));
+    case canon::EVENT_TYPE_INVOICE_CHANGED: {
+      // Every contract the invoice named up to this version: one it moved
+      // away from loses the invoice too.
+      std::set<std::string> contracts;
+      RETURN_IF_ERROR(ContractsOfInvoice(
+          store, event.subject().id(), event.subject().version(), &contracts));
+      for (const std::string& id : contracts) {
+        RETURN_IF_ERROR(AddBillingTarget(store, id, &targets));
+      }
       break;
-    case canon::EVENT_TYPE_INVOICE_CHANGED:
-      RETURN_IF_ERROR(AddBillingTarget(
-          store, event.invoice_changed().invoice().contract_id(), &targets));
-      break;
+    }
     case canon::EVENT_TYPE_PAYMENT_RECEIVED:
     case canon::EVENT_TYPE_PAYMENT_CHANGED: {
-      const canon::Payment& payment =
-          event.type() == canon::EVENT_TYPE_PAYMENT_RECEIVED
-              ? event.payment_received().payment()
-              : event.payment_changed().payment();
-      for (const auto& allocation : payment.allocations()) {
-        ASSIGN_OR_RETURN(auto stored,
-                         store.GetEntity(canon::ENTITY_TYPE_INVOICE,
-                                         allocation.invoice_id(), {}));
-        if (!stored.has_value()) continue;
-        ASSIGN_OR_RETURN(auto invoice,
-                         Parse<canon::Invoice>(*stored, "invoice"));
-        RETURN_IF_ERROR(
-            AddBillingTarget(store, invoice.contract_id(), &targets));
+      // The contracts of every invoice the payment was allocated to, up to
+      // this version.
+      ASSIGN_OR_RETURN(auto versions,
+                       store.ListEntityVersions(canon::ENTITY_TYPE_PAYMENT,
+                                                event.subject().id()));
+      std::set<std::string> invoices;
+      for (const StoredEntity& stored : versions) {
+        if (stored.version > event.subject().version()) break;
+        ASSIGN_OR_RETURN(auto payment,
+                         Parse<canon::Payment>(stored, "payment"));
+        for (const auto& a : payment.allocations()) {
+          invoices.insert(a.invoice_id());
+        }
+      }
+      std::set<std::string> contracts;
+      for (const std::string& invoice : invoices) {
+        RETURN_IF_ERROR(ContractsOfInvoice(store, invoice, 0, &contracts));
+      }
+      for (const std::string& id : contracts) {
+        RETURN_IF_ERROR(AddBillingTarget(store, id, &targets));
       }
       break;
     }
@@ -174,13 +198,17 @@ absl::StatusOr<std::vector<StoredEntity>> ListAll(Store& store, EntityType type,
   return out;
 }
 
-// Reads what the target's schedule depends on and runs the engine. Returns
-// nullopt when the contract has no ACTIVE version up to the one named (never
-// booked: nothing to account for). Store errors are returned; engine errors
-// are kept in Outcome::engine_status.
+// Reads what the target's schedule depends on and runs the engine. Products,
+// invoices and payments are read as they were at `as_of` (the causing
+// event's recorded time), so the result depends on the log, not on when the
+// worker gets to the event. Returns nullopt when the contract has no ACTIVE
+// version up to the one named (never booked: nothing to account for). Store
+// errors are returned; engine errors are kept in Outcome::engine_status.
 absl::StatusOr<std::optional<Outcome>> Recompute(
     Store& store, const Target& target,
-    const revenue::RevenueSettings& settings) {
+    const revenue::RevenueSettings& settings, absl::Time as_of) {
+  VersionSelector then;
+  then.as_of = as_of;
   ASSIGN_OR_RETURN(auto stored_versions,
                    store.ListEntityVersions(canon::ENTITY_TYPE_CONTRACT,
                                             target.contract_id));
@@ -208,7 +236,7 @@ absl::StatusOr<std::optional<Outcome>> Recompute(
   }
   for (const std::string& id : product_ids) {
     ASSIGN_OR_RETURN(auto stored,
-                     store.GetEntity(canon::ENTITY_TYPE_PRODUCT, id, {}));
+                     store.GetEntity(canon::ENTITY_TYPE_PRODUCT, id, then));
     if (!stored.has_value()) continue;  // the engine names the missing one
     ASSIGN_OR_RETURN(auto product, Parse<canon::Product>(*stored, "product"));
     input.products.push_back(std::move(product));
@@ -217,13 +245,25 @@ absl::StatusOr<std::optional<Outcome>> Recompute(
   ASSIGN_OR_RETURN(auto invoices, ListAll(store, canon::ENTITY_TYPE_INVOICE,
                                           "contract_id", target.contract_id));
   std::set<std::string> payment_ids;
-  for (const StoredEntity& stored : invoices) {
-    ASSIGN_OR_RETURN(auto invoice, Parse<canon::Invoice>(stored, "invoice"));
+  for (const StoredEntity& current : invoices) {
+    ASSIGN_OR_RETURN(auto stored, store.GetEntity(canon::ENTITY_TYPE_INVOICE,
+                                                  current.id, then));
+    if (!stored.has_value()) continue;  // recorded after the event
+    ASSIGN_OR_RETURN(auto invoice, Parse<canon::Invoice>(*stored, "invoice"));
+    if (invoice.contract_id() != target.contract_id) continue;
     ASSIGN_OR_RETURN(auto payments, ListAll(store, canon::ENTITY_TYPE_PAYMENT,
                                             "invoice_id", invoice.id()));
     for (const StoredEntity& p : payments) {
       if (!payment_ids.insert(p.id).second) continue;
-      ASSIGN_OR_RETURN(auto payment, Parse<canon::Payment>(p, "payment"));
+      ASSIGN_OR_RETURN(auto at,
+                       store.GetEntity(canon::ENTITY_TYPE_PAYMENT, p.id, then));
+      if (!at.has_value()) continue;
+      ASSIGN_OR_RETURN(auto payment, Parse<canon::Payment>(*at, "payment"));
+      bool allocated_here = false;
+      for (const auto& a : payment.allocations()) {
+        allocated_here = allocated_here || a.invoice_id() == invoice.id();
+      }
+      if (!allocated_here) continue;  // reallocated since
       input.payments.push_back(std::move(payment));
     }
     input.events.invoices.push_back(std::move(invoice));
@@ -484,8 +524,8 @@ bool RevenueWorker::Step() {
     if (!targets.ok()) return retry_later(targets.status());
     std::vector<Outcome> outcomes;
     for (const Target& target : *targets) {
-      absl::StatusOr<std::optional<Outcome>> outcome =
-          Recompute(*store_, target, *settings_);
+      absl::StatusOr<std::optional<Outcome>> outcome = Recompute(
+          *store_, target, *settings_, FromProto(event.recorded_at()));
       if (!outcome.ok()) return retry_later(outcome.status());
       if (outcome->has_value()) outcomes.push_back(std::move(**outcome));
     }

@@ -648,6 +648,36 @@ TEST_CASE("the worker survives kill -9 without losing or doubling work",
       CHECK(events[v - 1].revenue_schedule_changed().schedule().version() == v);
     }
   }
+  // A booking and its invoice, killed at once: each is computed from the
+  // facts of its own moment, so two versions whatever the worker's timing.
+  for (int i = 0; i < 3; ++i) {
+    auto r =
+        Upsert(hub, Contract(hub, 600), "book-billed-" + std::to_string(i));
+    const std::string id = r.contract().id();
+    v1::UpsertInvoiceRequest inv;
+    auto* invoice = inv.mutable_invoice();
+    invoice->set_customer_id(hub.customer_id);
+    invoice->set_contract_id(id);
+    invoice->set_kind(cv1::INVOICE_KIND_INVOICE);
+    invoice->set_status(cv1::INVOICE_STATUS_OPEN);
+    invoice->set_currency_code("USD");
+    *invoice->mutable_issued_at() = At(kJan);
+    *invoice->mutable_subtotal() = Usd(600);
+    *invoice->mutable_total() = Usd(600);
+    inv.set_idempotency_key("inv-" + std::to_string(i));
+    v1::UpsertInvoiceResponse inv_resp;
+    REQUIRE(hub.invoices->UpsertInvoice(Ctx().get(), inv, &inv_resp).ok());
+    hub.CrashAndRestart();
+    RevenueSchedule s = WaitForSchedule(hub, id, 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(TryGetSchedule(hub, id)->version() == 2);
+    auto events = ScheduleEvents(hub, id);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].revenue_schedule_changed().changes_size() == 3);
+    CHECK(events[1].revenue_schedule_changed().changes_size() == 0);
+    CHECK(ListJournal(hub, id).size() == 4);
+  }
+
   // Settled: a clean restart changes nothing.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const size_t total =

@@ -204,5 +204,41 @@ TEST_CASE("the store runs in WAL mode with full sync", "[store]") {
   CHECK(q.ColumnText(0) == "wal");
 }
 
+// --- Revenue recognition: ListEntityVersions
+TEST_CASE("every version of an entity lists oldest first", "[store]") {
+  TempDir dir;
+  auto store = Open(dir.path());
+  for (int v = 1; v <= 3; ++v) {
+    REQUIRE(store
+                ->Write([&](WriteTxn& txn) {
+                  return txn.PutEntityVersion(
+                      Entity("cus_a", v, "v" + std::to_string(v), txn.Now()),
+                      {});
+                })
+                .ok());
+  }
+  REQUIRE(store
+              ->Write([&](WriteTxn& txn) {
+                return txn.PutEntityVersion(Entity("cus_b", 1, "b", txn.Now()),
+                                            {});
+              })
+              .ok());
+  auto versions =
+      store->ListEntityVersions(canonical::v1::ENTITY_TYPE_CUSTOMER, "cus_a");
+  REQUIRE(versions.ok());
+  REQUIRE(versions->size() == 3);
+  for (int v = 1; v <= 3; ++v) {
+    CHECK((*versions)[v - 1].id == "cus_a");
+    CHECK((*versions)[v - 1].version == v);
+    CHECK((*versions)[v - 1].payload == "v" + std::to_string(v));
+  }
+  CHECK((*versions)[0].recorded_at < (*versions)[2].recorded_at);
+  // Another type with the same id, and an unknown id, have none.
+  CHECK(store->ListEntityVersions(canonical::v1::ENTITY_TYPE_PRODUCT, "cus_a")
+            ->empty());
+  CHECK(store->ListEntityVersions(canonical::v1::ENTITY_TYPE_CUSTOMER, "cus_x")
+            ->empty());
+}
+
 }  // namespace
 }  // namespace revhub::hub
