@@ -121,7 +121,7 @@ TEST_CASE("a failing write rolls back alone; its batch commits", "[store]") {
 TEST_CASE("data survives reopening and the event listener sees commits",
           "[store]") {
   TempDir dir;
-  int64_t heard = 0;
+  std::atomic<int64_t> heard{0};
   {
     auto store = Open(dir.path());
     store->SetEventListener([&](int64_t p) { heard = p; });
@@ -146,6 +146,11 @@ TEST_CASE("data survives reopening and the event listener sees commits",
                   return txn.AppendEvent(e).status();
                 })
                 .ok());
+    // The listener runs on the writer thread after the commit, which may be
+    // after Write() has returned.
+    for (int i = 0; i < 200 && heard == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     CHECK(heard == 1);
   }
   auto store = Open(dir.path());
