@@ -25,6 +25,12 @@ int main(int argc, char** argv) {
                  "Threads that run request work")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  // Revenue recognition
+  app.add_option("--revenue-config", options.revenue_config,
+                 "JSON file of ledger accounts per legal entity and the "
+                 "period convention (docs/revenue.md); default chart when "
+                 "unset")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
 
   // SIGTERM and SIGINT are taken by a thread with sigwait, so no handler

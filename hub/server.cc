@@ -16,6 +16,9 @@
 #include "hub/services.h"
 #include "hub/sqlite_store.h"
 #include "hub/work_queue.h"
+// Revenue recognition
+#include "hub/revenue_config.h"
+#include "hub/revenue_worker.h"
 
 namespace revhub::hub {
 namespace {
@@ -58,6 +61,10 @@ class HubServerImpl : public HubServer {
           "--data-dir ", options.data_dir, ": cannot create: ", ec.message()));
     }
     ASSIGN_OR_RETURN(lock_, DirLock::Acquire(options.data_dir));
+    // Revenue recognition: a bad configuration stops the hub before it
+    // serves anything.
+    ASSIGN_OR_RETURN(revenue_settings_,
+                     LoadRevenueConfig(options.revenue_config));
     SqliteStoreOptions store_options;
     store_options.path = options.data_dir + "/revhub.db";
     ASSIGN_OR_RETURN(store_, OpenSqliteStore(store_options));
@@ -76,6 +83,8 @@ class HubServerImpl : public HubServer {
     services_.push_back(NewPaymentService(&context_));
     services_.push_back(NewIngestService(&context_));
     services_.push_back(NewEventService(&context_));
+    // Revenue recognition
+    services_.push_back(NewRevenueService(&context_, &revenue_settings_));
 
     // Links the health protocol's descriptor into the binary, so reflection
     // can describe the built-in health service.
@@ -97,6 +106,10 @@ class HubServerImpl : public HubServer {
     std::string host = options.listen.substr(0, options.listen.rfind(':'));
     address_ = absl::StrCat(host, ":", port);
     server_->GetHealthCheckService()->SetServingStatus(true);
+    // Revenue recognition: follows the event log on its own thread.
+    revenue_worker_ = std::make_unique<RevenueWorker>(
+        store_.get(), events_.get(), &revenue_settings_);
+    revenue_worker_->Start();
     return absl::OkStatus();
   }
 
@@ -106,6 +119,9 @@ class HubServerImpl : public HubServer {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
+    // Revenue recognition: finish the event in progress, before the store
+    // closes.
+    if (revenue_worker_ != nullptr) revenue_worker_->Stop();
     if (server_ != nullptr) {
       server_->GetHealthCheckService()->SetServingStatus(false);
       // Event streams never end on their own: end them first, so the grace
@@ -136,6 +152,10 @@ class HubServerImpl : public HubServer {
   std::string address_;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
+
+  // --- Revenue recognition
+  revenue::RevenueSettings revenue_settings_;
+  std::unique_ptr<RevenueWorker> revenue_worker_;
 };
 
 }  // namespace

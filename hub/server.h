@@ -21,6 +21,11 @@ struct HubOptions {
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "data";
   int worker_threads = 16;
+
+  // --- Revenue recognition
+  // JSON file of account mapping and period convention (revenue_config.h);
+  // empty: the defaults.
+  std::string revenue_config;
 };
 
 class HubServer {

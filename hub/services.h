@@ -46,6 +46,16 @@ grpc::ServerUnaryReactor* RunUnary(HubContext* hub,
   return reactor;
 }
 
+// --- Revenue recognition (RevenueService)
+}  // namespace revhub::hub
+namespace revhub::revenue {
+struct RevenueSettings;
+}  // namespace revhub::revenue
+namespace revhub::hub {
+// `settings` (account mapping, period convention) outlives the service.
+std::unique_ptr<grpc::Service> NewRevenueService(
+    HubContext* hub, const revenue::RevenueSettings* settings);
+
 }  // namespace revhub::hub
 
 #endif  // REVHUB_HUB_SERVICES_H_

@@ -559,6 +559,29 @@ class SqliteStore : public Store {
     return QueryConsumer(*r, name);
   }
 
+  // --- Revenue recomputation
+  absl::StatusOr<std::vector<StoredEntity>> ListEntityVersions(
+      EntityType type, absl::string_view id) override {
+    Reader r(this);
+    Statement q(*r,
+                "SELECT version, recorded_at, payload FROM entity_versions"
+                " WHERE entity_type = ? AND id = ? ORDER BY version");
+    q.Bind(1, int64_t{type}).Bind(2, id);
+    std::vector<StoredEntity> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      StoredEntity e;
+      e.type = type;
+      e.id = std::string(id);
+      e.version = q.ColumnInt(0);
+      e.recorded_at = FromMicros(q.ColumnInt(1));
+      e.payload = q.ColumnBlob(2);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
  private:
   struct Job {
     absl::FunctionRef<absl::Status(WriteTxn&)> fn;

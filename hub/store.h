@@ -202,6 +202,12 @@ class Store {
 
   virtual absl::StatusOr<std::optional<hub::v1::Consumer>> GetConsumer(
       absl::string_view name) = 0;
+
+  // --- Revenue recomputation
+  // Returns every stored version of the entity, oldest first (empty when it
+  // does not exist). The revenue worker reads every version of a contract.
+  virtual absl::StatusOr<std::vector<StoredEntity>> ListEntityVersions(
+      EntityType type, absl::string_view id) = 0;
 };
 
 }  // namespace revhub::hub

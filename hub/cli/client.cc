@@ -14,6 +14,8 @@
 #include "revhub/hub/v1/payment_service.grpc.pb.h"
 #include "revhub/hub/v1/product_service.grpc.pb.h"
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
+// Revenue recognition
+#include "revhub/hub/v1/revenue_service.grpc.pb.h"
 
 namespace revhub::cli {
 namespace {
@@ -38,7 +40,9 @@ class GrpcHubClient final : public HubClient {
         invoices_(hubv1::InvoiceService::NewStub(channel_)),
         payments_(hubv1::PaymentService::NewStub(channel_)),
         ingest_(hubv1::IngestService::NewStub(channel_)),
-        events_(hubv1::EventService::NewStub(channel_)) {}
+        events_(hubv1::EventService::NewStub(channel_)),
+        // Revenue recognition
+        revenue_(hubv1::RevenueService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
 // principal, the call, the status converted.
@@ -79,6 +83,10 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(events_, AcknowledgeEvents)
   REVHUB_UNARY(events_, ListEvents)
   REVHUB_UNARY(events_, GetConsumer)
+  // Revenue recognition
+  REVHUB_UNARY(revenue_, PreviewSchedule)
+  REVHUB_UNARY(revenue_, GetSchedule)
+  REVHUB_UNARY(revenue_, ListJournalEntries)
 #undef REVHUB_UNARY
 
   absl::Status Subscribe(
@@ -124,6 +132,8 @@ class GrpcHubClient final : public HubClient {
   std::unique_ptr<hubv1::PaymentService::Stub> payments_;
   std::unique_ptr<hubv1::IngestService::Stub> ingest_;
   std::unique_ptr<hubv1::EventService::Stub> events_;
+  // Revenue recognition
+  std::unique_ptr<hubv1::RevenueService::Stub> revenue_;
 };
 
 }  // namespace

@@ -29,6 +29,8 @@
 #include "revhub/hub/v1/payment_service.pb.h"
 #include "revhub/hub/v1/product_service.pb.h"
 #include "revhub/hub/v1/system_registry_service.pb.h"
+// Revenue recognition
+#include "revhub/hub/v1/revenue_service.pb.h"
 
 namespace revhub::cli {
 
@@ -112,6 +114,14 @@ class HubClient {
       const hubv1::ListEventsRequest& request) = 0;
   virtual absl::StatusOr<hubv1::GetConsumerResponse> GetConsumer(
       const hubv1::GetConsumerRequest& request) = 0;
+
+  // RevenueService
+  virtual absl::StatusOr<hubv1::PreviewScheduleResponse> PreviewSchedule(
+      const hubv1::PreviewScheduleRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::GetScheduleResponse> GetSchedule(
+      const hubv1::GetScheduleRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListJournalEntriesResponse> ListJournalEntries(
+      const hubv1::ListJournalEntriesRequest& request) = 0;
 };
 
 struct HubClientOptions {

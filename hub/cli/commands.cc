@@ -24,6 +24,8 @@
 #include "absl/time/time.h"
 #include "canonical/status_macros.h"
 #include "hub/cli/format.h"
+// Revenue recognition
+#include "hub/cli/revenue_commands.h"
 
 namespace revhub::cli {
 namespace {
@@ -452,6 +454,18 @@ class Cli {
     DefineIngest();
     DefineRecords();
     DefineEvents();
+    // Revenue recognition
+    DefineRevenueCommands(
+        app_, RevenueCommandHooks{
+                  [this]() -> HubClient& { return Hub(); },
+                  [this] { return json_; }, env_.out,
+                  [this](const std::string& path) {
+                    return ReadInput(path, env_.in);
+                  },
+                  [](absl::Status status) { return UsageError(status); },
+                  [this](std::function<absl::Status()> action) {
+                    action_ = std::move(action);
+                  }});
   }
 
   // ---- systems ----------------------------------------------------------

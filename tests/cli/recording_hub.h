@@ -58,6 +58,10 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(AcknowledgeEvents)
   REVHUB_RECORD(ListEvents)
   REVHUB_RECORD(GetConsumer)
+  // Revenue recognition
+  REVHUB_RECORD(PreviewSchedule)
+  REVHUB_RECORD(GetSchedule)
+  REVHUB_RECORD(ListJournalEntries)
 #undef REVHUB_RECORD
 
  public:
@@ -118,6 +122,10 @@ class BorrowedHub : public HubClient {
   REVHUB_FORWARD(AcknowledgeEvents)
   REVHUB_FORWARD(ListEvents)
   REVHUB_FORWARD(GetConsumer)
+  // Revenue recognition
+  REVHUB_FORWARD(PreviewSchedule)
+  REVHUB_FORWARD(GetSchedule)
+  REVHUB_FORWARD(ListJournalEntries)
 #undef REVHUB_FORWARD
 
   absl::Status Subscribe(

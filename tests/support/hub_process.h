@@ -12,6 +12,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace revhub::testing {
 
@@ -44,6 +46,12 @@ class HubProcess {
   const std::string& error() const { return error_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
+  // Revenue recognition: extra revhubd arguments (e.g. --revenue-config
+  // FILE) for the next Start().
+  void set_extra_args(std::vector<std::string> args) {
+    extra_args_ = std::move(args);
+  }
+
  private:
   std::string data_dir_;
   pid_t pid_ = -1;
@@ -51,6 +59,7 @@ class HubProcess {
   std::string address_;
   std::string error_;
   std::shared_ptr<grpc::Channel> channel_;
+  std::vector<std::string> extra_args_;
 };
 
 // Returns the folder holding the build's executables (build/bin).

@@ -121,7 +121,7 @@ TEST_CASE("a failing write rolls back alone; its batch commits", "[store]") {
 TEST_CASE("data survives reopening and the event listener sees commits",
           "[store]") {
   TempDir dir;
-  int64_t heard = 0;
+  std::atomic<int64_t> heard{0};
   {
     auto store = Open(dir.path());
     store->SetEventListener([&](int64_t p) { heard = p; });
@@ -146,6 +146,11 @@ TEST_CASE("data survives reopening and the event listener sees commits",
                   return txn.AppendEvent(e).status();
                 })
                 .ok());
+    // The listener runs on the writer thread after the commit, which may be
+    // after Write() has returned.
+    for (int i = 0; i < 200 && heard == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     CHECK(heard == 1);
   }
   auto store = Open(dir.path());
@@ -202,6 +207,42 @@ TEST_CASE("the store runs in WAL mode with full sync", "[store]") {
   sqlite::Statement q(*db, "PRAGMA journal_mode");
   REQUIRE(*q.Step());
   CHECK(q.ColumnText(0) == "wal");
+}
+
+// --- Revenue recognition: ListEntityVersions
+TEST_CASE("every version of an entity lists oldest first", "[store]") {
+  TempDir dir;
+  auto store = Open(dir.path());
+  for (int v = 1; v <= 3; ++v) {
+    REQUIRE(store
+                ->Write([&](WriteTxn& txn) {
+                  return txn.PutEntityVersion(
+                      Entity("cus_a", v, "v" + std::to_string(v), txn.Now()),
+                      {});
+                })
+                .ok());
+  }
+  REQUIRE(store
+              ->Write([&](WriteTxn& txn) {
+                return txn.PutEntityVersion(Entity("cus_b", 1, "b", txn.Now()),
+                                            {});
+              })
+              .ok());
+  auto versions =
+      store->ListEntityVersions(canonical::v1::ENTITY_TYPE_CUSTOMER, "cus_a");
+  REQUIRE(versions.ok());
+  REQUIRE(versions->size() == 3);
+  for (int v = 1; v <= 3; ++v) {
+    CHECK((*versions)[v - 1].id == "cus_a");
+    CHECK((*versions)[v - 1].version == v);
+    CHECK((*versions)[v - 1].payload == "v" + std::to_string(v));
+  }
+  CHECK((*versions)[0].recorded_at < (*versions)[2].recorded_at);
+  // Another type with the same id, and an unknown id, have none.
+  CHECK(store->ListEntityVersions(canonical::v1::ENTITY_TYPE_PRODUCT, "cus_a")
+            ->empty());
+  CHECK(store->ListEntityVersions(canonical::v1::ENTITY_TYPE_CUSTOMER, "cus_x")
+            ->empty());
 }
 
 }  // namespace
