@@ -21,6 +21,8 @@ struct HubOptions {
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "data";
   int worker_threads = 16;
+  // The ingest pipeline: records per TranslateBatch call.
+  int pipeline_batch_size = 100;
 };
 
 class HubServer {

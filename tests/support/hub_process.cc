@@ -43,14 +43,16 @@ bool HubProcess::Start() {
   }
   std::string bin = BinDir() + "/revhubd";
   std::string data_arg = data_dir_;
-  const char* argv[] = {bin.c_str(),  "--listen",       "127.0.0.1:0",
-                        "--data-dir", data_arg.c_str(), nullptr};
+  std::vector<const char*> argv = {bin.c_str(), "--listen", "127.0.0.1:0",
+                                   "--data-dir", data_arg.c_str()};
+  for (const std::string& a : extra_args_) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
   pid_t pid;
   int rc = posix_spawn(&pid, bin.c_str(), &actions, nullptr,
-                       const_cast<char* const*>(argv), environ);
+                       const_cast<char* const*>(argv.data()), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(pipefd[1]);
   if (rc != 0) {

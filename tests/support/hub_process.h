@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace revhub::testing {
 
@@ -43,8 +44,15 @@ class HubProcess {
   const std::string& address() const { return address_; }
   const std::string& error() const { return error_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  pid_t pid() const { return pid_; }
+
+  // The ingest pipeline's tests: more revhubd flags for the next Start().
+  void set_extra_args(std::vector<std::string> args) {
+    extra_args_ = std::move(args);
+  }
 
  private:
+  std::vector<std::string> extra_args_;
   std::string data_dir_;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
