@@ -12,6 +12,7 @@
 #include "revhub/hub/v1/ingest_service.grpc.pb.h"
 #include "revhub/hub/v1/invoice_service.grpc.pb.h"
 #include "revhub/hub/v1/payment_service.grpc.pb.h"
+#include "revhub/hub/v1/pipeline_service.grpc.pb.h"
 #include "revhub/hub/v1/product_service.grpc.pb.h"
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 
@@ -38,7 +39,8 @@ class GrpcHubClient final : public HubClient {
         invoices_(hubv1::InvoiceService::NewStub(channel_)),
         payments_(hubv1::PaymentService::NewStub(channel_)),
         ingest_(hubv1::IngestService::NewStub(channel_)),
-        events_(hubv1::EventService::NewStub(channel_)) {}
+        events_(hubv1::EventService::NewStub(channel_)),
+        pipeline_(hubv1::PipelineService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
 // principal, the call, the status converted.
@@ -79,6 +81,13 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(events_, AcknowledgeEvents)
   REVHUB_UNARY(events_, ListEvents)
   REVHUB_UNARY(events_, GetConsumer)
+  // PipelineService (the ingest pipeline)
+  REVHUB_UNARY(pipeline_, DescribeSystemAdapter)
+  REVHUB_UNARY(pipeline_, CheckSystemAdapter)
+  REVHUB_UNARY(pipeline_, ShowRecord)
+  REVHUB_UNARY(pipeline_, ListRecordExceptions)
+  REVHUB_UNARY(pipeline_, ReplayRecord)
+  REVHUB_UNARY(pipeline_, ReplayFailedRecords)
 #undef REVHUB_UNARY
 
   absl::Status Subscribe(
@@ -124,6 +133,7 @@ class GrpcHubClient final : public HubClient {
   std::unique_ptr<hubv1::PaymentService::Stub> payments_;
   std::unique_ptr<hubv1::IngestService::Stub> ingest_;
   std::unique_ptr<hubv1::EventService::Stub> events_;
+  std::unique_ptr<hubv1::PipelineService::Stub> pipeline_;
 };
 
 }  // namespace

@@ -58,6 +58,13 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(AcknowledgeEvents)
   REVHUB_RECORD(ListEvents)
   REVHUB_RECORD(GetConsumer)
+  // PipelineService (the ingest pipeline)
+  REVHUB_RECORD(DescribeSystemAdapter)
+  REVHUB_RECORD(CheckSystemAdapter)
+  REVHUB_RECORD(ShowRecord)
+  REVHUB_RECORD(ListRecordExceptions)
+  REVHUB_RECORD(ReplayRecord)
+  REVHUB_RECORD(ReplayFailedRecords)
 #undef REVHUB_RECORD
 
  public:
@@ -118,6 +125,13 @@ class BorrowedHub : public HubClient {
   REVHUB_FORWARD(AcknowledgeEvents)
   REVHUB_FORWARD(ListEvents)
   REVHUB_FORWARD(GetConsumer)
+  // PipelineService (the ingest pipeline)
+  REVHUB_FORWARD(DescribeSystemAdapter)
+  REVHUB_FORWARD(CheckSystemAdapter)
+  REVHUB_FORWARD(ShowRecord)
+  REVHUB_FORWARD(ListRecordExceptions)
+  REVHUB_FORWARD(ReplayRecord)
+  REVHUB_FORWARD(ReplayFailedRecords)
 #undef REVHUB_FORWARD
 
   absl::Status Subscribe(
