@@ -212,7 +212,7 @@ class SystemRegistryServiceImpl final
   // The ingest pipeline: a registration changed.
   void SystemChanged(const std::string& name) {
     if (hub_->adapters != nullptr) hub_->adapters->Reconcile(name);
-    if (hub_->pipeline != nullptr) hub_->pipeline->Notify();
+    if (hub_->pipeline != nullptr) hub_->pipeline->RetryNow(name);
   }
 
   HubContext* hub_;

@@ -263,9 +263,19 @@ void Pipeline::Shutdown() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Pipeline::NoteTransient(int64_t record_id) {
+void Pipeline::RetryNow(const std::string& system) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = backoff_.begin(); it != backoff_.end();) {
+    it = it->second.system == system ? backoff_.erase(it) : std::next(it);
+  }
+  notified_ = true;
+  cv_.notify_one();
+}
+
+void Pipeline::NoteTransient(int64_t record_id, const std::string& system) {
   std::lock_guard<std::mutex> lock(mu_);
   Backoff& b = backoff_[record_id];
+  b.system = system;
   absl::Duration delay = options_.initial_backoff;
   for (int i = 0; i < b.attempts && delay < options_.max_backoff; ++i)
     delay *= 2;
@@ -393,7 +403,7 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
                 << st.message() << " (will retry " << ids.size() << " records)"
                 << std::endl;
     }
-    for (int64_t id : ids) NoteTransient(id);
+    for (int64_t id : ids) NoteTransient(id, system_name);
     return outcomes;
   };
 
@@ -510,7 +520,7 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
       });
       if (!st.ok()) {
         outcome.set_status(hub::v1::RECORD_STATUS_RECEIVED);
-        NoteTransient(record.record_id());
+        NoteTransient(record.record_id(), record.system());
       }
     };
 
@@ -551,7 +561,7 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
       std::cerr << "revhubd: pipeline: record " << record.record_id() << ": "
                 << st.message() << " (will retry)" << std::endl;
       outcome.set_status(hub::v1::RECORD_STATUS_RECEIVED);
-      NoteTransient(record.record_id());
+      NoteTransient(record.record_id(), record.system());
       continue;
     }
     std::string path, reason;

@@ -68,6 +68,9 @@ class Pipeline {
   void Start();
   // Wakes the worker: new records were stored.
   void Notify();
+  // Wakes the worker and retries the records of `system` that wait out a
+  // backoff now: its registration (its adapter) changed.
+  void RetryNow(const std::string& system);
   // Translates and applies one record now. NOT_FOUND for an unknown record.
   absl::StatusOr<hub::v1::ReplayOutcome> Replay(int64_t record_id);
   // Replays the FAILED records of `system`, oldest first, at most `limit`.
@@ -78,6 +81,7 @@ class Pipeline {
 
  private:
   struct Backoff {
+    std::string system;
     int attempts = 0;
     absl::Time next_at;
   };
@@ -90,7 +94,7 @@ class Pipeline {
   std::vector<hub::v1::ReplayOutcome> Process(
       const std::string& system, const std::vector<int64_t>& record_ids,
       bool replay);
-  void NoteTransient(int64_t record_id);
+  void NoteTransient(int64_t record_id, const std::string& system);
 
   Store* store_;
   AdapterSupervisor* adapters_;

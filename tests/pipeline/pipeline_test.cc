@@ -507,8 +507,9 @@ TEST_CASE(
       "/nonexistent/revhub-adapter");
   v1::RegisterSystemResponse broken_resp;
   REQUIRE(hub.registry->RegisterSystem(Ctx().get(), broken, &broken_resp).ok());
-  int64_t waiting = hub.Ingest("broken", "thing", "{}");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  int64_t waiting = hub.Ingest("broken", "Account",
+                               Account("001W00000000001AAA", "Waiting Ltd"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hub.Record(waiting).status() == v1::RECORD_STATUS_RECEIVED);
   CHECK(hub.pipeline
             ->DescribeSystemAdapter(
@@ -520,6 +521,16 @@ TEST_CASE(
                 }(),
                 &dresp)
             .error_code() == grpc::StatusCode::UNAVAILABLE);
+
+  // Fixed by registering a working adapter: the waiting record is retried
+  // at once, not after its backoff.
+  hub.Register("broken", v1::SYSTEM_KIND_OTHER, "salesforce",
+               kSalesforceConfig);
+  const auto fixed_at = std::chrono::steady_clock::now();
+  CHECK(hub.Settle(waiting) == v1::RECORD_STATUS_APPLIED);
+  CHECK(std::chrono::steady_clock::now() - fixed_at < seconds(5));
+  CHECK(hub.CustomerByRef("broken", "Account", "001W00000000001AAA").name() ==
+        "Waiting Ltd");
 
   // A matching rule on a field customers cannot be matched on is refused.
   v1::RegisterSystemRequest bad_rule = Text<v1::RegisterSystemRequest>(
