@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "hub/cli/commands.h"
+#include "hub/cli/format.h"
 #include "recording_hub.h"
 
 namespace revhub::cli {
@@ -134,6 +135,23 @@ TEST_CASE("systems register --match sends matching rules", "[cli][pipeline]") {
                           "--match", "email"});
   CHECK(bad.code == kExitUsage);
   CHECK_THAT(bad.err, Catch::Contains("--match"));
+}
+
+TEST_CASE("a system's matching rules are shown", "[cli][pipeline]") {
+  hubv1::System system;
+  system.set_name("stripe");
+  auto* ref = system.add_matching_rules();
+  ref->set_entity_type(canonical::v1::ENTITY_TYPE_CUSTOMER);
+  ref->set_field("attributes.metadata.sf");
+  ref->set_ref_system("salesforce");
+  ref->set_ref_object_type("Account");
+  auto* email = system.add_matching_rules();
+  email->set_entity_type(canonical::v1::ENTITY_TYPE_CUSTOMER);
+  email->set_field("email");
+  std::string out = RenderSystem(system);
+  CHECK_THAT(out, Catch::Contains("customer: attributes.metadata.sf = the "
+                                  "vendor id of salesforce/Account\n"));
+  CHECK_THAT(out, Catch::Contains("customer: email = email\n"));
 }
 
 }  // namespace
