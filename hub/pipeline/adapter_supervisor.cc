@@ -137,16 +137,23 @@ void AdapterSupervisor::Shutdown() {
     stopping_ = true;
   }
   cv_.notify_all();
+  // Stop the adapters before the supervisor's thread ends: a child gets
+  // SIGKILL when the thread that started it exits (PR_SET_PDEATHSIG), and
+  // a stop should be graceful.
+  auto stop_all = [this] {
+    std::map<std::string, std::shared_ptr<Slot>> slots;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      slots.swap(slots_);
+    }
+    for (auto& [name, slot] : slots) {
+      std::lock_guard<std::mutex> lock(slot->mu);
+      slot->client.reset();
+    }
+  };
+  stop_all();
   if (thread_.joinable()) thread_.join();
-  std::map<std::string, std::shared_ptr<Slot>> slots;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    slots.swap(slots_);
-  }
-  for (auto& [name, slot] : slots) {
-    std::lock_guard<std::mutex> lock(slot->mu);
-    slot->client.reset();
-  }
+  stop_all();  // one the thread started while we stopped the others
 }
 
 std::shared_ptr<AdapterSupervisor::Slot> AdapterSupervisor::SlotFor(
