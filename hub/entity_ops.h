@@ -6,7 +6,9 @@
 // version; check references; merge external refs with the stored ones; and
 // when anything changed, store the next version, bind its external refs and
 // append its business event. A request equal to the current version changes
-// nothing and appends no event.
+// nothing and appends no event. UpsertEntityInTxn is the part after the
+// idempotency check, for callers (the ingest pipeline) that upsert several
+// entities inside one transaction of their own.
 #ifndef REVHUB_HUB_ENTITY_OPS_H_
 #define REVHUB_HUB_ENTITY_OPS_H_
 
@@ -115,8 +117,149 @@ absl::Status ListEntities(Store& store, const Request& req, Items* items,
   return absl::OkStatus();
 }
 
+// What UpsertEntityInTxn needs besides the entity: the change's guard and
+// where it came from.
+struct UpsertArgs {
+  std::optional<int64_t> expected_version;
+  std::string source_system;
+  std::string correlation_id;  // empty: the event's own id
+  std::string causation_id;
+  // The event's occurred_at; unset: the entity's effective_at.
+  std::optional<google::protobuf::Timestamp> occurred_at;
+  ChangeContext ctx;
+};
+
+// The stored entity after an upsert; event_position is 0 when unchanged.
+template <typename T>
+struct UpsertResult {
+  T entity;
+  bool changed = false;
+  int64_t event_position = 0;
+};
+
+// Upserts `entity` inside `txn`: resolves the hub id from entity.id or its
+// external refs; checks the expected version and references; merges external
+// refs with the stored ones; and when anything changed, stores the next
+// version, binds its external refs and appends its business event (derived
+// from the stored state by EntityTraits<T>::DescribeChange). Idempotency
+// keys are the caller's. REQUIRES: EntityTraits<T>::Validate(entity) is OK
+// and entity has no version or recorded_at.
+template <typename T>
+absl::StatusOr<UpsertResult<T>> UpsertEntityInTxn(WriteTxn& txn,
+                                                  const T& entity,
+                                                  const UpsertArgs& args) {
+  using Traits = EntityTraits<T>;
+  const std::string field = Traits::kField;
+  // Resolve the hub id.
+  std::string id = entity.id();
+  if (id.empty()) {
+    for (int i = 0; i < entity.external_refs_size(); ++i) {
+      ASSIGN_OR_RETURN(auto found, txn.ResolveExternalRef(
+                                       Traits::kType, entity.external_refs(i)));
+      if (!found.has_value()) continue;
+      if (!id.empty() && id != *found) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".external_refs[", i, "]: belongs to ", *found,
+                         " while an earlier ref belongs to ", id));
+      }
+      id = *found;
+    }
+  }
+  std::optional<T> current;
+  if (!id.empty()) {
+    ASSIGN_OR_RETURN(auto stored, txn.GetCurrentEntity(Traits::kType, id));
+    if (stored.has_value()) {
+      ASSIGN_OR_RETURN(current, ParseEntity<T>(*stored));
+    } else if (!entity.id().empty()) {
+      return absl::NotFoundError(absl::StrCat(
+          field, ".id: no ", field, " \"", id,
+          "\" (leave id empty to create one; the hub assigns ids)"));
+    }
+  }
+  const int64_t current_version = current.has_value() ? current->version() : 0;
+  if (args.expected_version.has_value() &&
+      *args.expected_version != current_version) {
+    return absl::AbortedError(absl::StrCat(
+        field, " ", id.empty() ? "(new)" : id, " is at version ",
+        current_version, ", expected_version was ", *args.expected_version));
+  }
+  if (id.empty()) id = NewId(Traits::kIdPrefix);
+
+  UpsertResult<T> result;
+  T next = entity;
+  next.set_id(id);
+  RETURN_IF_ERROR(Traits::CheckReferences(txn, next));
+  if (current.has_value()) {
+    // Keep every system's refs: a change from one system does not drop
+    // what the others know.
+    google::protobuf::RepeatedPtrField<ExternalRef> merged =
+        current->external_refs();
+    for (const ExternalRef& r : entity.external_refs()) {
+      bool known = false;
+      for (const ExternalRef& m : merged) {
+        known = known || (m.system() == r.system() &&
+                          m.object_type() == r.object_type() &&
+                          m.vendor_id() == r.vendor_id());
+      }
+      if (!known) *merged.Add() = r;
+    }
+    *next.mutable_external_refs() = merged;
+    if (!next.has_effective_at())
+      *next.mutable_effective_at() = current->effective_at();
+    next.set_version(current->version());
+    *next.mutable_recorded_at() = current->recorded_at();
+    if (google::protobuf::util::MessageDifferencer::Equals(next, *current)) {
+      result.entity = *current;
+      return result;
+    }
+  } else if (!next.has_effective_at()) {
+    *next.mutable_effective_at() = ToProto(txn.Now());
+  }
+  next.set_version(current_version + 1);
+  *next.mutable_recorded_at() = ToProto(txn.Now());
+
+  StoredEntity stored;
+  stored.type = Traits::kType;
+  stored.id = id;
+  stored.version = next.version();
+  stored.recorded_at = txn.Now();
+  stored.payload = next.SerializeAsString();
+  RETURN_IF_ERROR(txn.PutEntityVersion(stored, Traits::Index(next)));
+  for (int i = 0; i < next.external_refs_size(); ++i) {
+    absl::Status bound =
+        txn.BindExternalRef(Traits::kType, next.external_refs(i), id);
+    if (absl::IsAlreadyExists(bound)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".external_refs: ", bound.message()));
+    }
+    RETURN_IF_ERROR(bound);
+  }
+
+  BusinessEvent event;
+  event.set_event_id(NewId("evt"));
+  auto* subject = event.mutable_subject();
+  subject->set_entity_type(Traits::kType);
+  subject->set_id(id);
+  subject->set_version(next.version());
+  event.set_source_system(args.source_system);
+  event.set_correlation_id(args.correlation_id.empty() ? event.event_id()
+                                                       : args.correlation_id);
+  event.set_causation_id(args.causation_id);
+  event.set_principal(args.ctx.principal);
+  *event.mutable_occurred_at() =
+      args.occurred_at.has_value() ? *args.occurred_at : next.effective_at();
+  Traits::DescribeChange(current.has_value() ? &*current : nullptr, next,
+                         &event);
+  ASSIGN_OR_RETURN(result.event_position, txn.AppendEvent(std::move(event)));
+  result.entity = std::move(next);
+  result.changed = true;
+  return result;
+}
+
 // Upsert. `entity` is the request's entity; the stored one goes to
-// *mutable_out(response).
+// *mutable_out(response). One write transaction: replay the stored answer
+// for a known idempotency key (or refuse the key when the request differs),
+// then UpsertEntityInTxn.
 template <typename T, typename Request, typename Response, typename MutableOut>
 absl::Status UpsertEntity(Store& store, const Request& req, const T& entity,
                           const ChangeContext& ctx, Response* response,
@@ -139,6 +282,13 @@ absl::Status UpsertEntity(Store& store, const Request& req, const T& entity,
   RETURN_IF_ERROR(Traits::Validate(entity));
   const std::string scope = absl::StrCat(field, ".upsert");
   const std::string request_hash = Sha256Hex(DeterministicBytes(req));
+  UpsertArgs args;
+  if (req.has_expected_version())
+    args.expected_version = req.expected_version();
+  args.source_system = req.source_system();
+  args.correlation_id = req.correlation_id();
+  args.causation_id = req.causation_id();
+  args.ctx = ctx;
 
   return store.Write([&](WriteTxn& txn) -> absl::Status {
     response->Clear();
@@ -159,118 +309,11 @@ absl::Status UpsertEntity(Store& store, const Request& req, const T& entity,
         return absl::OkStatus();
       }
     }
-
-    // Resolve the hub id.
-    std::string id = entity.id();
-    if (id.empty()) {
-      for (int i = 0; i < entity.external_refs_size(); ++i) {
-        ASSIGN_OR_RETURN(
-            auto found,
-            txn.ResolveExternalRef(Traits::kType, entity.external_refs(i)));
-        if (!found.has_value()) continue;
-        if (!id.empty() && id != *found) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(field, ".external_refs[", i, "]: belongs to ",
-                           *found, " while an earlier ref belongs to ", id));
-        }
-        id = *found;
-      }
-    }
-    std::optional<T> current;
-    if (!id.empty()) {
-      ASSIGN_OR_RETURN(auto stored, txn.GetCurrentEntity(Traits::kType, id));
-      if (stored.has_value()) {
-        ASSIGN_OR_RETURN(current, ParseEntity<T>(*stored));
-      } else if (!entity.id().empty()) {
-        return absl::NotFoundError(absl::StrCat(
-            field, ".id: no ", field, " \"", id,
-            "\" (leave id empty to create one; the hub assigns ids)"));
-      }
-    }
-    const int64_t current_version =
-        current.has_value() ? current->version() : 0;
-    if (req.has_expected_version() &&
-        req.expected_version() != current_version) {
-      return absl::AbortedError(absl::StrCat(
-          field, " ", id.empty() ? "(new)" : id, " is at version ",
-          current_version, ", expected_version was ", req.expected_version()));
-    }
-    if (id.empty()) id = NewId(Traits::kIdPrefix);
-
-    T next = entity;
-    next.set_id(id);
-    RETURN_IF_ERROR(Traits::CheckReferences(txn, next));
-    if (current.has_value()) {
-      // Keep every system's refs: a change from one system does not drop
-      // what the others know.
-      google::protobuf::RepeatedPtrField<ExternalRef> merged =
-          current->external_refs();
-      for (const ExternalRef& r : entity.external_refs()) {
-        bool known = false;
-        for (const ExternalRef& m : merged) {
-          known = known || (m.system() == r.system() &&
-                            m.object_type() == r.object_type() &&
-                            m.vendor_id() == r.vendor_id());
-        }
-        if (!known) *merged.Add() = r;
-      }
-      *next.mutable_external_refs() = merged;
-      if (!next.has_effective_at())
-        *next.mutable_effective_at() = current->effective_at();
-      next.set_version(current->version());
-      *next.mutable_recorded_at() = current->recorded_at();
-      if (google::protobuf::util::MessageDifferencer::Equals(next, *current)) {
-        *mutable_out(response) = *current;
-        response->set_changed(false);
-        if (!req.idempotency_key().empty()) {
-          RETURN_IF_ERROR(txn.PutIdempotency(
-              scope, req.idempotency_key(),
-              IdempotencyRecord{request_hash, response->SerializeAsString()}));
-        }
-        return absl::OkStatus();
-      }
-    } else if (!next.has_effective_at()) {
-      *next.mutable_effective_at() = ToProto(txn.Now());
-    }
-    next.set_version(current_version + 1);
-    *next.mutable_recorded_at() = ToProto(txn.Now());
-
-    StoredEntity stored;
-    stored.type = Traits::kType;
-    stored.id = id;
-    stored.version = next.version();
-    stored.recorded_at = txn.Now();
-    stored.payload = next.SerializeAsString();
-    RETURN_IF_ERROR(txn.PutEntityVersion(stored, Traits::Index(next)));
-    for (int i = 0; i < next.external_refs_size(); ++i) {
-      absl::Status bound =
-          txn.BindExternalRef(Traits::kType, next.external_refs(i), id);
-      if (absl::IsAlreadyExists(bound)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ".external_refs: ", bound.message()));
-      }
-      RETURN_IF_ERROR(bound);
-    }
-
-    BusinessEvent event;
-    event.set_event_id(NewId("evt"));
-    auto* subject = event.mutable_subject();
-    subject->set_entity_type(Traits::kType);
-    subject->set_id(id);
-    subject->set_version(next.version());
-    event.set_source_system(req.source_system());
-    event.set_correlation_id(
-        req.correlation_id().empty() ? event.event_id() : req.correlation_id());
-    event.set_causation_id(req.causation_id());
-    event.set_principal(ctx.principal);
-    *event.mutable_occurred_at() = next.effective_at();
-    Traits::DescribeChange(current.has_value() ? &*current : nullptr, next,
-                           &event);
-    ASSIGN_OR_RETURN(int64_t position, txn.AppendEvent(std::move(event)));
-
-    *mutable_out(response) = next;
-    response->set_changed(true);
-    response->set_event_position(position);
+    ASSIGN_OR_RETURN(UpsertResult<T> result,
+                     UpsertEntityInTxn(txn, entity, args));
+    *mutable_out(response) = std::move(result.entity);
+    response->set_changed(result.changed);
+    if (result.changed) response->set_event_position(result.event_position);
     if (!req.idempotency_key().empty()) {
       RETURN_IF_ERROR(txn.PutIdempotency(
           scope, req.idempotency_key(),

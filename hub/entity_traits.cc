@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "canonical/validation.h"
+#include "hub/pipeline/matching.h"
 
 namespace revhub::hub {
 namespace {
@@ -42,6 +43,8 @@ std::vector<IndexEntry> EntityTraits<Customer>::Index(const Customer& c) {
   std::vector<IndexEntry> out = {{"status", Num(c.status())}};
   if (!c.legal_entity().empty())
     out.push_back({"legal_entity", c.legal_entity()});
+  // The ingest pipeline: what matching rules compare.
+  for (IndexEntry& e : CustomerMatchIndex(c)) out.push_back(std::move(e));
   return out;
 }
 std::vector<IndexEntry> EntityTraits<Customer>::Filters(

@@ -31,6 +31,11 @@ int main(int argc, char** argv) {
                  "period convention (docs/revenue.md); default chart when "
                  "unset")
       ->check(CLI::ExistingFile);
+  app.add_option("--pipeline-batch-size", options.pipeline_batch_size,
+                 "Raw records the pipeline sends to an adapter per "
+                 "TranslateBatch call")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   CLI11_PARSE(app, argc, argv);
 
   // SIGTERM and SIGINT are taken by a thread with sigwait, so no handler

@@ -88,6 +88,20 @@ CREATE TABLE idempotency (
   PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
 )sql"},
+      // The ingest pipeline: why a raw record could not be applied.
+      {2, "record exceptions", R"sql(
+CREATE TABLE record_exceptions (
+  exception_id INTEGER PRIMARY KEY,
+  system       TEXT NOT NULL,
+  record_id    INTEGER NOT NULL,
+  field_path   TEXT NOT NULL,
+  reason       TEXT NOT NULL,
+  recorded_at  INTEGER NOT NULL,
+  resolved_at  INTEGER
+);
+CREATE INDEX record_exceptions_by_record ON record_exceptions (record_id);
+CREATE INDEX record_exceptions_by_system ON record_exceptions (system, exception_id);
+)sql"},
   };
   return kMigrations;
 }

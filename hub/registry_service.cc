@@ -5,6 +5,9 @@
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "hub/entity_ops.h"
+#include "hub/pipeline/adapter_supervisor.h"
+#include "hub/pipeline/matching.h"
+#include "hub/pipeline/pipeline.h"
 #include "hub/services.h"
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 
@@ -56,6 +59,8 @@ absl::Status ValidateSystem(const System& s) {
           absl::StrCat("system.authoritative_for[", i, "]: appears twice"));
     }
   }
+  // The ingest pipeline: matching rules.
+  RETURN_IF_ERROR(ValidateMatchingRules(s));
   if (s.version() != 0 || s.has_created_at() || s.has_updated_at() ||
       s.state() != hub::v1::SYSTEM_STATE_UNSPECIFIED) {
     return absl::InvalidArgumentError(
@@ -86,7 +91,7 @@ class SystemRegistryServiceImpl final
       hub::v1::RegisterSystemResponse* resp) override {
     return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
       RETURN_IF_ERROR(ValidateSystem(req->system()));
-      return hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
+      absl::Status st = hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
         ASSIGN_OR_RETURN(auto existing, txn.GetSystem(req->system().name()));
         System next = req->system();
         if (existing.has_value()) {
@@ -115,6 +120,9 @@ class SystemRegistryServiceImpl final
         *resp->mutable_system() = next;
         return absl::OkStatus();
       });
+      // The ingest pipeline: (re)start the adapter, retry waiting records.
+      if (st.ok() && !resp->unchanged()) SystemChanged(req->system().name());
+      return st;
     });
   }
 
@@ -177,7 +185,7 @@ class SystemRegistryServiceImpl final
         return absl::InvalidArgumentError(
             "reason: is required (it goes in the audit trail)");
       }
-      return hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
+      absl::Status st = hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
         ASSIGN_OR_RETURN(auto existing, txn.GetSystem(req->name()));
         if (!existing.has_value()) {
           return absl::NotFoundError(
@@ -194,10 +202,19 @@ class SystemRegistryServiceImpl final
         *resp->mutable_system() = next;
         return absl::OkStatus();
       });
+      // The ingest pipeline: stop the adapter.
+      if (st.ok()) SystemChanged(req->name());
+      return st;
     });
   }
 
  private:
+  // The ingest pipeline: a registration changed.
+  void SystemChanged(const std::string& name) {
+    if (hub_->adapters != nullptr) hub_->adapters->Reconcile(name);
+    if (hub_->pipeline != nullptr) hub_->pipeline->RetryNow(name);
+  }
+
   HubContext* hub_;
 };
 

@@ -13,6 +13,8 @@
 #include "canonical/status_macros.h"
 #include "grpc/health/v1/health.pb.h"
 #include "hub/event_bus.h"
+#include "hub/pipeline/adapter_supervisor.h"
+#include "hub/pipeline/pipeline.h"
 #include "hub/services.h"
 #include "hub/sqlite_store.h"
 #include "hub/work_queue.h"
@@ -74,6 +76,16 @@ class HubServerImpl : public HubServer {
     store_->SetEventListener(
         [bus = events_.get()](int64_t p) { bus->Published(p); });
     context_ = HubContext{store_.get(), work_.get(), events_.get()};
+    // The ingest pipeline: adapters from registrations, and the worker.
+    adapters_ =
+        std::make_unique<AdapterSupervisor>(store_.get(), AdapterHostOptions{});
+    PipelineOptions pipeline_options;
+    pipeline_options.batch_size = options.pipeline_batch_size;
+    pipeline_ = std::make_unique<Pipeline>(store_.get(), adapters_.get(),
+                                           pipeline_options);
+    context_.adapters = adapters_.get();
+    context_.pipeline = pipeline_.get();
+    store_->SetRawRecordListener([p = pipeline_.get()] { p->Notify(); });
 
     services_.push_back(NewSystemRegistryService(&context_));
     services_.push_back(NewCustomerService(&context_));
@@ -85,6 +97,7 @@ class HubServerImpl : public HubServer {
     services_.push_back(NewEventService(&context_));
     // Revenue recognition
     services_.push_back(NewRevenueService(&context_, &revenue_settings_));
+    services_.push_back(NewPipelineService(&context_));
 
     // Links the health protocol's descriptor into the binary, so reflection
     // can describe the built-in health service.
@@ -110,6 +123,8 @@ class HubServerImpl : public HubServer {
     revenue_worker_ = std::make_unique<RevenueWorker>(
         store_.get(), events_.get(), &revenue_settings_);
     revenue_worker_->Start();
+    adapters_->StartAll();
+    pipeline_->Start();
     return absl::OkStatus();
   }
 
@@ -131,6 +146,8 @@ class HubServerImpl : public HubServer {
                         absl::ToChronoMicroseconds(grace));
       server_->Wait();
     }
+    if (pipeline_ != nullptr) pipeline_->Shutdown();
+    if (adapters_ != nullptr) adapters_->Shutdown();
     work_.reset();   // runs what is queued, then joins
     store_.reset();  // finishes queued writes, checkpoints, closes
     lock_.reset();
@@ -150,6 +167,9 @@ class HubServerImpl : public HubServer {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
+  // The ingest pipeline
+  std::unique_ptr<AdapterSupervisor> adapters_;
+  std::unique_ptr<Pipeline> pipeline_;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
 

@@ -26,6 +26,8 @@ struct HubOptions {
   // JSON file of account mapping and period convention (revenue_config.h);
   // empty: the defaults.
   std::string revenue_config;
+  // The ingest pipeline: records per TranslateBatch call.
+  int pipeline_batch_size = 100;
 };
 
 class HubServer {

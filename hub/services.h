@@ -19,10 +19,16 @@
 namespace revhub::hub {
 
 // What every service works with. Not owned by the services; outlives them.
+class Pipeline;
+class AdapterSupervisor;
+
 struct HubContext {
   Store* store;
   WorkQueue* work;
   EventBus* events;
+  // The ingest pipeline (hub/pipeline/); null when not running.
+  Pipeline* pipeline = nullptr;
+  AdapterSupervisor* adapters = nullptr;
 };
 
 std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub);
@@ -33,6 +39,8 @@ std::unique_ptr<grpc::Service> NewInvoiceService(HubContext* hub);
 std::unique_ptr<grpc::Service> NewPaymentService(HubContext* hub);
 std::unique_ptr<grpc::Service> NewIngestService(HubContext* hub);
 std::unique_ptr<grpc::Service> NewEventService(HubContext* hub);
+// The ingest pipeline
+std::unique_ptr<grpc::Service> NewPipelineService(HubContext* hub);
 
 // Runs fn() on the work queue and finishes the unary call with its status.
 template <typename Fn>

@@ -146,6 +146,26 @@ absl::StatusOr<std::optional<hub::v1::Consumer>> QueryConsumer(
   return c;
 }
 
+// --- The ingest pipeline: record exceptions.
+constexpr char kExceptionColumns[] =
+    "exception_id, system, record_id, field_path, reason, recorded_at,"
+    " resolved_at";
+
+hub::v1::RecordException ReadException(Statement& q) {
+  hub::v1::RecordException e;
+  e.set_exception_id(q.ColumnInt(0));
+  e.set_system(q.ColumnText(1));
+  e.set_record_id(q.ColumnInt(2));
+  e.set_field_path(q.ColumnText(3));
+  e.set_reason(q.ColumnText(4));
+  *e.mutable_recorded_at() = TimeUtil::MicrosecondsToTimestamp(q.ColumnInt(5));
+  if (q.ColumnInt(6) != 0) {
+    *e.mutable_resolved_at() =
+        TimeUtil::MicrosecondsToTimestamp(q.ColumnInt(6));
+  }
+  return e;
+}
+
 // ---------------------------------------------------------------------------
 
 class SqliteWriteTxn : public WriteTxn {
@@ -153,6 +173,7 @@ class SqliteWriteTxn : public WriteTxn {
   SqliteWriteTxn(Connection& db, absl::Time now) : db_(db), now_(now) {}
 
   int64_t max_position() const { return max_position_; }
+  bool stored_raw_record() const { return stored_raw_record_; }
   void set_max_position(int64_t p) { max_position_ = p; }
 
   // WriteTxn:
@@ -202,6 +223,7 @@ class SqliteWriteTxn : public WriteTxn {
         .Bind(8, int64_t{r.status()})
         .Bind(9, r.principal());
     RETURN_IF_ERROR(q.Run());
+    stored_raw_record_ = true;  // the ingest pipeline's listener
     return sqlite3_last_insert_rowid(db_.get());
   }
 
@@ -340,10 +362,77 @@ class SqliteWriteTxn : public WriteTxn {
     return q.Run();
   }
 
+  // --- The ingest pipeline
+  absl::StatusOr<std::optional<hub::v1::RawRecord>> GetRawRecord(
+      int64_t record_id) override {
+    Statement q(db_, absl::StrCat("SELECT ", kRawRecordColumns,
+                                  " FROM raw_records WHERE record_id = ?"));
+    q.Bind(1, record_id);
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return std::nullopt;
+    return ReadRawRecord(q, false);
+  }
+
+  absl::Status SetRawRecordStatus(int64_t record_id,
+                                  hub::v1::RecordStatus status) override {
+    Statement q(db_, "UPDATE raw_records SET status = ? WHERE record_id = ?");
+    q.Bind(1, int64_t{status}).Bind(2, record_id);
+    RETURN_IF_ERROR(q.Run());
+    if (sqlite3_changes(db_.get()) == 0) {
+      return absl::NotFoundError(
+          absl::StrCat("record ", record_id, " not found"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<hub::v1::RecordException> AddRecordException(
+      hub::v1::RecordException e) override {
+    Statement q(db_,
+                "INSERT INTO record_exceptions (system, record_id, field_path,"
+                " reason, recorded_at) VALUES (?, ?, ?, ?, ?)");
+    q.Bind(1, e.system())
+        .Bind(2, e.record_id())
+        .Bind(3, e.field_path())
+        .Bind(4, e.reason())
+        .Bind(5, Micros(now_));
+    RETURN_IF_ERROR(q.Run());
+    e.set_exception_id(sqlite3_last_insert_rowid(db_.get()));
+    *e.mutable_recorded_at() = ToProtoTime(now_);
+    e.clear_resolved_at();
+    return e;
+  }
+
+  absl::Status ResolveRecordExceptions(int64_t record_id) override {
+    Statement q(db_,
+                "UPDATE record_exceptions SET resolved_at = ? WHERE"
+                " record_id = ? AND resolved_at IS NULL");
+    q.Bind(1, Micros(now_)).Bind(2, record_id);
+    return q.Run();
+  }
+
+  absl::StatusOr<std::vector<std::string>> FindEntityIds(
+      EntityType type, const IndexEntry& entry, int limit) override {
+    Statement q(db_,
+                "SELECT id FROM entity_index WHERE entity_type = ? AND key = ?"
+                " AND value = ? ORDER BY id LIMIT ?");
+    q.Bind(1, int64_t{type})
+        .Bind(2, entry.key)
+        .Bind(3, entry.value)
+        .Bind(4, int64_t{limit});
+    std::vector<std::string> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      out.push_back(q.ColumnText(0));
+    }
+    return out;
+  }
+
  private:
   Connection& db_;
   absl::Time now_;
   int64_t max_position_ = 0;
+  bool stored_raw_record_ = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -582,6 +671,48 @@ class SqliteStore : public Store {
     return out;
   }
 
+  // --- The ingest pipeline
+  void SetRawRecordListener(std::function<void()> listener) override {
+    std::lock_guard<std::mutex> lock(listener_mu_);
+    record_listener_ = std::move(listener);
+  }
+
+  absl::StatusOr<RecordExceptionPage> ListRecordExceptions(
+      const RecordExceptionQuery& query) override {
+    int64_t before = INT64_MAX;
+    if (!query.page_token.empty()) {
+      ASSIGN_OR_RETURN(std::string key, DecodePageToken(query.page_token));
+      if (!absl::SimpleAtoi(key, &before)) {
+        return absl::InvalidArgumentError(
+            "page_token: is not a token this hub issued");
+      }
+    }
+    std::string sql = absl::StrCat("SELECT ", kExceptionColumns,
+                                   " FROM record_exceptions WHERE"
+                                   " exception_id < ?1");
+    if (!query.system.empty()) sql += " AND system = ?2";
+    if (query.record_id != 0) sql += " AND record_id = ?3";
+    if (query.open_only) sql += " AND resolved_at IS NULL";
+    sql += " ORDER BY exception_id DESC LIMIT ?4";
+    Reader r(this);
+    Statement q(*r, sql);
+    q.Bind(1, before).Bind(4, int64_t{query.page_size + 1});
+    if (!query.system.empty()) q.Bind(2, query.system);
+    if (query.record_id != 0) q.Bind(3, query.record_id);
+    RecordExceptionPage page;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      page.exceptions.push_back(ReadException(q));
+    }
+    if (static_cast<int>(page.exceptions.size()) > query.page_size) {
+      page.exceptions.pop_back();
+      page.next_page_token =
+          EncodePageToken(absl::StrCat(page.exceptions.back().exception_id()));
+    }
+    return page;
+  }
+
  private:
   struct Job {
     absl::FunctionRef<absl::Status(WriteTxn&)> fn;
@@ -626,7 +757,8 @@ class SqliteStore : public Store {
           queue_.pop_front();
         }
       }
-      int64_t committed_position = CommitBatch(batch);
+      bool stored_raw_record = false;
+      int64_t committed_position = CommitBatch(batch, &stored_raw_record);
       {
         std::lock_guard<std::mutex> lock(mu_);
         for (Job* j : batch) j->done = true;
@@ -636,12 +768,18 @@ class SqliteStore : public Store {
         std::lock_guard<std::mutex> lock(listener_mu_);
         if (listener_) listener_(committed_position);
       }
+      // The ingest pipeline.
+      if (stored_raw_record) {
+        std::lock_guard<std::mutex> lock(listener_mu_);
+        if (record_listener_) record_listener_();
+      }
     }
   }
 
   // Runs one batch in one transaction. Returns the new last event position
   // when the batch appended events and committed, else 0.
-  int64_t CommitBatch(const std::vector<Job*>& batch) {
+  // *stored_raw_record says whether the committed batch stored a raw record.
+  int64_t CommitBatch(const std::vector<Job*>& batch, bool* stored_raw_record) {
     absl::Time now =
         std::max(absl::Now(), last_commit_time_ + absl::Microseconds(1));
     absl::Status begin = writer_db_.Exec("BEGIN IMMEDIATE");
@@ -678,6 +816,7 @@ class SqliteStore : public Store {
       return 0;
     }
     last_commit_time_ = now;
+    *stored_raw_record = txn.stored_raw_record();
     if (txn.max_position() == start_position) return 0;
     last_position_.store(txn.max_position());
     return txn.max_position();
@@ -699,6 +838,7 @@ class SqliteStore : public Store {
 
   std::mutex listener_mu_;
   std::function<void(int64_t)> listener_;
+  std::function<void()> record_listener_;  // the ingest pipeline
 
   std::atomic<int64_t> last_position_;
   absl::Time last_commit_time_;  // writer thread only

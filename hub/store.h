@@ -34,6 +34,7 @@
 #include "revhub/canonical/v1/events.pb.h"
 #include "revhub/hub/v1/event_service.pb.h"
 #include "revhub/hub/v1/ingest_service.pb.h"
+#include "revhub/hub/v1/pipeline_service.pb.h"
 #include "revhub/hub/v1/system_registry_service.pb.h"
 
 namespace revhub::hub {
@@ -143,6 +144,24 @@ class WriteTxn {
   virtual absl::Status PutIdempotency(absl::string_view scope,
                                       absl::string_view key,
                                       const IdempotencyRecord& record) = 0;
+
+  // --- The ingest pipeline
+  // Returns the record without its payload, if any.
+  virtual absl::StatusOr<std::optional<hub::v1::RawRecord>> GetRawRecord(
+      int64_t record_id) = 0;
+  // Sets a record's status. NOT_FOUND when there is no such record.
+  virtual absl::Status SetRawRecordStatus(int64_t record_id,
+                                          hub::v1::RecordStatus status) = 0;
+  // Stores an exception (exception_id and recorded_at are assigned: Now())
+  // and returns it as stored.
+  virtual absl::StatusOr<hub::v1::RecordException> AddRecordException(
+      hub::v1::RecordException exception) = 0;
+  // Marks the record's open exceptions resolved at Now().
+  virtual absl::Status ResolveRecordExceptions(int64_t record_id) = 0;
+  // Returns the ids of current entities of `type` whose index has `entry`,
+  // in id order, at most `limit`.
+  virtual absl::StatusOr<std::vector<std::string>> FindEntityIds(
+      EntityType type, const IndexEntry& entry, int limit) = 0;
 };
 
 struct RawRecordQuery {
@@ -155,6 +174,20 @@ struct RawRecordQuery {
 
 struct RawRecordPage {
   std::vector<hub::v1::RawRecord> records;  // payloads left out
+  std::string next_page_token;
+};
+
+// --- The ingest pipeline: exceptions of raw records.
+struct RecordExceptionQuery {
+  std::string system;     // all when empty
+  int64_t record_id = 0;  // all when 0
+  bool open_only = false;
+  int page_size = 100;
+  std::string page_token;
+};
+
+struct RecordExceptionPage {
+  std::vector<hub::v1::RecordException> exceptions;  // newest first
   std::string next_page_token;
 };
 
@@ -208,6 +241,12 @@ class Store {
   // does not exist). The revenue worker reads every version of a contract.
   virtual absl::StatusOr<std::vector<StoredEntity>> ListEntityVersions(
       EntityType type, absl::string_view id) = 0;
+  // --- The ingest pipeline
+  // Registers `listener`, called on the writer thread after each commit
+  // that stored a new raw record. The listener must not block.
+  virtual void SetRawRecordListener(std::function<void()> listener) = 0;
+  virtual absl::StatusOr<RecordExceptionPage> ListRecordExceptions(
+      const RecordExceptionQuery& query) = 0;
 };
 
 }  // namespace revhub::hub

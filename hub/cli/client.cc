@@ -12,6 +12,7 @@
 #include "revhub/hub/v1/ingest_service.grpc.pb.h"
 #include "revhub/hub/v1/invoice_service.grpc.pb.h"
 #include "revhub/hub/v1/payment_service.grpc.pb.h"
+#include "revhub/hub/v1/pipeline_service.grpc.pb.h"
 #include "revhub/hub/v1/product_service.grpc.pb.h"
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 // Revenue recognition
@@ -42,7 +43,9 @@ class GrpcHubClient final : public HubClient {
         ingest_(hubv1::IngestService::NewStub(channel_)),
         events_(hubv1::EventService::NewStub(channel_)),
         // Revenue recognition
-        revenue_(hubv1::RevenueService::NewStub(channel_)) {}
+        revenue_(hubv1::RevenueService::NewStub(channel_)),
+        // The ingest pipeline
+        pipeline_(hubv1::PipelineService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
 // principal, the call, the status converted.
@@ -87,6 +90,13 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(revenue_, PreviewSchedule)
   REVHUB_UNARY(revenue_, GetSchedule)
   REVHUB_UNARY(revenue_, ListJournalEntries)
+  // PipelineService (the ingest pipeline)
+  REVHUB_UNARY(pipeline_, DescribeSystemAdapter)
+  REVHUB_UNARY(pipeline_, CheckSystemAdapter)
+  REVHUB_UNARY(pipeline_, ShowRecord)
+  REVHUB_UNARY(pipeline_, ListRecordExceptions)
+  REVHUB_UNARY(pipeline_, ReplayRecord)
+  REVHUB_UNARY(pipeline_, ReplayFailedRecords)
 #undef REVHUB_UNARY
 
   absl::Status Subscribe(
@@ -134,6 +144,7 @@ class GrpcHubClient final : public HubClient {
   std::unique_ptr<hubv1::EventService::Stub> events_;
   // Revenue recognition
   std::unique_ptr<hubv1::RevenueService::Stub> revenue_;
+  std::unique_ptr<hubv1::PipelineService::Stub> pipeline_;
 };
 
 }  // namespace

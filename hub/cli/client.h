@@ -27,6 +27,7 @@
 #include "revhub/hub/v1/ingest_service.pb.h"
 #include "revhub/hub/v1/invoice_service.pb.h"
 #include "revhub/hub/v1/payment_service.pb.h"
+#include "revhub/hub/v1/pipeline_service.pb.h"
 #include "revhub/hub/v1/product_service.pb.h"
 #include "revhub/hub/v1/system_registry_service.pb.h"
 // Revenue recognition
@@ -122,6 +123,19 @@ class HubClient {
       const hubv1::GetScheduleRequest& request) = 0;
   virtual absl::StatusOr<hubv1::ListJournalEntriesResponse> ListJournalEntries(
       const hubv1::ListJournalEntriesRequest& request) = 0;
+  // PipelineService (the ingest pipeline)
+  virtual absl::StatusOr<hubv1::DescribeSystemAdapterResponse>
+  DescribeSystemAdapter(const hubv1::DescribeSystemAdapterRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::CheckSystemAdapterResponse> CheckSystemAdapter(
+      const hubv1::CheckSystemAdapterRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ShowRecordResponse> ShowRecord(
+      const hubv1::ShowRecordRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListRecordExceptionsResponse>
+  ListRecordExceptions(const hubv1::ListRecordExceptionsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ReplayRecordResponse> ReplayRecord(
+      const hubv1::ReplayRecordRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ReplayFailedRecordsResponse>
+  ReplayFailedRecords(const hubv1::ReplayFailedRecordsRequest& request) = 0;
 };
 
 struct HubClientOptions {

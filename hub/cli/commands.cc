@@ -26,6 +26,7 @@
 #include "hub/cli/format.h"
 // Revenue recognition
 #include "hub/cli/revenue_commands.h"
+#include "hub/cli/pipeline_commands.h"
 
 namespace revhub::cli {
 namespace {
@@ -528,6 +529,8 @@ class Cli {
     reg->add_flag("--replace", register_.replace,
                   "Replace an existing registration of that name");
     reg->callback([this] { action_ = [this] { return RegisterSystem(); }; });
+    // The ingest pipeline: matching rules.
+    pipeline_commands_.DefineRegisterOptions(reg);
 
     CLI::App* list = systems->add_subcommand("list", "List registered systems");
     list->add_flag("--all", system_list_.all, "Include disabled systems");
@@ -548,6 +551,8 @@ class Cli {
     disable->add_option("--reason", disable_reason_, "Why, for the audit trail")
         ->required();
     disable->callback([this] { action_ = [this] { return DisableSystem(); }; });
+    // The ingest pipeline: describe, check.
+    pipeline_commands_.DefineSystemCommands(systems, Hooks());
   }
 
   absl::StatusOr<hubv1::RegisterSystemRequest> BuildRegisterRequest() {
@@ -589,6 +594,9 @@ class Cli {
       if (!type.ok()) return UsageError(type.status());
       system->add_authoritative_for(static_cast<canon::EntityType>(*type));
     }
+    // The ingest pipeline: matching rules.
+    absl::Status rules = pipeline_commands_.AddMatchingRules(system);
+    if (!rules.ok()) return UsageError(rules);
     request.set_replace_existing(register_.replace);
     return request;
   }
@@ -907,6 +915,8 @@ class Cli {
                   "Write the payload bytes exactly as received instead of "
                   "the record's details (with --json: include it, base64)");
     get->callback([this] { action_ = [this] { return GetRecord(); }; });
+    // The ingest pipeline: show, exceptions, replay.
+    pipeline_commands_.DefineRecordCommands(records, Hooks());
   }
 
   absl::Status ListRecords() {
@@ -1122,6 +1132,20 @@ class Cli {
   std::string principal_;
   std::unique_ptr<HubClient> client_;
   std::function<absl::Status()> action_;
+
+  // The ingest pipeline's commands (hub/cli/pipeline_commands.h).
+  PipelineCommands pipeline_commands_;
+  CommandHooks Hooks() {
+    CommandHooks hooks;
+    hooks.hub = [this]() -> HubClient& { return Hub(); };
+    hooks.print = [this](const Message& m, const std::string& human) {
+      Print(m, human);
+    };
+    hooks.set_action = [this](std::function<absl::Status()> action) {
+      action_ = std::move(action);
+    };
+    return hooks;
+  }
   // Declared last: its callbacks refer to the members above.
   CLI::App app_;
 };

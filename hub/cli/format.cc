@@ -322,6 +322,22 @@ std::string RenderSystem(const hubv1::System& system) {
   if (system.has_config() && system.config().fields_size() > 0) {
     absl::StrAppend(&out, "config:\n", Indent(ToJson(system.config(), true)));
   }
+  // The ingest pipeline: matching rules.
+  if (system.matching_rules_size() > 0) {
+    absl::StrAppend(&out, "matching rules:\n");
+    for (const hubv1::MatchingRule& r : system.matching_rules()) {
+      absl::StrAppend(
+          &out, "  ",
+          EnumShortName(canonical::v1::EntityType_descriptor(),
+                        r.entity_type()),
+          ": ", r.field(), " = ",
+          !r.ref_system().empty()
+              ? absl::StrCat("the vendor id of ", r.ref_system(), "/",
+                             r.ref_object_type())
+              : (r.match_field().empty() ? r.field() : r.match_field()),
+          "\n");
+    }
+  }
   return out;
 }
 

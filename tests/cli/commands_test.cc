@@ -204,7 +204,7 @@ TEST_CASE("usage errors exit 2 and send nothing", "[commands]") {
        "events, revenue)\n"},
       {{"--hub", "h:1", "--json", "systems", "lst"},
        "revhub: 'lst' is not a command of revhub systems (one of: register, "
-       "list, get, disable)\n"},
+       "list, get, disable, describe, check)\n"},
       {{"customers", "list", "extra"},
        "revhub: The following argument was not expected: extra\n"},
       {{}, "revhub: A subcommand is required"},

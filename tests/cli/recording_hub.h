@@ -62,6 +62,13 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(PreviewSchedule)
   REVHUB_RECORD(GetSchedule)
   REVHUB_RECORD(ListJournalEntries)
+  // PipelineService (the ingest pipeline)
+  REVHUB_RECORD(DescribeSystemAdapter)
+  REVHUB_RECORD(CheckSystemAdapter)
+  REVHUB_RECORD(ShowRecord)
+  REVHUB_RECORD(ListRecordExceptions)
+  REVHUB_RECORD(ReplayRecord)
+  REVHUB_RECORD(ReplayFailedRecords)
 #undef REVHUB_RECORD
 
  public:
@@ -126,6 +133,13 @@ class BorrowedHub : public HubClient {
   REVHUB_FORWARD(PreviewSchedule)
   REVHUB_FORWARD(GetSchedule)
   REVHUB_FORWARD(ListJournalEntries)
+  // PipelineService (the ingest pipeline)
+  REVHUB_FORWARD(DescribeSystemAdapter)
+  REVHUB_FORWARD(CheckSystemAdapter)
+  REVHUB_FORWARD(ShowRecord)
+  REVHUB_FORWARD(ListRecordExceptions)
+  REVHUB_FORWARD(ReplayRecord)
+  REVHUB_FORWARD(ReplayFailedRecords)
 #undef REVHUB_FORWARD
 
   absl::Status Subscribe(

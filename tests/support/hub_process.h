@@ -45,9 +45,10 @@ class HubProcess {
   const std::string& address() const { return address_; }
   const std::string& error() const { return error_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  pid_t pid() const { return pid_; }
 
-  // Revenue recognition: extra revhubd arguments (e.g. --revenue-config
-  // FILE) for the next Start().
+  // Extra revhubd arguments (e.g. --revenue-config FILE) for the next
+  // Start().
   void set_extra_args(std::vector<std::string> args) {
     extra_args_ = std::move(args);
   }

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The main job on loopback: the NetSuite emulator, revhubd, and the three
+# reference adapters registered as systems (salesforce -> CRM, stripe ->
+# BILLING, netsuite -> ERP pointing at the emulator). Waits; Ctrl-C (or
+# SIGTERM) stops everything.
+#
+#   examples/dev-stack.sh [BUILD_BIN_DIR]      (./dev run calls it)
+#
+# Environment: REVHUB_LISTEN (default 127.0.0.1:50051), REVHUB_DATA (default
+# ./data). Everything listens on 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bin="${1:-build/bin}"
+listen="${REVHUB_LISTEN:-127.0.0.1:50051}"
+data="${REVHUB_DATA:-data}"
+case "$listen" in
+  127.0.0.1:*|localhost:*|"[::1]:"*) ;;
+  *) echo "dev-stack: REVHUB_LISTEN must be a loopback address, got $listen" >&2; exit 2 ;;
+esac
+mkdir -p "$data"
+run_dir="$(mktemp -d)"
+pids=()
+
+stop() {
+  trap - INT TERM EXIT
+  echo "dev-stack: stopping"
+  # revhubd stops its adapters; the emulator exits when its stdin closes.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+  done
+  exec 3>&- 2>/dev/null || true
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$run_dir"
+}
+trap stop INT TERM EXIT
+
+# Waits (up to 30 s) for a line starting with $2 in file $1; prints the rest.
+wait_line() {
+  local file="$1" prefix="$2"
+  for _ in $(seq 300); do
+    if line="$(grep -m1 "^$prefix" "$file" 2>/dev/null)"; then
+      echo "${line#"$prefix"}"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "dev-stack: no \"$prefix\" line in $file" >&2
+  return 1
+}
+
+# 1. The NetSuite emulator (its stdin is our fd 3: it exits when we do).
+mkfifo "$run_dir/emulator.in"
+"$bin/netsuite-emulator" --token=dev-token <"$run_dir/emulator.in" \
+  >"$run_dir/emulator.out" &
+pids+=($!)
+exec 3>"$run_dir/emulator.in"
+emulator="$(wait_line "$run_dir/emulator.out" "NETSUITE-EMULATOR|")"
+echo "dev-stack: NetSuite emulator at http://$emulator"
+
+# 2. The hub.
+"$bin/revhubd" --listen "$listen" --data-dir "$data" >"$run_dir/hub.out" &
+pids+=($!)
+hub="$(wait_line "$run_dir/hub.out" "revhubd listening on ")"
+echo "dev-stack: revhubd at $hub (data in $data)"
+
+# 3. The systems, each with its adapter.
+revhub() { "$bin/revhub" --hub "$hub" "$@"; }
+abs_bin="$(cd "$bin" && pwd)"
+cat >"$run_dir/salesforce.json" <<JSON
+{"default_currency": "USD"}
+JSON
+cat >"$run_dir/stripe.json" <<JSON
+{}
+JSON
+cat >"$run_dir/netsuite.json" <<JSON
+{"base_url": "http://$emulator", "access_token": "dev-token"}
+JSON
+revhub systems register --replace --name salesforce --kind crm \
+  --display-name "Salesforce" --command "$abs_bin/revhub-adapter-salesforce" \
+  --config-file "$run_dir/salesforce.json" \
+  --authoritative-for customer,contract >/dev/null
+revhub systems register --replace --name stripe --kind billing \
+  --display-name "Stripe" --command "$abs_bin/revhub-adapter-stripe" \
+  --config-file "$run_dir/stripe.json" \
+  --match "customer:attributes.metadata.salesforce_account_id=salesforce/Account" \
+  --match "customer:email" \
+  --authoritative-for invoice,payment >/dev/null
+revhub systems register --replace --name netsuite --kind erp \
+  --display-name "NetSuite (emulator)" \
+  --command "$abs_bin/revhub-adapter-netsuite" \
+  --config-file "$run_dir/netsuite.json" >/dev/null
+revhub systems list
+echo
+revhub systems check netsuite || true
+echo
+echo "dev-stack: try  $bin/revhub --hub $hub ingest FILE --system salesforce --object-type Account"
+echo "dev-stack:      $bin/revhub --hub $hub records list"
+echo "dev-stack: stop with Ctrl-C"
+wait "${pids[1]}"
