@@ -191,6 +191,13 @@ absl::Status MapLines(const TranslateContext& ctx, const Field& items,
     ASSIGN_OR_RETURN(std::optional<Timestamp> start,
                      TextTimeAt(li["ServiceDate"]));
     ASSIGN_OR_RETURN(std::optional<Timestamp> end, TextTimeAt(li["EndDate"]));
+    if (start && !end) {
+      // ServiceDate is OpportunityLineItem's only standard date: the day the
+      // service is delivered. Without an end date (a custom or CPQ field)
+      // the line is that one day, [ServiceDate, ServiceDate + 1 day).
+      end = *start;
+      end->set_seconds(end->seconds() + 86400);
+    }
     if (start) *line->mutable_service_period()->mutable_start_time() = *start;
     if (end) *line->mutable_service_period()->mutable_end_time() = *end;
   }
