@@ -500,10 +500,10 @@ TEST_CASE(
     req.mutable_system()->clear_created_at();
     req.mutable_system()->clear_updated_at();
     req.mutable_system()->clear_state();
-    (*req.mutable_system()
-          ->mutable_adapter()
-          ->mutable_launch()
-          ->mutable_env())["REVHUB_TEST_MARK"] = "2";
+    auto* env = req.mutable_system()->mutable_adapter()->mutable_launch()->mutable_env();
+    const std::string mark = "2";  // a string, not a literal: GCC 12's
+                                   // -Wrestrict misfires on the literal
+    (*env)["REVHUB_TEST_MARK"] = mark;
     req.set_replace_existing(true);
     v1::RegisterSystemResponse resp;
     REQUIRE(hub.registry->RegisterSystem(Ctx().get(), req, &resp).ok());
