@@ -194,7 +194,8 @@ absl::Status ValidateContract(const canonical::v1::Contract& c) {
         return Invalid(
             absl::StrCat(f, ".discount_amount"),
             absl::StrCat("must not exceed the line's extended price ",
-                         FormatNanos(abs_ext, MinorUnitExponent(currency)), " ", currency));
+                         FormatNanos(abs_ext, MinorUnitExponent(currency)), " ",
+                         currency));
       }
     }
     if (l.has_discount_percent()) {
@@ -340,8 +341,10 @@ absl::Status ValidatePayment(const canonical::v1::Payment& p) {
   if (allocated > ToNanos(p.amount())) {
     return Invalid(
         "payment.allocations",
-        absl::StrCat("allocate ", FormatNanos(allocated, MinorUnitExponent(currency)), " ", currency,
-                     ", more than the payment's ", FormatMoney(p.amount())));
+        absl::StrCat("allocate ",
+                     FormatNanos(allocated, MinorUnitExponent(currency)), " ",
+                     currency, ", more than the payment's ",
+                     FormatMoney(p.amount())));
   }
   if (p.has_refunded_amount()) {
     RETURN_IF_ERROR(ValidateAmount(p.refunded_amount(), currency,

@@ -235,9 +235,9 @@ class SubscribeReactor
         std::lock_guard<std::mutex> lock(state->mu);
         state->fetch_pending = false;
         state->cancelled = true;
-        state->final_status =
-            grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                         "revhubd is shutting down; resubscribe from the next position");
+        state->final_status = grpc::Status(
+            grpc::StatusCode::UNAVAILABLE,
+            "revhubd is shutting down; resubscribe from the next position");
       }
       Step(state);
       return;

@@ -25,8 +25,8 @@
 #include "canonical/status_macros.h"
 #include "hub/cli/format.h"
 // Revenue recognition
-#include "hub/cli/revenue_commands.h"
 #include "hub/cli/pipeline_commands.h"
+#include "hub/cli/revenue_commands.h"
 
 namespace revhub::cli {
 namespace {

@@ -21,13 +21,14 @@ constexpr int kClients = 4;
 
 std::string PayloadFor(const std::string& key) {
   return R"({"id":")" + key + R"(","object":"invoice","amount_due":)" +
-         std::to_string(std::hash<std::string>()(key) % 100000) + R"(,"currency":"usd"})";
+         std::to_string(std::hash<std::string>()(key) % 100000) +
+         R"(,"currency":"usd"})";
 }
 
 struct Ledger {
   std::mutex mu;
-  std::map<std::string, int64_t> acked;   // key -> record id
-  std::set<std::string> unknown;          // sent, no answer
+  std::map<std::string, int64_t> acked;  // key -> record id
+  std::set<std::string> unknown;         // sent, no answer
   int duplicates_confirmed = 0;
 };
 
@@ -76,8 +77,8 @@ TEST_CASE("acknowledged records survive kill -9 exactly once", "[crash]") {
       clients.emplace_back([&, c] {
         int seq = 0;
         while (!stop) {
-          std::string key = "r" + std::to_string(round) + "-c" + std::to_string(c) + "-" +
-                            std::to_string(seq++);
+          std::string key = "r" + std::to_string(round) + "-c" +
+                            std::to_string(c) + "-" + std::to_string(seq++);
           v1::IngestRequest req;
           req.set_system("stripe");
           req.set_object_type("invoice");
@@ -85,7 +86,8 @@ TEST_CASE("acknowledged records survive kill -9 exactly once", "[crash]") {
           req.set_payload(PayloadFor(key));
           v1::IngestResponse resp;
           grpc::ClientContext ctx;
-          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+          ctx.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(5));
           auto st = ingest->Ingest(&ctx, req, &resp);
           std::lock_guard<std::mutex> lock(ledger.mu);
           if (st.ok()) {
@@ -113,7 +115,8 @@ TEST_CASE("acknowledged records survive kill -9 exactly once", "[crash]") {
         v1::ListRecordsResponse page;
         auto st = ingest->ListRecords(Ctx().get(), l, &page);
         REQUIRE(st.ok());
-        for (const auto& r : page.records()) stored[r.idempotency_key()].push_back(r);
+        for (const auto& r : page.records())
+          stored[r.idempotency_key()].push_back(r);
         l.set_page_token(page.next_page_token());
       } while (!l.page_token().empty());
 
@@ -128,14 +131,17 @@ TEST_CASE("acknowledged records survive kill -9 exactly once", "[crash]") {
         }
         if (it->second.size() != 1) twice++;
         if (it->second[0].record_id() != id) wrong_id++;
-        if (it->second[0].payload_sha256() != hub::Sha256Hex(PayloadFor(key))) wrong_bytes++;
+        if (it->second[0].payload_sha256() != hub::Sha256Hex(PayloadFor(key)))
+          wrong_bytes++;
       }
       for (const auto& [key, records] : stored) {
         if (records.size() != 1) twice++;
       }
       WARN("kills: " << kills << ", acknowledged: " << acked_total
-                     << ", stored: " << stored.size() << ", resent after a crash: "
-                     << ledger.duplicates_confirmed << " came back as duplicates");
+                     << ", stored: " << stored.size()
+                     << ", resent after a crash: "
+                     << ledger.duplicates_confirmed
+                     << " came back as duplicates");
       CHECK(missing == 0);
       CHECK(twice == 0);
       CHECK(wrong_id == 0);

@@ -182,7 +182,8 @@ TEST_CASE("the hub stops cleanly with subscribers attached", "[events]") {
   CHECK_FALSE(reader->Read(&msg));
   auto st = reader->Finish();
   CHECK(st.error_code() == grpc::StatusCode::UNAVAILABLE);
-  CHECK(st.error_message() == "revhubd is shutting down; resubscribe from the next position");
+  CHECK(st.error_message() ==
+        "revhubd is shutting down; resubscribe from the next position");
 }
 
 }  // namespace

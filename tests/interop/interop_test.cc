@@ -8,12 +8,15 @@
 namespace revhub::testing {
 namespace {
 
-TEST_CASE("a Node @grpc/grpc-js client registers, upserts and reads back", "[interop]") {
+TEST_CASE("a Node @grpc/grpc-js client registers, upserts and reads back",
+          "[interop]") {
   Hub hub;
-  const std::string node_modules = SourceDir() + "/cmake/node-tools/node_modules";
+  const std::string node_modules =
+      SourceDir() + "/cmake/node-tools/node_modules";
   std::string cmd = "NODE_PATH='" + node_modules + "' node '" + SourceDir() +
-                    "/tests/interop/interop_client.js' " + hub.process->address() + " '" +
-                    SourceDir() + "/protos' 2>&1";
+                    "/tests/interop/interop_client.js' " +
+                    hub.process->address() + " '" + SourceDir() +
+                    "/protos' 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
@@ -32,7 +35,8 @@ TEST_CASE("a Node @grpc/grpc-js client registers, upserts and reads back", "[int
   REQUIRE(listed.customers_size() == 1);
   CHECK(listed.customers(0).legal_entity() == "de-gmbh");
   v1::ListEventsResponse events;
-  REQUIRE(hub.events->ListEvents(Ctx().get(), v1::ListEventsRequest(), &events).ok());
+  REQUIRE(hub.events->ListEvents(Ctx().get(), v1::ListEventsRequest(), &events)
+              .ok());
   REQUIRE(events.events_size() == 1);
   CHECK(events.events(0).principal() == "interop-node");
 }

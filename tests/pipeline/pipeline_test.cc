@@ -500,7 +500,10 @@ TEST_CASE(
     req.mutable_system()->clear_created_at();
     req.mutable_system()->clear_updated_at();
     req.mutable_system()->clear_state();
-    auto* env = req.mutable_system()->mutable_adapter()->mutable_launch()->mutable_env();
+    auto* env = req.mutable_system()
+                    ->mutable_adapter()
+                    ->mutable_launch()
+                    ->mutable_env();
     const std::string mark = "2";  // a string, not a literal: GCC 12's
                                    // -Wrestrict misfires on the literal
     (*env)["REVHUB_TEST_MARK"] = mark;
