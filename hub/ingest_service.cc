@@ -105,15 +105,8 @@ class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
                                 const hub::v1::GetRecordRequest* req,
                                 hub::v1::GetRecordResponse* resp) override {
     return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
-      if (req->record_id() <= 0) {
-        return absl::InvalidArgumentError("record_id: must be positive");
-      }
-      ASSIGN_OR_RETURN(auto r, hub_->store->GetRawRecord(req->record_id()));
-      if (!r.has_value()) {
-        return absl::NotFoundError(
-            absl::StrCat("record ", req->record_id(), " not found"));
-      }
-      *resp->mutable_record() = *r;
+      ASSIGN_OR_RETURN(*resp->mutable_record(),
+                       FindRawRecord(*hub_->store, req->record_id()));
       return absl::OkStatus();
     });
   }
@@ -141,6 +134,19 @@ class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
 };
 
 }  // namespace
+
+absl::StatusOr<hub::v1::RawRecord> FindRawRecord(Store& store,
+                                                 int64_t record_id) {
+  if (record_id <= 0) {
+    return absl::InvalidArgumentError("record_id: must be positive");
+  }
+  ASSIGN_OR_RETURN(auto r, store.GetRawRecord(record_id));
+  if (!r.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("record ", record_id, " not found"));
+  }
+  return *std::move(r);
+}
 
 std::unique_ptr<grpc::Service> NewIngestService(HubContext* hub) {
   return std::make_unique<IngestServiceImpl>(hub);

@@ -42,6 +42,11 @@ std::unique_ptr<grpc::Service> NewEventService(HubContext* hub);
 // The ingest pipeline
 std::unique_ptr<grpc::Service> NewPipelineService(HubContext* hub);
 
+// Returns the raw record `record_id` (a request field, named in errors):
+// INVALID_ARGUMENT when not positive, NOT_FOUND when there is none.
+absl::StatusOr<hub::v1::RawRecord> FindRawRecord(Store& store,
+                                                 int64_t record_id);
+
 // Runs fn() on the work queue and finishes the unary call with its status.
 template <typename Fn>
 grpc::ServerUnaryReactor* RunUnary(HubContext* hub,

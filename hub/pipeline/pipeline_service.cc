@@ -52,16 +52,10 @@ class PipelineServiceImpl final
                                  const hub::v1::ShowRecordRequest* req,
                                  hub::v1::ShowRecordResponse* resp) override {
     return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
-      if (req->record_id() <= 0) {
-        return absl::InvalidArgumentError("record_id: must be positive");
-      }
-      ASSIGN_OR_RETURN(auto r, hub_->store->GetRawRecord(req->record_id()));
-      if (!r.has_value()) {
-        return absl::NotFoundError(
-            absl::StrCat("record ", req->record_id(), " not found"));
-      }
-      r->clear_payload();
-      *resp->mutable_record() = *r;
+      ASSIGN_OR_RETURN(hub::v1::RawRecord r,
+                       FindRawRecord(*hub_->store, req->record_id()));
+      r.clear_payload();
+      *resp->mutable_record() = std::move(r);
       RecordExceptionQuery q;
       q.record_id = req->record_id();
       q.page_size = 500;
