@@ -44,6 +44,20 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
   return out;
 }
 
+// Returns the position a numeric page token stands for; `none` when the
+// token is empty (the first page).
+absl::StatusOr<int64_t> DecodeNumericPageToken(absl::string_view token,
+                                               int64_t none) {
+  if (token.empty()) return none;
+  ASSIGN_OR_RETURN(std::string key, DecodePageToken(token));
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(key, &value)) {
+    return absl::InvalidArgumentError(
+        "page_token: is not a token this hub issued");
+  }
+  return value;
+}
+
 constexpr char kRawRecordColumns[] =
     "record_id, system, object_type, content_type, idempotency_key, "
     "payload_sha256, length(payload), received_at, status, principal";
@@ -517,14 +531,8 @@ class SqliteStore : public Store {
 
   absl::StatusOr<RawRecordPage> ListRawRecords(
       const RawRecordQuery& query) override {
-    int64_t before = INT64_MAX;
-    if (!query.page_token.empty()) {
-      ASSIGN_OR_RETURN(std::string key, DecodePageToken(query.page_token));
-      if (!absl::SimpleAtoi(key, &before)) {
-        return absl::InvalidArgumentError(
-            "page_token: is not a token this hub issued");
-      }
-    }
+    ASSIGN_OR_RETURN(int64_t before,
+                     DecodeNumericPageToken(query.page_token, INT64_MAX));
     std::string sql = absl::StrCat("SELECT ", kRawRecordColumns,
                                    " FROM raw_records WHERE record_id < ?1");
     if (!query.system.empty()) sql += " AND system = ?2";
@@ -679,14 +687,8 @@ class SqliteStore : public Store {
 
   absl::StatusOr<RecordExceptionPage> ListRecordExceptions(
       const RecordExceptionQuery& query) override {
-    int64_t before = INT64_MAX;
-    if (!query.page_token.empty()) {
-      ASSIGN_OR_RETURN(std::string key, DecodePageToken(query.page_token));
-      if (!absl::SimpleAtoi(key, &before)) {
-        return absl::InvalidArgumentError(
-            "page_token: is not a token this hub issued");
-      }
-    }
+    ASSIGN_OR_RETURN(int64_t before,
+                     DecodeNumericPageToken(query.page_token, INT64_MAX));
     std::string sql = absl::StrCat("SELECT ", kExceptionColumns,
                                    " FROM record_exceptions WHERE"
                                    " exception_id < ?1");

@@ -179,6 +179,24 @@ absl::Status MapCustomer(const TranslateContext& ctx, const Field& o,
   return absl::OkStatus();
 }
 
+// Adds a product mapped from Stripe object `o` (a product, price or plan):
+// its creation time and metadata, and its ProductChanged event, dated by the
+// webhook event when there is one, else by the object's creation.
+absl::Status AddProduct(Product p, const Field& o, const EventInfo* ev,
+                        TranslationBuilder& out) {
+  ASSIGN_OR_RETURN(std::optional<Timestamp> created, UnixTimeAt(o["created"]));
+  if (created) *p.mutable_effective_at() = *created;
+  PutMetadata(o["metadata"], p.mutable_attributes());
+  CanonicalEntity e;
+  *e.mutable_product() = std::move(p);
+  int index = out.AddEntity(std::move(e));
+  out.AddEvent(
+      cv1::EVENT_TYPE_PRODUCT_CHANGED, index,
+      ev && ev->created ? &*ev->created : (created ? &*created : nullptr),
+      ev ? ev->id : "");
+  return absl::OkStatus();
+}
+
 absl::Status MapProduct(const TranslateContext& ctx, const Field& o,
                         const EventInfo* ev, TranslationBuilder& out) {
   RETURN_IF_ERROR(CheckObject(o, "product"));
@@ -204,17 +222,7 @@ absl::Status MapProduct(const TranslateContext& ctx, const Field& o,
     (*p.mutable_attributes())["default_price"] = *default_price;
   ASSIGN_OR_RETURN(std::optional<Timestamp> updated, UnixTimeAt(o["updated"]));
   if (updated) *p.mutable_source_updated_at() = *updated;
-  ASSIGN_OR_RETURN(std::optional<Timestamp> created, UnixTimeAt(o["created"]));
-  if (created) *p.mutable_effective_at() = *created;
-  PutMetadata(o["metadata"], p.mutable_attributes());
-  CanonicalEntity e;
-  *e.mutable_product() = std::move(p);
-  int index = out.AddEntity(std::move(e));
-  out.AddEvent(
-      cv1::EVENT_TYPE_PRODUCT_CHANGED, index,
-      ev && ev->created ? &*ev->created : (created ? &*created : nullptr),
-      ev ? ev->id : "");
-  return absl::OkStatus();
+  return AddProduct(std::move(p), o, ev, out);
 }
 
 // price and its legacy form plan ("amount" instead of "unit_amount").
@@ -262,17 +270,7 @@ absl::Status MapPrice(const TranslateContext& ctx, const Field& o,
     p.set_revenue_rule(cv1::REVENUE_RULE_POINT_IN_TIME);
   }
   (*p.mutable_attributes())["price_id"] = id;
-  ASSIGN_OR_RETURN(std::optional<Timestamp> created, UnixTimeAt(o["created"]));
-  if (created) *p.mutable_effective_at() = *created;
-  PutMetadata(o["metadata"], p.mutable_attributes());
-  CanonicalEntity e;
-  *e.mutable_product() = std::move(p);
-  int index = out.AddEntity(std::move(e));
-  out.AddEvent(
-      cv1::EVENT_TYPE_PRODUCT_CHANGED, index,
-      ev && ev->created ? &*ev->created : (created ? &*created : nullptr),
-      ev ? ev->id : "");
-  return absl::OkStatus();
+  return AddProduct(std::move(p), o, ev, out);
 }
 
 // One subscription item (or schedule phase item) as a contract line. Links
