@@ -151,6 +151,13 @@ TEST_CASE("a durable consumer resumes after its acknowledged position",
     auto st = hub.events->AcknowledgeEvents(Ctx().get(), ack, &ackr);
     CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
     CHECK(st.error_message() == "position: 99 is beyond the last event (10)");
+    ack.set_consumer("revenue-engine");
+    ack.set_position(1);
+    st = hub.events->AcknowledgeEvents(Ctx().get(), ack, &ackr);
+    CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(st.error_message() ==
+          "consumer: \"revenue-engine\" is the hub's revenue worker; only its "
+          "own work moves it");
     ctx.TryCancel();
     reader->Finish();
   }
