@@ -544,16 +544,8 @@ class NetSuiteAdapter final : public Adapter {
     req.url = absl::StrCat(ctx.config.GetString("base_url"), kRecordPath,
                            "customer?limit=1");
     ASSIGN_OR_RETURN(HttpResponse resp, SendHttp(req));
-    if (resp.status == 401)
-      return absl::UnauthenticatedError(
-          "NetSuite refused the access token (HTTP 401)");
-    if (resp.status == 403)
-      return absl::PermissionDeniedError(
-          "the token's role may not read customers (HTTP 403)");
-    if (resp.status / 100 != 2)
-      return absl::UnavailableError(
-          absl::StrCat("NetSuite answered HTTP ", resp.status));
-    return absl::OkStatus();
+    return CredentialCheckStatus(resp.status, "NetSuite", "the access token",
+                                 "the token's role may not read customers");
   }
 
   ApplyResponse Apply(const ApplyContext& ctx) override {

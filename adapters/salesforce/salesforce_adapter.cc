@@ -470,16 +470,8 @@ class SalesforceAdapter final : public Adapter {
     req.timeout =
         std::chrono::milliseconds(ctx.config.GetInt("request_timeout_ms"));
     ASSIGN_OR_RETURN(HttpResponse resp, SendHttp(req));
-    if (resp.status == 401)
-      return absl::UnauthenticatedError(
-          "Salesforce refused the access token (HTTP 401)");
-    if (resp.status == 403)
-      return absl::PermissionDeniedError(
-          "the user may not call the REST API (HTTP 403)");
-    if (resp.status / 100 != 2)
-      return absl::UnavailableError(
-          absl::StrCat("Salesforce answered HTTP ", resp.status));
-    return absl::OkStatus();
+    return CredentialCheckStatus(resp.status, "Salesforce", "the access token",
+                                 "the user may not call the REST API");
   }
 };
 

@@ -122,75 +122,79 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* ctx,
                                   const CheckRequest* request,
                                   CheckResponse* response) override {
-    auto* reactor = ctx->DefaultReactor();
-    pool_->Submit([this, reactor, request, response] {
+    return OnPool(ctx, [this, request, response] {
       DoCheck(*request, response);
-      reactor->Finish(grpc::Status::OK);
+      return grpc::Status::OK;
     });
-    return reactor;
   }
 
   grpc::ServerUnaryReactor* Translate(grpc::CallbackServerContext* ctx,
                                       const TranslateRequest* request,
                                       TranslateResponse* response) override {
-    auto* reactor = ctx->DefaultReactor();
-    pool_->Submit([this, reactor, request, response] {
-      std::vector<FieldError> config_errors;
-      absl::StatusOr<Config> config = Config::Parse(
-          StructToJson(request->config()), info_.config_fields, &config_errors);
-      if (!config.ok()) {
-        reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                     std::string(config.status().message())));
-        return;
-      }
+    return OnPool(ctx, [this, request, response] {
+      absl::StatusOr<Config> config = RequestConfig(request->config());
+      if (!config.ok()) return InvalidConfig(config.status());
       TranslateOne(request->system(), *config, request->record(),
                    response->mutable_result());
-      reactor->Finish(grpc::Status::OK);
+      return grpc::Status::OK;
     });
-    return reactor;
   }
 
   grpc::ServerUnaryReactor* TranslateBatch(
       grpc::CallbackServerContext* ctx, const TranslateBatchRequest* request,
       TranslateBatchResponse* response) override {
-    auto* reactor = ctx->DefaultReactor();
     if (request->records_size() > kMaxBatch) {
+      auto* reactor = ctx->DefaultReactor();
       reactor->Finish(grpc::Status(
           grpc::StatusCode::INVALID_ARGUMENT,
           absl::StrCat("records: at most ", kMaxBatch, " per batch, got ",
                        request->records_size())));
       return reactor;
     }
-    pool_->Submit([this, reactor, request, response] {
-      std::vector<FieldError> config_errors;
-      absl::StatusOr<Config> config = Config::Parse(
-          StructToJson(request->config()), info_.config_fields, &config_errors);
-      if (!config.ok()) {
-        reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                     std::string(config.status().message())));
-        return;
-      }
+    return OnPool(ctx, [this, request, response] {
+      absl::StatusOr<Config> config = RequestConfig(request->config());
+      if (!config.ok()) return InvalidConfig(config.status());
       for (const VendorRecord& record : request->records()) {
         TranslateOne(request->system(), *config, record,
                      response->add_results());
       }
-      reactor->Finish(grpc::Status::OK);
+      return grpc::Status::OK;
     });
-    return reactor;
   }
 
   grpc::ServerUnaryReactor* Apply(grpc::CallbackServerContext* ctx,
                                   const ApplyRequest* request,
                                   ApplyResponse* response) override {
-    auto* reactor = ctx->DefaultReactor();
-    pool_->Submit([this, reactor, request, response] {
+    return OnPool(ctx, [this, request, response] {
       DoApply(*request, response);
-      reactor->Finish(grpc::Status::OK);
+      return grpc::Status::OK;
+    });
+  }
+
+ private:
+  // Runs work() on the adapter's pool (vendor calls block) and finishes the
+  // call with the status it returns.
+  template <typename Work>
+  grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* ctx,
+                                   Work work) {
+    auto* reactor = ctx->DefaultReactor();
+    pool_->Submit([reactor, work = std::move(work)]() mutable {
+      reactor->Finish(work());
     });
     return reactor;
   }
 
- private:
+  // Returns a request's configuration, checked against the declared fields.
+  absl::StatusOr<Config> RequestConfig(const google::protobuf::Struct& raw) {
+    std::vector<FieldError> errors;
+    return Config::Parse(StructToJson(raw), info_.config_fields, &errors);
+  }
+
+  static grpc::Status InvalidConfig(const absl::Status& status) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        std::string(status.message()));
+  }
+
   void DoCheck(const CheckRequest& request, CheckResponse* response) {
     std::vector<FieldError> errors;
     absl::StatusOr<Config> config = Config::Parse(

@@ -88,4 +88,21 @@ absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request) {
   return response;
 }
 
+absl::Status CredentialCheckStatus(int http_status, absl::string_view vendor,
+                                   absl::string_view credential,
+                                   absl::string_view denied) {
+  if (http_status == 401) {
+    return absl::UnauthenticatedError(
+        absl::StrCat(vendor, " refused ", credential, " (HTTP 401)"));
+  }
+  if (http_status == 403) {
+    return absl::PermissionDeniedError(absl::StrCat(denied, " (HTTP 403)"));
+  }
+  if (http_status / 100 != 2) {
+    return absl::UnavailableError(
+        absl::StrCat(vendor, " answered HTTP ", http_status));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace revhub::adapter

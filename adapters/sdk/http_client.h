@@ -37,6 +37,13 @@ struct HttpResponse {
 
 absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request);
 
+// Returns what a Check call's HTTP status says about the credentials:
+// OK for 2xx; UNAUTHENTICATED "<vendor> refused <credential> (HTTP 401)";
+// PERMISSION_DENIED "<denied> (HTTP 403)"; UNAVAILABLE for anything else.
+absl::Status CredentialCheckStatus(int http_status, absl::string_view vendor,
+                                   absl::string_view credential,
+                                   absl::string_view denied);
+
 }  // namespace revhub::adapter
 
 #endif  // REVHUB_ADAPTERS_SDK_HTTP_CLIENT_H_

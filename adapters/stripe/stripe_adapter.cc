@@ -1041,15 +1041,8 @@ absl::Status StripeAdapter::Check(const CheckContext& ctx) {
   req.timeout =
       std::chrono::milliseconds(ctx.config.GetInt("request_timeout_ms"));
   ASSIGN_OR_RETURN(HttpResponse resp, SendHttp(req));
-  if (resp.status == 401)
-    return absl::UnauthenticatedError("Stripe refused the API key (HTTP 401)");
-  if (resp.status == 403)
-    return absl::PermissionDeniedError(
-        "the API key may not read the balance (HTTP 403)");
-  if (resp.status / 100 != 2)
-    return absl::UnavailableError(
-        absl::StrCat("Stripe answered HTTP ", resp.status));
-  return absl::OkStatus();
+  return CredentialCheckStatus(resp.status, "Stripe", "the API key",
+                               "the API key may not read the balance");
 }
 
 }  // namespace
