@@ -17,6 +17,10 @@
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 // Revenue recognition
 #include "revhub/hub/v1/revenue_service.grpc.pb.h"
+// Orchestration: workflows, contract lifecycle, exceptions
+#include "revhub/hub/v1/contract_lifecycle_service.grpc.pb.h"
+#include "revhub/hub/v1/exception_service.grpc.pb.h"
+#include "revhub/hub/v1/workflow_service.grpc.pb.h"
 
 namespace revhub::cli {
 namespace {
@@ -45,7 +49,11 @@ class GrpcHubClient final : public HubClient {
         // Revenue recognition
         revenue_(hubv1::RevenueService::NewStub(channel_)),
         // The ingest pipeline
-        pipeline_(hubv1::PipelineService::NewStub(channel_)) {}
+        pipeline_(hubv1::PipelineService::NewStub(channel_)),
+        // Orchestration
+        workflows_(hubv1::WorkflowService::NewStub(channel_)),
+        lifecycle_(hubv1::ContractLifecycleService::NewStub(channel_)),
+        exceptions_(hubv1::ExceptionService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
 // principal, the call, the status converted.
@@ -97,6 +105,19 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(pipeline_, ListRecordExceptions)
   REVHUB_UNARY(pipeline_, ReplayRecord)
   REVHUB_UNARY(pipeline_, ReplayFailedRecords)
+  // Orchestration: workflows, contract lifecycle, exceptions
+  REVHUB_UNARY(workflows_, GetWorkflow)
+  REVHUB_UNARY(workflows_, ListWorkflows)
+  REVHUB_UNARY(lifecycle_, BookContract)
+  REVHUB_UNARY(lifecycle_, AmendContract)
+  REVHUB_UNARY(lifecycle_, RenewContract)
+  REVHUB_UNARY(lifecycle_, CancelContract)
+  REVHUB_UNARY(exceptions_, ListExceptions)
+  REVHUB_UNARY(exceptions_, GetException)
+  REVHUB_UNARY(exceptions_, AssignException)
+  REVHUB_UNARY(exceptions_, RetryException)
+  REVHUB_UNARY(exceptions_, ReplayException)
+  REVHUB_UNARY(exceptions_, ResolveException)
 #undef REVHUB_UNARY
 
   absl::Status Subscribe(
@@ -145,6 +166,10 @@ class GrpcHubClient final : public HubClient {
   // Revenue recognition
   std::unique_ptr<hubv1::RevenueService::Stub> revenue_;
   std::unique_ptr<hubv1::PipelineService::Stub> pipeline_;
+  // Orchestration: workflows, contract lifecycle, exceptions
+  std::unique_ptr<hubv1::WorkflowService::Stub> workflows_;
+  std::unique_ptr<hubv1::ContractLifecycleService::Stub> lifecycle_;
+  std::unique_ptr<hubv1::ExceptionService::Stub> exceptions_;
 };
 
 }  // namespace

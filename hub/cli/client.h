@@ -32,6 +32,10 @@
 #include "revhub/hub/v1/system_registry_service.pb.h"
 // Revenue recognition
 #include "revhub/hub/v1/revenue_service.pb.h"
+// Orchestration: workflows, contract lifecycle, exceptions
+#include "revhub/hub/v1/contract_lifecycle_service.pb.h"
+#include "revhub/hub/v1/exception_service.pb.h"
+#include "revhub/hub/v1/workflow_service.pb.h"
 
 namespace revhub::cli {
 
@@ -136,6 +140,33 @@ class HubClient {
       const hubv1::ReplayRecordRequest& request) = 0;
   virtual absl::StatusOr<hubv1::ReplayFailedRecordsResponse>
   ReplayFailedRecords(const hubv1::ReplayFailedRecordsRequest& request) = 0;
+
+  // Orchestration: WorkflowService, ContractLifecycleService,
+  // ExceptionService
+  virtual absl::StatusOr<hubv1::GetWorkflowResponse> GetWorkflow(
+      const hubv1::GetWorkflowRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListWorkflowsResponse> ListWorkflows(
+      const hubv1::ListWorkflowsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::BookContractResponse> BookContract(
+      const hubv1::BookContractRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::AmendContractResponse> AmendContract(
+      const hubv1::AmendContractRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::RenewContractResponse> RenewContract(
+      const hubv1::RenewContractRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::CancelContractResponse> CancelContract(
+      const hubv1::CancelContractRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListExceptionsResponse> ListExceptions(
+      const hubv1::ListExceptionsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::GetExceptionResponse> GetException(
+      const hubv1::GetExceptionRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::AssignExceptionResponse> AssignException(
+      const hubv1::AssignExceptionRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::RetryExceptionResponse> RetryException(
+      const hubv1::RetryExceptionRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ReplayExceptionResponse> ReplayException(
+      const hubv1::ReplayExceptionRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ResolveExceptionResponse> ResolveException(
+      const hubv1::ResolveExceptionRequest& request) = 0;
 };
 
 struct HubClientOptions {

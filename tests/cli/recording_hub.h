@@ -69,6 +69,19 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(ListRecordExceptions)
   REVHUB_RECORD(ReplayRecord)
   REVHUB_RECORD(ReplayFailedRecords)
+  // Orchestration: workflows, contract lifecycle, exceptions
+  REVHUB_RECORD(GetWorkflow)
+  REVHUB_RECORD(ListWorkflows)
+  REVHUB_RECORD(BookContract)
+  REVHUB_RECORD(AmendContract)
+  REVHUB_RECORD(RenewContract)
+  REVHUB_RECORD(CancelContract)
+  REVHUB_RECORD(ListExceptions)
+  REVHUB_RECORD(GetException)
+  REVHUB_RECORD(AssignException)
+  REVHUB_RECORD(RetryException)
+  REVHUB_RECORD(ReplayException)
+  REVHUB_RECORD(ResolveException)
 #undef REVHUB_RECORD
 
  public:
@@ -140,6 +153,19 @@ class BorrowedHub : public HubClient {
   REVHUB_FORWARD(ListRecordExceptions)
   REVHUB_FORWARD(ReplayRecord)
   REVHUB_FORWARD(ReplayFailedRecords)
+  // Orchestration: workflows, contract lifecycle, exceptions
+  REVHUB_FORWARD(GetWorkflow)
+  REVHUB_FORWARD(ListWorkflows)
+  REVHUB_FORWARD(BookContract)
+  REVHUB_FORWARD(AmendContract)
+  REVHUB_FORWARD(RenewContract)
+  REVHUB_FORWARD(CancelContract)
+  REVHUB_FORWARD(ListExceptions)
+  REVHUB_FORWARD(GetException)
+  REVHUB_FORWARD(AssignException)
+  REVHUB_FORWARD(RetryException)
+  REVHUB_FORWARD(ReplayException)
+  REVHUB_FORWARD(ResolveException)
 #undef REVHUB_FORWARD
 
   absl::Status Subscribe(
