@@ -27,6 +27,8 @@
 // Revenue recognition
 #include "hub/cli/pipeline_commands.h"
 #include "hub/cli/revenue_commands.h"
+// Orchestration: workflows, exceptions, contract lifecycle
+#include "hub/cli/orchestration_commands.h"
 
 namespace revhub::cli {
 namespace {
@@ -458,6 +460,18 @@ class Cli {
     // Revenue recognition
     DefineRevenueCommands(
         app_, RevenueCommandHooks{
+                  [this]() -> HubClient& { return Hub(); },
+                  [this] { return json_; }, env_.out,
+                  [this](const std::string& path) {
+                    return ReadInput(path, env_.in);
+                  },
+                  [](absl::Status status) { return UsageError(status); },
+                  [this](std::function<absl::Status()> action) {
+                    action_ = std::move(action);
+                  }});
+    // Orchestration: workflows, exceptions, contract lifecycle
+    DefineOrchestrationCommands(
+        app_, OrchestrationCommandHooks{
                   [this]() -> HubClient& { return Hub(); },
                   [this] { return json_; }, env_.out,
                   [this](const std::string& path) {
