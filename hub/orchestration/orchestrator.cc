@@ -608,18 +608,6 @@ Orchestrator::Progress Orchestrator::RunStep(const Workflow& wf, int index) {
   return Deliver(wf, index);
 }
 
-// Marks step `index` done (SUCCEEDED or SKIPPED) with `detail`.
-static absl::Status Finish(WriteTxn& txn, Workflow& w, int index,
-                           StepState state, const std::string& detail) {
-  WorkflowStep* s = w.mutable_steps(index);
-  s->set_state(state);
-  s->set_detail(detail);
-  s->clear_next_attempt_at();
-  if (!s->has_started_at()) *s->mutable_started_at() = ToProto(txn.Now());
-  *s->mutable_finished_at() = ToProto(txn.Now());
-  return absl::OkStatus();
-}
-
 // The exception a step opened, when a retry of it has now succeeded.
 static absl::Status CloseStepException(WriteTxn& txn, const WorkflowStep& s,
                                        const std::string& how) {
@@ -632,6 +620,21 @@ static absl::Status CloseStepException(WriteTxn& txn, const WorkflowStep& s,
   e->set_resolution(how);
   RecordAction(&*e, txn.Now(), "resolved", "hub", how);
   return txn.PutException(std::move(*e)).status();
+}
+
+// Marks step `index` done (SUCCEEDED or SKIPPED) with `detail`.
+static absl::Status Finish(WriteTxn& txn, Workflow& w, int index,
+                           StepState state, const std::string& detail) {
+  WorkflowStep* s = w.mutable_steps(index);
+  s->set_state(state);
+  s->set_detail(detail);
+  s->clear_next_attempt_at();
+  if (!s->has_started_at()) *s->mutable_started_at() = ToProto(txn.Now());
+  *s->mutable_finished_at() = ToProto(txn.Now());
+  if (state == hub::v1::STEP_STATE_SUCCEEDED) {
+    return CloseStepException(txn, *s, "the step succeeded on retry");
+  }
+  return absl::OkStatus();
 }
 
 Orchestrator::Progress Orchestrator::IssueCreditNotes(const Workflow& wf,
@@ -675,8 +678,8 @@ Orchestrator::Progress Orchestrator::IssueCreditNotes(const Workflow& wf,
         w.set_trigger_event_position(
             std::max(w.trigger_event_position(), result.event_position));
       }
-      issued.push_back(
-          absl::StrCat(note.id(), " (", FormatMoney(note.total()), ")"));
+      issued.push_back(absl::StrCat(result.entity.id(), " (",
+                                    FormatMoney(note.total()), ")"));
     }
     return Finish(txn, w, index, hub::v1::STEP_STATE_SUCCEEDED,
                   issued.empty()

@@ -358,7 +358,12 @@ absl::StatusOr<std::vector<Invoice>> CancellationCredits(
       }
       const int exponent = MinorUnitExponent(inv.currency_code());
       Invoice note;
-      note.set_id(absl::StrCat("cn_", inv.id(), "_cancel"));
+      // The hub assigns the note's id; this ref makes it the same note
+      // every time the cancellation is worked out.
+      auto* ref = note.add_external_refs();
+      ref->set_system(kCancellationCreditSystem);
+      ref->set_object_type(kCancellationCreditObject);
+      ref->set_vendor_id(inv.id());
       note.set_kind(cv1::INVOICE_KIND_CREDIT_NOTE);
       note.set_status(cv1::INVOICE_STATUS_OPEN);
       note.set_customer_id(inv.customer_id());

@@ -71,11 +71,16 @@ absl::StatusOr<std::string> CheckPostedDocument(
     Store& store, absl::string_view target, const canonical::v1::Invoice& doc,
     canonical::v1::Money* difference);
 
+// The external ref of a cancellation's credit note: (revhub,
+// cancellation_credit, <credited invoice id>).
+inline constexpr char kCancellationCreditSystem[] = "revhub";
+inline constexpr char kCancellationCreditObject[] = "cancellation_credit";
+
 // Returns the credit notes cancelling the unused portion of the contract's
 // invoices at `cancelled_at`: for each invoice line with a service period,
 // the share of its amount after cancelled_at (by time, rounded down to the
-// minor unit). One note per invoice with anything to credit, id
-// "cn_<invoice id>_cancel".
+// minor unit). One note per invoice with anything to credit, without id
+// (the hub assigns it) and with the external ref above.
 absl::StatusOr<std::vector<canonical::v1::Invoice>> CancellationCredits(
     Store& store, absl::string_view contract_id, absl::Time cancelled_at);
 
