@@ -701,6 +701,25 @@ Orchestrator::Progress Orchestrator::IssueCreditNotes(const Workflow& wf,
 
 Orchestrator::Progress Orchestrator::ConfirmSchedule(const Workflow& wf,
                                                      int index) {
+  // Confirming releases the schedule for posting: with no ERP to post to,
+  // there is nothing to release.
+  auto targets = Targets(*store_);
+  if (!targets.ok()) {
+    Wait(wf.workflow_id(), absl::Milliseconds(500));
+    return Progress::kWait;
+  }
+  if (targets->empty()) {
+    absl::Status st = Mutate(wf.workflow_id(), [&](WriteTxn& txn, Workflow& w) {
+      return Finish(txn, w, index, hub::v1::STEP_STATE_SKIPPED,
+                    "no ERP system is registered: nothing to release for "
+                    "posting");
+    });
+    if (!st.ok()) {
+      Wait(wf.workflow_id(), absl::Milliseconds(200));
+      return Progress::kWait;
+    }
+    return Progress::kAdvanced;
+  }
   auto consumer = store_->GetConsumer(kRevenueConsumer);
   const int64_t done = consumer.ok() && consumer->has_value()
                            ? (*consumer)->acknowledged_position()

@@ -222,7 +222,8 @@ TEST_CASE(
     CHECK(TimeUtil::TimestampToMicroseconds(a.completed_at()) <=
           TimeUtil::TimestampToMicroseconds(last.completed_at()));
     CHECK(b.steps(0).name() == "confirm_schedule");
-    CHECK(b.steps(0).state() == v1::STEP_STATE_SUCCEEDED);
+    CHECK(b.steps(0).state() == v1::STEP_STATE_SKIPPED);
+    CHECK(b.steps(0).detail().rfind("no ERP system is registered", 0) == 0);
     CHECK(b.steps(1).detail() == "no ERP system is registered");
 
     // The events of these changes started nothing more (same keys).
