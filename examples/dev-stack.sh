@@ -59,7 +59,8 @@ emulator="$(wait_line "$run_dir/emulator.out" "NETSUITE-EMULATOR|")"
 echo "dev-stack: NetSuite emulator at http://$emulator"
 
 # 2. The hub.
-"$bin/revhubd" --listen "$listen" --data-dir "$data" >"$run_dir/hub.out" &
+"$bin/revhubd" --listen "$listen" --data-dir "$data" \
+  --orchestration-config examples/orchestration.json >"$run_dir/hub.out" &
 pids+=($!)
 hub="$(wait_line "$run_dir/hub.out" "revhubd listening on ")"
 echo "dev-stack: revhubd at $hub (data in $data)"
@@ -96,5 +97,7 @@ revhub systems check netsuite || true
 echo
 echo "dev-stack: try  $bin/revhub --hub $hub ingest FILE --system salesforce --object-type Account"
 echo "dev-stack:      $bin/revhub --hub $hub records list"
+echo "dev-stack:      $bin/revhub --hub $hub workflows list"
+echo "dev-stack:      $bin/revhub --hub $hub exceptions list"
 echo "dev-stack: stop with Ctrl-C"
 wait "${pids[1]}"

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "hub/entity_ops.h"
+#include "hub/orchestration/orchestrator.h"
 #include "hub/revenue_records.h"
 #include "hub/services.h"
 #include "revhub/hub/v1/event_service.grpc.pb.h"
@@ -295,12 +296,14 @@ class EventServiceImpl final : public hub::v1::EventService::CallbackService {
       hub::v1::AcknowledgeEventsResponse* resp) override {
     return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
       RETURN_IF_ERROR(ValidateConsumerName(req->consumer()));
-      if (req->consumer() == kRevenueConsumer) {
-        // The worker moves its position in the same transaction as its
-        // work; an outside acknowledgement would make it skip events.
+      if (req->consumer() == kRevenueConsumer ||
+          req->consumer() == kOrchestratorConsumer) {
+        // The hub's own consumers move their position in the same
+        // transaction as their work; an outside acknowledgement would make
+        // them skip events.
         return absl::InvalidArgumentError(absl::StrCat(
             "consumer: \"", req->consumer(),
-            "\" is the hub's revenue worker; only its own work moves it"));
+            "\" is one of the hub's own consumers; only its work moves it"));
       }
       if (req->position() < 0) {
         return absl::InvalidArgumentError("position: must not be negative");

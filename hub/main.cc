@@ -36,6 +36,11 @@ int main(int argc, char** argv) {
                  "TranslateBatch call")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  // Orchestration
+  app.add_option("--orchestration-config", options.orchestration_config,
+                 "JSON file: exception routing rules, SLAs per category and "
+                 "the recognition sweep interval (docs/orchestration.md)")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
 
   // SIGTERM and SIGINT are taken by a thread with sigwait, so no handler

@@ -102,6 +102,63 @@ CREATE TABLE record_exceptions (
 CREATE INDEX record_exceptions_by_record ON record_exceptions (record_id);
 CREATE INDEX record_exceptions_by_system ON record_exceptions (system, exception_id);
 )sql"},
+      // Orchestration: durable workflows, the exception queue, and the
+      // ledger of what was delivered to each target system.
+      {3, "orchestration", R"sql(
+CREATE TABLE workflows (
+  workflow_id  TEXT PRIMARY KEY,
+  seq          INTEGER NOT NULL UNIQUE,
+  contract_id  TEXT NOT NULL,
+  kind         INTEGER NOT NULL,
+  state        INTEGER NOT NULL,
+  trigger_key  TEXT UNIQUE,
+  updated_at   INTEGER NOT NULL,
+  payload      BLOB NOT NULL
+);
+CREATE INDEX workflows_by_contract ON workflows (contract_id, seq);
+CREATE INDEX workflows_by_state ON workflows (state, seq);
+
+CREATE TABLE exceptions (
+  exception_id INTEGER PRIMARY KEY,
+  kind         INTEGER NOT NULL,
+  category     INTEGER NOT NULL,
+  state        INTEGER NOT NULL,
+  system       TEXT NOT NULL,
+  owner        TEXT NOT NULL,
+  record_id    INTEGER NOT NULL,
+  workflow_id  TEXT NOT NULL,
+  contract_id  TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  payload      BLOB NOT NULL
+);
+CREATE INDEX exceptions_by_state ON exceptions (state, exception_id);
+CREATE INDEX exceptions_by_record ON exceptions (record_id);
+CREATE INDEX exceptions_by_workflow ON exceptions (workflow_id);
+
+CREATE TABLE postings (
+  target_system TEXT NOT NULL,
+  external_id   TEXT NOT NULL,
+  contract_id   TEXT NOT NULL,
+  entity_type   INTEGER NOT NULL,
+  entity_id     TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  content_hash  TEXT NOT NULL,
+  reverses      TEXT NOT NULL,
+  workflow_id   TEXT NOT NULL,
+  step_index    INTEGER NOT NULL,
+  vendor_id     TEXT NOT NULL,
+  posted_at     INTEGER NOT NULL,
+  payload       BLOB NOT NULL,
+  PRIMARY KEY (target_system, external_id)
+) WITHOUT ROWID;
+CREATE INDEX postings_by_contract ON postings (target_system, contract_id);
+CREATE INDEX postings_by_entity ON postings (target_system, entity_type, entity_id);
+
+CREATE TABLE sequences (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
   };
   return kMigrations;
 }

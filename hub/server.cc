@@ -13,6 +13,7 @@
 #include "canonical/status_macros.h"
 #include "grpc/health/v1/health.pb.h"
 #include "hub/event_bus.h"
+#include "hub/orchestration/orchestrator.h"
 #include "hub/pipeline/adapter_supervisor.h"
 #include "hub/pipeline/pipeline.h"
 #include "hub/services.h"
@@ -67,6 +68,8 @@ class HubServerImpl : public HubServer {
     // serves anything.
     ASSIGN_OR_RETURN(revenue_settings_,
                      LoadRevenueConfig(options.revenue_config));
+    ASSIGN_OR_RETURN(OrchestrationConfig orchestration,
+                     LoadOrchestrationConfig(options.orchestration_config));
     SqliteStoreOptions store_options;
     store_options.path = options.data_dir + "/revhub.db";
     ASSIGN_OR_RETURN(store_, OpenSqliteStore(store_options));
@@ -81,11 +84,29 @@ class HubServerImpl : public HubServer {
         std::make_unique<AdapterSupervisor>(store_.get(), AdapterHostOptions{});
     PipelineOptions pipeline_options;
     pipeline_options.batch_size = options.pipeline_batch_size;
+    // Orchestration: record failures join the exception queue.
+    pipeline_options.on_record_failed =
+        [this](WriteTxn& txn,
+               const std::vector<hub::v1::RecordException>& errors) {
+          return orchestrator_ == nullptr
+                     ? absl::OkStatus()
+                     : orchestrator_->OnRecordFailed(txn, errors);
+        };
+    pipeline_options.on_record_applied = [this](WriteTxn& txn,
+                                                int64_t record_id) {
+      return orchestrator_ == nullptr
+                 ? absl::OkStatus()
+                 : orchestrator_->OnRecordApplied(txn, record_id);
+    };
     pipeline_ = std::make_unique<Pipeline>(store_.get(), adapters_.get(),
                                            pipeline_options);
     context_.adapters = adapters_.get();
     context_.pipeline = pipeline_.get();
     store_->SetRawRecordListener([p = pipeline_.get()] { p->Notify(); });
+    orchestrator_ = std::make_unique<Orchestrator>(
+        store_.get(), events_.get(), adapters_.get(), pipeline_.get(),
+        std::move(orchestration));
+    context_.orchestrator = orchestrator_.get();
 
     services_.push_back(NewSystemRegistryService(&context_));
     services_.push_back(NewCustomerService(&context_));
@@ -98,6 +119,10 @@ class HubServerImpl : public HubServer {
     // Revenue recognition
     services_.push_back(NewRevenueService(&context_, &revenue_settings_));
     services_.push_back(NewPipelineService(&context_));
+    // Orchestration
+    services_.push_back(NewContractLifecycleService(&context_));
+    services_.push_back(NewWorkflowService(&context_));
+    services_.push_back(NewExceptionService(&context_));
 
     // Links the health protocol's descriptor into the binary, so reflection
     // can describe the built-in health service.
@@ -125,6 +150,7 @@ class HubServerImpl : public HubServer {
     revenue_worker_->Start();
     adapters_->StartAll();
     pipeline_->Start();
+    orchestrator_->Start();
     return absl::OkStatus();
   }
 
@@ -134,6 +160,8 @@ class HubServerImpl : public HubServer {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
+    // Orchestration: no new step starts; the steps under way finish.
+    if (orchestrator_ != nullptr) orchestrator_->Stop();
     // Revenue recognition: finish the event in progress, before the store
     // closes.
     if (revenue_worker_ != nullptr) revenue_worker_->Stop();
@@ -176,6 +204,8 @@ class HubServerImpl : public HubServer {
   // --- Revenue recognition
   revenue::RevenueSettings revenue_settings_;
   std::unique_ptr<RevenueWorker> revenue_worker_;
+  // --- Orchestration
+  std::unique_ptr<Orchestrator> orchestrator_;
 };
 
 }  // namespace

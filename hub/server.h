@@ -26,6 +26,9 @@ struct HubOptions {
   // JSON file of account mapping and period convention (revenue_config.h);
   // empty: the defaults.
   std::string revenue_config;
+  // Orchestration: JSON file of exception routing, SLAs and the recognition
+  // sweep (hub/orchestration/config.h); empty: the defaults.
+  std::string orchestration_config;
   // The ingest pipeline: records per TranslateBatch call.
   int pipeline_batch_size = 100;
 };

@@ -21,6 +21,7 @@ namespace revhub::hub {
 // What every service works with. Not owned by the services; outlives them.
 class Pipeline;
 class AdapterSupervisor;
+class Orchestrator;
 
 struct HubContext {
   Store* store;
@@ -29,6 +30,8 @@ struct HubContext {
   // The ingest pipeline (hub/pipeline/); null when not running.
   Pipeline* pipeline = nullptr;
   AdapterSupervisor* adapters = nullptr;
+  // Orchestration (hub/orchestration/); null when not running.
+  Orchestrator* orchestrator = nullptr;
 };
 
 std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub);
@@ -68,6 +71,12 @@ namespace revhub::hub {
 // `settings` (account mapping, period convention) outlives the service.
 std::unique_ptr<grpc::Service> NewRevenueService(
     HubContext* hub, const revenue::RevenueSettings* settings);
+
+// --- Orchestration: ContractLifecycleService, WorkflowService,
+// ExceptionService (hub/orchestration/services.cc).
+std::unique_ptr<grpc::Service> NewContractLifecycleService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewWorkflowService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewExceptionService(HubContext* hub);
 
 }  // namespace revhub::hub
 

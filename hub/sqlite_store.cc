@@ -15,6 +15,7 @@
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "hub/migrations.h"
+#include "hub/sqlite_orchestration.h"
 #include "hub/sqlite_util.h"
 
 namespace revhub::hub {
@@ -442,6 +443,51 @@ class SqliteWriteTxn : public WriteTxn {
     return out;
   }
 
+  // --- Orchestration (hub/sqlite_orchestration.h)
+  absl::StatusOr<int64_t> NextSequence(absl::string_view name) override {
+    return sqlite::NextSequence(db_, name);
+  }
+  absl::Status PutWorkflow(const hub::v1::Workflow& workflow, int64_t seq,
+                           absl::string_view trigger_key) override {
+    return sqlite::PutWorkflow(db_, workflow, seq, trigger_key);
+  }
+  absl::StatusOr<std::optional<hub::v1::Workflow>> GetWorkflow(
+      absl::string_view workflow_id) override {
+    return sqlite::GetWorkflow(db_, workflow_id);
+  }
+  absl::StatusOr<std::optional<std::string>> FindWorkflowByTrigger(
+      absl::string_view trigger_key) override {
+    return sqlite::FindWorkflowByTrigger(db_, trigger_key);
+  }
+  absl::StatusOr<std::vector<hub::v1::Workflow>> ListUnfinishedWorkflows(
+      absl::string_view contract_id) override {
+    return sqlite::ListUnfinishedWorkflows(db_, contract_id);
+  }
+  absl::StatusOr<hub::v1::Exception> PutException(
+      hub::v1::Exception exception) override {
+    return sqlite::PutException(db_, std::move(exception));
+  }
+  absl::StatusOr<std::optional<hub::v1::Exception>> GetException(
+      int64_t exception_id) override {
+    return sqlite::GetException(db_, exception_id);
+  }
+  absl::StatusOr<std::vector<hub::v1::Exception>> ListOpenRecordExceptions(
+      int64_t record_id) override {
+    return sqlite::ListOpenRecordExceptions(db_, record_id);
+  }
+  absl::Status PutPosting(const PostingRow& posting) override {
+    return sqlite::PutPosting(db_, posting);
+  }
+  absl::StatusOr<std::vector<PostingRow>> ListPostings(
+      absl::string_view target, absl::string_view contract_id) override {
+    return sqlite::ListPostings(db_, target, contract_id);
+  }
+  absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(
+      absl::string_view target, EntityType type,
+      absl::string_view id) override {
+    return sqlite::ListEntityPostings(db_, target, type, id);
+  }
+
  private:
   Connection& db_;
   absl::Time now_;
@@ -713,6 +759,44 @@ class SqliteStore : public Store {
           EncodePageToken(absl::StrCat(page.exceptions.back().exception_id()));
     }
     return page;
+  }
+
+  // --- Orchestration (hub/sqlite_orchestration.h)
+  absl::StatusOr<std::optional<hub::v1::Workflow>> GetWorkflow(
+      absl::string_view workflow_id) override {
+    Reader r(this);
+    return sqlite::GetWorkflow(*r, workflow_id);
+  }
+  absl::StatusOr<WorkflowPage> ListWorkflows(
+      const WorkflowQuery& query) override {
+    Reader r(this);
+    return sqlite::ListWorkflows(*r, query);
+  }
+  absl::StatusOr<std::vector<hub::v1::Workflow>> ListUnfinishedWorkflows()
+      override {
+    Reader r(this);
+    return sqlite::ListUnfinishedWorkflows(*r, "");
+  }
+  absl::StatusOr<std::optional<hub::v1::Exception>> GetException(
+      int64_t exception_id) override {
+    Reader r(this);
+    return sqlite::GetException(*r, exception_id);
+  }
+  absl::StatusOr<ExceptionPage> ListExceptions(
+      const ExceptionQuery& query) override {
+    Reader r(this);
+    return sqlite::ListExceptions(*r, query);
+  }
+  absl::StatusOr<std::vector<PostingRow>> ListPostings(
+      absl::string_view target, absl::string_view contract_id) override {
+    Reader r(this);
+    return sqlite::ListPostings(*r, target, contract_id);
+  }
+  absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(
+      absl::string_view target, EntityType type,
+      absl::string_view id) override {
+    Reader r(this);
+    return sqlite::ListEntityPostings(*r, target, type, id);
   }
 
  private:

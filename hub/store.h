@@ -33,9 +33,11 @@
 #include "revhub/canonical/v1/common.pb.h"
 #include "revhub/canonical/v1/events.pb.h"
 #include "revhub/hub/v1/event_service.pb.h"
+#include "revhub/hub/v1/exception_service.pb.h"
 #include "revhub/hub/v1/ingest_service.pb.h"
 #include "revhub/hub/v1/pipeline_service.pb.h"
 #include "revhub/hub/v1/system_registry_service.pb.h"
+#include "revhub/hub/v1/workflow_service.pb.h"
 
 namespace revhub::hub {
 
@@ -85,6 +87,58 @@ struct ListEntitiesQuery {
 struct IdempotencyRecord {
   std::string request_hash;
   std::string response;
+};
+
+// --- Orchestration: what the hub delivered to a target system. One row per
+// vendor record (external id), never changed once written: a correction is
+// a new row (a reversal, or a new revision).
+struct PostingRow {
+  std::string target_system;
+  std::string external_id;  // the vendor's external id (NetSuite eid)
+  std::string contract_id;
+  EntityType entity_type = canonical::v1::ENTITY_TYPE_UNSPECIFIED;
+  std::string entity_id;  // the hub entity delivered
+  // "customer", "invoice", "credit_note", "journal_entry", "reversal".
+  std::string kind;
+  std::string content_hash;  // of what was delivered
+  std::string reverses;      // for a reversal: the external id it reverses
+  std::string workflow_id;
+  int step_index = 0;
+  std::string vendor_id;  // the vendor's internal id
+  absl::Time posted_at;
+  std::string payload;  // serialized adapter.v1.CanonicalEntity delivered
+};
+
+struct WorkflowQuery {
+  std::string contract_id;  // all when empty
+  hub::v1::WorkflowState state = hub::v1::WORKFLOW_STATE_UNSPECIFIED;
+  hub::v1::WorkflowKind kind = hub::v1::WORKFLOW_KIND_UNSPECIFIED;
+  int page_size = 100;
+  std::string page_token;
+};
+
+struct WorkflowPage {
+  std::vector<hub::v1::Workflow> workflows;  // newest first
+  std::string next_page_token;
+};
+
+struct ExceptionQuery {
+  std::string system;
+  hub::v1::ExceptionCategory category =
+      hub::v1::EXCEPTION_CATEGORY_UNSPECIFIED;
+  hub::v1::ExceptionKind kind = hub::v1::EXCEPTION_KIND_UNSPECIFIED;
+  std::string owner;
+  std::string contract_id;
+  std::string workflow_id;
+  std::optional<absl::Time> created_before;  // age filter
+  bool include_resolved = false;
+  int page_size = 100;
+  std::string page_token;
+};
+
+struct ExceptionPage {
+  std::vector<hub::v1::Exception> exceptions;  // oldest first
+  std::string next_page_token;
 };
 
 // The operations available inside one write transaction. Reads through it
@@ -162,6 +216,42 @@ class WriteTxn {
   // in id order, at most `limit`.
   virtual absl::StatusOr<std::vector<std::string>> FindEntityIds(
       EntityType type, const IndexEntry& entry, int limit) = 0;
+  // --- Orchestration
+  // Returns the next value (from 1) of the named counter.
+  virtual absl::StatusOr<int64_t> NextSequence(absl::string_view name) = 0;
+  // Inserts a new workflow when seq > 0: `seq` orders workflows (of a
+  // contract, and in lists); `trigger_key` (may be empty) is unique, a
+  // second workflow with the same key is ALREADY_EXISTS. With seq 0,
+  // replaces the stored workflow (NOT_FOUND when there is none).
+  virtual absl::Status PutWorkflow(const hub::v1::Workflow& workflow,
+                                   int64_t seq,
+                                   absl::string_view trigger_key) = 0;
+  virtual absl::StatusOr<std::optional<hub::v1::Workflow>> GetWorkflow(
+      absl::string_view workflow_id) = 0;
+  // Returns the id of the workflow started for `trigger_key`, if any.
+  virtual absl::StatusOr<std::optional<std::string>> FindWorkflowByTrigger(
+      absl::string_view trigger_key) = 0;
+  // Returns the contract's workflows that are not COMPLETED, oldest first.
+  virtual absl::StatusOr<std::vector<hub::v1::Workflow>>
+  ListUnfinishedWorkflows(absl::string_view contract_id) = 0;
+  // Stores an exception: inserts it when exception_id is 0 (assigning the
+  // id) and returns it as stored; otherwise replaces it.
+  virtual absl::StatusOr<hub::v1::Exception> PutException(
+      hub::v1::Exception exception) = 0;
+  virtual absl::StatusOr<std::optional<hub::v1::Exception>> GetException(
+      int64_t exception_id) = 0;
+  // Returns the record's exceptions that are not RESOLVED.
+  virtual absl::StatusOr<std::vector<hub::v1::Exception>>
+  ListOpenRecordExceptions(int64_t record_id) = 0;
+  // Records a delivery. ALREADY_EXISTS when the external id was recorded,
+  // except for kind "customer", whose row is replaced.
+  virtual absl::Status PutPosting(const PostingRow& posting) = 0;
+  // Returns what was delivered to `target` for the contract, in order.
+  virtual absl::StatusOr<std::vector<PostingRow>> ListPostings(
+      absl::string_view target, absl::string_view contract_id) = 0;
+  // Returns the deliveries of one hub entity to `target`, in order.
+  virtual absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(
+      absl::string_view target, EntityType type, absl::string_view id) = 0;
 };
 
 struct RawRecordQuery {
@@ -247,6 +337,22 @@ class Store {
   virtual void SetRawRecordListener(std::function<void()> listener) = 0;
   virtual absl::StatusOr<RecordExceptionPage> ListRecordExceptions(
       const RecordExceptionQuery& query) = 0;
+  // --- Orchestration
+  virtual absl::StatusOr<std::optional<hub::v1::Workflow>> GetWorkflow(
+      absl::string_view workflow_id) = 0;
+  virtual absl::StatusOr<WorkflowPage> ListWorkflows(
+      const WorkflowQuery& query) = 0;
+  // Returns every workflow that is not COMPLETED, in start order.
+  virtual absl::StatusOr<std::vector<hub::v1::Workflow>>
+  ListUnfinishedWorkflows() = 0;
+  virtual absl::StatusOr<std::optional<hub::v1::Exception>> GetException(
+      int64_t exception_id) = 0;
+  virtual absl::StatusOr<ExceptionPage> ListExceptions(
+      const ExceptionQuery& query) = 0;
+  virtual absl::StatusOr<std::vector<PostingRow>> ListPostings(
+      absl::string_view target, absl::string_view contract_id) = 0;
+  virtual absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(
+      absl::string_view target, EntityType type, absl::string_view id) = 0;
 };
 
 }  // namespace revhub::hub

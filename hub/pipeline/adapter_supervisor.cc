@@ -38,6 +38,10 @@ class HostedAdapter final : public AdapterClient {
       const adapter::v1::TranslateBatchRequest& request) override {
     return host_->TranslateBatch(request);
   }
+  absl::StatusOr<adapter::v1::ApplyResponse> Apply(
+      const adapter::v1::ApplyRequest& request) override {
+    return host_->Apply(request);
+  }
   hub::v1::AdapterProcess Process() const override {
     hub::v1::AdapterProcess p;
     p.set_pid(host_->pid());
@@ -82,6 +86,11 @@ class RemoteAdapter final : public AdapterClient {
       const adapter::v1::TranslateBatchRequest& request) override {
     adapter::v1::TranslateBatchResponse resp;
     return Call(&AdapterService::Stub::TranslateBatch, request, resp);
+  }
+  absl::StatusOr<adapter::v1::ApplyResponse> Apply(
+      const adapter::v1::ApplyRequest& request) override {
+    adapter::v1::ApplyResponse resp;
+    return Call(&AdapterService::Stub::Apply, request, resp);
   }
   hub::v1::AdapterProcess Process() const override {
     hub::v1::AdapterProcess p;

@@ -47,6 +47,9 @@ class AdapterClient {
       const adapter::v1::TranslateRequest& request) = 0;
   virtual absl::StatusOr<adapter::v1::TranslateBatchResponse> TranslateBatch(
       const adapter::v1::TranslateBatchRequest& request) = 0;
+  // Delivers one change; idempotent per request.idempotency_key.
+  virtual absl::StatusOr<adapter::v1::ApplyResponse> Apply(
+      const adapter::v1::ApplyRequest& request) = 0;
   // The process behind it (pid 0 for an endpoint).
   virtual hub::v1::AdapterProcess Process() const = 0;
 };

@@ -506,6 +506,7 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
         if (skip) return absl::OkStatus();
         RETURN_IF_ERROR(txn.SetRawRecordStatus(record.record_id(),
                                                hub::v1::RECORD_STATUS_FAILED));
+        std::vector<hub::v1::RecordException> stored;
         for (const auto& [path, reason] : errors) {
           hub::v1::RecordException e;
           e.set_system(record.system());
@@ -514,6 +515,10 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
           e.set_reason(reason);
           ASSIGN_OR_RETURN(*outcome.mutable_exception(),
                            txn.AddRecordException(e));
+          stored.push_back(outcome.exception());
+        }
+        if (options_.on_record_failed) {
+          RETURN_IF_ERROR(options_.on_record_failed(txn, stored));
         }
         outcome.set_status(hub::v1::RECORD_STATUS_FAILED);
         return absl::OkStatus();
@@ -548,6 +553,9 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
       }
       RETURN_IF_ERROR(txn.SetRawRecordStatus(record.record_id(), status));
       RETURN_IF_ERROR(txn.ResolveRecordExceptions(record.record_id()));
+      if (options_.on_record_applied) {
+        RETURN_IF_ERROR(options_.on_record_applied(txn, record.record_id()));
+      }
       outcome.set_status(status);
       outcome.set_entities_changed(rc.changed);
       return absl::OkStatus();

@@ -31,6 +31,7 @@
 #ifndef REVHUB_HUB_PIPELINE_PIPELINE_H_
 #define REVHUB_HUB_PIPELINE_PIPELINE_H_
 
+#include <functional>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -56,6 +57,13 @@ struct PipelineOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   // The worker also looks for work this often without a Notify().
   absl::Duration poll_interval = absl::Seconds(2);
+  // Orchestration: called inside the transaction that fails a record, with
+  // its exceptions, and inside the one that applies it; an error rolls the
+  // transaction back. Unset: not called.
+  std::function<absl::Status(WriteTxn&,
+                             const std::vector<hub::v1::RecordException>&)>
+      on_record_failed;
+  std::function<absl::Status(WriteTxn&, int64_t record_id)> on_record_applied;
 };
 
 class Pipeline {

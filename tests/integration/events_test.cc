@@ -156,8 +156,14 @@ TEST_CASE("a durable consumer resumes after its acknowledged position",
     st = hub.events->AcknowledgeEvents(Ctx().get(), ack, &ackr);
     CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
     CHECK(st.error_message() ==
-          "consumer: \"revenue-engine\" is the hub's revenue worker; only its "
-          "own work moves it");
+          "consumer: \"revenue-engine\" is one of the hub's own consumers; "
+          "only its work moves it");
+    ack.set_consumer("orchestrator");
+    st = hub.events->AcknowledgeEvents(Ctx().get(), ack, &ackr);
+    CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(st.error_message() ==
+          "consumer: \"orchestrator\" is one of the hub's own consumers; "
+          "only its work moves it");
     ctx.TryCancel();
     reader->Finish();
   }
