@@ -13,6 +13,8 @@
 // A reference to another record is {"id": <internal id>} when the hub knows
 // the record's NetSuite id (ApplyRequest.known_refs), otherwise
 // {"externalId": <hub id>}, which names the record revhub delivered earlier.
+// The subsidiary is config.subsidiary_ids[legal_entity], else
+// config.default_subsidiary_id; a journal entry without either is refused.
 #include "adapters/netsuite/netsuite_adapter.h"
 
 #include <map>
@@ -70,6 +72,25 @@ void PutMapped(const std::map<std::string, std::string>& ids,
   if (!key.empty() && it != ids.end()) body[field] = Json{{"id", it->second}};
 }
 
+// The subsidiary of a record of `legal_entity`: its config.subsidiary_ids
+// entry, else config.default_subsidiary_id, else none ("").
+std::string SubsidiaryFor(const Config& config,
+                          const std::string& legal_entity) {
+  auto ids = config.GetStringMap("subsidiary_ids");
+  if (auto it = ids.find(legal_entity);
+      !legal_entity.empty() && it != ids.end())
+    return it->second;
+  return config.Has("default_subsidiary_id")
+             ? config.GetString("default_subsidiary_id")
+             : std::string();
+}
+
+void PutSubsidiary(const Config& config, const std::string& legal_entity,
+                   Json& body) {
+  std::string id = SubsidiaryFor(config, legal_entity);
+  if (!id.empty()) body["subsidiary"] = Json{{"id", id}};
+}
+
 absl::StatusOr<Outbound> CustomerBody(const ApplyContext& ctx,
                                       const Customer& c) {
   if (c.name().empty())
@@ -79,8 +100,7 @@ absl::StatusOr<Outbound> CustomerBody(const ApplyContext& ctx,
   out.body["companyName"] = c.name();
   out.body["isPerson"] = false;
   if (!c.email().empty()) out.body["email"] = c.email();
-  PutMapped(ctx.config.GetStringMap("subsidiary_ids"), c.legal_entity(),
-            "subsidiary", out.body);
+  PutSubsidiary(ctx.config, c.legal_entity(), out.body);
   PutMapped(ctx.config.GetStringMap("currency_ids"), c.currency_code(),
             "currency", out.body);
   if (c.status() == cv1::CUSTOMER_STATUS_INACTIVE)
@@ -99,8 +119,7 @@ absl::StatusOr<Outbound> InvoiceBody(const ApplyContext& ctx,
   if (inv.has_issued_at()) out.body["tranDate"] = FormatDate(inv.issued_at());
   if (inv.has_due_at() && !credit)
     out.body["dueDate"] = FormatDate(inv.due_at());
-  PutMapped(ctx.config.GetStringMap("subsidiary_ids"), inv.legal_entity(),
-            "subsidiary", out.body);
+  PutSubsidiary(ctx.config, inv.legal_entity(), out.body);
   PutMapped(ctx.config.GetStringMap("currency_ids"), inv.currency_code(),
             "currency", out.body);
   if (credit && (!inv.credited_invoice_id().empty() ||
@@ -139,18 +158,20 @@ absl::StatusOr<Outbound> InvoiceBody(const ApplyContext& ctx,
 absl::StatusOr<Outbound> JournalBody(const ApplyContext& ctx,
                                      const JournalEntry& je) {
   Outbound out{"journalEntry", Json::object()};
-  auto subsidiaries = ctx.config.GetStringMap("subsidiary_ids");
   auto accounts = ctx.config.GetStringMap("account_ids");
-  if (je.legal_entity().empty())
-    return MappingError("entity.journal_entry.legal_entity", "required");
-  auto sub = subsidiaries.find(je.legal_entity());
-  if (sub == subsidiaries.end()) {
-    return MappingError(
-        "entity.journal_entry.legal_entity",
-        absl::StrCat("no NetSuite subsidiary configured for \"",
-                     je.legal_entity(), "\" (config.subsidiary_ids)"));
+  std::string subsidiary = SubsidiaryFor(ctx.config, je.legal_entity());
+  if (subsidiary.empty() && je.legal_entity().empty()) {
+    return MappingError("entity.journal_entry.legal_entity",
+                        "required (and no config.default_subsidiary_id)");
   }
-  out.body["subsidiary"] = Json{{"id", sub->second}};
+  if (subsidiary.empty()) {
+    return MappingError("entity.journal_entry.legal_entity",
+                        absl::StrCat("no NetSuite subsidiary configured for \"",
+                                     je.legal_entity(),
+                                     "\" (config.subsidiary_ids) and no "
+                                     "config.default_subsidiary_id"));
+  }
+  out.body["subsidiary"] = Json{{"id", subsidiary}};
   if (je.has_posting_date())
     out.body["tranDate"] = FormatDate(je.posting_date());
   if (!je.memo().empty()) out.body["memo"] = je.memo();
@@ -515,6 +536,11 @@ class NetSuiteAdapter final : public Adapter {
          "1000"},
         {"subsidiary_ids", ConfigType::kStringMap, false, false,
          "Legal entity -> NetSuite subsidiary internal id", ""},
+        {"default_subsidiary_id", ConfigType::kString, false, false,
+         "NetSuite subsidiary internal id for customers, invoices, credit "
+         "memos and journal entries whose legal entity is empty or not in "
+         "subsidiary_ids",
+         ""},
         {"currency_ids", ConfigType::kStringMap, false, false,
          "ISO 4217 code -> NetSuite currency internal id", ""},
         {"account_ids", ConfigType::kStringMap, false, false,

@@ -361,3 +361,67 @@ TEST_CASE("NetSuite Check: ok, refused, unreachable, invalid configuration",
   CHECK(paths == std::set<std::string>{"config.base_url", "config.colour",
                                        "config.request_timeout_ms"});
 }
+
+TEST_CASE(
+    "NetSuite: default_subsidiary_id stands in for an unmapped legal entity",
+    "[netsuite]") {
+  Emulator emu(kToken);
+  auto host = StartAdapter("netsuite");
+  json with_default = json::parse(Config(emu));
+  with_default["default_subsidiary_id"] = "7";
+  std::string config = with_default.dump();
+  auto last_body = [&]() { return emu.Requests().back()["body"]; };
+
+  // A mapped legal entity keeps its own subsidiary.
+  REQUIRE(Apply(*host, config, CustomerEntity("cus_mapped"), "k-mapped")
+              .outcome() == av1::APPLY_OUTCOME_APPLIED);
+  CHECK(last_body()["subsidiary"]["id"] == "1");
+  // Empty and unknown legal entities take the default.
+  av1::CanonicalEntity no_entity = CustomerEntity("cus_plain");
+  no_entity.mutable_customer()->clear_legal_entity();
+  REQUIRE(Apply(*host, config, no_entity, "k-plain").outcome() ==
+          av1::APPLY_OUTCOME_APPLIED);
+  CHECK(last_body()["subsidiary"]["id"] == "7");
+  av1::CanonicalEntity invoice = InvoiceEntity("inv_default", "cus_plain");
+  invoice.mutable_invoice()->set_legal_entity("acme-de");
+  REQUIRE(Apply(*host, config, invoice, "k-inv-default").outcome() ==
+          av1::APPLY_OUTCOME_APPLIED);
+  CHECK(last_body()["subsidiary"]["id"] == "7");
+  av1::CanonicalEntity memo = InvoiceEntity("cn_default", "cus_plain");
+  memo.mutable_invoice()->set_kind(cv1::INVOICE_KIND_CREDIT_NOTE);
+  memo.mutable_invoice()->set_credited_invoice_id("inv_default");
+  REQUIRE(Apply(*host, config, memo, "k-cn-default").outcome() ==
+          av1::APPLY_OUTCOME_APPLIED);
+  CHECK(emu.Requests().back()["path"] ==
+        "/services/rest/record/v1/creditMemo/eid:cn_default");
+  CHECK(last_body()["subsidiary"]["id"] == "7");
+  av1::CanonicalEntity je = JournalEntity("je_default", 300);
+  je.mutable_journal_entry()->set_legal_entity("acme-de");
+  REQUIRE(Apply(*host, config, je, "k-je-default").outcome() ==
+          av1::APPLY_OUTCOME_APPLIED);
+  CHECK(last_body()["subsidiary"]["id"] == "7");
+  je.mutable_journal_entry()->clear_legal_entity();
+  je.mutable_journal_entry()->set_id("je_default_2");
+  REQUIRE(Apply(*host, config, je, "k-je-default-2").outcome() ==
+          av1::APPLY_OUTCOME_APPLIED);
+  CHECK(last_body()["subsidiary"]["id"] == "7");
+
+  // Without the default, an unmapped legal entity sends no subsidiary on a
+  // customer and refuses a journal entry, naming the field.
+  size_t sent = emu.Requests().size();
+  je.mutable_journal_entry()->set_id("je_nodefault");
+  je.mutable_journal_entry()->set_legal_entity("acme-de");
+  auto refused = Apply(*host, Config(emu), je, "k-je-nodefault");
+  CHECK(refused.outcome() == av1::APPLY_OUTCOME_REJECTED);
+  CHECK(refused.field_path() == "entity.journal_entry.legal_entity");
+  CHECK(refused.reason().find("default_subsidiary_id") != std::string::npos);
+  CHECK(refused.vendor_code().empty());
+  je.mutable_journal_entry()->clear_legal_entity();
+  auto missing = Apply(*host, Config(emu), je, "k-je-missing");
+  CHECK(missing.outcome() == av1::APPLY_OUTCOME_REJECTED);
+  CHECK(missing.field_path() == "entity.journal_entry.legal_entity");
+  CHECK(emu.Requests().size() == sent);  // nothing reached NetSuite
+  REQUIRE(Apply(*host, Config(emu), no_entity, "k-plain-2").outcome() ==
+          av1::APPLY_OUTCOME_APPLIED);
+  CHECK_FALSE(last_body().contains("subsidiary"));
+}
