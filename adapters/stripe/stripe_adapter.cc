@@ -17,6 +17,9 @@
 //
 // Stripe ids go into ExternalRef(system, object, id); references to other
 // objects (customer, product, subscription, invoice) become EntityLinks.
+// With config.contract_ref_metadata_key, an invoice or credit note whose
+// metadata names a CRM record links its contract to that record instead
+// (see LinkContractByMetadata).
 // Stripe discounts are invoice-level (coupons): a line's discount_amounts are
 // its share, reported in line.discount_amount; line.amount stays Stripe's
 // pre-discount amount and Invoice.discount_total carries the whole discount.
@@ -543,6 +546,105 @@ absl::StatusOr<std::optional<std::string>> InvoiceSubscription(const Field& o) {
   return ExpandableId(o["parent"]["subscription_details"]["subscription"]);
 }
 
+// The contract an invoice or credit note attaches to by metadata: when
+// config.contract_ref_metadata_key is set and the document carries that key,
+// contract_id links to ExternalRef{contract_ref_system,
+// contract_ref_object_type, value} (the contract booked from a CRM) instead
+// of the Stripe subscription. The key is looked for in the document's own
+// metadata, then (invoices) parent.subscription_details.metadata and the
+// legacy subscription_details.metadata, then its lines' metadata; lines
+// naming different values are an error.
+struct ContractRefRule {
+  std::string metadata_key;
+  std::string system;
+  std::string object_type;
+};
+
+// Returns the rule configured, none, or an error naming the missing field.
+absl::StatusOr<std::optional<ContractRefRule>> ContractRefRuleOf(
+    const Config& config) {
+  auto value = [&](const char* name) {
+    return config.Has(name) ? config.GetString(name) : std::string();
+  };
+  ContractRefRule rule{value("contract_ref_metadata_key"),
+                       value("contract_ref_system"),
+                       value("contract_ref_object_type")};
+  if (rule.metadata_key.empty()) {
+    if (!rule.system.empty() || !rule.object_type.empty()) {
+      return MappingError("config.contract_ref_metadata_key",
+                          "required when config.contract_ref_system or "
+                          "config.contract_ref_object_type is set");
+    }
+    return std::optional<ContractRefRule>();
+  }
+  if (rule.system.empty()) {
+    return MappingError("config.contract_ref_system",
+                        "required when config.contract_ref_metadata_key is "
+                        "set: the system that owns the contract");
+  }
+  if (rule.object_type.empty()) {
+    return MappingError("config.contract_ref_object_type",
+                        "required when config.contract_ref_metadata_key is "
+                        "set: the object type of the contract's record");
+  }
+  return std::optional<ContractRefRule>(std::move(rule));
+}
+
+// The non-empty string value of `key` in a metadata object, if any.
+absl::StatusOr<std::optional<std::string>> MetadataValue(
+    const Field& metadata, absl::string_view key) {
+  if (!metadata.present() || !metadata.json().is_object())
+    return std::optional<std::string>();
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   metadata[key].OptionalString());
+  if (value && value->empty()) value.reset();
+  return value;
+}
+
+// Links entity `index`'s contract_id by the configured metadata key; returns
+// whether it did.
+absl::StatusOr<bool> LinkContractByMetadata(const TranslateContext& ctx,
+                                            const Field& o, bool invoice,
+                                            int index,
+                                            TranslationBuilder& out) {
+  ASSIGN_OR_RETURN(std::optional<ContractRefRule> rule,
+                   ContractRefRuleOf(ctx.config));
+  if (!rule) return false;
+  const std::string& key = rule->metadata_key;
+  std::vector<Field> documents = {o["metadata"]};
+  if (invoice) {
+    documents.push_back(o["parent"]["subscription_details"]["metadata"]);
+    documents.push_back(o["subscription_details"]["metadata"]);
+  }
+  std::optional<std::string> value;
+  for (const Field& metadata : documents) {
+    ASSIGN_OR_RETURN(value, MetadataValue(metadata, key));
+    if (value) break;
+  }
+  if (!value) {
+    ASSIGN_OR_RETURN(std::vector<Field> lines, o["lines"]["data"].Elements());
+    for (const Field& line : lines) {
+      ASSIGN_OR_RETURN(std::optional<std::string> v,
+                       MetadataValue(line["metadata"], key));
+      if (!v) continue;
+      if (value && *v != *value) {
+        return MappingError(
+            line["metadata"][key].path(),
+            absl::StrCat("names contract \"", *v,
+                         "\" but an earlier line names \"", *value, "\""));
+      }
+      value = v;
+    }
+  }
+  if (!value) return false;
+  ExternalRef ref;
+  ref.set_system(rule->system);
+  ref.set_object_type(rule->object_type);
+  ref.set_vendor_id(*value);
+  out.Link(index, "contract_id", cv1::ENTITY_TYPE_CONTRACT, ref);
+  return true;
+}
+
 absl::Status MapInvoiceLine(const TranslateContext& ctx, const Field& l,
                             absl::string_view currency, int index, int i,
                             TranslationBuilder& out, InvoiceLine* line,
@@ -657,9 +759,11 @@ absl::Status MapInvoice(const TranslateContext& ctx, const Field& o,
   int index = out.AddEntity(CanonicalEntity());
   out.Link(index, "customer_id", cv1::ENTITY_TYPE_CUSTOMER,
            ctx.Ref("customer", customer));
+  ASSIGN_OR_RETURN(bool linked, LinkContractByMetadata(ctx, o, /*invoice=*/true,
+                                                       index, out));
   ASSIGN_OR_RETURN(std::optional<std::string> subscription,
                    InvoiceSubscription(o));
-  if (subscription) {
+  if (subscription && !linked) {
     out.Link(index, "contract_id", cv1::ENTITY_TYPE_CONTRACT,
              ctx.Ref("subscription", *subscription));
   }
@@ -776,6 +880,10 @@ absl::Status MapCreditNote(const TranslateContext& ctx, const Field& o,
            ctx.Ref("customer", customer));
   out.Link(index, "credited_invoice_id", cv1::ENTITY_TYPE_INVOICE,
            ctx.Ref("invoice", invoice));
+  ASSIGN_OR_RETURN(bool linked,
+                   LinkContractByMetadata(ctx, o,
+                                          /*invoice=*/false, index, out));
+  (void)linked;  // a credit note without the key has no contract link
   ASSIGN_OR_RETURN(std::optional<Timestamp> created, UnixTimeAt(o["created"]));
   ASSIGN_OR_RETURN(std::optional<Timestamp> effective,
                    UnixTimeAt(o["effective_at"]));
@@ -1006,6 +1114,19 @@ class StripeAdapter final : public Adapter {
          ""},
         {"request_timeout_ms", ConfigType::kInteger, false, false,
          "Timeout of one HTTP request", "10000"},
+        {"contract_ref_metadata_key", ConfigType::kString, false, false,
+         "Metadata key of invoices and credit notes (or their subscription "
+         "details or lines) naming the contract's record in another system, "
+         "e.g. salesforce_opportunity_id",
+         ""},
+        {"contract_ref_system", ConfigType::kString, false, false,
+         "The system named by contract_ref_metadata_key's value, e.g. "
+         "salesforce (required with the key)",
+         ""},
+        {"contract_ref_object_type", ConfigType::kString, false, false,
+         "The object type of that record, e.g. Opportunity (required with "
+         "the key)",
+         ""},
     };
     return info;
   }
