@@ -425,3 +425,34 @@ TEST_CASE(
           av1::APPLY_OUTCOME_APPLIED);
   CHECK_FALSE(last_body().contains("subsidiary"));
 }
+
+TEST_CASE("NetSuite emulator: faults for a while, records by type",
+          "[netsuite]") {
+  Emulator emu(kToken);
+  auto host = StartAdapter("netsuite");
+  std::string config = Config(emu);
+  emu.Post("/__control/faults",
+           R"({"mode":"status","status":503,"for_ms":700,
+               "path_contains":"/customer/"})");
+  // Any number of requests fail while the rule lasts...
+  for (int i = 0; i < 3; ++i) {
+    CHECK(Apply(*host, config, CustomerEntity("cus_while"), "k-while")
+              .outcome() == av1::APPLY_OUTCOME_RETRY);
+  }
+  // ...other paths are not affected...
+  REQUIRE(Apply(*host, config, JournalEntity("je_while", 300), "k-je-while")
+              .outcome() == av1::APPLY_OUTCOME_APPLIED);
+  // ...and after it the same request lands.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  CHECK(
+      Apply(*host, config, CustomerEntity("cus_while"), "k-while").outcome() ==
+      av1::APPLY_OUTCOME_APPLIED);
+  json customers = emu.Get("/__control/records?type=customer");
+  CHECK(customers.size() == 1);
+  REQUIRE(customers.contains("customer"));
+  CHECK(customers["customer"].size() == 1);
+  json journals = emu.Get("/__control/records?type=journalEntry");
+  CHECK(journals.size() == 1);
+  CHECK(journals.contains("journalentry"));
+  CHECK(emu.Get("/__control/records?type=invoice").empty());
+}

@@ -18,7 +18,8 @@
 //
 // Control API (not recorded):
 //   GET    /__control/requests  every record-API request received, in order
-//   GET    /__control/records   every stored record
+//   GET    /__control/records   every stored record, {type: {id: record}};
+//          ?type=<record type> (any case) keeps one type
 //   POST   /__control/faults    add a fault rule (JSON, see FaultRule)
 //   DELETE /__control/faults    remove all fault rules
 //   POST   /__control/reset     forget records, requests and faults
@@ -27,11 +28,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <string>
 #include <thread>
@@ -55,7 +58,9 @@ constexpr char kRecordPrefix[] = "/services/rest/record/v1/";
 
 // FaultRule: {"mode": "status"|"timeout"|"reset", "status": 503,
 // "retry_after": "2", "delay_ms": 2000, "count": N (0 = unlimited),
-// "method": "PUT", "path_contains": "invoice", "body": "{...}"}.
+// "for_ms": M (0 = until used up or removed; else the rule ends M ms after
+// it was added), "method": "PUT", "path_contains": "invoice", "body":
+// "{...}"}. A rule with both count and for_ms ends at whichever comes first.
 // mode "status" with a 4xx status and a NetSuite error body is a business
 // rejection. "timeout" waits delay_ms and then handles the request
 // normally (the client has usually given up: the write may still land).
@@ -66,6 +71,7 @@ struct FaultRule {
   std::string retry_after;
   int delay_ms = 0;
   int remaining = 0;  // 0: unlimited
+  std::optional<std::chrono::steady_clock::time_point> expires;
   std::string method;
   std::string path_contains;
   std::string body;
@@ -301,6 +307,10 @@ void RecordApi(const httplib::Request& req, httplib::Response& res) {
 // Returns the first matching fault rule (consuming one use), if any.
 std::optional<FaultRule> TakeFault(const httplib::Request& req) {
   std::lock_guard<std::mutex> lock(g_state.mu);
+  auto now = std::chrono::steady_clock::now();
+  std::erase_if(g_state.faults, [now](const FaultRule& rule) {
+    return rule.expires && *rule.expires <= now;
+  });
   for (auto it = g_state.faults.begin(); it != g_state.faults.end(); ++it) {
     if (!it->method.empty() && it->method != req.method) continue;
     if (!it->path_contains.empty() &&
@@ -318,8 +328,10 @@ void Control(const httplib::Request& req, httplib::Response& res) {
   if (req.path == "/__control/requests" && req.method == "GET") {
     res.set_content(DumpExactJson(g_state.requests), "application/json");
   } else if (req.path == "/__control/records" && req.method == "GET") {
+    std::string only = absl::AsciiStrToLower(req.get_param_value("type"));
     Json all = Json::object();
     for (const auto& [type, recs] : g_state.records) {
+      if (!only.empty() && type != only) continue;
       for (const auto& [id, rec] : recs) all[type][id] = rec;
     }
     res.set_content(DumpExactJson(all), "application/json");
@@ -336,6 +348,10 @@ void Control(const httplib::Request& req, httplib::Response& res) {
     r.retry_after = j.value("retry_after", "");
     r.delay_ms = j.value("delay_ms", 0);
     r.remaining = j.value("count", 0);
+    if (int for_ms = j.value("for_ms", 0); for_ms > 0) {
+      r.expires =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(for_ms);
+    }
     r.method = j.value("method", "");
     r.path_contains = j.value("path_contains", "");
     r.body = j.contains("body") ? j["body"].dump() : "";
