@@ -1,0 +1,769 @@
+#include "tests/orchestration/orchestration_harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "adapters/sdk/http_client.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace revhub::testing::orch {
+namespace {
+
+constexpr char kToken[] = "ns-orchestration-token-51c9";
+constexpr char kRecordPrefix[] = "/services/rest/record/v1/";
+
+std::string Bin(const std::string& name) { return BinDir() + "/" + name; }
+
+template <typename T>
+T Text(const std::string& text) {
+  T msg;
+  if (!google::protobuf::TextFormat::ParseFromString(text, &msg)) {
+    FAIL("bad text proto: " << text);
+  }
+  return msg;
+}
+
+Nanos NumberAt(const Json& node, const char* key) {
+  if (!node.is_object() || !node.contains(key) || node[key].is_null()) return 0;
+  adapter::Field f(node);
+  auto number = f[key].OptionalNumber();
+  if (!number.ok() || !number->has_value()) return 0;
+  return ToNanos(**number);
+}
+
+std::string RoleName(cv1::AccountRole role) {
+  std::string name = cv1::AccountRole_Name(role);
+  return name.rfind("ACCOUNT_ROLE_", 0) == 0 ? name.substr(13) : name;
+}
+
+// The NetSuite account a hub journal line lands on (the adapter's rule).
+std::string AccountOf(const cv1::JournalLine& line) {
+  if (!line.account().empty()) return line.account();
+  auto it = AccountIds().find(RoleName(line.account_role()));
+  return it == AccountIds().end() ? "?" + RoleName(line.account_role())
+                                  : it->second;
+}
+
+std::map<std::string, Nanos> HubNet(const cv1::JournalEntry& je) {
+  std::map<std::string, Nanos> net;
+  for (const auto& line : je.lines()) {
+    net[AccountOf(line)] += ToNanos(line.debit()) - ToNanos(line.credit());
+  }
+  return net;
+}
+
+void DropZeros(std::map<std::string, Nanos>* m) {
+  std::erase_if(*m, [](const auto& kv) { return kv.second == 0; });
+}
+
+std::string NetText(const std::map<std::string, Nanos>& m) {
+  std::string out;
+  for (const auto& [account, n] : m)
+    absl::StrAppend(&out, account, "=", Format(n), " ");
+  return out;
+}
+
+}  // namespace
+
+google::protobuf::Timestamp Day(const std::string& yyyy_mm_dd) {
+  std::tm tm{};
+  strptime(yyyy_mm_dd.c_str(), "%Y-%m-%d", &tm);
+  google::protobuf::Timestamp t;
+  t.set_seconds(timegm(&tm));
+  return t;
+}
+
+cv1::Money Cents(const std::string& currency, int64_t cents) {
+  cv1::Money m;
+  m.set_currency_code(currency);
+  m.set_units(cents / 100);
+  m.set_nanos(static_cast<int32_t>((cents % 100) * 10000000));
+  return m;
+}
+
+std::string Format(Nanos amount) { return FormatNanos(amount, 2); }
+
+// ---- NetSuiteEmulator -----------------------------------------------------
+
+NetSuiteEmulator::NetSuiteEmulator(const std::string& token) {
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe");
+  std::string bin = Bin("netsuite-emulator");
+  std::string token_arg = "--token=" + token;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    execl(bin.c_str(), bin.c_str(), token_arg.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  stdin_fd_ = in[1];
+  std::string line;
+  char ch;
+  while (read(out[0], &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+  close(out[0]);
+  auto colon = line.rfind(':');
+  if (line.rfind("NETSUITE-EMULATOR|", 0) != 0 || colon == std::string::npos)
+    throw std::runtime_error("emulator did not start: \"" + line + "\"");
+  port_ = std::stoi(line.substr(colon + 1));
+}
+
+NetSuiteEmulator::~NetSuiteEmulator() {
+  close(stdin_fd_);
+  kill(pid_, SIGTERM);
+  int status;
+  waitpid(pid_, &status, 0);
+}
+
+std::string NetSuiteEmulator::base_url() const {
+  return absl::StrCat("http://127.0.0.1:", port_);
+}
+
+Json NetSuiteEmulator::Get(const std::string& path) const {
+  adapter::HttpRequest req;
+  req.url = base_url() + path;
+  req.timeout = std::chrono::seconds(10);
+  auto resp = adapter::SendHttp(req);
+  if (!resp.ok() || resp->status != 200)
+    throw std::runtime_error("emulator GET " + path);
+  auto doc = adapter::ParseExactJson(resp->body);
+  if (!doc.ok()) throw std::runtime_error("emulator GET " + path + ": JSON");
+  return *doc;
+}
+
+void NetSuiteEmulator::Post(const std::string& path,
+                            const std::string& body) const {
+  adapter::HttpRequest req;
+  req.method = "POST";
+  req.url = base_url() + path;
+  req.body = body;
+  auto resp = adapter::SendHttp(req);
+  if (!resp.ok() || resp->status / 100 != 2)
+    throw std::runtime_error("emulator POST " + path);
+}
+
+void NetSuiteEmulator::Delete(const std::string& path) const {
+  adapter::HttpRequest req;
+  req.method = "DELETE";
+  req.url = base_url() + path;
+  auto resp = adapter::SendHttp(req);
+  if (!resp.ok() || resp->status / 100 != 2)
+    throw std::runtime_error("emulator DELETE " + path);
+}
+
+void NetSuiteEmulator::AddFault(const std::string& rule_json) const {
+  Post("/__control/faults", rule_json);
+}
+
+void NetSuiteEmulator::ClearFaults() const { Delete("/__control/faults"); }
+
+Json NetSuiteEmulator::Requests() const { return Get("/__control/requests"); }
+
+std::map<std::string, Json> NetSuiteEmulator::Records(
+    const std::string& type, int* without_external_id) const {
+  Json all = Get("/__control/records?type=" + type);
+  std::map<std::string, Json> out;
+  int missing = 0;
+  for (const auto& [t, recs] : all.items()) {
+    for (const auto& [id, rec] : recs.items()) {
+      if (rec.contains("externalId") && rec["externalId"].is_string()) {
+        out[rec["externalId"].get<std::string>()] = rec;
+      } else {
+        ++missing;
+      }
+    }
+  }
+  if (without_external_id) *without_external_id = missing;
+  return out;
+}
+
+// ---- Free helpers ---------------------------------------------------------
+
+std::map<std::string, Nanos> NetPerAccount(const Json& record) {
+  std::map<std::string, Nanos> net;
+  if (!record.contains("line") || !record["line"].contains("items")) return net;
+  for (const Json& line : record["line"]["items"]) {
+    std::string account = line["account"]["id"].get<std::string>();
+    net[account] += NumberAt(line, "debit") - NumberAt(line, "credit");
+  }
+  return net;
+}
+
+Nanos ItemsTotal(const Json& record) {
+  Nanos total = 0;
+  if (!record.contains("item") || !record["item"].contains("items")) return 0;
+  for (const Json& item : record["item"]["items"])
+    total += NumberAt(item, "amount");
+  return total;
+}
+
+std::map<std::string, std::set<std::string>> BodiesByExternalId(
+    const Json& requests, const std::string& type) {
+  std::map<std::string, std::set<std::string>> out;
+  std::string prefix = absl::StrCat(kRecordPrefix, type, "/eid:");
+  for (const Json& r : requests) {
+    if (r["method"] != "PUT") continue;
+    std::string path = r["path"].get<std::string>();
+    if (!absl::StartsWith(path, prefix)) continue;
+    out[path.substr(prefix.size())].insert(adapter::DumpExactJson(r["body"]));
+  }
+  return out;
+}
+
+// ---- Harness ----------------------------------------------------------------
+
+Harness::Harness(HarnessOptions options) : options_(std::move(options)) {
+  emulator_ = std::make_unique<NetSuiteEmulator>(kToken);
+  orchestration_config_ = config_dir_.path() + "/orchestration.json";
+  std::ofstream(orchestration_config_) << R"({
+  "routing": [{"category": "FINANCE", "owner": "revenue-accounting"},
+              {"category": "METADATA", "owner": "revops-data"}],
+  "default_owner": "finance-ops",
+  "sla": {"FINANCE": "24h", "METADATA": "72h"},
+  "recognition_sweep_interval": "1s"
+})";
+  StartHub();
+  RegisterNetSuite();
+  if (options_.salesforce) RegisterSalesforce();
+  if (options_.stripe) RegisterStripe();
+}
+
+Harness::~Harness() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (hub_ && hub_->running()) hub_->Stop();
+}
+
+void Harness::StartHub() {
+  std::lock_guard<std::mutex> lock(mu_);
+  hub_ = std::make_unique<HubProcess>(data_dir_.path());
+  hub_->set_extra_args({"--orchestration-config", orchestration_config_});
+  bool started = hub_->Start();
+  INFO(hub_->error());
+  REQUIRE(started);
+  channel_ = hub_->channel();
+}
+
+void Harness::KillHub() {
+  std::lock_guard<std::mutex> lock(mu_);
+  hub_->Kill();
+}
+
+void Harness::CrashAndRestart() {
+  std::lock_guard<std::mutex> lock(mu_);
+  hub_->Kill();
+  hub_ = std::make_unique<HubProcess>(data_dir_.path());
+  hub_->set_extra_args({"--orchestration-config", orchestration_config_});
+  if (!hub_->Start()) {
+    // Checked by the caller through channel(): a hub that does not come
+    // back fails every later call.
+    std::cerr << "revhubd did not restart: " << hub_->error() << "\n";
+    return;
+  }
+  channel_ = hub_->channel();
+}
+
+std::shared_ptr<grpc::Channel> Harness::channel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return channel_;
+}
+
+void Harness::Register(v1::RegisterSystemRequest req) {
+  req.set_replace_existing(true);
+  v1::RegisterSystemResponse resp;
+  grpc::Status st =
+      Call(&v1::SystemRegistryService::Stub::RegisterSystem, req, &resp);
+  INFO("registering " << req.system().name());
+  REQUIRE_GRPC_OK(st);
+  REQUIRE(st.ok());
+}
+
+void Harness::RegisterNetSuite() {
+  v1::RegisterSystemRequest req;
+  auto* s = req.mutable_system();
+  s->set_name("netsuite");
+  s->set_kind(v1::SYSTEM_KIND_ERP);
+  s->mutable_adapter()->mutable_launch()->set_command(
+      Bin("revhub-adapter-netsuite"));
+  Json config = {{"base_url", emulator_->base_url()},
+                 {"access_token", kToken},
+                 {"request_timeout_ms", options_.request_timeout_ms},
+                 {"connect_timeout_ms", 1000},
+                 {"default_retry_after_ms", 50},
+                 {"subsidiary_ids", options_.subsidiary_ids},
+                 {"account_ids", AccountIds()}};
+  if (!options_.default_subsidiary_id.empty())
+    config["default_subsidiary_id"] = options_.default_subsidiary_id;
+  auto parsed = google::protobuf::util::JsonStringToMessage(
+      config.dump(), s->mutable_config());
+  REQUIRE(parsed.ok());
+  auto* d = s->mutable_delivery();
+  d->set_max_attempts(options_.max_attempts);
+  d->mutable_initial_backoff()->set_nanos(options_.initial_backoff_ms *
+                                          1000000);
+  d->mutable_max_backoff()->set_seconds(options_.max_backoff_ms / 1000);
+  d->mutable_max_backoff()->set_nanos((options_.max_backoff_ms % 1000) *
+                                      1000000);
+  Register(std::move(req));
+}
+
+void Harness::RegisterSalesforce() {
+  v1::RegisterSystemRequest req;
+  auto* s = req.mutable_system();
+  s->set_name("salesforce");
+  s->set_kind(v1::SYSTEM_KIND_CRM);
+  s->mutable_adapter()->mutable_launch()->set_command(
+      Bin("revhub-adapter-salesforce"));
+  *s->mutable_config() = Text<google::protobuf::Struct>(
+      R"(fields { key: "default_currency" value { string_value: "EUR" } })");
+  Register(std::move(req));
+}
+
+void Harness::RegisterStripe() {
+  v1::RegisterSystemRequest req = Text<v1::RegisterSystemRequest>(
+      R"(system { matching_rules { entity_type: ENTITY_TYPE_CUSTOMER
+           field: "attributes.metadata.salesforce_account_id"
+           ref_system: "salesforce" ref_object_type: "Account" } })");
+  auto* s = req.mutable_system();
+  s->set_name("stripe");
+  s->set_kind(v1::SYSTEM_KIND_BILLING);
+  s->mutable_adapter()->mutable_launch()->set_command(
+      Bin("revhub-adapter-stripe"));
+  auto parsed = google::protobuf::util::JsonStringToMessage(
+      R"({"contract_ref_metadata_key": "salesforce_opportunity_id",
+          "contract_ref_system": "salesforce",
+          "contract_ref_object_type": "Opportunity"})",
+      s->mutable_config());
+  REQUIRE(parsed.ok());
+  Register(std::move(req));
+}
+
+int64_t Harness::Ingest(const std::string& system,
+                        const std::string& object_type,
+                        const std::string& payload) {
+  v1::IngestRequest req;
+  req.set_system(system);
+  req.set_object_type(object_type);
+  req.set_payload(payload);
+  v1::IngestResponse resp;
+  grpc::Status st = Call(&v1::IngestService::Stub::Ingest, req, &resp);
+  REQUIRE_GRPC_OK(st);
+  return resp.record_id();
+}
+
+v1::RecordStatus Harness::Settle(int64_t id, int timeout_s) {
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    v1::GetRecordRequest req;
+    req.set_record_id(id);
+    v1::GetRecordResponse resp;
+    grpc::Status st = Call(&v1::IngestService::Stub::GetRecord, req, &resp);
+    REQUIRE_GRPC_OK(st);
+    if (resp.record().status() != v1::RECORD_STATUS_RECEIVED)
+      return resp.record().status();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return v1::RECORD_STATUS_RECEIVED;
+}
+
+cv1::Customer Harness::UpsertCustomer(cv1::Customer customer,
+                                      const std::string& key) {
+  v1::UpsertCustomerRequest req;
+  *req.mutable_customer() = std::move(customer);
+  req.set_idempotency_key(key);
+  v1::UpsertCustomerResponse resp;
+  grpc::Status st =
+      Call(&v1::CustomerService::Stub::UpsertCustomer, req, &resp);
+  INFO("UpsertCustomer " << key);
+  REQUIRE_GRPC_OK(st);
+  return resp.customer();
+}
+
+cv1::Product Harness::UpsertProduct(cv1::Product product,
+                                    const std::string& key) {
+  v1::UpsertProductRequest req;
+  *req.mutable_product() = std::move(product);
+  req.set_idempotency_key(key);
+  v1::UpsertProductResponse resp;
+  grpc::Status st = Call(&v1::ProductService::Stub::UpsertProduct, req, &resp);
+  INFO("UpsertProduct " << key);
+  REQUIRE_GRPC_OK(st);
+  return resp.product();
+}
+
+cv1::Contract Harness::UpsertContract(cv1::Contract contract,
+                                      const std::string& key) {
+  v1::UpsertContractRequest req;
+  *req.mutable_contract() = std::move(contract);
+  req.set_idempotency_key(key);
+  v1::UpsertContractResponse resp;
+  grpc::Status st =
+      Call(&v1::ContractService::Stub::UpsertContract, req, &resp);
+  INFO("UpsertContract " << key);
+  REQUIRE_GRPC_OK(st);
+  return resp.contract();
+}
+
+cv1::Invoice Harness::UpsertInvoice(cv1::Invoice invoice,
+                                    const std::string& key) {
+  v1::UpsertInvoiceRequest req;
+  *req.mutable_invoice() = std::move(invoice);
+  req.set_idempotency_key(key);
+  v1::UpsertInvoiceResponse resp;
+  grpc::Status st = Call(&v1::InvoiceService::Stub::UpsertInvoice, req, &resp);
+  INFO("UpsertInvoice " << key);
+  REQUIRE_GRPC_OK(st);
+  return resp.invoice();
+}
+
+cv1::Invoice Harness::GetInvoice(const std::string& id) {
+  v1::GetInvoiceRequest req;
+  req.set_id(id);
+  v1::GetInvoiceResponse resp;
+  grpc::Status st = Call(&v1::InvoiceService::Stub::GetInvoice, req, &resp);
+  if (st.error_code() == grpc::StatusCode::NOT_FOUND) return cv1::Invoice();
+  REQUIRE_GRPC_OK(st);
+  return resp.invoice();
+}
+
+BookedContract Harness::Book(const ContractSpec& spec) {
+  BookedContract out;
+  out.tag = spec.tag;
+  cv1::Customer customer;
+  customer.set_name("Customer " + spec.tag);
+  customer.set_email(spec.tag + "@customers.example");
+  customer.set_currency_code(spec.currency);
+  customer.set_legal_entity(spec.legal_entity);
+  out.customer = UpsertCustomer(customer, "orch-cus-" + spec.tag);
+
+  cv1::Product product;
+  product.set_name("Platform " + spec.tag);
+  product.set_sku("PLT-" + spec.tag);
+  product.set_active(true);
+  product.set_revenue_rule(cv1::REVENUE_RULE_RATABLE);
+  out.product = UpsertProduct(product, "orch-prd-" + spec.tag);
+
+  google::protobuf::Timestamp start = Day(spec.start);
+  std::tm tm{};
+  time_t start_s = start.seconds();
+  gmtime_r(&start_s, &tm);
+  tm.tm_mon += spec.months;
+  google::protobuf::Timestamp end;
+  end.set_seconds(timegm(&tm));
+
+  cv1::Contract contract;
+  contract.set_customer_id(out.customer.id());
+  contract.set_contract_number("CN-" + spec.tag);
+  contract.set_status(cv1::CONTRACT_STATUS_DRAFT);
+  contract.set_currency_code(spec.currency);
+  contract.set_legal_entity(spec.legal_entity);
+  *contract.mutable_term()->mutable_start_time() = start;
+  *contract.mutable_term()->mutable_end_time() = end;
+  *contract.mutable_signed_at() = start;
+  *contract.mutable_effective_at() = start;
+  auto* line = contract.add_lines();
+  line->set_line_id("1");
+  line->set_product_id(out.product.id());
+  line->set_description("Platform subscription");
+  line->mutable_quantity()->set_units(1);
+  *line->mutable_unit_price() =
+      Cents(spec.currency, spec.monthly_cents * spec.months);
+  *line->mutable_service_period()->mutable_start_time() = start;
+  *line->mutable_service_period()->mutable_end_time() = end;
+  line->set_revenue_rule(cv1::REVENUE_RULE_RATABLE);
+  cv1::Contract draft = UpsertContract(contract, "orch-ctr-" + spec.tag);
+
+  cv1::Invoice invoice;
+  invoice.set_customer_id(out.customer.id());
+  invoice.set_contract_id(draft.id());
+  invoice.set_kind(cv1::INVOICE_KIND_INVOICE);
+  invoice.set_status(cv1::INVOICE_STATUS_OPEN);
+  invoice.set_invoice_number("INV-" + spec.tag);
+  invoice.set_currency_code(spec.currency);
+  invoice.set_legal_entity(spec.legal_entity);
+  *invoice.mutable_issued_at() = start;
+  *invoice.mutable_effective_at() = start;
+  google::protobuf::Timestamp due = start;
+  due.set_seconds(due.seconds() + 30 * 86400);
+  *invoice.mutable_due_at() = due;
+  cv1::Money total = Cents(spec.currency, spec.monthly_cents * spec.months);
+  auto* il = invoice.add_lines();
+  il->set_line_id("1");
+  il->set_description("Platform subscription, whole term");
+  il->set_product_id(out.product.id());
+  il->set_contract_line_id("1");
+  il->mutable_quantity()->set_units(1);
+  *il->mutable_unit_amount() = total;
+  *il->mutable_amount() = total;
+  *il->mutable_service_period()->mutable_start_time() = start;
+  *il->mutable_service_period()->mutable_end_time() = end;
+  *invoice.mutable_subtotal() = total;
+  *invoice.mutable_total() = total;
+  *invoice.mutable_amount_due() = total;
+  *invoice.mutable_tax_total() = Cents(spec.currency, 0);
+  *invoice.mutable_discount_total() = Cents(spec.currency, 0);
+  *invoice.mutable_amount_paid() = Cents(spec.currency, 0);
+  out.invoice = UpsertInvoice(invoice, "orch-inv-" + spec.tag);
+
+  v1::BookContractRequest book;
+  *book.mutable_contract() = draft;
+  book.mutable_contract()->set_status(cv1::CONTRACT_STATUS_ACTIVE);
+  book.mutable_contract()->clear_version();
+  book.mutable_contract()->clear_recorded_at();
+  book.set_idempotency_key("orch-book-" + spec.tag);
+  v1::BookContractResponse booked;
+  grpc::Status st =
+      Call(&v1::ContractLifecycleService::Stub::BookContract, book, &booked);
+  INFO("BookContract " << spec.tag);
+  REQUIRE_GRPC_OK(st);
+  REQUIRE_FALSE(booked.workflow_id().empty());
+  out.contract = booked.contract();
+  out.workflow_id = booked.workflow_id();
+  return out;
+}
+
+std::vector<v1::Workflow> Harness::Workflows(const std::string& contract_id,
+                                             bool payloads) {
+  std::vector<v1::Workflow> out;
+  v1::ListWorkflowsRequest req;
+  req.set_contract_id(contract_id);
+  req.set_page_size(500);
+  req.set_omit_payloads(!payloads);
+  while (true) {
+    v1::ListWorkflowsResponse resp;
+    grpc::Status st =
+        Call(&v1::WorkflowService::Stub::ListWorkflows, req, &resp);
+    REQUIRE_GRPC_OK(st);
+    for (const auto& w : resp.workflows()) out.push_back(w);
+    if (resp.next_page_token().empty()) return out;
+    req.set_page_token(resp.next_page_token());
+  }
+}
+
+v1::Workflow Harness::GetWorkflow(const std::string& id) {
+  v1::GetWorkflowRequest req;
+  req.set_workflow_id(id);
+  v1::GetWorkflowResponse resp;
+  grpc::Status st = Call(&v1::WorkflowService::Stub::GetWorkflow, req, &resp);
+  INFO("GetWorkflow " << id);
+  REQUIRE_GRPC_OK(st);
+  return resp.workflow();
+}
+
+bool Harness::WaitQuiet(std::chrono::seconds timeout, int min_workflows) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int quiet_in_a_row = 0;
+  std::vector<v1::Workflow> last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    last = Workflows();
+    bool moving = static_cast<int>(last.size()) < min_workflows;
+    for (const auto& w : last) {
+      moving = moving || w.state() == v1::WORKFLOW_STATE_PENDING ||
+               w.state() == v1::WORKFLOW_STATE_RUNNING;
+    }
+    quiet_in_a_row = moving ? 0 : quiet_in_a_row + 1;
+    if (quiet_in_a_row >= 2) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  std::cerr << "workflows still moving after " << timeout.count() << " s:\n"
+            << Explain();
+  return false;
+}
+
+bool Harness::WaitWorkflow(const std::string& id,
+                           const std::function<bool(const v1::Workflow&)>& pred,
+                           std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred(GetWorkflow(id))) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+std::vector<v1::Exception> Harness::Exceptions(
+    v1::ListExceptionsRequest filter) {
+  std::vector<v1::Exception> out;
+  filter.set_page_size(500);
+  while (true) {
+    v1::ListExceptionsResponse resp;
+    grpc::Status st =
+        Call(&v1::ExceptionService::Stub::ListExceptions, filter, &resp);
+    REQUIRE_GRPC_OK(st);
+    for (const auto& e : resp.exceptions()) out.push_back(e);
+    if (resp.next_page_token().empty()) return out;
+    filter.set_page_token(resp.next_page_token());
+  }
+}
+
+std::vector<cv1::JournalEntry> Harness::RecognitionEntries(
+    const std::string& contract_id) {
+  std::vector<cv1::JournalEntry> out;
+  v1::ListJournalEntriesRequest req;
+  req.set_contract_id(contract_id);
+  req.set_page_size(500);
+  while (true) {
+    v1::ListJournalEntriesResponse resp;
+    grpc::Status st =
+        Call(&v1::RevenueService::Stub::ListJournalEntries, req, &resp);
+    REQUIRE_GRPC_OK(st);
+    for (const auto& je : resp.journal_entries()) {
+      if (je.source_kind() == "recognition") out.push_back(je);
+    }
+    if (resp.next_page_token().empty()) return out;
+    req.set_page_token(resp.next_page_token());
+  }
+}
+
+LedgerReport Harness::CheckLedger(const std::string& contract_id) {
+  LedgerReport report;
+  const std::string prefix = absl::StrCat("je_", contract_id, "_recognition_");
+  std::map<std::string, Json> posted;
+  for (auto& [eid, rec] : emulator_->Records("journalEntry")) {
+    if (absl::StartsWith(eid, prefix)) posted[eid] = rec;
+  }
+  report.postings = static_cast<int>(posted.size());
+  for (const auto& [eid, rec] : posted) {
+    for (const auto& [account, n] : NetPerAccount(rec))
+      report.emulator_net[account] += n;
+  }
+  DropZeros(&report.emulator_net);
+
+  int64_t now = time(nullptr);
+  std::map<std::string, cv1::JournalEntry> live;
+  for (const auto& je : RecognitionEntries(contract_id)) {
+    if (je.posting_date().seconds() > now) continue;
+    live[je.id()] = je;
+    for (const auto& [account, n] : HubNet(je)) report.hub_net[account] += n;
+  }
+  DropZeros(&report.hub_net);
+  report.live_entries = static_cast<int>(live.size());
+
+  // Group the postings by the hub entry they came from: "<id>",
+  // "<id>~rN" (revision N), each with an optional "~rev".
+  struct Revision {
+    const Json* posting = nullptr;
+    const Json* reversal = nullptr;
+  };
+  std::map<std::string, std::map<int, Revision>> groups;
+  for (const auto& [eid, rec] : posted) {
+    std::string rest = eid;
+    bool reversal = absl::EndsWith(rest, "~rev");
+    if (reversal) rest.resize(rest.size() - 4);
+    int revision = 1;
+    std::string base = rest;
+    if (auto tilde = rest.find('~'); tilde != std::string::npos) {
+      base = rest.substr(0, tilde);
+      std::string suffix = rest.substr(tilde + 1);
+      if (suffix.size() < 2 || suffix[0] != 'r' ||
+          !absl::SimpleAtoi(suffix.substr(1), &revision) || revision < 2) {
+        report.problems.push_back("unexpected external id " + eid);
+        continue;
+      }
+    }
+    Revision& r = groups[base][revision];
+    (reversal ? r.reversal : r.posting) = &rec;
+  }
+  for (const auto& [id, je] : live) {
+    if (!groups.count(id))
+      report.problems.push_back("hub entry " + id + " was never posted");
+  }
+  for (const auto& [base, revisions] : groups) {
+    bool is_live = live.count(base) > 0;
+    int last = revisions.rbegin()->first;
+    int expected_number = 1;
+    for (const auto& [n, r] : revisions) {
+      std::string eid = n == 1 ? base : absl::StrCat(base, "~r", n);
+      if (n != expected_number++)
+        report.problems.push_back(
+            absl::StrCat(eid, ": revisions are not consecutive"));
+      if (r.posting == nullptr) {
+        report.problems.push_back(eid + "~rev reverses nothing posted");
+        continue;
+      }
+      if (r.reversal != nullptr) {
+        auto sum = NetPerAccount(*r.posting);
+        for (const auto& [account, v] : NetPerAccount(*r.reversal))
+          sum[account] += v;
+        DropZeros(&sum);
+        if (!sum.empty())
+          report.problems.push_back(eid + "~rev does not cancel " + eid +
+                                    ": left " + NetText(sum));
+        ++report.reversals;
+      }
+      bool should_be_live = is_live && n == last;
+      if (should_be_live && r.reversal != nullptr)
+        report.problems.push_back(eid + " is the live revision but reversed");
+      if (!should_be_live && r.reversal == nullptr)
+        report.problems.push_back(
+            eid + (is_live ? " was superseded but not reversed"
+                           : " is gone from the hub but not reversed"));
+      if (should_be_live) {
+        auto sent = NetPerAccount(*r.posting);
+        auto want = HubNet(live.at(base));
+        DropZeros(&sent);
+        DropZeros(&want);
+        if (sent != want)
+          report.problems.push_back(eid + " posted " + NetText(sent) +
+                                    "but the hub has " + NetText(want));
+      }
+    }
+  }
+  if (report.emulator_net != report.hub_net) {
+    report.problems.push_back("net per account: NetSuite " +
+                              NetText(report.emulator_net) + "| hub " +
+                              NetText(report.hub_net));
+  }
+  return report;
+}
+
+std::string Harness::Explain(const std::string& contract_id) {
+  std::string out;
+  for (const auto& w : Workflows(contract_id)) {
+    absl::StrAppend(&out, w.workflow_id(), " ", v1::WorkflowKind_Name(w.kind()),
+                    " ", v1::WorkflowState_Name(w.state()), " contract ",
+                    w.contract_id(), " v", w.contract_version(),
+                    w.blocked_by_workflow_id().empty()
+                        ? ""
+                        : " blocked by " + w.blocked_by_workflow_id(),
+                    "\n");
+    for (const auto& s : w.steps()) {
+      if (contract_id.empty() && s.state() == v1::STEP_STATE_SUCCEEDED &&
+          s.attempts() <= 1)
+        continue;
+      absl::StrAppend(&out, "  [", s.index(), "] ", s.name(), " ",
+                      v1::StepState_Name(s.state()), " ", s.entity().id(),
+                      " attempts=", s.attempts(), " ", s.last_error_code(), " ",
+                      s.last_error(), " ", s.detail(), "\n");
+    }
+  }
+  v1::ListExceptionsRequest filter;
+  filter.set_contract_id(contract_id);
+  for (const auto& e : Exceptions(filter)) {
+    absl::StrAppend(&out, "exception ", e.exception_id(), " ",
+                    v1::ExceptionKind_Name(e.kind()), " ", e.owner(), " ",
+                    e.workflow_id(), " step ", e.step_name(), ": ", e.error(),
+                    "\n");
+  }
+  return out;
+}
+
+}  // namespace revhub::testing::orch
