@@ -48,8 +48,12 @@ TEST_CASE(
             << " (REVHUB_CRASH_SEED reproduces the delays)\n";
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> delay_ms(100, 1200);
-  std::vector<int> delays;
-  for (int i = 0; i < 4 * kMinKills; ++i) delays.push_back(delay_ms(rng));
+  std::uniform_int_distribution<int> down_ms(0, 400);
+  std::vector<int> delays, downtimes;
+  for (int i = 0; i < 4 * kMinKills; ++i) {
+    delays.push_back(delay_ms(rng));
+    downtimes.push_back(down_ms(rng));
+  }
 
   // Whether any workflow is still PENDING or RUNNING (no Catch assertions:
   // this runs on the killer's thread).
@@ -78,7 +82,7 @@ TEST_CASE(
            kills < 3 * kMinKills) {
       std::this_thread::sleep_for(milliseconds(delays[next++ % delays.size()]));
       bool mid_run = !booking_done || work_left();
-      h.CrashAndRestart();
+      h.CrashAndRestart(milliseconds(downtimes[next % downtimes.size()]));
       ++kills;
       kills_mid_run += mid_run;
     }

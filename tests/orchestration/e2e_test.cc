@@ -271,6 +271,14 @@ TEST_CASE(
   INFO(absl::StrJoin(ledger.problems, "\n"));
   CHECK(ledger.problems.empty());
   CHECK(ledger.live_entries == 12);
+  // The booking posted every month against unbilled receivable; the invoice
+  // moved each month's debit to deferred revenue: twelve reversals, twelve
+  // second revisions.
+  CHECK(ledger.reversals == 12);
+  CHECK(ledger.postings == 36);
+  std::cout << "happy path: " << ledger.postings << " journal postings, "
+            << ledger.reversals << " reversals, revenue "
+            << Format(-ledger.emulator_net[AccountIds().at("REVENUE")]) << "\n";
   // Only this contract's recognition entries.
   auto journals = h.emulator().Records("journalEntry", &no_eid);
   CHECK(no_eid == 0);

@@ -261,19 +261,20 @@ void Harness::StartHub() {
   channel_ = hub_->channel();
 }
 
-void Harness::KillHub() {
+void Harness::CrashAndRestart(std::chrono::milliseconds down) {
+  auto next = std::make_unique<HubProcess>(data_dir_.path());
+  next->set_extra_args({"--orchestration-config", orchestration_config_});
+  {
+    // Calls keep going to the dead hub's address meanwhile: UNAVAILABLE.
+    std::lock_guard<std::mutex> lock(mu_);
+    hub_->Kill();
+  }
+  std::this_thread::sleep_for(down);
+  bool started = next->Start();
   std::lock_guard<std::mutex> lock(mu_);
-  hub_->Kill();
-}
-
-void Harness::CrashAndRestart() {
-  std::lock_guard<std::mutex> lock(mu_);
-  hub_->Kill();
-  hub_ = std::make_unique<HubProcess>(data_dir_.path());
-  hub_->set_extra_args({"--orchestration-config", orchestration_config_});
-  if (!hub_->Start()) {
-    // Checked by the caller through channel(): a hub that does not come
-    // back fails every later call.
+  hub_ = std::move(next);
+  if (!started) {
+    // A hub that does not come back fails every later call.
     std::cerr << "revhubd did not restart: " << hub_->error() << "\n";
     return;
   }

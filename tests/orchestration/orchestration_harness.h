@@ -156,10 +156,11 @@ class Harness {
 
   // Starts the hub on the harness's data folder. REQUIRES: it is down.
   void StartHub();
-  // SIGKILL. The data folder stays.
-  void KillHub();
-  // Kill then start (a crash and a restart).
-  void CrashAndRestart();
+  // Kill, stay down for `down` (calls made meanwhile fail UNAVAILABLE),
+  // then start again on the same data folder. Safe to call from another
+  // thread than the one making calls.
+  void CrashAndRestart(
+      std::chrono::milliseconds down = std::chrono::milliseconds(0));
   std::shared_ptr<grpc::Channel> channel();
 
   // How long Call() retries a call the hub did not answer (UNAVAILABLE,
