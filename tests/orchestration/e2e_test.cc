@@ -330,6 +330,23 @@ TEST_CASE(
   }
   CHECK(faults["status"] == 11);
   CHECK(faults["reset"] == 4);
+  // A step answered 429 with Retry-After: 1 is not attempted again sooner.
+  Json requests = h.emulator().Requests();
+  int throttled = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (requests[i].value("status", 0) != 429) continue;
+    ++throttled;
+    const std::string key = requests[i]["idempotency_key"].get<std::string>();
+    for (size_t j = i + 1; j < requests.size(); ++j) {
+      if (requests[j]["idempotency_key"] != key) continue;
+      int64_t waited = requests[j]["received_ms"].get<int64_t>() -
+                       requests[i]["received_ms"].get<int64_t>();
+      INFO("retry of " << key << " after a 429 came " << waited << " ms later");
+      CHECK(waited >= 1000);
+      break;
+    }
+  }
+  CHECK(throttled == 3);
   // Every attempt of a step sent the same body.
   for (const char* type : {"invoice", "journalEntry"}) {
     for (const auto& [eid, bodies] :

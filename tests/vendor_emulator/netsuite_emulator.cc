@@ -17,7 +17,8 @@
 // at least one item line; a journalEntry needs balanced debits and credits.
 //
 // Control API (not recorded):
-//   GET    /__control/requests  every record-API request received, in order
+//   GET    /__control/requests  every record-API request received, in order,
+//          with "received_ms" (milliseconds since the emulator started)
 //   GET    /__control/records   every stored record, {type: {id: record}};
 //          ?type=<record type> (any case) keeps one type
 //   POST   /__control/faults    add a fault rule (JSON, see FaultRule)
@@ -89,6 +90,8 @@ struct State {
   std::vector<FaultRule> faults;
   std::string token;
   std::string base;
+  std::chrono::steady_clock::time_point started =
+      std::chrono::steady_clock::now();
 };
 
 State g_state;
@@ -384,6 +387,9 @@ void Handle(const httplib::Request& req, httplib::Response& res) {
     Json entry = {
         {"method", req.method},
         {"path", req.path},
+        {"received_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - g_state.started)
+                            .count()},
         {"idempotency_key", req.get_header_value("X-NetSuite-Idempotency-Key")},
         {"authorized",
          g_state.token.empty() || req.get_header_value("Authorization") ==
