@@ -402,6 +402,9 @@ TEST_CASE(
   CHECK(ex.category() == v1::EXCEPTION_CATEGORY_FINANCE);
   CHECK(ex.owner() == "revenue-accounting");
   CHECK(ex.state() == v1::EXCEPTION_STATE_OPEN);
+  // FINANCE's SLA in the harness's configuration: 24 h.
+  CHECK(ex.sla_state() == v1::SLA_STATE_WITHIN);
+  CHECK(ex.sla_due_at().seconds() - ex.created_at().seconds() == 24 * 3600);
   CHECK(ex.system() == "netsuite");
   CHECK(ex.workflow_id() == rejected.workflow_id);
   CHECK(ex.step_name() == "post_journal_entry");
@@ -473,6 +476,10 @@ TEST_CASE(
   CHECK(open[0].kind() == v1::EXCEPTION_KIND_METADATA_MISMATCH);
   CHECK(open[0].category() == v1::EXCEPTION_CATEGORY_METADATA);
   CHECK(open[0].owner() == "revops-data");
+  // METADATA's SLA in the harness's configuration: 72 h.
+  CHECK(open[0].sla_state() == v1::SLA_STATE_WITHIN);
+  CHECK(open[0].sla_due_at().seconds() - open[0].created_at().seconds() ==
+        72 * 3600);
   CHECK(open[0].field_path() == "entity.journal_entry.legal_entity");
   CHECK(absl::StrContains(open[0].error(), "acme-zz"));
   CHECK(open[0].vendor_code().empty());
