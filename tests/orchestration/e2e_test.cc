@@ -765,4 +765,81 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "an invoice changed after it was posted is an AMOUNT_MISMATCH, never an "
+    "edit; resolved, the workflow goes on",
+    "[orchestration][amount-mismatch]") {
+  Harness h;
+  ContractSpec spec;
+  spec.tag = "mismatch";
+  BookedContract b = h.Book(spec);
+  REQUIRE(h.WaitQuiet(seconds(60), 1));
+  REQUIRE(h.GetWorkflow(b.workflow_id).state() == v1::WORKFLOW_STATE_COMPLETED);
+
+  // The billing system reissues the invoice 1,000.00 lower.
+  cv1::Invoice changed = b.invoice;
+  changed.clear_version();
+  changed.clear_recorded_at();
+  const cv1::Money lower = Cents("USD", 1100000);
+  *changed.mutable_lines(0)->mutable_amount() = lower;
+  *changed.mutable_lines(0)->mutable_unit_amount() = lower;
+  *changed.mutable_subtotal() = lower;
+  *changed.mutable_total() = lower;
+  *changed.mutable_amount_due() = lower;
+  h.UpsertInvoice(changed, "mismatch-reissue");
+  REQUIRE(h.WaitQuiet(seconds(60), 2));
+  INFO(h.Explain());
+  auto open = h.Exceptions(OpenExceptions(b.contract.id()));
+  REQUIRE(open.size() == 1);
+  const v1::Exception& ex = open[0];
+  CHECK(ex.kind() == v1::EXCEPTION_KIND_AMOUNT_MISMATCH);
+  CHECK(ex.category() == v1::EXCEPTION_CATEGORY_FINANCE);
+  CHECK(ex.owner() == "revenue-accounting");
+  CHECK(ex.entity().id() == b.invoice.id());
+  // The amount at stake is the difference.
+  Nanos stake = ToNanos(ex.amount_at_stake());
+  CHECK(Format(stake < 0 ? -stake : stake) == "1000.00");
+  v1::Workflow billing = h.GetWorkflow(ex.workflow_id());
+  CHECK(billing.state() == v1::WORKFLOW_STATE_BLOCKED);
+  // NetSuite still has the invoice as posted: one body, the old total.
+  auto invoices = h.emulator().Records("invoice");
+  REQUIRE(invoices.size() == 1);
+  CHECK(Format(ItemsTotal(invoices.at(b.invoice.id()))) == "12000.00");
+  for (const auto& [eid, bodies] :
+       BodiesByExternalId(h.emulator().Requests(), "invoice")) {
+    INFO("invoice " << eid);
+    CHECK(bodies.size() == 1);
+  }
+
+  // A credit memo will be raised by hand: resolved, the workflow goes on.
+  v1::ResolveExceptionRequest resolve;
+  resolve.set_exception_id(ex.exception_id());
+  resolve.set_reason("credit memo CM-77 raised in NetSuite by hand");
+  v1::ResolveExceptionResponse resolved;
+  REQUIRE_GRPC_OK(h.Call(&v1::ExceptionService::Stub::ResolveException, resolve,
+                         &resolved));
+  CHECK(resolved.exception().state() == v1::EXCEPTION_STATE_RESOLVED);
+  CHECK(resolved.exception().resolution() ==
+        "credit memo CM-77 raised in NetSuite by hand");
+  REQUIRE(h.WaitWorkflow(
+      ex.workflow_id(),
+      [](const v1::Workflow& w) {
+        return w.state() == v1::WORKFLOW_STATE_COMPLETED;
+      },
+      seconds(60)));
+  REQUIRE(h.WaitQuiet(seconds(60), 2));
+  const v1::Workflow finished = h.GetWorkflow(ex.workflow_id());
+  for (const auto& s : finished.steps()) {
+    if (s.exception_id() == ex.exception_id())
+      CHECK(s.state() == v1::STEP_STATE_SKIPPED);
+  }
+  CheckAllCompleted(h);
+  CHECK(h.Exceptions(OpenExceptions()).empty());
+  // Recognition follows the hub (what changed reversed and reposted).
+  LedgerReport ledger = h.CheckLedger(b.contract.id());
+  INFO(absl::StrJoin(ledger.problems, "\n"));
+  CHECK(ledger.problems.empty());
+  CHECK(h.emulator().Records("invoice").size() == 1);
+}
+
 }  // namespace revhub::testing::orch
