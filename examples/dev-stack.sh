@@ -72,10 +72,13 @@ cat >"$run_dir/salesforce.json" <<JSON
 {"default_currency": "USD"}
 JSON
 cat >"$run_dir/stripe.json" <<JSON
-{}
+{"contract_ref_metadata_key": "salesforce_opportunity_id",
+ "contract_ref_system": "salesforce",
+ "contract_ref_object_type": "Opportunity"}
 JSON
 cat >"$run_dir/netsuite.json" <<JSON
-{"base_url": "http://$emulator", "access_token": "dev-token"}
+{"base_url": "http://$emulator", "access_token": "dev-token",
+ "default_subsidiary_id": "1"}
 JSON
 revhub systems register --replace --name salesforce --kind crm \
   --display-name "Salesforce" --command "$abs_bin/revhub-adapter-salesforce" \

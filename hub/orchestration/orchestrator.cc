@@ -262,8 +262,14 @@ absl::StatusOr<Workflow> StartWorkflowInTxn(WriteTxn& txn,
       if (wf.has_value()) return *wf;
     }
   }
+  // An unfinished earlier workflow of the contract goes first.
+  ASSIGN_OR_RETURN(std::vector<Workflow> earlier,
+                   txn.ListUnfinishedWorkflows(start.contract_id));
   ASSIGN_OR_RETURN(int64_t seq, txn.NextSequence("workflow"));
   Workflow wf;
+  if (!earlier.empty()) {
+    wf.set_blocked_by_workflow_id(earlier.front().workflow_id());
+  }
   wf.set_workflow_id(absl::StrCat("wf_", seq));
   wf.set_kind(start.kind);
   wf.set_state(hub::v1::WORKFLOW_STATE_PENDING);
