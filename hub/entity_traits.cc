@@ -1,5 +1,7 @@
 #include "hub/entity_traits.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "canonical/validation.h"
@@ -127,6 +129,12 @@ std::vector<IndexEntry> EntityTraits<Contract>::Index(const Contract& c) {
                                  {"status", Num(c.status())}};
   if (!c.legal_entity().empty())
     out.push_back({"legal_entity", c.legal_entity()});
+  // The revenue worker finds the contracts that sell a changed product.
+  std::set<std::string> products;
+  for (const auto& line : c.lines()) {
+    if (!line.product_id().empty()) products.insert(line.product_id());
+  }
+  for (const std::string& p : products) out.push_back({"product_id", p});
   return out;
 }
 std::vector<IndexEntry> EntityTraits<Contract>::Filters(

@@ -36,6 +36,7 @@ const std::vector<EventType>& WatchedTypes() {
       canon::EVENT_TYPE_CONTRACT_CHANGED,   canon::EVENT_TYPE_INVOICE_ISSUED,
       canon::EVENT_TYPE_CREDIT_ISSUED,      canon::EVENT_TYPE_INVOICE_CHANGED,
       canon::EVENT_TYPE_PAYMENT_RECEIVED,   canon::EVENT_TYPE_PAYMENT_CHANGED,
+      canon::EVENT_TYPE_PRODUCT_CHANGED,
   };
   return kTypes;
 }
@@ -146,6 +147,24 @@ absl::StatusOr<std::vector<Target>> TargetsOf(Store& store,
           store, event.subject().id(), event.subject().version(), &contracts));
       for (const std::string& id : contracts) {
         RETURN_IF_ERROR(AddBillingTarget(store, id, &targets));
+      }
+      break;
+    }
+    case canon::EVENT_TYPE_PRODUCT_CHANGED: {
+      // A product's revenue rule or SSP was fixed: the contracts that sell
+      // it are recomputed (a new version only when their revenue changes,
+      // e.g. a FAILED schedule that now succeeds).
+      ListEntitiesQuery query;
+      query.type = canon::ENTITY_TYPE_CONTRACT;
+      query.filters = {{"product_id", event.subject().id()}};
+      query.page_size = 500;
+      while (true) {
+        ASSIGN_OR_RETURN(EntityPage page, store.ListEntities(query));
+        for (const StoredEntity& contract : page.entities) {
+          RETURN_IF_ERROR(AddBillingTarget(store, contract.id, &targets));
+        }
+        if (page.next_page_token.empty()) break;
+        query.page_token = page.next_page_token;
       }
       break;
     }

@@ -13,6 +13,8 @@
 //       contract, when it has a schedule
 //   PaymentReceived, PaymentChanged                    -> the contracts of the
 //       invoices the payment is allocated to, when they have a schedule
+//   ProductChanged                                     -> every contract whose
+//       lines sell the product, when it has a schedule
 //
 // it recomputes with revenue::PreviewSchedule from every stored version of
 // the contract (from its first ACTIVE version up to the one named), its

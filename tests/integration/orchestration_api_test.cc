@@ -52,6 +52,29 @@ struct OrchestrationHub {
     exceptions = v1::ExceptionService::NewStub(ch);
   }
 
+  // An ERP whose adapter cannot reach its vendor: every Apply is a RETRY,
+  // and the retry budget is small.
+  void RegisterUnreachableErp() {
+    v1::RegisterSystemRequest reg;
+    auto* sys = reg.mutable_system();
+    sys->set_name("netsuite");
+    sys->set_kind(v1::SYSTEM_KIND_ERP);
+    sys->mutable_adapter()->mutable_launch()->set_command(
+        BinDir() + "/revhub-adapter-netsuite");
+    auto& config = *sys->mutable_config()->mutable_fields();
+    config["base_url"].set_string_value("http://127.0.0.1:9");
+    config["access_token"].set_string_value("t");
+    config["connect_timeout_ms"].set_number_value(200);
+    sys->mutable_delivery()->set_max_attempts(3);
+    *sys->mutable_delivery()->mutable_initial_backoff() =
+        TimeUtil::MillisecondsToDuration(20);
+    *sys->mutable_delivery()->mutable_max_backoff() =
+        TimeUtil::MillisecondsToDuration(50);
+    v1::RegisterSystemResponse registered;
+    auto st = registry->RegisterSystem(Ctx().get(), reg, &registered);
+    REQUIRE(st.error_message() == "");
+  }
+
   std::string Customer() {
     v1::UpsertCustomerRequest req;
     req.mutable_customer()->set_name("Acme");
@@ -240,27 +263,8 @@ TEST_CASE(
     "resolve lets the workflow go on; other contracts are not held",
     "[orchestration][integration]") {
   OrchestrationHub hub;
-  // An ERP whose adapter cannot reach its vendor: every Apply is a RETRY.
-  v1::RegisterSystemRequest reg;
-  auto* sys = reg.mutable_system();
-  sys->set_name("netsuite");
-  sys->set_kind(v1::SYSTEM_KIND_ERP);
-  sys->mutable_adapter()->mutable_launch()->set_command(
-      BinDir() + "/revhub-adapter-netsuite");
-  (*sys->mutable_config()->mutable_fields())["base_url"].set_string_value(
-      "http://127.0.0.1:9");
-  (*sys->mutable_config()->mutable_fields())["access_token"].set_string_value(
-      "t");
-  (*sys->mutable_config()->mutable_fields())["connect_timeout_ms"]
-      .set_number_value(200);
-  sys->mutable_delivery()->set_max_attempts(3);
-  *sys->mutable_delivery()->mutable_initial_backoff() =
-      TimeUtil::MillisecondsToDuration(20);
-  *sys->mutable_delivery()->mutable_max_backoff() =
-      TimeUtil::MillisecondsToDuration(50);
-  v1::RegisterSystemResponse registered;
-  auto st = hub.registry->RegisterSystem(Ctx().get(), reg, &registered);
-  REQUIRE(st.error_message() == "");
+  hub.RegisterUnreachableErp();
+  grpc::Status st;
 
   const std::string customer = hub.Customer();
   const std::string product = hub.Product();
@@ -393,6 +397,67 @@ TEST_CASE(
   REQUIRE(hub.exceptions->ListExceptions(Ctx().get(), open, &still).ok());
   // The metadata mismatch, and the other contract's dead letter.
   CHECK(still.exceptions_size() == 2);
+}
+
+TEST_CASE(
+    "a schedule that cannot be computed holds the contract's postings "
+    "until the product is fixed and the exception retried",
+    "[orchestration][integration]") {
+  OrchestrationHub hub;
+  hub.RegisterUnreachableErp();
+  const std::string customer = hub.Customer();
+  // A product without a revenue rule: the engine cannot account for it.
+  v1::UpsertProductRequest product;
+  product.mutable_product()->set_name("Mystery box");
+  v1::UpsertProductResponse made;
+  REQUIRE(hub.products->UpsertProduct(Ctx().get(), product, &made).ok());
+
+  v1::BookContractRequest req;
+  *req.mutable_contract() = NewContract(customer, made.product().id());
+  v1::BookContractResponse booked;
+  REQUIRE(hub.lifecycle->BookContract(Ctx().get(), req, &booked).ok());
+  auto blocked = hub.AwaitWorkflow(booked.workflow_id(), [](const auto& w) {
+    return w.state() == v1::WORKFLOW_STATE_BLOCKED;
+  });
+  REQUIRE(blocked.steps_size() == 2);  // nothing was planned
+  CHECK(blocked.steps(0).state() == v1::STEP_STATE_FAILED);
+  CHECK(blocked.steps(0).last_error().find("revenue_rule") !=
+        std::string::npos);
+  CHECK(blocked.steps(1).state() == v1::STEP_STATE_PENDING);
+
+  v1::ListExceptionsRequest list;
+  list.set_kind(v1::EXCEPTION_KIND_SCHEDULE_FAILED);
+  v1::ListExceptionsResponse listed;
+  REQUIRE(hub.exceptions->ListExceptions(Ctx().get(), list, &listed).ok());
+  REQUIRE(listed.exceptions_size() == 1);
+  CHECK(listed.exceptions(0).owner() == "revenue-accounting");
+  CHECK(listed.exceptions(0).contract_id() == booked.contract().id());
+
+  // Fix the product: the revenue worker recomputes the contracts selling
+  // it. Then a retry confirms the schedule and the postings are planned.
+  product.mutable_product()->set_id(made.product().id());
+  product.mutable_product()->set_revenue_rule(cv1::REVENUE_RULE_RATABLE);
+  REQUIRE(hub.products->UpsertProduct(Ctx().get(), product, &made).ok());
+  v1::RetryExceptionRequest retry;
+  retry.set_exception_id(listed.exceptions(0).exception_id());
+  v1::RetryExceptionResponse retried;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  v1::Workflow wf;
+  do {
+    REQUIRE(hub.exceptions->RetryException(Ctx().get(), retry, &retried).ok());
+    wf = hub.AwaitWorkflow(booked.workflow_id(), [](const auto& w) {
+      return w.state() == v1::WORKFLOW_STATE_BLOCKED;
+    });
+  } while (wf.steps(0).state() != v1::STEP_STATE_SUCCEEDED &&
+           std::chrono::steady_clock::now() < deadline);
+  CHECK(wf.steps(0).state() == v1::STEP_STATE_SUCCEEDED);
+  CHECK(wf.steps(0).detail().find("confirmed") != std::string::npos);
+  CHECK(wf.steps(1).state() == v1::STEP_STATE_SUCCEEDED);
+  v1::GetExceptionRequest get;
+  get.set_exception_id(listed.exceptions(0).exception_id());
+  v1::GetExceptionResponse got;
+  REQUIRE(hub.exceptions->GetException(Ctx().get(), get, &got).ok());
+  CHECK(got.exception().state() == v1::EXCEPTION_STATE_RESOLVED);
 }
 
 }  // namespace
