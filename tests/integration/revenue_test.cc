@@ -585,15 +585,12 @@ TEST_CASE("a failed schedule recovers once the facts are fixed", "[revenue]") {
   CHECK(ListJournal(hub, id).empty());
   CHECK(ScheduleEvents(hub, id).empty());
 
-  // The product gets its rule; the next contract event recomputes.
+  // The product gets its rule: the contracts that sell it are recomputed,
+  // without waiting for an event of their own.
   p.mutable_product()->set_id(bare.product().id());
   p.mutable_product()->set_revenue_rule(cv1::REVENUE_RULE_RATABLE);
   p.set_idempotency_key("prd-fixed");
   REQUIRE(hub.products->UpsertProduct(Ctx().get(), p, &bare).ok());
-  cv1::Contract amended = booked.contract();
-  amended.set_change_reason("reclassified");
-  *amended.mutable_effective_at() = At(kFeb);
-  Upsert(hub, amended, "amend");
   RevenueSchedule good = WaitForSchedule(hub, id, 2);
   CHECK(good.status() == cv1::REVENUE_SCHEDULE_STATUS_DRAFT);
   CHECK(good.recomputation_error().empty());

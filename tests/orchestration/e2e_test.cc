@@ -5,6 +5,7 @@
 // failure an exception with an owner, nothing posted ever edited.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <iostream>
 #include <map>
 #include <set>
 #include <string>
@@ -145,6 +146,21 @@ void CheckExactlyOnce(Harness& h, const std::vector<BookedContract>& booked) {
   CHECK(got_customers == want_customers);
   CHECK(got_invoices == want_invoices);
   CHECK(static_cast<int>(journals.size()) == want_entries);
+  // The counts the closing note quotes: each posting expected, found in
+  // NetSuite by its external id, and anything beyond one record each.
+  int found = 0;
+  for (const auto& eid : want_customers) found += got_customers.count(eid);
+  for (const auto& eid : want_invoices) found += got_invoices.count(eid);
+  found += std::min(static_cast<int>(journals.size()), want_entries);
+  const int expected =
+      static_cast<int>(want_customers.size() + want_invoices.size()) +
+      want_entries;
+  const int records =
+      static_cast<int>(customers.size() + invoices.size() + journals.size());
+  std::cout << "exactly once: postings expected=" << expected
+            << " found=" << found << " duplicates=" << records - found << "\n";
+  CHECK(found == expected);
+  CHECK(records == found);
 }
 
 void CheckAllCompleted(Harness& h) {
