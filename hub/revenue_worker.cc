@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "hub/consumers.h"
 #include "hub/revenue_records.h"
 #include "hub/util.h"
 #include "revhub/canonical/v1/contract.pb.h"
@@ -440,28 +441,6 @@ absl::Status Apply(WriteTxn& txn, const BusinessEvent& cause,
   return txn.AppendEvent(std::move(event)).status();
 }
 
-// Moves the consumer from `expected` to `position` inside txn. ABORTED when
-// someone else moved it.
-absl::Status AdvanceConsumer(WriteTxn& txn, int64_t expected,
-                             int64_t position) {
-  ASSIGN_OR_RETURN(auto consumer, txn.GetConsumer(kRevenueConsumer));
-  hub::v1::Consumer c;
-  if (consumer.has_value()) {
-    c = *consumer;
-  } else {
-    c.set_name(kRevenueConsumer);
-    *c.mutable_created_at() = ToProto(txn.Now());
-  }
-  if (c.acknowledged_position() != expected) {
-    return absl::AbortedError(absl::StrCat("consumer ", kRevenueConsumer,
-                                           " is at ", c.acknowledged_position(),
-                                           ", expected ", expected));
-  }
-  c.set_acknowledged_position(position);
-  *c.mutable_updated_at() = ToProto(txn.Now());
-  return txn.PutConsumer(c);
-}
-
 }  // namespace
 
 RevenueWorker::RevenueWorker(Store* store, EventBus* events,
@@ -553,7 +532,7 @@ bool RevenueWorker::Step() {
       for (Outcome& outcome : outcomes) {
         RETURN_IF_ERROR(Apply(txn, event, outcome));
       }
-      return AdvanceConsumer(txn, expected, event.position());
+      return AdvanceConsumer(txn, kRevenueConsumer, expected, event.position());
     });
     if (!written.ok()) return retry_later(written);
     position_ = event.position();
@@ -562,8 +541,9 @@ bool RevenueWorker::Step() {
   if (static_cast<int>(events->size()) < kBatch && position_ < last) {
     // Nothing else up to `last` concerns revenue: acknowledge it.
     const int64_t expected = position_;
-    absl::Status written = store_->Write(
-        [&](WriteTxn& txn) { return AdvanceConsumer(txn, expected, last); });
+    absl::Status written = store_->Write([&](WriteTxn& txn) {
+      return AdvanceConsumer(txn, kRevenueConsumer, expected, last);
+    });
     if (!written.ok()) return retry_later(written);
     position_ = last;
   }

@@ -124,8 +124,7 @@ struct WorkflowPage {
 
 struct ExceptionQuery {
   std::string system;
-  hub::v1::ExceptionCategory category =
-      hub::v1::EXCEPTION_CATEGORY_UNSPECIFIED;
+  hub::v1::ExceptionCategory category = hub::v1::EXCEPTION_CATEGORY_UNSPECIFIED;
   hub::v1::ExceptionKind kind = hub::v1::EXCEPTION_KIND_UNSPECIFIED;
   std::string owner;
   std::string contract_id;

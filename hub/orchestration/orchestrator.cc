@@ -10,6 +10,7 @@
 #include "canonical/money.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
+#include "hub/consumers.h"
 #include "hub/entity_ops.h"
 #include "hub/orchestration/exceptions.h"
 #include "hub/orchestration/planner.h"
@@ -126,27 +127,6 @@ absl::StatusOr<std::vector<hub::v1::System>> Targets(Store& store) {
     if (page.size() < 100) break;
   }
   return out;
-}
-
-// Moves the orchestrator's consumer from `expected` to `position`.
-absl::Status AdvanceConsumer(WriteTxn& txn, int64_t expected,
-                             int64_t position) {
-  ASSIGN_OR_RETURN(auto consumer, txn.GetConsumer(kOrchestratorConsumer));
-  hub::v1::Consumer c;
-  if (consumer.has_value()) {
-    c = *consumer;
-  } else {
-    c.set_name(kOrchestratorConsumer);
-    *c.mutable_created_at() = ToProto(txn.Now());
-  }
-  if (c.acknowledged_position() != expected) {
-    return absl::AbortedError(absl::StrCat("consumer ", kOrchestratorConsumer,
-                                           " is at ", c.acknowledged_position(),
-                                           ", expected ", expected));
-  }
-  c.set_acknowledged_position(position);
-  *c.mutable_updated_at() = ToProto(txn.Now());
-  return txn.PutConsumer(c);
 }
 
 const std::vector<cv1::EventType>& WatchedTypes() {
@@ -392,7 +372,7 @@ bool Orchestrator::StarterStep() {
                               : events->back().position();
   absl::Status written = store_->Write([&](WriteTxn& txn) -> absl::Status {
     for (const auto& ev : *events) RETURN_IF_ERROR(StartFromEvent(txn, ev));
-    return AdvanceConsumer(txn, expected, through);
+    return AdvanceConsumer(txn, kOrchestratorConsumer, expected, through);
   });
   if (!written.ok()) return retry_later(written);
   position_ = through;
@@ -545,6 +525,18 @@ absl::Status Orchestrator::Mutate(
     *stored->mutable_updated_at() = ToProto(txn.Now());
     return txn.PutWorkflow(*stored, 0, "");
   });
+}
+
+Orchestrator::Progress Orchestrator::Record(
+    const Workflow& wf,
+    const std::function<absl::Status(WriteTxn&, Workflow&)>& fn) {
+  absl::Status st = Mutate(wf.workflow_id(), fn);
+  if (!st.ok()) {
+    std::cerr << "revhubd: orchestrator: " << st << std::endl;
+    Wait(wf.workflow_id(), absl::Milliseconds(200));
+    return Progress::kWait;
+  }
+  return Progress::kAdvanced;
 }
 
 void Orchestrator::Wait(const std::string& workflow_id, absl::Duration d) {
@@ -810,7 +802,7 @@ Orchestrator::Progress Orchestrator::PlanPostingsStep(const Workflow& wf,
         absl::StrCat(steps->size(), " deliveries to ", target.name()));
     for (auto& s : *steps) planned.push_back(std::move(s));
   }
-  absl::Status st = Mutate(wf.workflow_id(), [&](WriteTxn& txn, Workflow& w) {
+  return Record(wf, [&](WriteTxn& txn, Workflow& w) {
     if (w.steps(index).state() == hub::v1::STEP_STATE_SUCCEEDED)
       return absl::OkStatus();
     for (WorkflowStep& s : planned) {
@@ -826,11 +818,6 @@ Orchestrator::Progress Orchestrator::PlanPostingsStep(const Workflow& wf,
                   targets->empty() ? "no ERP system is registered"
                                    : absl::StrJoin(summary, "; "));
   });
-  if (!st.ok()) {
-    Wait(wf.workflow_id(), absl::Milliseconds(200));
-    return Progress::kWait;
-  }
-  return Progress::kAdvanced;
 }
 
 Orchestrator::Progress Orchestrator::CheckPostedInvoice(const Workflow& wf,
@@ -848,17 +835,12 @@ Orchestrator::Progress Orchestrator::CheckPostedInvoice(const Workflow& wf,
                 hub::v1::EXCEPTION_KIND_AMOUNT_MISMATCH, *mismatch,
                 "invoice.total", "", &difference);
   }
-  absl::Status st = Mutate(wf.workflow_id(), [&](WriteTxn& txn, Workflow& w) {
+  return Record(wf, [&](WriteTxn& txn, Workflow& w) {
     RETURN_IF_ERROR(CloseStepException(txn, w.steps(index),
                                        "the document matches what was posted"));
     return Finish(txn, w, index, hub::v1::STEP_STATE_SUCCEEDED,
                   "matches what was posted");
   });
-  if (!st.ok()) {
-    Wait(wf.workflow_id(), absl::Milliseconds(200));
-    return Progress::kWait;
-  }
-  return Progress::kAdvanced;
 }
 
 std::shared_ptr<Orchestrator::Semaphore> Orchestrator::LimitFor(

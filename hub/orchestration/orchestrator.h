@@ -162,6 +162,10 @@ class Orchestrator {
   absl::Status Mutate(
       const std::string& workflow_id,
       const std::function<absl::Status(WriteTxn&, hub::v1::Workflow&)>& fn);
+  // Mutate, then kAdvanced; a failed write waits a moment (kWait).
+  Progress Record(
+      const hub::v1::Workflow& wf,
+      const std::function<absl::Status(WriteTxn&, hub::v1::Workflow&)>& fn);
   void Wait(const std::string& workflow_id, absl::Duration d);
   std::shared_ptr<Semaphore> LimitFor(const std::string& system);
   void Sleep(absl::Duration d);

@@ -480,30 +480,16 @@ class ExceptionServiceImpl final
   ServerUnaryReactor* RetryException(
       CallbackServerContext* context, const hub::v1::RetryExceptionRequest* req,
       hub::v1::RetryExceptionResponse* resp) override {
-    std::string principal = PrincipalOf(context);
-    return RunUnary(hub_, context, [=, this]() -> absl::Status {
-      RETURN_IF_ERROR(Ready(req->exception_id()));
-      ASSIGN_OR_RETURN(
-          *resp->mutable_exception(),
-          hub_->orchestrator->Retry(req->exception_id(), req->note(), principal,
-                                    /*replay=*/false));
-      return absl::OkStatus();
-    });
+    return Rerun(context, req->exception_id(), req->note(),
+                 resp->mutable_exception(), /*replay=*/false);
   }
 
   ServerUnaryReactor* ReplayException(
       CallbackServerContext* context,
       const hub::v1::ReplayExceptionRequest* req,
       hub::v1::ReplayExceptionResponse* resp) override {
-    std::string principal = PrincipalOf(context);
-    return RunUnary(hub_, context, [=, this]() -> absl::Status {
-      RETURN_IF_ERROR(Ready(req->exception_id()));
-      ASSIGN_OR_RETURN(
-          *resp->mutable_exception(),
-          hub_->orchestrator->Retry(req->exception_id(), req->note(), principal,
-                                    /*replay=*/true));
-      return absl::OkStatus();
-    });
+    return Rerun(context, req->exception_id(), req->note(),
+                 resp->mutable_exception(), /*replay=*/true);
   }
 
   ServerUnaryReactor* ResolveException(
@@ -521,6 +507,19 @@ class ExceptionServiceImpl final
   }
 
  private:
+  // Retry (replay=false) or replay an exception's failed work.
+  ServerUnaryReactor* Rerun(CallbackServerContext* context,
+                            int64_t exception_id, const std::string& note,
+                            hub::v1::Exception* out, bool replay) {
+    std::string principal = PrincipalOf(context);
+    return RunUnary(hub_, context, [=, this]() -> absl::Status {
+      RETURN_IF_ERROR(Ready(exception_id));
+      ASSIGN_OR_RETURN(*out, hub_->orchestrator->Retry(exception_id, note,
+                                                       principal, replay));
+      return absl::OkStatus();
+    });
+  }
+
   absl::Status Ready(int64_t exception_id) {
     if (exception_id <= 0)
       return absl::InvalidArgumentError("exception_id: must be positive");

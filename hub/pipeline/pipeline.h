@@ -31,9 +31,9 @@
 #ifndef REVHUB_HUB_PIPELINE_PIPELINE_H_
 #define REVHUB_HUB_PIPELINE_PIPELINE_H_
 
-#include <functional>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>

@@ -11,6 +11,7 @@
 #include "hub/adapter_host/adapter_host.h"
 #include "nlohmann/json.hpp"
 #include "revhub/adapter/v1/adapter_service.pb.h"
+#include "tests/support/hub_process.h"
 
 namespace revhub::testing {
 
@@ -41,9 +42,8 @@ std::string ToJson(const google::protobuf::Message& message);
 class Emulator {
  public:
   explicit Emulator(const std::string& token);
-  ~Emulator();
   std::string base_url() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
+    return "http://127.0.0.1:" + std::to_string(process_.port());
   }
   json Get(const std::string& path) const;
   void Post(const std::string& path, const std::string& body) const;
@@ -52,9 +52,7 @@ class Emulator {
   json Records() const { return Get("/__control/records"); }
 
  private:
-  pid_t pid_ = 0;
-  int stdin_fd_ = -1;
-  int port_ = 0;
+  EmulatorProcess process_;
 };
 
 // The HubSpot adapter in Node (examples/adapters/hubspot-node).

@@ -72,9 +72,6 @@ std::string Format(Nanos amount);
 class NetSuiteEmulator {
  public:
   explicit NetSuiteEmulator(const std::string& token);
-  ~NetSuiteEmulator();
-  NetSuiteEmulator(const NetSuiteEmulator&) = delete;
-  NetSuiteEmulator& operator=(const NetSuiteEmulator&) = delete;
 
   std::string base_url() const;
   Json Get(const std::string& path) const;
@@ -93,9 +90,7 @@ class NetSuiteEmulator {
                                       int* without_external_id = nullptr) const;
 
  private:
-  pid_t pid_ = 0;
-  int stdin_fd_ = -1;
-  int port_ = 0;
+  EmulatorProcess process_;
 };
 
 struct HarnessOptions {

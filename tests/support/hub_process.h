@@ -63,6 +63,23 @@ class HubProcess {
   std::vector<std::string> extra_args_;
 };
 
+// The NetSuite emulator (build/bin/netsuite-emulator) as a child process on
+// a loopback port: started by the constructor (which throws when it does
+// not start), stopped by the destructor.
+class EmulatorProcess {
+ public:
+  explicit EmulatorProcess(const std::string& token);
+  ~EmulatorProcess();
+  EmulatorProcess(const EmulatorProcess&) = delete;
+  EmulatorProcess& operator=(const EmulatorProcess&) = delete;
+  int port() const { return port_; }
+
+ private:
+  pid_t pid_ = 0;
+  int stdin_fd_ = -1;
+  int port_ = 0;
+};
+
 // Returns the folder holding the build's executables (build/bin).
 std::string BinDir();
 // Returns the project's source root.
