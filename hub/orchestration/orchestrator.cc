@@ -707,16 +707,11 @@ Orchestrator::Progress Orchestrator::ConfirmSchedule(const Workflow& wf,
     return Progress::kWait;
   }
   if (targets->empty()) {
-    absl::Status st = Mutate(wf.workflow_id(), [&](WriteTxn& txn, Workflow& w) {
+    return Record(wf, [&](WriteTxn& txn, Workflow& w) {
       return Finish(txn, w, index, hub::v1::STEP_STATE_SKIPPED,
                     "no ERP system is registered: nothing to release for "
                     "posting");
     });
-    if (!st.ok()) {
-      Wait(wf.workflow_id(), absl::Milliseconds(200));
-      return Progress::kWait;
-    }
-    return Progress::kAdvanced;
   }
   auto consumer = store_->GetConsumer(kRevenueConsumer);
   const int64_t done = consumer.ok() && consumer->has_value()
