@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
@@ -256,6 +257,44 @@ absl::StatusOr<UpsertResult<T>> UpsertEntityInTxn(WriteTxn& txn,
   return result;
 }
 
+// Runs `fn` inside txn under an idempotency key (none when `key` is empty):
+// the first answer is kept under (scope, key); the same key with the same
+// request (`request_hash`) answers it again into `response` without running
+// fn (*replayed = true); the key with another request is INVALID_ARGUMENT
+// naming idempotency_key and `what` the key was used for.
+template <typename Response>
+absl::Status RunIdempotent(WriteTxn& txn, absl::string_view scope,
+                           const std::string& key,
+                           const std::string& request_hash,
+                           absl::string_view what, Response* response,
+                           bool* replayed,
+                           absl::FunctionRef<absl::Status()> fn) {
+  response->Clear();
+  *replayed = false;
+  if (!key.empty()) {
+    ASSIGN_OR_RETURN(auto seen, txn.GetIdempotency(scope, key));
+    if (seen.has_value()) {
+      if (seen->request_hash != request_hash) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("idempotency_key: \"", key,
+                         "\" was already used for a different ", what));
+      }
+      if (!response->ParseFromString(seen->response)) {
+        return absl::DataLossError("stored idempotent response does not parse");
+      }
+      *replayed = true;
+      return absl::OkStatus();
+    }
+  }
+  RETURN_IF_ERROR(fn());
+  if (!key.empty()) {
+    RETURN_IF_ERROR(txn.PutIdempotency(
+        scope, key,
+        IdempotencyRecord{request_hash, response->SerializeAsString()}));
+  }
+  return absl::OkStatus();
+}
+
 // Upsert. `entity` is the request's entity; the stored one goes to
 // *mutable_out(response). One write transaction: replay the stored answer
 // for a known idempotency key (or refuse the key when the request differs),
@@ -291,34 +330,20 @@ absl::Status UpsertEntity(Store& store, const Request& req, const T& entity,
   args.ctx = ctx;
 
   return store.Write([&](WriteTxn& txn) -> absl::Status {
-    response->Clear();
-    if (!req.idempotency_key().empty()) {
-      ASSIGN_OR_RETURN(auto seen,
-                       txn.GetIdempotency(scope, req.idempotency_key()));
-      if (seen.has_value()) {
-        if (seen->request_hash != request_hash) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "idempotency_key: \"", req.idempotency_key(),
-              "\" was already used for a different ", field, " upsert"));
-        }
-        if (!response->ParseFromString(seen->response)) {
-          return absl::DataLossError(
-              "stored idempotent response does not parse");
-        }
-        response->set_replayed(true);
-        return absl::OkStatus();
-      }
-    }
-    ASSIGN_OR_RETURN(UpsertResult<T> result,
-                     UpsertEntityInTxn(txn, entity, args));
-    *mutable_out(response) = std::move(result.entity);
-    response->set_changed(result.changed);
-    if (result.changed) response->set_event_position(result.event_position);
-    if (!req.idempotency_key().empty()) {
-      RETURN_IF_ERROR(txn.PutIdempotency(
-          scope, req.idempotency_key(),
-          IdempotencyRecord{request_hash, response->SerializeAsString()}));
-    }
+    bool replayed = false;
+    RETURN_IF_ERROR(
+        RunIdempotent(txn, scope, req.idempotency_key(), request_hash,
+                      absl::StrCat(field, " upsert"), response, &replayed,
+                      [&]() -> absl::Status {
+                        ASSIGN_OR_RETURN(UpsertResult<T> result,
+                                         UpsertEntityInTxn(txn, entity, args));
+                        *mutable_out(response) = std::move(result.entity);
+                        response->set_changed(result.changed);
+                        if (result.changed)
+                          response->set_event_position(result.event_position);
+                        return absl::OkStatus();
+                      }));
+    if (replayed) response->set_replayed(true);
     return absl::OkStatus();
   });
 }

@@ -23,22 +23,7 @@ absl::StatusOr<T> ParseBlob(const std::string& bytes, absl::string_view what) {
   return out;
 }
 
-// Page tokens are the last row's sequence number, base64.
-std::string Token(int64_t last) {
-  return absl::WebSafeBase64Escape(absl::StrCat(last));
-}
-
-absl::StatusOr<int64_t> FromToken(absl::string_view token, int64_t none) {
-  if (token.empty()) return none;
-  std::string text;
-  int64_t value = 0;
-  if (!absl::WebSafeBase64Unescape(token, &text) ||
-      !absl::SimpleAtoi(text, &value)) {
-    return absl::InvalidArgumentError(
-        "page_token: is not a token this hub issued");
-  }
-  return value;
-}
+std::string Token(int64_t last) { return EncodePageToken(absl::StrCat(last)); }
 
 template <typename T>
 absl::StatusOr<std::vector<T>> Collect(Statement& q, int col,
@@ -167,7 +152,8 @@ absl::StatusOr<std::vector<Workflow>> ListUnfinishedWorkflows(
 
 absl::StatusOr<WorkflowPage> ListWorkflows(Connection& db,
                                            const WorkflowQuery& query) {
-  ASSIGN_OR_RETURN(int64_t before, FromToken(query.page_token, INT64_MAX));
+  ASSIGN_OR_RETURN(int64_t before,
+                   DecodeNumericPageToken(query.page_token, INT64_MAX));
   std::string sql = "SELECT seq, payload FROM workflows WHERE seq < ?1";
   if (!query.contract_id.empty()) sql += " AND contract_id = ?2";
   if (query.state != hub::v1::WORKFLOW_STATE_UNSPECIFIED)
@@ -260,7 +246,7 @@ absl::StatusOr<std::vector<Exception>> ListOpenRecordExceptions(
 
 absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
                                              const ExceptionQuery& query) {
-  ASSIGN_OR_RETURN(int64_t after, FromToken(query.page_token, 0));
+  ASSIGN_OR_RETURN(int64_t after, DecodeNumericPageToken(query.page_token, 0));
   std::string sql =
       "SELECT exception_id, payload FROM exceptions WHERE exception_id > ?1";
   if (!query.include_resolved) {

@@ -23,6 +23,9 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 using sqlite::Connection;
+using sqlite::DecodeNumericPageToken;
+using sqlite::DecodePageToken;
+using sqlite::EncodePageToken;
 using sqlite::Statement;
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
@@ -30,33 +33,6 @@ absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
 
 google::protobuf::Timestamp ToProtoTime(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-std::string EncodePageToken(absl::string_view last_key) {
-  return absl::WebSafeBase64Escape(last_key);
-}
-
-absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
-  std::string out;
-  if (!absl::WebSafeBase64Unescape(token, &out)) {
-    return absl::InvalidArgumentError(
-        "page_token: is not a token this hub issued");
-  }
-  return out;
-}
-
-// Returns the position a numeric page token stands for; `none` when the
-// token is empty (the first page).
-absl::StatusOr<int64_t> DecodeNumericPageToken(absl::string_view token,
-                                               int64_t none) {
-  if (token.empty()) return none;
-  ASSIGN_OR_RETURN(std::string key, DecodePageToken(token));
-  int64_t value = 0;
-  if (!absl::SimpleAtoi(key, &value)) {
-    return absl::InvalidArgumentError(
-        "page_token: is not a token this hub issued");
-  }
-  return value;
 }
 
 constexpr char kRawRecordColumns[] =

@@ -1,6 +1,9 @@
 #include "hub/sqlite_util.h"
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "canonical/status_macros.h"
 
 namespace revhub::hub::sqlite {
 
@@ -136,6 +139,33 @@ std::string Statement::ColumnBlob(int col) const {
 
 bool Statement::ColumnIsNull(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+
+std::string EncodePageToken(absl::string_view last_key) {
+  return absl::WebSafeBase64Escape(last_key);
+}
+
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
+  std::string out;
+  if (!absl::WebSafeBase64Unescape(token, &out)) {
+    return absl::InvalidArgumentError(
+        "page_token: is not a token this hub issued");
+  }
+  return out;
+}
+
+// Returns the position a numeric page token stands for; `none` when the
+// token is empty (the first page).
+absl::StatusOr<int64_t> DecodeNumericPageToken(absl::string_view token,
+                                               int64_t none) {
+  if (token.empty()) return none;
+  ASSIGN_OR_RETURN(std::string key, DecodePageToken(token));
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(key, &value)) {
+    return absl::InvalidArgumentError(
+        "page_token: is not a token this hub issued");
+  }
+  return value;
 }
 
 }  // namespace revhub::hub::sqlite

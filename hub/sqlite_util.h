@@ -76,6 +76,15 @@ class Statement {
   std::string sql_;
 };
 
+// Page tokens: the last key of a page, web-safe base64. Decoding a token
+// the hub did not issue is INVALID_ARGUMENT naming page_token.
+std::string EncodePageToken(absl::string_view last_key);
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token);
+// Returns the number a numeric page token stands for; `none` when the token
+// is empty (the first page).
+absl::StatusOr<int64_t> DecodeNumericPageToken(absl::string_view token,
+                                               int64_t none);
+
 }  // namespace revhub::hub::sqlite
 
 #endif  // REVHUB_HUB_SQLITE_UTIL_H_

@@ -272,18 +272,25 @@ struct OrchestrationCommands {
     return "";
   }
 
+  // Prints the answer to a retry or replay: what was asked for, the
+  // exception's state, and where to follow it.
+  template <typename Response>
+  void PrintRerun(const Response& response, absl::string_view asked) {
+    const hubv1::Exception& e = response.exception();
+    Print(response,
+          absl::StrCat(
+              "exception ", e.exception_id(), ": ", asked, " (",
+              HyphenatedName(hubv1::ExceptionState_descriptor(), e.state()),
+              ")\n", FollowUp(e)));
+  }
+
   absl::Status RetryException() {
     hubv1::RetryExceptionRequest request;
     request.set_exception_id(ex.id);
     request.set_note(ex.note);
     ASSIGN_OR_RETURN(hubv1::RetryExceptionResponse response,
                      hooks.hub().RetryException(request));
-    const hubv1::Exception& e = response.exception();
-    Print(response,
-          absl::StrCat(
-              "exception ", e.exception_id(), ": retry asked for, as planned (",
-              HyphenatedName(hubv1::ExceptionState_descriptor(), e.state()),
-              ")\n", FollowUp(e)));
+    PrintRerun(response, "retry asked for, as planned");
     return absl::OkStatus();
   }
 
@@ -293,14 +300,8 @@ struct OrchestrationCommands {
     request.set_note(ex.note);
     ASSIGN_OR_RETURN(hubv1::ReplayExceptionResponse response,
                      hooks.hub().ReplayException(request));
-    const hubv1::Exception& e = response.exception();
-    Print(response,
-          absl::StrCat(
-              "exception ", e.exception_id(),
-              ": replay asked for, rebuilt from the hub's current "
-              "data (",
-              HyphenatedName(hubv1::ExceptionState_descriptor(), e.state()),
-              ")\n", FollowUp(e)));
+    PrintRerun(response,
+               "replay asked for, rebuilt from the hub's current data");
     return absl::OkStatus();
   }
 

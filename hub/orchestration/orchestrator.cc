@@ -138,26 +138,22 @@ const std::vector<cv1::EventType>& WatchedTypes() {
   return *types;
 }
 
-// A workflow that has not planned yet takes in what later events bring:
-// returns it after moving its trigger position, or nullopt.
+// A workflow that has neither confirmed its schedule nor planned yet takes
+// in what later events bring: moves its trigger position and returns true;
+// false when the contract has none.
 absl::StatusOr<bool> AbsorbIntoUnplanned(WriteTxn& txn,
                                          const std::string& contract_id,
                                          int64_t position) {
   ASSIGN_OR_RETURN(std::vector<Workflow> open,
                    txn.ListUnfinishedWorkflows(contract_id));
   for (Workflow& wf : open) {
-    bool planned = false;
-    for (const auto& s : wf.steps()) {
-      if (s.name() == kStepPlanPostings &&
-          s.state() != hub::v1::STEP_STATE_PENDING) {
-        planned = true;
-      }
-    }
-    // The confirm step must not have passed the event either.
-    for (const auto& s : wf.steps()) {
-      if (s.name() == kStepConfirmSchedule && Done(s)) planned = true;
-    }
-    if (planned) continue;
+    const bool started = std::any_of(
+        wf.steps().begin(), wf.steps().end(), [](const WorkflowStep& s) {
+          return (s.name() == kStepConfirmSchedule && Done(s)) ||
+                 (s.name() == kStepPlanPostings &&
+                  s.state() != hub::v1::STEP_STATE_PENDING);
+        });
+    if (started) continue;
     wf.set_trigger_event_position(
         std::max(wf.trigger_event_position(), position));
     *wf.mutable_updated_at() = ToProto(txn.Now());
@@ -326,24 +322,24 @@ void Orchestrator::Sleep(absl::Duration d) {
 // ---- Starting workflows from the event log ---------------------------------
 
 void Orchestrator::StarterLoop() {
-  absl::Duration backoff = absl::Milliseconds(100);
+  // One waiter on the event bus per position: re-arming it on every timeout
+  // would pile waiters up while the log is idle.
+  auto woken = std::make_shared<std::atomic<bool>>(true);
+  int64_t armed_at = -1;
   while (!stopping_) {
-    bool more = false;
-    {
-      // StarterStep reports errors by returning true after sleeping.
-      more = StarterStep();
+    // StarterStep reports errors by returning true after sleeping.
+    if (StarterStep() || stopping_) continue;
+    if (woken->load() || armed_at != position_) {
+      woken = std::make_shared<std::atomic<bool>>(false);
+      armed_at = position_;
+      events_->CallWhenBeyond(position_, [this, woken] {
+        woken->store(true);
+        Notify();
+      });
     }
-    if (more || stopping_) continue;
-    // Wait for an event after the position.
-    auto flag = std::make_shared<std::atomic<bool>>(false);
-    events_->CallWhenBeyond(position_, [this, flag] {
-      flag->store(true);
-      Notify();
-    });
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, std::chrono::seconds(1),
-                 [&] { return stopping_.load() || flag->load(); });
-    (void)backoff;
+                 [&] { return stopping_.load() || woken->load(); });
   }
 }
 
@@ -831,8 +827,6 @@ Orchestrator::Progress Orchestrator::CheckPostedInvoice(const Workflow& wf,
                 "invoice.total", "", &difference);
   }
   return Record(wf, [&](WriteTxn& txn, Workflow& w) {
-    RETURN_IF_ERROR(CloseStepException(txn, w.steps(index),
-                                       "the document matches what was posted"));
     return Finish(txn, w, index, hub::v1::STEP_STATE_SUCCEEDED,
                   "matches what was posted");
   });
@@ -957,7 +951,6 @@ Orchestrator::Progress Orchestrator::Deliver(const Workflow& wf, int index) {
     for (const auto& ref : resp->vendor_refs()) *s->add_vendor_refs() = ref;
     s->clear_last_error();
     s->clear_last_error_code();
-    RETURN_IF_ERROR(CloseStepException(txn, *s, "delivered on retry"));
     PostingRow row;
     row.target_system = target;
     row.external_id = PayloadId(planned.payload());

@@ -39,31 +39,10 @@ absl::Status RunLifecycle(
     const std::function<absl::Status(WriteTxn&, Response*)>& write) {
   RETURN_IF_ERROR(CheckKey(req.idempotency_key()));
   const std::string hash = Sha256Hex(DeterministicBytes(req));
-  absl::Status written = hub->store->Write([&](WriteTxn& txn) -> absl::Status {
-    resp->Clear();
-    if (!req.idempotency_key().empty()) {
-      ASSIGN_OR_RETURN(auto seen,
-                       txn.GetIdempotency(scope, req.idempotency_key()));
-      if (seen.has_value()) {
-        if (seen->request_hash != hash) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("idempotency_key: \"", req.idempotency_key(),
-                           "\" was already used for a different request"));
-        }
-        if (!resp->ParseFromString(seen->response)) {
-          return absl::DataLossError(
-              "stored idempotent response does not parse");
-        }
-        return absl::OkStatus();
-      }
-    }
-    RETURN_IF_ERROR(write(txn, resp));
-    if (!req.idempotency_key().empty()) {
-      RETURN_IF_ERROR(txn.PutIdempotency(
-          scope, req.idempotency_key(),
-          IdempotencyRecord{hash, resp->SerializeAsString()}));
-    }
-    return absl::OkStatus();
+  absl::Status written = hub->store->Write([&](WriteTxn& txn) {
+    bool replayed = false;
+    return RunIdempotent(txn, scope, req.idempotency_key(), hash, "request",
+                         resp, &replayed, [&] { return write(txn, resp); });
   });
   if (!written.ok()) return written;
   if (hub->orchestrator != nullptr) hub->orchestrator->Notify();
