@@ -1,7 +1,7 @@
 #include "hub/orchestration/exceptions.h"
 
 #include "google/protobuf/util/time_util.h"
-#include "hub/util.h"
+#include "hub/common/util.h"
 
 namespace revhub::hub {
 

@@ -8,7 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "hub/orchestration/config.h"
-#include "hub/store.h"
+#include "hub/store/store.h"
 
 namespace revhub::hub {
 

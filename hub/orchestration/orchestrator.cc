@@ -10,13 +10,13 @@
 #include "canonical/money.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
-#include "hub/consumers.h"
-#include "hub/entity_ops.h"
+#include "hub/events/consumers.h"
+#include "hub/entities/entity_ops.h"
 #include "hub/orchestration/exceptions.h"
 #include "hub/orchestration/planner.h"
-#include "hub/pipeline/pipeline.h"
-#include "hub/revenue_records.h"
-#include "hub/util.h"
+#include "hub/ingest/pipeline.h"
+#include "hub/revenue/revenue_records.h"
+#include "hub/common/util.h"
 
 namespace revhub::hub {
 namespace {

@@ -51,11 +51,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "hub/event_bus.h"
+#include "hub/events/event_bus.h"
 #include "hub/orchestration/config.h"
-#include "hub/pipeline/adapter_supervisor.h"
-#include "hub/store.h"
-#include "hub/work_queue.h"
+#include "hub/adapter_host/adapter_supervisor.h"
+#include "hub/store/store.h"
+#include "hub/common/work_queue.h"
 
 namespace revhub::hub {
 

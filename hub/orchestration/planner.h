@@ -26,7 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "hub/store.h"
+#include "hub/store/store.h"
 #include "revhub/adapter/v1/adapter_service.pb.h"
 #include "revhub/canonical/v1/invoice.pb.h"
 

@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "hub/util.h"
+#include "hub/common/util.h"
 #include "tests/integration/hub_fixture.h"
 
 namespace revhub::testing {

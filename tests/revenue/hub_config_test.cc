@@ -2,7 +2,7 @@
 // the JSON format, and errors that name the JSON path and the rule.
 #include <catch2/catch.hpp>
 
-#include "hub/revenue_config.h"
+#include "hub/revenue/revenue_config.h"
 
 namespace revhub::hub {
 namespace {

@@ -180,7 +180,7 @@ TEST_CASE("account mapping falls back to the default entity",
 }  // namespace
 }  // namespace revhub::revenue
 
-#include "canonical/revenue/service.h"
+#include "hub/revenue/preview.h"
 
 namespace revhub::revenue {
 namespace {

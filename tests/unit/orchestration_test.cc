@@ -4,13 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include "canonical/money.h"
-#include "hub/entity_ops.h"
+#include "hub/entities/entity_ops.h"
 #include "hub/orchestration/config.h"
 #include "hub/orchestration/exceptions.h"
 #include "hub/orchestration/orchestrator.h"
 #include "hub/orchestration/planner.h"
-#include "hub/sqlite_store.h"
-#include "hub/util.h"
+#include "hub/store/sqlite/sqlite_store.h"
+#include "hub/common/util.h"
 #include "tests/support/hub_process.h"
 
 namespace revhub::hub {

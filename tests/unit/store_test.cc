@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "hub/migrations.h"
-#include "hub/sqlite_store.h"
+#include "hub/store/sqlite/migrations.h"
+#include "hub/store/sqlite/sqlite_store.h"
 #include "tests/support/hub_process.h"
 
 namespace revhub::hub {

@@ -1,0 +1,288 @@
+#include "hub/adapter_host/adapter_supervisor.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "canonical/status_macros.h"
+#include "revhub/adapter/v1/adapter_service.grpc.pb.h"
+
+namespace revhub::hub {
+namespace {
+
+using adapter::v1::AdapterService;
+
+// An adapter the hub started: calls go through its AdapterHost.
+class HostedAdapter final : public AdapterClient {
+ public:
+  explicit HostedAdapter(std::unique_ptr<AdapterHost> host)
+      : host_(std::move(host)) {}
+  ~HostedAdapter() override { host_->Shutdown(); }
+
+  // AdapterClient:
+  absl::StatusOr<adapter::v1::DescribeResponse> Describe() override {
+    return host_->Describe();
+  }
+  absl::StatusOr<adapter::v1::CheckResponse> Check(
+      const adapter::v1::CheckRequest& request) override {
+    return host_->Check(request);
+  }
+  absl::StatusOr<adapter::v1::TranslateResponse> Translate(
+      const adapter::v1::TranslateRequest& request) override {
+    return host_->Translate(request);
+  }
+  absl::StatusOr<adapter::v1::TranslateBatchResponse> TranslateBatch(
+      const adapter::v1::TranslateBatchRequest& request) override {
+    return host_->TranslateBatch(request);
+  }
+  absl::StatusOr<adapter::v1::ApplyResponse> Apply(
+      const adapter::v1::ApplyRequest& request) override {
+    return host_->Apply(request);
+  }
+  hub::v1::AdapterProcess Process() const override {
+    hub::v1::AdapterProcess p;
+    p.set_pid(host_->pid());
+    p.set_restarts(host_->restarts());
+    p.set_address(host_->address());
+    return p;
+  }
+
+ private:
+  std::unique_ptr<AdapterHost> host_;
+};
+
+// An adapter that runs elsewhere, reached at its registered endpoint.
+class RemoteAdapter final : public AdapterClient {
+ public:
+  RemoteAdapter(std::string endpoint, absl::Duration deadline)
+      : endpoint_(std::move(endpoint)), deadline_(deadline) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(64 << 20);
+    args.SetMaxSendMessageSize(64 << 20);
+    stub_ = AdapterService::NewStub(grpc::CreateCustomChannel(
+        endpoint_, grpc::InsecureChannelCredentials(), args));
+  }
+
+  // AdapterClient:
+  absl::StatusOr<adapter::v1::DescribeResponse> Describe() override {
+    adapter::v1::DescribeResponse resp;
+    return Call(&AdapterService::Stub::Describe, adapter::v1::DescribeRequest(),
+                resp);
+  }
+  absl::StatusOr<adapter::v1::CheckResponse> Check(
+      const adapter::v1::CheckRequest& request) override {
+    adapter::v1::CheckResponse resp;
+    return Call(&AdapterService::Stub::Check, request, resp);
+  }
+  absl::StatusOr<adapter::v1::TranslateResponse> Translate(
+      const adapter::v1::TranslateRequest& request) override {
+    adapter::v1::TranslateResponse resp;
+    return Call(&AdapterService::Stub::Translate, request, resp);
+  }
+  absl::StatusOr<adapter::v1::TranslateBatchResponse> TranslateBatch(
+      const adapter::v1::TranslateBatchRequest& request) override {
+    adapter::v1::TranslateBatchResponse resp;
+    return Call(&AdapterService::Stub::TranslateBatch, request, resp);
+  }
+  absl::StatusOr<adapter::v1::ApplyResponse> Apply(
+      const adapter::v1::ApplyRequest& request) override {
+    adapter::v1::ApplyResponse resp;
+    return Call(&AdapterService::Stub::Apply, request, resp);
+  }
+  hub::v1::AdapterProcess Process() const override {
+    hub::v1::AdapterProcess p;
+    p.set_address(endpoint_);
+    return p;
+  }
+
+ private:
+  template <typename Method, typename Req, typename Resp>
+  absl::StatusOr<Resp> Call(Method method, const Req& req, Resp& resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     absl::ToChronoMilliseconds(deadline_));
+    grpc::Status st = ((*stub_).*method)(&ctx, req, &resp);
+    if (!st.ok()) {
+      return absl::Status(
+          static_cast<absl::StatusCode>(st.error_code()),
+          absl::StrCat("adapter at ", endpoint_, ": ", st.error_message()));
+    }
+    return std::move(resp);
+  }
+
+  std::string endpoint_;
+  absl::Duration deadline_;
+  std::unique_ptr<AdapterService::Stub> stub_;
+};
+
+}  // namespace
+
+AdapterSupervisor::AdapterSupervisor(Store* store, AdapterHostOptions options)
+    : store_(store), options_(options) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+AdapterSupervisor::~AdapterSupervisor() { Shutdown(); }
+
+void AdapterSupervisor::StartAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.push_back("");
+  cv_.notify_one();
+}
+
+void AdapterSupervisor::Reconcile(const std::string& system) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.push_back(system);
+  cv_.notify_one();
+}
+
+void AdapterSupervisor::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  // Stop the adapters before the supervisor's thread ends: a child gets
+  // SIGKILL when the thread that started it exits (PR_SET_PDEATHSIG), and
+  // a stop should be graceful.
+  auto stop_all = [this] {
+    std::map<std::string, std::shared_ptr<Slot>> slots;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      slots.swap(slots_);
+    }
+    for (auto& [name, slot] : slots) {
+      std::lock_guard<std::mutex> lock(slot->mu);
+      slot->client.reset();
+    }
+  };
+  stop_all();
+  if (thread_.joinable()) thread_.join();
+  stop_all();  // one the thread started while we stopped the others
+}
+
+std::shared_ptr<AdapterSupervisor::Slot> AdapterSupervisor::SlotFor(
+    const std::string& system) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& slot = slots_[system];
+  if (slot == nullptr) slot = std::make_shared<Slot>();
+  return slot;
+}
+
+void AdapterSupervisor::Stop(const std::string& system) {
+  std::shared_ptr<Slot> slot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find(system);
+    if (it == slots_.end()) return;
+    slot = it->second;
+  }
+  std::shared_ptr<AdapterClient> old;
+  {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    old = std::move(slot->client);
+    slot->spec.clear();
+  }
+  if (old != nullptr) {
+    std::cerr << "revhubd: stopping the adapter of system " << system
+              << std::endl;
+  }
+  // `old` shuts down here, or when the last call in flight lets go of it.
+}
+
+absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::For(
+    const hub::v1::System& system) {
+  if (system.state() == hub::v1::SYSTEM_STATE_DISABLED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("system \"", system.name(), "\" is disabled"));
+  }
+  const auto& spec = system.adapter();
+  if (spec.target_case() == hub::v1::AdapterSpec::TARGET_NOT_SET) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("system \"", system.name(),
+                     "\" has no adapter (register it with adapter.launch or "
+                     "adapter.endpoint)"));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return absl::UnavailableError("the hub is shutting down");
+  }
+  const std::string wanted = spec.SerializeAsString();
+  std::shared_ptr<Slot> slot = SlotFor(system.name());
+  std::lock_guard<std::mutex> lock(slot->mu);
+  if (slot->client != nullptr && slot->spec == wanted) return slot->client;
+  if (slot->client != nullptr) {
+    std::cerr << "revhubd: the adapter of system " << system.name()
+              << " changed; restarting it" << std::endl;
+    slot->client.reset();
+  }
+  if (spec.has_launch()) {
+    AdapterLaunchSpec launch;
+    launch.command = spec.launch().command();
+    launch.args.assign(spec.launch().args().begin(),
+                       spec.launch().args().end());
+    for (const auto& [k, v] : spec.launch().env()) launch.env[k] = v;
+    auto host = AdapterHost::Start(launch, options_);
+    if (!host.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "system \"", system.name(),
+          "\": the adapter does not start: ", host.status().message()));
+    }
+    slot->client = std::make_shared<HostedAdapter>(std::move(*host));
+    std::cerr << "revhubd: started the adapter of system " << system.name()
+              << " (pid " << slot->client->Process().pid() << ")" << std::endl;
+  } else {
+    slot->client = std::make_shared<RemoteAdapter>(spec.endpoint(),
+                                                   options_.call_deadline);
+  }
+  slot->spec = wanted;
+  return slot->client;
+}
+
+void AdapterSupervisor::Loop() {
+  while (true) {
+    std::string name;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (stopping_) return;
+      name = std::move(pending_.front());
+      pending_.pop_front();
+    }
+    std::vector<hub::v1::System> systems;
+    if (name.empty()) {
+      std::string after;
+      while (true) {
+        auto page = store_->ListSystems(after, 200);
+        if (!page.ok() || page->empty()) break;
+        after = page->back().name();
+        for (auto& s : *page) systems.push_back(std::move(s));
+      }
+    } else {
+      auto s = store_->GetSystem(name);
+      if (!s.ok()) continue;
+      if (!s->has_value()) {
+        Stop(name);
+        continue;
+      }
+      systems.push_back(**s);
+    }
+    for (const hub::v1::System& s : systems) {
+      if (s.state() == hub::v1::SYSTEM_STATE_DISABLED ||
+          s.adapter().target_case() == hub::v1::AdapterSpec::TARGET_NOT_SET) {
+        Stop(s.name());
+        continue;
+      }
+      auto client = For(s);
+      if (!client.ok()) {
+        std::cerr << "revhubd: " << client.status().message() << std::endl;
+      }
+    }
+  }
+}
+
+}  // namespace revhub::hub

@@ -1,0 +1,98 @@
+// AdapterSupervisor: the adapter behind every registered system.
+//
+// For every enabled system whose registration has an adapter, the supervisor
+// keeps one AdapterClient: an AdapterHost (a supervised child process, see
+// hub/adapter_host/adapter_host.h) for `adapter.launch`, or a gRPC channel
+// for `adapter.endpoint`. StartAll() starts them at boot; Reconcile(name),
+// called after a registration changes, restarts a system's adapter when its
+// adapter spec changed and stops it when the system is disabled or has no
+// adapter. Both run on the supervisor's own thread, so a slow adapter start
+// never holds a gRPC or pipeline thread. For() starts a missing adapter on
+// the caller's thread.
+//
+// An adapter that does not start, or crashes, never stops the hub: For()
+// returns UNAVAILABLE and the caller retries later; the AdapterHost restarts
+// a crashed process with backoff.
+//
+// Thread-safe.
+#ifndef REVHUB_HUB_ADAPTER_HOST_ADAPTER_SUPERVISOR_H_
+#define REVHUB_HUB_ADAPTER_HOST_ADAPTER_SUPERVISOR_H_
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "hub/adapter_host/adapter_host.h"
+#include "hub/store/store.h"
+#include "revhub/adapter/v1/adapter_service.pb.h"
+#include "revhub/hub/v1/pipeline_service.pb.h"
+#include "revhub/hub/v1/system_registry_service.pb.h"
+
+namespace revhub::hub {
+
+// The calls the hub makes on a system's adapter. Every call has a deadline;
+// UNAVAILABLE and DEADLINE_EXCEEDED are transient.
+class AdapterClient {
+ public:
+  virtual ~AdapterClient() = default;
+  virtual absl::StatusOr<adapter::v1::DescribeResponse> Describe() = 0;
+  virtual absl::StatusOr<adapter::v1::CheckResponse> Check(
+      const adapter::v1::CheckRequest& request) = 0;
+  virtual absl::StatusOr<adapter::v1::TranslateResponse> Translate(
+      const adapter::v1::TranslateRequest& request) = 0;
+  virtual absl::StatusOr<adapter::v1::TranslateBatchResponse> TranslateBatch(
+      const adapter::v1::TranslateBatchRequest& request) = 0;
+  // Delivers one change; idempotent per request.idempotency_key.
+  virtual absl::StatusOr<adapter::v1::ApplyResponse> Apply(
+      const adapter::v1::ApplyRequest& request) = 0;
+  // The process behind it (pid 0 for an endpoint).
+  virtual hub::v1::AdapterProcess Process() const = 0;
+};
+
+class AdapterSupervisor {
+ public:
+  // `store` is not owned and outlives the supervisor.
+  AdapterSupervisor(Store* store, AdapterHostOptions options);
+  ~AdapterSupervisor();  // Shutdown()
+
+  // Starts the adapters of every enabled system, in the background.
+  void StartAll();
+  // Brings the system's adapter in line with its stored registration, in
+  // the background.
+  void Reconcile(const std::string& system);
+  // Returns the running adapter for `system` (as registered now), starting
+  // or restarting it first when needed. FAILED_PRECONDITION when the system
+  // has no adapter or is disabled; UNAVAILABLE when it cannot be started.
+  absl::StatusOr<std::shared_ptr<AdapterClient>> For(
+      const hub::v1::System& system);
+  // Stops every adapter and the supervisor's thread.
+  void Shutdown();
+
+ private:
+  struct Slot {
+    std::mutex mu;
+    std::string spec;  // serialized AdapterSpec of the running client
+    std::shared_ptr<AdapterClient> client;
+  };
+  std::shared_ptr<Slot> SlotFor(const std::string& system);
+  void Stop(const std::string& system);
+  void Loop();
+
+  Store* store_;
+  AdapterHostOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<Slot>> slots_;
+  std::deque<std::string> pending_;  // "" means every system
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace revhub::hub
+
+#endif  // REVHUB_HUB_ADAPTER_HOST_ADAPTER_SUPERVISOR_H_

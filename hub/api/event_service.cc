@@ -1,0 +1,392 @@
+// EventService: the event log as a stream, with durable consumers.
+//
+// A subscription reads the log in pages from its next position up to the
+// highest committed position it has seen, writes them one at a time, and
+// when it has caught up waits on the EventBus for the next commit. Because
+// it always resumes from "the position after the last one it read" and
+// positions are dense and assigned in commit order, history turns into live
+// events with no gap and no duplicate.
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "canonical/status_macros.h"
+#include "hub/entities/entity_ops.h"
+#include "hub/orchestration/orchestrator.h"
+#include "hub/revenue/revenue_records.h"
+#include "hub/api/services.h"
+#include "revhub/hub/v1/event_service.grpc.pb.h"
+
+namespace revhub::hub {
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+using hub::v1::Consumer;
+
+constexpr int kPageSize = 256;
+
+absl::Status ValidateConsumerName(const std::string& name) {
+  if (name.empty() || name.size() > 128) {
+    return absl::InvalidArgumentError("consumer: must be 1 to 128 characters");
+  }
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+          c == '.')) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("consumer: \"", name,
+                       "\" may use only letters, digits, '-', '_' and '.'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTypes(const google::protobuf::RepeatedField<int>& types) {
+  for (int i = 0; i < types.size(); ++i) {
+    if (types[i] == canonical::v1::EVENT_TYPE_UNSPECIFIED ||
+        !canonical::v1::EventType_IsValid(types[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("types[", i, "]: ", types[i], " is not an event type"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Returns the consumer, creating it at position 0 when new.
+absl::StatusOr<Consumer> EnsureConsumer(Store& store, const std::string& name) {
+  Consumer out;
+  RETURN_IF_ERROR(store.Write([&](WriteTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(auto c, txn.GetConsumer(name));
+    if (c.has_value()) {
+      out = *c;
+      return absl::OkStatus();
+    }
+    out.set_name(name);
+    out.set_acknowledged_position(0);
+    *out.mutable_created_at() = ToProto(txn.Now());
+    *out.mutable_updated_at() = ToProto(txn.Now());
+    return txn.PutConsumer(out);
+  }));
+  return out;
+}
+
+class SubscribeReactor
+    : public grpc::ServerWriteReactor<hub::v1::SubscribeResponse> {
+ public:
+  SubscribeReactor(HubContext* hub, const hub::v1::SubscribeRequest& req)
+      : state_(std::make_shared<State>()) {
+    state_->hub = hub;
+    state_->reactor = this;
+    for (int t : req.types())
+      state_->types.push_back(static_cast<EventType>(t));
+    hub->work->Post([req, state = state_] { Start(req, state); });
+  }
+
+  // grpc::ServerWriteReactor:
+  void OnWriteDone(bool ok) override {
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->write_in_flight = false;
+      state_->buffer.pop_front();
+      if (!ok) state_->cancelled = true;
+    }
+    Step(state_);
+  }
+
+  void OnCancel() override {
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->cancelled = true;
+    }
+    Step(state_);
+  }
+
+  void OnDone() override {
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->reactor = nullptr;
+    }
+    delete this;
+  }
+
+ private:
+  // Everything the subscription's work shares. Queued fetches and bus
+  // waiters hold the State, not the reactor, and reach the reactor only
+  // through Step(), which calls it only when the protocol below guarantees
+  // it is alive: StartWrite only with no write in flight and Finish not yet
+  // decided; Finish exactly once, with no write in flight. gRPC deletes the
+  // reactor (OnDone) only after Finish.
+  struct State {
+    HubContext* hub = nullptr;
+    std::mutex mu;
+    SubscribeReactor* reactor = nullptr;
+    std::vector<EventType> types;
+    std::deque<hub::v1::SubscribeResponse> buffer;
+    int64_t next_position = 1;
+    bool started = false;
+    bool write_in_flight = false;
+    bool fetch_pending = false;  // a Fetch is queued or running
+    bool waiting = false;        // caught up, waiting on the EventBus
+    bool cancelled = false;
+    bool finishing = false;
+    grpc::Status final_status;
+  };
+
+  static void Start(const hub::v1::SubscribeRequest& req,
+                    const std::shared_ptr<State>& state) {
+    auto next = Resolve(*state->hub, req);
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      state->started = true;
+      if (next.ok()) {
+        state->next_position = *next;
+      } else {
+        state->cancelled = true;
+        state->final_status = ToGrpcStatus(next.status());
+      }
+    }
+    Step(state);
+  }
+
+  // Returns the first position to deliver for the request (and consumer).
+  static absl::StatusOr<int64_t> Resolve(HubContext& hub,
+                                         const hub::v1::SubscribeRequest& req) {
+    RETURN_IF_ERROR(ValidateTypes(req.types()));
+    if (req.from_position() < 0) {
+      return absl::InvalidArgumentError("from_position: must not be negative");
+    }
+    if (req.live_only() && req.from_position() != 0) {
+      return absl::InvalidArgumentError(
+          "live_only: cannot be combined with from_position");
+    }
+    int64_t next = req.from_position() == 0 ? 1 : req.from_position();
+    if (!req.consumer().empty()) {
+      RETURN_IF_ERROR(ValidateConsumerName(req.consumer()));
+      ASSIGN_OR_RETURN(Consumer c, EnsureConsumer(*hub.store, req.consumer()));
+      if (req.from_position() == 0) next = c.acknowledged_position() + 1;
+    }
+    if (req.live_only()) next = hub.events->committed() + 1;
+    return next;
+  }
+
+  // Decides the next action under the lock and performs it outside.
+  static void Step(const std::shared_ptr<State>& state) {
+    enum { kNone, kWrite, kFetch, kFinish } action = kNone;
+    const hub::v1::SubscribeResponse* msg = nullptr;
+    SubscribeReactor* reactor = nullptr;
+    grpc::Status final_status;
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      reactor = state->reactor;
+      if (reactor == nullptr || state->finishing || !state->started) return;
+      if (state->write_in_flight || state->fetch_pending) {
+        action = kNone;
+      } else if (state->cancelled) {
+        state->finishing = true;
+        final_status = state->final_status;
+        action = kFinish;
+      } else if (!state->buffer.empty()) {
+        state->write_in_flight = true;
+        msg = &state->buffer.front();
+        action = kWrite;
+      } else if (!state->waiting) {
+        state->fetch_pending = true;
+        action = kFetch;
+      }
+    }
+    switch (action) {
+      case kWrite:
+        reactor->StartWrite(msg);
+        break;
+      case kFetch:
+        state->hub->work->Post([state] { Fetch(state); });
+        break;
+      case kFinish:
+        reactor->Finish(final_status);
+        break;
+      case kNone:
+        break;
+    }
+  }
+
+  // Reads the next page of committed events into the buffer; when there is
+  // none, waits on the EventBus for the next commit. Runs on the work queue.
+  static void Fetch(const std::shared_ptr<State>& state) {
+    HubContext* hub = state->hub;
+    int64_t from = 0;
+    std::vector<EventType> types;
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      if (state->reactor == nullptr || state->finishing) return;
+      state->waiting = false;
+      state->fetch_pending = !state->cancelled;
+      if (state->cancelled) {
+        from = -1;
+      } else {
+        from = state->next_position;
+        types = state->types;
+      }
+    }
+    if (from < 0) {
+      Step(state);
+      return;
+    }
+    if (hub->events->closed()) {
+      {
+        std::lock_guard<std::mutex> lock(state->mu);
+        state->fetch_pending = false;
+        state->cancelled = true;
+        state->final_status = grpc::Status(
+            grpc::StatusCode::UNAVAILABLE,
+            "revhubd is shutting down; resubscribe from the next position");
+      }
+      Step(state);
+      return;
+    }
+    const int64_t upto = hub->events->committed();
+    if (upto < from) {
+      {
+        std::lock_guard<std::mutex> lock(state->mu);
+        state->fetch_pending = false;
+        state->waiting = true;
+      }
+      hub->events->CallWhenBeyond(from - 1, [state] { Fetch(state); });
+      Step(state);  // a cancel that came meanwhile finishes now
+      return;
+    }
+    auto events = hub->store->ReadEvents(from, upto, types, kPageSize);
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      state->fetch_pending = false;
+      if (!events.ok()) {
+        state->cancelled = true;
+        state->final_status = ToGrpcStatus(events.status());
+      } else {
+        // A full page may stop short of `upto`; resume after its last event.
+        state->next_position = static_cast<int>(events->size()) == kPageSize
+                                   ? events->back().position() + 1
+                                   : upto + 1;
+        for (auto& e : *events) {
+          hub::v1::SubscribeResponse r;
+          *r.mutable_event() = std::move(e);
+          state->buffer.push_back(std::move(r));
+        }
+      }
+    }
+    Step(state);
+  }
+
+  std::shared_ptr<State> state_;
+};
+
+class EventServiceImpl final : public hub::v1::EventService::CallbackService {
+ public:
+  explicit EventServiceImpl(HubContext* hub) : hub_(hub) {}
+
+  // EventService:
+  grpc::ServerWriteReactor<hub::v1::SubscribeResponse>* Subscribe(
+      CallbackServerContext*, const hub::v1::SubscribeRequest* req) override {
+    return new SubscribeReactor(hub_, *req);
+  }
+
+  ServerUnaryReactor* AcknowledgeEvents(
+      CallbackServerContext* context,
+      const hub::v1::AcknowledgeEventsRequest* req,
+      hub::v1::AcknowledgeEventsResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      RETURN_IF_ERROR(ValidateConsumerName(req->consumer()));
+      if (req->consumer() == kRevenueConsumer ||
+          req->consumer() == kOrchestratorConsumer) {
+        // The hub's own consumers move their position in the same
+        // transaction as their work; an outside acknowledgement would make
+        // them skip events.
+        return absl::InvalidArgumentError(absl::StrCat(
+            "consumer: \"", req->consumer(),
+            "\" is one of the hub's own consumers; only its work moves it"));
+      }
+      if (req->position() < 0) {
+        return absl::InvalidArgumentError("position: must not be negative");
+      }
+      const int64_t last = hub_->store->LastEventPosition();
+      if (req->position() > last) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("position: ", req->position(),
+                         " is beyond the last event (", last, ")"));
+      }
+      return hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(auto existing, txn.GetConsumer(req->consumer()));
+        Consumer c;
+        if (existing.has_value()) {
+          c = *existing;
+        } else {
+          c.set_name(req->consumer());
+          *c.mutable_created_at() = ToProto(txn.Now());
+        }
+        if (req->position() > c.acknowledged_position() ||
+            !existing.has_value()) {
+          c.set_acknowledged_position(
+              std::max(c.acknowledged_position(), req->position()));
+          *c.mutable_updated_at() = ToProto(txn.Now());
+          RETURN_IF_ERROR(txn.PutConsumer(c));
+        }
+        *resp->mutable_consumer() = c;
+        return absl::OkStatus();
+      });
+    });
+  }
+
+  ServerUnaryReactor* ListEvents(CallbackServerContext* context,
+                                 const hub::v1::ListEventsRequest* req,
+                                 hub::v1::ListEventsResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      RETURN_IF_ERROR(ValidateTypes(req->types()));
+      RETURN_IF_ERROR(CheckPageSize(req->page_size(), 1000));
+      if (req->from_position() < 0) {
+        return absl::InvalidArgumentError(
+            "from_position: must not be negative");
+      }
+      const int limit = req->page_size() == 0 ? 100 : req->page_size();
+      const int64_t from = std::max<int64_t>(1, req->from_position());
+      const int64_t upto = hub_->store->LastEventPosition();
+      std::vector<EventType> types;
+      for (int t : req->types()) types.push_back(static_cast<EventType>(t));
+      ASSIGN_OR_RETURN(auto events,
+                       hub_->store->ReadEvents(from, upto, types, limit));
+      const bool full = static_cast<int>(events.size()) == limit;
+      for (auto& e : events) *resp->add_events() = std::move(e);
+      if (full) {
+        resp->set_next_position(resp->events().rbegin()->position() + 1);
+      } else if (upto >= from) {
+        resp->set_next_position(0);
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  ServerUnaryReactor* GetConsumer(CallbackServerContext* context,
+                                  const hub::v1::GetConsumerRequest* req,
+                                  hub::v1::GetConsumerResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      RETURN_IF_ERROR(ValidateConsumerName(req->consumer()));
+      ASSIGN_OR_RETURN(auto c, hub_->store->GetConsumer(req->consumer()));
+      if (!c.has_value()) {
+        return absl::NotFoundError(
+            absl::StrCat("consumer \"", req->consumer(), "\" not found"));
+      }
+      *resp->mutable_consumer() = *c;
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  HubContext* hub_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewEventService(HubContext* hub) {
+  return std::make_unique<EventServiceImpl>(hub);
+}
+
+}  // namespace revhub::hub

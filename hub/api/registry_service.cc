@@ -1,0 +1,227 @@
+// SystemRegistryService: the systems the hub talks to.
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "canonical/status_macros.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "hub/entities/entity_ops.h"
+#include "hub/adapter_host/adapter_supervisor.h"
+#include "hub/entities/matching.h"
+#include "hub/ingest/pipeline.h"
+#include "hub/api/services.h"
+#include "revhub/hub/v1/system_registry_service.grpc.pb.h"
+
+namespace revhub::hub {
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+using hub::v1::System;
+
+bool IsValidSystemName(const std::string& name) {
+  if (name.empty() || name.size() > 63) return false;
+  if (!(name[0] >= 'a' && name[0] <= 'z')) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+      return false;
+  }
+  return name.back() != '-';
+}
+
+absl::Status ValidateSystem(const System& s) {
+  if (!IsValidSystemName(s.name())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "system.name: \"", s.name(),
+        "\" must be 1 to 63 characters of a-z, 0-9 and '-', starting with a "
+        "letter and not ending with '-'"));
+  }
+  if (s.kind() == hub::v1::SYSTEM_KIND_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "system.kind: is required (CRM, BILLING, ERP, REVREC or OTHER)");
+  }
+  if (s.adapter().has_launch() && s.adapter().launch().command().empty()) {
+    return absl::InvalidArgumentError(
+        "system.adapter.launch.command: is required");
+  }
+  if (s.adapter().target_case() == hub::v1::AdapterSpec::kEndpoint &&
+      s.adapter().endpoint().empty()) {
+    return absl::InvalidArgumentError(
+        "system.adapter.endpoint: must not be empty");
+  }
+  std::set<int> seen;
+  for (int i = 0; i < s.authoritative_for_size(); ++i) {
+    if (s.authoritative_for(i) == canonical::v1::ENTITY_TYPE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "system.authoritative_for[", i, "]: must name an entity type"));
+    }
+    if (!seen.insert(s.authoritative_for(i)).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("system.authoritative_for[", i, "]: appears twice"));
+    }
+  }
+  // The ingest pipeline: matching rules.
+  RETURN_IF_ERROR(ValidateMatchingRules(s));
+  if (s.version() != 0 || s.has_created_at() || s.has_updated_at() ||
+      s.state() != hub::v1::SYSTEM_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "system.version: version, state, created_at and updated_at are "
+        "assigned by the hub");
+  }
+  return absl::OkStatus();
+}
+
+// The registration's own content, without what the hub assigns.
+System Content(System s) {
+  s.clear_version();
+  s.clear_created_at();
+  s.clear_updated_at();
+  s.clear_state();
+  s.clear_disabled_reason();
+  return s;
+}
+
+class SystemRegistryServiceImpl final
+    : public hub::v1::SystemRegistryService::CallbackService {
+ public:
+  explicit SystemRegistryServiceImpl(HubContext* hub) : hub_(hub) {}
+
+  // SystemRegistryService:
+  ServerUnaryReactor* RegisterSystem(
+      CallbackServerContext* context, const hub::v1::RegisterSystemRequest* req,
+      hub::v1::RegisterSystemResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      RETURN_IF_ERROR(ValidateSystem(req->system()));
+      absl::Status st = hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(auto existing, txn.GetSystem(req->system().name()));
+        System next = req->system();
+        if (existing.has_value()) {
+          const bool same = google::protobuf::util::MessageDifferencer::Equals(
+              Content(*existing), Content(next));
+          if (same && existing->state() == hub::v1::SYSTEM_STATE_ENABLED) {
+            *resp->mutable_system() = *existing;
+            resp->set_unchanged(true);
+            return absl::OkStatus();
+          }
+          if (!req->replace_existing()) {
+            return absl::AlreadyExistsError(absl::StrCat(
+                "system.name: \"", next.name(),
+                "\" is already registered (version ", existing->version(),
+                "); set replace_existing to change it"));
+          }
+          next.set_version(existing->version() + 1);
+          *next.mutable_created_at() = existing->created_at();
+        } else {
+          next.set_version(1);
+          *next.mutable_created_at() = ToProto(txn.Now());
+        }
+        next.set_state(hub::v1::SYSTEM_STATE_ENABLED);
+        *next.mutable_updated_at() = ToProto(txn.Now());
+        RETURN_IF_ERROR(txn.PutSystem(next));
+        *resp->mutable_system() = next;
+        return absl::OkStatus();
+      });
+      // The ingest pipeline: (re)start the adapter, retry waiting records.
+      if (st.ok() && !resp->unchanged()) SystemChanged(req->system().name());
+      return st;
+    });
+  }
+
+  ServerUnaryReactor* GetSystem(CallbackServerContext* context,
+                                const hub::v1::GetSystemRequest* req,
+                                hub::v1::GetSystemResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      if (req->name().empty())
+        return absl::InvalidArgumentError("name: is required");
+      ASSIGN_OR_RETURN(auto s, hub_->store->GetSystem(req->name()));
+      if (!s.has_value()) {
+        return absl::NotFoundError(
+            absl::StrCat("system \"", req->name(), "\" is not registered"));
+      }
+      *resp->mutable_system() = *s;
+      return absl::OkStatus();
+    });
+  }
+
+  ServerUnaryReactor* ListSystems(CallbackServerContext* context,
+                                  const hub::v1::ListSystemsRequest* req,
+                                  hub::v1::ListSystemsResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      RETURN_IF_ERROR(CheckPageSize(req->page_size(), 500));
+      const int page_size = req->page_size() == 0 ? 100 : req->page_size();
+      std::string after = req->page_token();
+      std::vector<System> matched;
+      bool more = true;
+      while (static_cast<int>(matched.size()) <= page_size && more) {
+        ASSIGN_OR_RETURN(auto batch, hub_->store->ListSystems(after, 200));
+        more = batch.size() == 200;
+        for (System& s : batch) {
+          after = s.name();
+          if (req->kind() != hub::v1::SYSTEM_KIND_UNSPECIFIED &&
+              s.kind() != req->kind())
+            continue;
+          if (!req->include_disabled() &&
+              s.state() == hub::v1::SYSTEM_STATE_DISABLED)
+            continue;
+          matched.push_back(std::move(s));
+          if (static_cast<int>(matched.size()) > page_size) break;
+        }
+      }
+      if (static_cast<int>(matched.size()) > page_size) {
+        matched.pop_back();
+        resp->set_next_page_token(matched.back().name());
+      }
+      for (System& s : matched) *resp->add_systems() = std::move(s);
+      return absl::OkStatus();
+    });
+  }
+
+  ServerUnaryReactor* DisableSystem(
+      CallbackServerContext* context, const hub::v1::DisableSystemRequest* req,
+      hub::v1::DisableSystemResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      if (req->name().empty())
+        return absl::InvalidArgumentError("name: is required");
+      if (req->reason().empty()) {
+        return absl::InvalidArgumentError(
+            "reason: is required (it goes in the audit trail)");
+      }
+      absl::Status st = hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(auto existing, txn.GetSystem(req->name()));
+        if (!existing.has_value()) {
+          return absl::NotFoundError(
+              absl::StrCat("system \"", req->name(), "\" is not registered"));
+        }
+        System next = *existing;
+        if (next.state() != hub::v1::SYSTEM_STATE_DISABLED) {
+          next.set_state(hub::v1::SYSTEM_STATE_DISABLED);
+          next.set_disabled_reason(req->reason());
+          next.set_version(next.version() + 1);
+          *next.mutable_updated_at() = ToProto(txn.Now());
+          RETURN_IF_ERROR(txn.PutSystem(next));
+        }
+        *resp->mutable_system() = next;
+        return absl::OkStatus();
+      });
+      // The ingest pipeline: stop the adapter.
+      if (st.ok()) SystemChanged(req->name());
+      return st;
+    });
+  }
+
+ private:
+  // The ingest pipeline: a registration changed.
+  void SystemChanged(const std::string& name) {
+    if (hub_->adapters != nullptr) hub_->adapters->Reconcile(name);
+    if (hub_->pipeline != nullptr) hub_->pipeline->RetryNow(name);
+  }
+
+  HubContext* hub_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub) {
+  return std::make_unique<SystemRegistryServiceImpl>(hub);
+}
+
+}  // namespace revhub::hub

@@ -1,0 +1,84 @@
+// The gRPC services of revhub.hub.v1, as implemented by revhubd.
+//
+// Every handler returns to gRPC at once and does its work on the hub's work
+// queue (reads and writes may block on disk); errors leave as the gRPC status
+// with the same code as the absl::Status, whose message names the field.
+#ifndef REVHUB_HUB_API_SERVICES_H_
+#define REVHUB_HUB_API_SERVICES_H_
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/service_type.h>
+
+#include <memory>
+
+#include "hub/events/event_bus.h"
+#include "hub/store/store.h"
+#include "hub/api/rpc.h"
+#include "hub/common/util.h"
+#include "hub/common/work_queue.h"
+
+namespace revhub::hub {
+
+// What every service works with. Not owned by the services; outlives them.
+class Pipeline;
+class AdapterSupervisor;
+class Orchestrator;
+
+struct HubContext {
+  Store* store;
+  WorkQueue* work;
+  EventBus* events;
+  // The ingest pipeline (hub/pipeline/); null when not running.
+  Pipeline* pipeline = nullptr;
+  AdapterSupervisor* adapters = nullptr;
+  // Orchestration (hub/orchestration/); null when not running.
+  Orchestrator* orchestrator = nullptr;
+};
+
+std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewCustomerService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewProductService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewContractService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewInvoiceService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewPaymentService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewIngestService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewEventService(HubContext* hub);
+// The ingest pipeline
+std::unique_ptr<grpc::Service> NewPipelineService(HubContext* hub);
+
+// Returns the raw record `record_id` (a request field, named in errors):
+// INVALID_ARGUMENT when not positive, NOT_FOUND when there is none.
+absl::StatusOr<hub::v1::RawRecord> FindRawRecord(Store& store,
+                                                 int64_t record_id);
+
+// Runs fn() on the work queue and finishes the unary call with its status.
+template <typename Fn>
+grpc::ServerUnaryReactor* RunUnary(HubContext* hub,
+                                   grpc::CallbackServerContext* context,
+                                   Fn fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  hub->work->Post([reactor, fn = std::move(fn)]() mutable {
+    reactor->Finish(ToGrpcStatus(fn()));
+  });
+  return reactor;
+}
+
+// --- Revenue recognition (RevenueService)
+}  // namespace revhub::hub
+namespace revhub::revenue {
+struct RevenueSettings;
+}  // namespace revhub::revenue
+namespace revhub::hub {
+// `settings` (account mapping, period convention) outlives the service.
+std::unique_ptr<grpc::Service> NewRevenueService(
+    HubContext* hub, const revenue::RevenueSettings* settings);
+
+// --- Orchestration: ContractLifecycleService, WorkflowService,
+// ExceptionService (hub/orchestration/services.cc).
+std::unique_ptr<grpc::Service> NewContractLifecycleService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewWorkflowService(HubContext* hub);
+std::unique_ptr<grpc::Service> NewExceptionService(HubContext* hub);
+
+}  // namespace revhub::hub
+
+#endif  // REVHUB_HUB_API_SERVICES_H_

@@ -1,0 +1,123 @@
+// Pipeline: raw records → the system's adapter → the canonical model.
+//
+// Ingest stores a raw record RECEIVED and calls Notify(). A worker thread
+// (never a gRPC thread) takes RECEIVED records oldest first, per system in
+// batches (TranslateBatch for a backlog, Translate for one), and for each
+// result runs ONE store transaction that
+//   - resolves the adapter's EntityLinks (external refs → hub ids), entities
+//     ordered customers, products, contracts, invoices, payments;
+//   - applies the system's matching rules to a customer no ref resolves;
+//   - validates each entity (canonical/validation.h);
+//   - upserts them with their events (UpsertEntityInTxn; the event type comes
+//     from the stored state, so a "booked" for an ACTIVE contract is an
+//     amendment), with idempotency keys that carry the record id;
+//   - sets the record APPLIED (or SKIPPED) and resolves its old exceptions.
+// A mapping or validation failure, or an unresolved link, rolls that back
+// and instead sets the record FAILED with an exception (system, record,
+// field path, reason), in one transaction; other records go on. A transient
+// adapter failure (UNAVAILABLE, DEADLINE_EXCEEDED, an adapter that does not
+// start) leaves the record RECEIVED and retries it with exponential backoff.
+// Records of a system without an adapter stay RECEIVED.
+//
+// At Start() the worker picks up every RECEIVED record, so a crash between
+// ingest and apply loses nothing; a record applied before a crash is not
+// RECEIVED any more, and its upserts committed with its status.
+//
+// Replay() and ReplayFailed() run the same steps on the caller's thread,
+// serialized with the worker, for records in any status: what was already
+// applied is not applied again (same translation, same idempotency key).
+//
+// Thread-safe.
+#ifndef REVHUB_HUB_INGEST_PIPELINE_H_
+#define REVHUB_HUB_INGEST_PIPELINE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "hub/adapter_host/adapter_supervisor.h"
+#include "hub/store/store.h"
+#include "revhub/hub/v1/pipeline_service.pb.h"
+
+namespace revhub::hub {
+
+struct PipelineOptions {
+  // Records per TranslateBatch call (at most 1000).
+  int batch_size = 100;
+  // Payload bytes per TranslateBatch call.
+  int64_t batch_bytes = 8 << 20;
+  absl::Duration initial_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(30);
+  // The worker also looks for work this often without a Notify().
+  absl::Duration poll_interval = absl::Seconds(2);
+  // Orchestration: called inside the transaction that fails a record, with
+  // its exceptions, and inside the one that applies it; an error rolls the
+  // transaction back. Unset: not called.
+  std::function<absl::Status(WriteTxn&,
+                             const std::vector<hub::v1::RecordException>&)>
+      on_record_failed;
+  std::function<absl::Status(WriteTxn&, int64_t record_id)> on_record_applied;
+};
+
+class Pipeline {
+ public:
+  // Neither pointer is owned; both outlive the pipeline.
+  Pipeline(Store* store, AdapterSupervisor* adapters, PipelineOptions options);
+  ~Pipeline();  // Shutdown()
+
+  // Starts the worker; its first pass takes every RECEIVED record.
+  void Start();
+  // Wakes the worker: new records were stored.
+  void Notify();
+  // Wakes the worker and retries the records of `system` that wait out a
+  // backoff now: its registration (its adapter) changed.
+  void RetryNow(const std::string& system);
+  // Translates and applies one record now. NOT_FOUND for an unknown record.
+  absl::StatusOr<hub::v1::ReplayOutcome> Replay(int64_t record_id);
+  // Replays the FAILED records of `system`, oldest first, at most `limit`.
+  absl::StatusOr<std::vector<hub::v1::ReplayOutcome>> ReplayFailed(
+      const std::string& system, int limit);
+  // Stops the worker after the batch in hand.
+  void Shutdown();
+
+ private:
+  struct Backoff {
+    std::string system;
+    int attempts = 0;
+    absl::Time next_at;
+  };
+
+  void Loop();
+  // Returns the RECEIVED record ids, oldest first.
+  absl::StatusOr<std::vector<hub::v1::RawRecord>> ListByStatus(
+      const std::string& system, hub::v1::RecordStatus status, int limit);
+  // Translates and applies records of one system. REQUIRES: process_mu_.
+  std::vector<hub::v1::ReplayOutcome> Process(
+      const std::string& system, const std::vector<int64_t>& record_ids,
+      bool replay);
+  void NoteTransient(int64_t record_id, const std::string& system);
+
+  Store* store_;
+  AdapterSupervisor* adapters_;
+  PipelineOptions options_;
+
+  std::mutex process_mu_;  // one batch at a time
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool notified_ = true;
+  bool stopping_ = false;
+  std::map<int64_t, Backoff> backoff_;
+  std::thread thread_;
+};
+
+}  // namespace revhub::hub
+
+#endif  // REVHUB_HUB_INGEST_PIPELINE_H_

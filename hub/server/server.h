@@ -1,0 +1,56 @@
+// HubServer: revhubd's gRPC server over one data folder.
+//
+// Start() opens (or creates) the store under the data folder, takes the
+// folder's lock so no second hub can open it, and serves every
+// revhub.hub.v1 service plus server reflection and grpc.health.v1 on the
+// given address. Shutdown() stops accepting calls, lets calls in flight
+// finish (cancelling streams), then closes the store.
+#ifndef REVHUB_HUB_SERVER_SERVER_H_
+#define REVHUB_HUB_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace revhub::hub {
+
+struct HubOptions {
+  // "host:port"; port 0 picks a free port.
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "data";
+  int worker_threads = 16;
+
+  // --- Revenue recognition
+  // JSON file of account mapping and period convention (revenue_config.h);
+  // empty: the defaults.
+  std::string revenue_config;
+  // Orchestration: JSON file of exception routing, SLAs and the recognition
+  // sweep (hub/orchestration/config.h); empty: the defaults.
+  std::string orchestration_config;
+  // The ingest pipeline: records per TranslateBatch call.
+  int pipeline_batch_size = 100;
+};
+
+class HubServer {
+ public:
+  virtual ~HubServer() = default;
+
+  // Returns the address it listens on, with the port actually bound.
+  virtual std::string address() const = 0;
+
+  // Stops serving: new calls are refused, calls in flight get `grace` to
+  // finish before they are cancelled. Idempotent.
+  virtual void Shutdown(absl::Duration grace) = 0;
+
+  // Blocks until Shutdown() has completed.
+  virtual void Wait() = 0;
+};
+
+absl::StatusOr<std::unique_ptr<HubServer>> StartHubServer(
+    const HubOptions& options);
+
+}  // namespace revhub::hub
+
+#endif  // REVHUB_HUB_SERVER_SERVER_H_

@@ -1,0 +1,212 @@
+#include "hub/store/sqlite/migrations.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "canonical/status_macros.h"
+
+namespace revhub::hub {
+
+const std::vector<Migration>& SchemaMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "initial schema", R"sql(
+CREATE TABLE systems (
+  name    TEXT PRIMARY KEY,
+  state   INTEGER NOT NULL,
+  payload BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE raw_records (
+  record_id       INTEGER PRIMARY KEY,
+  system          TEXT NOT NULL,
+  object_type     TEXT NOT NULL,
+  content_type    TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  payload         BLOB NOT NULL,
+  payload_sha256  TEXT NOT NULL,
+  received_at     INTEGER NOT NULL,
+  status          INTEGER NOT NULL,
+  principal       TEXT NOT NULL,
+  UNIQUE (system, idempotency_key)
+);
+CREATE INDEX raw_records_by_status ON raw_records (status, record_id);
+
+CREATE TABLE entity_versions (
+  entity_type INTEGER NOT NULL,
+  id          TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  payload     BLOB NOT NULL,
+  PRIMARY KEY (entity_type, id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE entities (
+  entity_type INTEGER NOT NULL,
+  id          TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  PRIMARY KEY (entity_type, id)
+) WITHOUT ROWID;
+
+CREATE TABLE entity_index (
+  entity_type INTEGER NOT NULL,
+  key         TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  PRIMARY KEY (entity_type, key, value, id)
+) WITHOUT ROWID;
+CREATE INDEX entity_index_by_id ON entity_index (entity_type, id);
+
+CREATE TABLE external_refs (
+  entity_type INTEGER NOT NULL,
+  system      TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  vendor_id   TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  PRIMARY KEY (entity_type, system, object_type, vendor_id)
+) WITHOUT ROWID;
+CREATE INDEX external_refs_by_entity ON external_refs (entity_type, id, system);
+
+CREATE TABLE events (
+  position    INTEGER PRIMARY KEY,
+  event_id    TEXT NOT NULL UNIQUE,
+  type        INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  payload     BLOB NOT NULL
+);
+CREATE INDEX events_by_type ON events (type, position);
+
+CREATE TABLE consumers (
+  name     TEXT PRIMARY KEY,
+  payload  BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE idempotency (
+  scope        TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  request_hash BLOB NOT NULL,
+  response     BLOB NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+)sql"},
+      // The ingest pipeline: why a raw record could not be applied.
+      {2, "record exceptions", R"sql(
+CREATE TABLE record_exceptions (
+  exception_id INTEGER PRIMARY KEY,
+  system       TEXT NOT NULL,
+  record_id    INTEGER NOT NULL,
+  field_path   TEXT NOT NULL,
+  reason       TEXT NOT NULL,
+  recorded_at  INTEGER NOT NULL,
+  resolved_at  INTEGER
+);
+CREATE INDEX record_exceptions_by_record ON record_exceptions (record_id);
+CREATE INDEX record_exceptions_by_system ON record_exceptions (system, exception_id);
+)sql"},
+      // Orchestration: durable workflows, the exception queue, and the
+      // ledger of what was delivered to each target system.
+      {3, "orchestration", R"sql(
+CREATE TABLE workflows (
+  workflow_id  TEXT PRIMARY KEY,
+  seq          INTEGER NOT NULL UNIQUE,
+  contract_id  TEXT NOT NULL,
+  kind         INTEGER NOT NULL,
+  state        INTEGER NOT NULL,
+  trigger_key  TEXT UNIQUE,
+  updated_at   INTEGER NOT NULL,
+  payload      BLOB NOT NULL
+);
+CREATE INDEX workflows_by_contract ON workflows (contract_id, seq);
+CREATE INDEX workflows_by_state ON workflows (state, seq);
+
+CREATE TABLE exceptions (
+  exception_id INTEGER PRIMARY KEY,
+  kind         INTEGER NOT NULL,
+  category     INTEGER NOT NULL,
+  state        INTEGER NOT NULL,
+  system       TEXT NOT NULL,
+  owner        TEXT NOT NULL,
+  record_id    INTEGER NOT NULL,
+  workflow_id  TEXT NOT NULL,
+  contract_id  TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  payload      BLOB NOT NULL
+);
+CREATE INDEX exceptions_by_state ON exceptions (state, exception_id);
+CREATE INDEX exceptions_by_record ON exceptions (record_id);
+CREATE INDEX exceptions_by_workflow ON exceptions (workflow_id);
+
+CREATE TABLE postings (
+  target_system TEXT NOT NULL,
+  external_id   TEXT NOT NULL,
+  contract_id   TEXT NOT NULL,
+  entity_type   INTEGER NOT NULL,
+  entity_id     TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  content_hash  TEXT NOT NULL,
+  reverses      TEXT NOT NULL,
+  workflow_id   TEXT NOT NULL,
+  step_index    INTEGER NOT NULL,
+  vendor_id     TEXT NOT NULL,
+  posted_at     INTEGER NOT NULL,
+  payload       BLOB NOT NULL,
+  PRIMARY KEY (target_system, external_id)
+) WITHOUT ROWID;
+CREATE INDEX postings_by_contract ON postings (target_system, contract_id);
+CREATE INDEX postings_by_entity ON postings (target_system, entity_type, entity_id);
+
+CREATE TABLE sequences (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
+  };
+  return kMigrations;
+}
+
+absl::StatusOr<int> ApplyMigrations(sqlite::Connection& db) {
+  RETURN_IF_ERROR(
+      db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+              " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+              " applied_at INTEGER NOT NULL)"));
+  int current = 0;
+  {
+    sqlite::Statement q(
+        db, "SELECT IFNULL(MAX(version), 0) FROM schema_migrations");
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) current = static_cast<int>(q.ColumnInt(0));
+  }
+  const auto& all = SchemaMigrations();
+  const int latest = all.empty() ? 0 : all.back().version;
+  if (current > latest) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the database is at schema version ", current,
+                     " but this revhubd knows versions up to ", latest,
+                     "; run a newer revhubd"));
+  }
+  for (const Migration& m : all) {
+    if (m.version <= current) continue;
+    RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    absl::Status st = db.Exec(m.sql);
+    if (st.ok()) {
+      sqlite::Statement ins(
+          db,
+          "INSERT INTO schema_migrations (version, name, applied_at)"
+          " VALUES (?, ?, ?)");
+      ins.Bind(1, int64_t{m.version})
+          .Bind(2, m.name)
+          .Bind(3, absl::ToUnixMicros(absl::Now()));
+      st = ins.Run();
+    }
+    if (st.ok()) st = db.Exec("COMMIT");
+    if (!st.ok()) {
+      db.Exec("ROLLBACK").IgnoreError();
+      return absl::Status(
+          st.code(), absl::StrCat("schema migration ", m.version, " (", m.name,
+                                  "): ", st.message()));
+    }
+    current = m.version;
+  }
+  return current;
+}
+
+}  // namespace revhub::hub

@@ -1,0 +1,33 @@
+// Numbered schema migrations of the SQLite store.
+//
+// Migrations are applied in order at start, each in its own transaction with
+// its row in schema_migrations, so a crash mid-migration leaves the database
+// at the previous version. A migration, once released, is never edited:
+// changes are new migrations.
+#ifndef REVHUB_HUB_STORE_SQLITE_MIGRATIONS_H_
+#define REVHUB_HUB_STORE_SQLITE_MIGRATIONS_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hub/store/sqlite/sqlite_util.h"
+
+namespace revhub::hub {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Returns every migration, in version order.
+const std::vector<Migration>& SchemaMigrations();
+
+// Brings the database up to the last migration and returns the schema
+// version it is at. FAILED_PRECONDITION when the database is at a newer
+// version than this build knows.
+absl::StatusOr<int> ApplyMigrations(sqlite::Connection& db);
+
+}  // namespace revhub::hub
+
+#endif  // REVHUB_HUB_STORE_SQLITE_MIGRATIONS_H_

@@ -1,0 +1,90 @@
+// Thin RAII wrappers over the SQLite C API that report errors as
+// absl::Status. Not thread-safe: a connection belongs to one thread at a
+// time.
+#ifndef REVHUB_HUB_STORE_SQLITE_SQLITE_UTIL_H_
+#define REVHUB_HUB_STORE_SQLITE_SQLITE_UTIL_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace revhub::hub::sqlite {
+
+// Returns an absl::Status for a SQLite result code: SQLITE_BUSY/LOCKED as
+// UNAVAILABLE, SQLITE_FULL/IOERR as RESOURCE_EXHAUSTED/UNAVAILABLE,
+// constraint failures as ALREADY_EXISTS, anything else as INTERNAL.
+absl::Status ErrorStatus(sqlite3* db, int rc, absl::string_view what);
+
+class Connection {
+ public:
+  Connection() = default;
+  ~Connection();
+  Connection(Connection&& other) noexcept : db_(other.db_) {
+    other.db_ = nullptr;
+  }
+  Connection& operator=(Connection&&) = delete;
+  Connection(const Connection&) = delete;
+
+  // Opens `path` with `flags` (SQLITE_OPEN_*).
+  static absl::StatusOr<Connection> Open(const std::string& path, int flags);
+
+  // Runs one or more statements that return no rows.
+  absl::Status Exec(absl::string_view sql);
+
+  sqlite3* get() const { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// A prepared statement. Bind indexes start at 1, column indexes at 0.
+class Statement {
+ public:
+  Statement(Connection& conn, absl::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Returns the status of preparing the statement.
+  const absl::Status& status() const { return status_; }
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, absl::string_view text);
+  Statement& BindBlob(int index, absl::string_view bytes);
+  Statement& BindNull(int index);
+
+  // Steps once: true when a row is available, false when done.
+  absl::StatusOr<bool> Step();
+  // Steps to completion, for statements that return no rows.
+  absl::Status Run();
+  absl::Status Reset();
+
+  int64_t ColumnInt(int col) const;
+  std::string ColumnText(int col) const;
+  std::string ColumnBlob(int col) const;
+  bool ColumnIsNull(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  absl::Status status_;
+  std::string sql_;
+};
+
+// Page tokens: the last key of a page, web-safe base64. Decoding a token
+// the hub did not issue is INVALID_ARGUMENT naming page_token.
+std::string EncodePageToken(absl::string_view last_key);
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token);
+// Returns the number a numeric page token stands for; `none` when the token
+// is empty (the first page).
+absl::StatusOr<int64_t> DecodeNumericPageToken(absl::string_view token,
+                                               int64_t none);
+
+}  // namespace revhub::hub::sqlite
+
+#endif  // REVHUB_HUB_STORE_SQLITE_SQLITE_UTIL_H_
