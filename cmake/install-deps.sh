@@ -51,11 +51,11 @@ lock="$here/node-tools/package-lock.json"
 if [ ! -x "$here/node-tools/node_modules/.bin/buf" ] ||
    [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
   echo "install-deps: installing npm tools (buf, @grpc/grpc-js, @grpc/proto-loader)"
-  # npm install (not npm ci): it installs exactly what the lock pins, and
-  # unlike npm ci it accepts a lock that lists only this platform's optional
-  # binaries (buf ships one per platform).
-  (cd "$here/node-tools" && npm install --no-audit --no-fund --loglevel=error) ||
-    die "npm install failed in cmake/node-tools"
+  # npm ci installs exactly what the lock pins and never writes the lock, so
+  # a fresh clone stays clean. The lock lists buf's binary for every
+  # platform; npm installs only this one's.
+  (cd "$here/node-tools" && npm ci --no-audit --no-fund --loglevel=error) ||
+    die "npm ci failed in cmake/node-tools"
   cp "$lock" "$stamp"
 fi
 "$here/node-tools/node_modules/.bin/buf" --version >/dev/null ||
