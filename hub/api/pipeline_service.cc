@@ -15,6 +15,20 @@ namespace {
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 
+// The RecordException view of a rejected record's entry in the exception
+// queue: exception_id is the queue's id.
+hub::v1::RecordException AsRecordException(const hub::v1::Exception& e) {
+  hub::v1::RecordException out;
+  out.set_exception_id(e.exception_id());
+  out.set_system(e.system());
+  out.set_record_id(e.record_id());
+  out.set_field_path(e.field_path());
+  out.set_reason(e.error());
+  *out.mutable_recorded_at() = e.created_at();
+  if (e.has_resolved_at()) *out.mutable_resolved_at() = e.resolved_at();
+  return out;
+}
+
 class PipelineServiceImpl final
     : public hub::v1::PipelineService::CallbackService {
  public:
@@ -56,14 +70,14 @@ class PipelineServiceImpl final
                        FindRawRecord(*hub_->store, req->record_id()));
       r.clear_payload();
       *resp->mutable_record() = std::move(r);
-      RecordExceptionQuery q;
+      ExceptionQuery q;
+      q.kind = hub::v1::EXCEPTION_KIND_RECORD_REJECTED;
       q.record_id = req->record_id();
+      q.include_resolved = true;
       q.page_size = 500;
-      ASSIGN_OR_RETURN(RecordExceptionPage page,
-                       hub_->store->ListRecordExceptions(q));
-      for (auto it = page.exceptions.rbegin(); it != page.exceptions.rend();
-           ++it) {
-        *resp->add_exceptions() = std::move(*it);
+      ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
+      for (const auto& e : page.exceptions) {
+        *resp->add_exceptions() = AsRecordException(e);
       }
       return absl::OkStatus();
     });
@@ -75,14 +89,16 @@ class PipelineServiceImpl final
       hub::v1::ListRecordExceptionsResponse* resp) override {
     return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
       RETURN_IF_ERROR(CheckPageSize(req->page_size(), 500));
-      RecordExceptionQuery q;
+      ExceptionQuery q;
+      q.kind = hub::v1::EXCEPTION_KIND_RECORD_REJECTED;
       q.system = req->system();
-      q.open_only = req->open_only();
+      q.include_resolved = !req->open_only();
       q.page_size = req->page_size() == 0 ? 100 : req->page_size();
       q.page_token = req->page_token();
-      ASSIGN_OR_RETURN(RecordExceptionPage page,
-                       hub_->store->ListRecordExceptions(q));
-      for (auto& e : page.exceptions) *resp->add_exceptions() = std::move(e);
+      ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
+      for (const auto& e : page.exceptions) {
+        *resp->add_exceptions() = AsRecordException(e);
+      }
       resp->set_next_page_token(page.next_page_token);
       return absl::OkStatus();
     });
