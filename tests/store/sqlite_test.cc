@@ -1,7 +1,11 @@
+// What only the SQLite store has: a database file that survives reopening,
+// its numbered migrations, WAL mode. What every Store promises is checked
+// by conformance_test.cc.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "google/protobuf/util/time_util.h"
 #include "hub/store/sqlite/migrations.h"
 #include "hub/store/sqlite/sqlite_store.h"
 #include "tests/support/hub_process.h"
@@ -17,105 +21,6 @@ std::unique_ptr<Store> Open(const std::string& dir) {
   auto s = OpenSqliteStore(o);
   REQUIRE(s.ok());
   return std::move(*s);
-}
-
-StoredEntity Entity(const std::string& id, int64_t version,
-                    const std::string& payload, absl::Time at) {
-  StoredEntity e;
-  e.type = canonical::v1::ENTITY_TYPE_CUSTOMER;
-  e.id = id;
-  e.version = version;
-  e.recorded_at = at;
-  e.payload = payload;
-  return e;
-}
-
-TEST_CASE("entity versions are kept and readable by number and time",
-          "[store]") {
-  TempDir dir;
-  auto store = Open(dir.path());
-  absl::Time t1, t2;
-  REQUIRE(store
-              ->Write([&](WriteTxn& txn) {
-                t1 = txn.Now();
-                return txn.PutEntityVersion(Entity("cus_a", 1, "v1", t1),
-                                            {{"status", "1"}});
-              })
-              .ok());
-  REQUIRE(store
-              ->Write([&](WriteTxn& txn) {
-                t2 = txn.Now();
-                return txn.PutEntityVersion(Entity("cus_a", 2, "v2", t2),
-                                            {{"status", "2"}});
-              })
-              .ok());
-  CHECK(t2 > t1);
-  auto current =
-      store->GetEntity(canonical::v1::ENTITY_TYPE_CUSTOMER, "cus_a", {});
-  REQUIRE(current.ok());
-  REQUIRE(current->has_value());
-  CHECK((*current)->payload == "v2");
-  VersionSelector by_number;
-  by_number.version = 1;
-  CHECK((*store->GetEntity(canonical::v1::ENTITY_TYPE_CUSTOMER, "cus_a",
-                           by_number))
-            ->payload == "v1");
-  VersionSelector by_time;
-  by_time.as_of = t1 + (t2 - t1) / 2;
-  CHECK(
-      (*store->GetEntity(canonical::v1::ENTITY_TYPE_CUSTOMER, "cus_a", by_time))
-          ->payload == "v1");
-  by_time.as_of = t1 - absl::Seconds(1);
-  CHECK_FALSE(
-      store->GetEntity(canonical::v1::ENTITY_TYPE_CUSTOMER, "cus_a", by_time)
-          ->has_value());
-
-  SECTION("a version must follow the current one") {
-    auto st = store->Write([&](WriteTxn& txn) {
-      return txn.PutEntityVersion(Entity("cus_a", 2, "again", txn.Now()), {});
-    });
-    CHECK(st.code() == absl::StatusCode::kAborted);
-  }
-  SECTION("index entries are replaced with each version") {
-    ListEntitiesQuery q;
-    q.type = canonical::v1::ENTITY_TYPE_CUSTOMER;
-    q.filters = {{"status", "1"}};
-    CHECK(store->ListEntities(q)->entities.empty());
-    q.filters = {{"status", "2"}};
-    CHECK(store->ListEntities(q)->entities.size() == 1);
-  }
-}
-
-TEST_CASE("a failing write rolls back alone; its batch commits", "[store]") {
-  TempDir dir;
-  auto store = Open(dir.path());
-  std::atomic<int> ok_count{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 32; ++i) {
-    threads.emplace_back([&, i] {
-      absl::Status st = store->Write([&](WriteTxn& txn) -> absl::Status {
-        canonical::v1::BusinessEvent e;
-        e.set_event_id("evt_" + std::to_string(i));
-        e.set_type(canonical::v1::EVENT_TYPE_CUSTOMER_CHANGED);
-        auto pos = txn.AppendEvent(e);
-        if (!pos.ok()) return pos.status();
-        if (i % 4 == 0) return absl::InvalidArgumentError("refused");
-        return absl::OkStatus();
-      });
-      if (st.ok()) ok_count++;
-    });
-  }
-  for (auto& t : threads) t.join();
-  CHECK(ok_count == 24);
-  CHECK(store->LastEventPosition() == 24);
-  auto events = store->ReadEvents(1, 100, {}, 100);
-  REQUIRE(events.ok());
-  REQUIRE(events->size() == 24);
-  for (size_t i = 0; i < events->size(); ++i) {
-    CHECK((*events)[i].position() == static_cast<int64_t>(i + 1));  // dense
-    int n = std::stoi((*events)[i].event_id().substr(4));
-    CHECK(n % 4 != 0);  // the refused writes left nothing
-  }
 }
 
 TEST_CASE("data survives reopening and the event listener sees commits",
@@ -209,40 +114,115 @@ TEST_CASE("the store runs in WAL mode with full sync", "[store]") {
   CHECK(q.ColumnText(0) == "wal");
 }
 
-// --- Revenue recognition: ListEntityVersions
-TEST_CASE("every version of an entity lists oldest first", "[store]") {
+// Migration 4: record_exceptions rows move into the exception queue; a
+// row already said by an Exception of the same record is not doubled.
+TEST_CASE("record exceptions move into the exception queue once",
+          "[store][migrations]") {
+  using google::protobuf::util::TimeUtil;
   TempDir dir;
-  auto store = Open(dir.path());
-  for (int v = 1; v <= 3; ++v) {
-    REQUIRE(store
-                ->Write([&](WriteTxn& txn) {
-                  return txn.PutEntityVersion(
-                      Entity("cus_a", v, "v" + std::to_string(v), txn.Now()),
-                      {});
-                })
+  const std::string path = dir.path() + "/revhub.db";
+  {
+    // A database at schema version 3, as the previous revhubd left it.
+    auto db = sqlite::Connection::Open(
+        path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY"
+                     " KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
                 .ok());
+    for (const Migration& m : SchemaMigrations()) {
+      if (m.version > 3) break;
+      REQUIRE(m.apply == nullptr);
+      REQUIRE(db->Exec(m.sql).ok());
+      sqlite::Statement ins(*db,
+                            "INSERT INTO schema_migrations VALUES (?, ?, 0)");
+      ins.Bind(1, int64_t{m.version}).Bind(2, m.name);
+      REQUIRE(ins.Run().ok());
+    }
+    // Record 7 failed twice and was then applied; record 8 failed once
+    // and is still failing; record 9 failed without a field path.
+    REQUIRE(
+        db->Exec("INSERT INTO record_exceptions (system, record_id,"
+                 " field_path, reason, recorded_at, resolved_at) VALUES"
+                 " ('stripe', 7, 'amount', 'not a number', 1000, 5000),"
+                 " ('stripe', 7, 'currency', 'unknown', 2000, 5000),"
+                 " ('salesforce', 8, 'Name', 'must be a string', 3000, NULL),"
+                 " ('salesforce', 9, '', 'not JSON', 4000, NULL)")
+            .ok());
+    // Orchestration had written an Exception for record 8's failure and
+    // one for record 9's: those rows are not copied again.
+    sqlite::Statement ex(*db,
+                         "INSERT INTO exceptions (kind, category, state,"
+                         " system, owner, record_id, workflow_id, contract_id,"
+                         " created_at, payload)"
+                         " VALUES (?, ?, ?, ?, '', ?, '', '', ?, ?)");
+    int64_t next_id = 1;
+    for (auto [record, error] : std::vector<std::pair<int64_t, std::string>>{
+             {8, "Name: must be a string"}, {9, "not JSON"}}) {
+      hub::v1::Exception e;
+      e.set_exception_id(next_id++);
+      e.set_kind(hub::v1::EXCEPTION_KIND_RECORD_REJECTED);
+      e.set_category(hub::v1::EXCEPTION_CATEGORY_METADATA);
+      e.set_state(hub::v1::EXCEPTION_STATE_OPEN);
+      e.set_system("salesforce");
+      e.set_record_id(record);
+      e.set_error(error);
+      e.set_owner("ops");
+      REQUIRE(ex.Reset().ok());
+      ex.Bind(1, int64_t{e.kind()})
+          .Bind(2, int64_t{e.category()})
+          .Bind(3, int64_t{e.state()})
+          .Bind(4, e.system())
+          .Bind(5, record)
+          .Bind(6, int64_t{100})
+          .BindBlob(7, e.SerializeAsString());
+      REQUIRE(ex.Run().ok());
+    }
   }
-  REQUIRE(store
-              ->Write([&](WriteTxn& txn) {
-                return txn.PutEntityVersion(Entity("cus_b", 1, "b", txn.Now()),
-                                            {});
-              })
-              .ok());
-  auto versions =
-      store->ListEntityVersions(canonical::v1::ENTITY_TYPE_CUSTOMER, "cus_a");
-  REQUIRE(versions.ok());
-  REQUIRE(versions->size() == 3);
-  for (int v = 1; v <= 3; ++v) {
-    CHECK((*versions)[v - 1].id == "cus_a");
-    CHECK((*versions)[v - 1].version == v);
-    CHECK((*versions)[v - 1].payload == "v" + std::to_string(v));
+  auto store = Open(dir.path());
+  ExceptionQuery q;
+  q.include_resolved = true;
+  auto page = store->ListExceptions(q);
+  REQUIRE(page.ok());
+  REQUIRE(page->exceptions.size() == 4);  // 2 there + record 7's two rows
+  CHECK(page->exceptions[0].owner() == "ops");
+  CHECK(page->exceptions[0].record_id() == 8);
+  CHECK(page->exceptions[1].record_id() == 9);
+  for (int i : {2, 3}) {
+    const hub::v1::Exception& e = page->exceptions[i];
+    CHECK(e.exception_id() > 2);
+    CHECK(e.kind() == hub::v1::EXCEPTION_KIND_RECORD_REJECTED);
+    CHECK(e.category() == hub::v1::EXCEPTION_CATEGORY_METADATA);
+    CHECK(e.state() == hub::v1::EXCEPTION_STATE_RESOLVED);
+    CHECK(e.system() == "stripe");
+    CHECK(e.record_id() == 7);
+    CHECK(TimeUtil::TimestampToMicroseconds(e.resolved_at()) == 5000);
   }
-  CHECK((*versions)[0].recorded_at < (*versions)[2].recorded_at);
-  // Another type with the same id, and an unknown id, have none.
-  CHECK(store->ListEntityVersions(canonical::v1::ENTITY_TYPE_PRODUCT, "cus_a")
-            ->empty());
-  CHECK(store->ListEntityVersions(canonical::v1::ENTITY_TYPE_CUSTOMER, "cus_x")
-            ->empty());
+  CHECK(page->exceptions[2].field_path() == "amount");
+  CHECK(page->exceptions[2].error() == "not a number");
+  CHECK(TimeUtil::TimestampToMicroseconds(page->exceptions[2].created_at()) ==
+        1000);
+  CHECK(page->exceptions[3].field_path() == "currency");
+  CHECK(page->exceptions[3].error() == "unknown");
+  // Stored ids agree with the payloads, and filters see the moved rows.
+  auto moved = store->GetException(page->exceptions[2].exception_id());
+  REQUIRE(moved.ok());
+  REQUIRE(moved->has_value());
+  CHECK((*moved)->exception_id() == page->exceptions[2].exception_id());
+  ExceptionQuery open;
+  open.record_id = 7;
+  CHECK(store->ListExceptions(open)->exceptions.empty());
+  open.include_resolved = true;
+  open.system = "stripe";
+  CHECK(store->ListExceptions(open)->exceptions.size() == 2);
+  store.reset();
+  // The old table is gone.
+  auto db = sqlite::Connection::Open(path, SQLITE_OPEN_READONLY);
+  REQUIRE(db.ok());
+  sqlite::Statement t(*db,
+                      "SELECT COUNT(*) FROM sqlite_master WHERE"
+                      " name = 'record_exceptions'");
+  REQUIRE(*t.Step());
+  CHECK(t.ColumnInt(0) == 0);
 }
 
 }  // namespace
