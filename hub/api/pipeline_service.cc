@@ -2,6 +2,7 @@
 // exceptions, and replay.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "canonical/status_macros.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/adapter_host/adapter_supervisor.h"
@@ -16,14 +17,19 @@ using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 
 // The RecordException view of a rejected record's entry in the exception
-// queue: exception_id is the queue's id.
+// queue: exception_id is the queue's id; the reason is the error without
+// the "field_path: " it starts with.
 hub::v1::RecordException AsRecordException(const hub::v1::Exception& e) {
   hub::v1::RecordException out;
   out.set_exception_id(e.exception_id());
   out.set_system(e.system());
   out.set_record_id(e.record_id());
   out.set_field_path(e.field_path());
-  out.set_reason(e.error());
+  absl::string_view reason = e.error();
+  if (!e.field_path().empty()) {
+    absl::ConsumePrefix(&reason, absl::StrCat(e.field_path(), ": "));
+  }
+  out.set_reason(std::string(reason));
   *out.mutable_recorded_at() = e.created_at();
   if (e.has_resolved_at()) *out.mutable_resolved_at() = e.resolved_at();
   return out;
