@@ -2,6 +2,7 @@
 // exceptions, and replay.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "canonical/status_macros.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/adapter_host/adapter_supervisor.h"
@@ -14,6 +15,25 @@ namespace {
 
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
+
+// The RecordException view of a rejected record's entry in the exception
+// queue: exception_id is the queue's id; the reason is the error without
+// the "field_path: " it starts with.
+hub::v1::RecordException AsRecordException(const hub::v1::Exception& e) {
+  hub::v1::RecordException out;
+  out.set_exception_id(e.exception_id());
+  out.set_system(e.system());
+  out.set_record_id(e.record_id());
+  out.set_field_path(e.field_path());
+  absl::string_view reason = e.error();
+  if (!e.field_path().empty()) {
+    absl::ConsumePrefix(&reason, absl::StrCat(e.field_path(), ": "));
+  }
+  out.set_reason(std::string(reason));
+  *out.mutable_recorded_at() = e.created_at();
+  if (e.has_resolved_at()) *out.mutable_resolved_at() = e.resolved_at();
+  return out;
+}
 
 class PipelineServiceImpl final
     : public hub::v1::PipelineService::CallbackService {
@@ -56,14 +76,14 @@ class PipelineServiceImpl final
                        FindRawRecord(*hub_->store, req->record_id()));
       r.clear_payload();
       *resp->mutable_record() = std::move(r);
-      RecordExceptionQuery q;
+      ExceptionQuery q;
+      q.kind = hub::v1::EXCEPTION_KIND_RECORD_REJECTED;
       q.record_id = req->record_id();
+      q.include_resolved = true;
       q.page_size = 500;
-      ASSIGN_OR_RETURN(RecordExceptionPage page,
-                       hub_->store->ListRecordExceptions(q));
-      for (auto it = page.exceptions.rbegin(); it != page.exceptions.rend();
-           ++it) {
-        *resp->add_exceptions() = std::move(*it);
+      ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
+      for (const auto& e : page.exceptions) {
+        *resp->add_exceptions() = AsRecordException(e);
       }
       return absl::OkStatus();
     });
@@ -75,14 +95,16 @@ class PipelineServiceImpl final
       hub::v1::ListRecordExceptionsResponse* resp) override {
     return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
       RETURN_IF_ERROR(CheckPageSize(req->page_size(), 500));
-      RecordExceptionQuery q;
+      ExceptionQuery q;
+      q.kind = hub::v1::EXCEPTION_KIND_RECORD_REJECTED;
       q.system = req->system();
-      q.open_only = req->open_only();
+      q.include_resolved = !req->open_only();
       q.page_size = req->page_size() == 0 ? 100 : req->page_size();
       q.page_token = req->page_token();
-      ASSIGN_OR_RETURN(RecordExceptionPage page,
-                       hub_->store->ListRecordExceptions(q));
-      for (auto& e : page.exceptions) *resp->add_exceptions() = std::move(e);
+      ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
+      for (const auto& e : page.exceptions) {
+        *resp->add_exceptions() = AsRecordException(e);
+      }
       resp->set_next_page_token(page.next_page_token);
       return absl::OkStatus();
     });

@@ -513,8 +513,8 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
           e.set_record_id(record.record_id());
           e.set_field_path(path);
           e.set_reason(reason);
-          ASSIGN_OR_RETURN(*outcome.mutable_exception(),
-                           txn.AddRecordException(e));
+          *e.mutable_recorded_at() = ToProto(txn.Now());
+          *outcome.mutable_exception() = e;
           stored.push_back(outcome.exception());
         }
         if (options_.on_record_failed) {
@@ -552,7 +552,6 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
         status = hub::v1::RECORD_STATUS_APPLIED;
       }
       RETURN_IF_ERROR(txn.SetRawRecordStatus(record.record_id(), status));
-      RETURN_IF_ERROR(txn.ResolveRecordExceptions(record.record_id()));
       if (options_.on_record_applied) {
         RETURN_IF_ERROR(options_.on_record_applied(txn, record.record_id()));
       }

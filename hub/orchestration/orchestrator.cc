@@ -967,7 +967,8 @@ Orchestrator::Progress Orchestrator::Deliver(const Workflow& wf, int index) {
       row.vendor_id = resp->vendor_refs(0).vendor_id();
     row.posted_at = txn.Now();
     row.payload = planned.payload().SerializeAsString();
-    absl::Status put = txn.PutPosting(row);
+    absl::Status put = kind == "customer" ? txn.ReplacePosting(row)
+                                          : txn.RecordPosting(row);
     if (!put.ok() && !absl::IsAlreadyExists(put)) return put;
     if (kind == "customer" || kind == "invoice" || kind == "credit_note") {
       for (const auto& ref : resp->vendor_refs()) {
@@ -1259,9 +1260,6 @@ absl::StatusOr<Exception> Orchestrator::Resolve(int64_t exception_id,
     *e->mutable_resolved_at() = ToProto(txn.Now());
     e->set_resolution(reason);
     RecordAction(&*e, txn.Now(), "resolved", principal, reason);
-    if (e->record_id() != 0) {
-      RETURN_IF_ERROR(txn.ResolveRecordExceptions(e->record_id()));
-    }
     if (!e->workflow_id().empty()) {
       ASSIGN_OR_RETURN(auto wf, txn.GetWorkflow(e->workflow_id()));
       if (wf.has_value() && e->step_index() < wf->steps_size()) {
@@ -1291,7 +1289,9 @@ absl::StatusOr<Exception> Orchestrator::Resolve(int64_t exception_id,
             row.step_index = e->step_index();
             row.posted_at = txn.Now();
             row.payload = s->payload().SerializeAsString();
-            absl::Status put = txn.PutPosting(row);
+            absl::Status put = row.kind == "customer"
+                                   ? txn.ReplacePosting(row)
+                                   : txn.RecordPosting(row);
             if (!put.ok() && !absl::IsAlreadyExists(put)) return put;
           }
         }

@@ -284,18 +284,19 @@ TEST_CASE("workflows, exceptions and postings are stored and listed",
     row.kind = "invoice";
     row.content_hash = "h1";
     row.posted_at = absl::Now();
-    REQUIRE(
-        store->Write([&](WriteTxn& txn) { return txn.PutPosting(row); }).ok());
+    REQUIRE(store->Write([&](WriteTxn& txn) { return txn.RecordPosting(row); })
+                .ok());
     CHECK(absl::IsAlreadyExists(
-        store->Write([&](WriteTxn& txn) { return txn.PutPosting(row); })));
+        store->Write([&](WriteTxn& txn) { return txn.RecordPosting(row); })));
     row.external_id = "cus_1";
     row.entity_type = cv1::ENTITY_TYPE_CUSTOMER;
     row.entity_id = "cus_1";
     row.kind = "customer";
     for (const char* hash : {"c1", "c2"}) {
       row.content_hash = hash;
-      REQUIRE(store->Write([&](WriteTxn& txn) { return txn.PutPosting(row); })
-                  .ok());
+      REQUIRE(
+          store->Write([&](WriteTxn& txn) { return txn.ReplacePosting(row); })
+              .ok());
     }
     auto rows = store->ListEntityPostings("netsuite", cv1::ENTITY_TYPE_CUSTOMER,
                                           "cus_1");
@@ -375,8 +376,12 @@ void Deliver(Store& store, const std::string& contract_id,
       row.reverses = s.payload().journal_entry().reverses_entry_id();
     row.posted_at = absl::Now();
     row.payload = s.payload().SerializeAsString();
-    REQUIRE(
-        store.Write([&](WriteTxn& txn) { return txn.PutPosting(row); }).ok());
+    REQUIRE(store
+                .Write([&](WriteTxn& txn) {
+                  return row.kind == "customer" ? txn.ReplacePosting(row)
+                                                : txn.RecordPosting(row);
+                })
+                .ok());
   }
 }
 

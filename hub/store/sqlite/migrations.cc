@@ -1,10 +1,103 @@
 #include "hub/store/sqlite/migrations.h"
 
+#include <map>
+#include <string>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "canonical/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "revhub/hub/v1/exception_service.pb.h"
 
 namespace revhub::hub {
+namespace {
+
+// Migration 4: every rejected record becomes one Exception of kind
+// RECORD_REJECTED (category METADATA) in `exceptions`, and
+// record_exceptions goes. Until then a failed record wrote both a
+// record_exceptions row and, through orchestration, an Exception whose
+// error joins the record's "field_path: reason" texts with "; ". A row
+// already said by such an Exception of the same record is not copied.
+absl::Status MoveRecordExceptions(sqlite::Connection& db) {
+  using google::protobuf::util::TimeUtil;
+  using hub::v1::Exception;
+  std::map<int64_t, std::vector<std::string>> said;  // record_id -> errors
+  {
+    sqlite::Statement q(
+        db, absl::StrCat("SELECT record_id, payload FROM"
+                         " exceptions WHERE record_id != 0"
+                         " AND kind = ",
+                         int64_t{hub::v1::EXCEPTION_KIND_RECORD_REJECTED}));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      ASSIGN_OR_RETURN(Exception e, sqlite::ParseBlob<Exception>(
+                                        q.ColumnBlob(1), "exception"));
+      said[q.ColumnInt(0)].push_back(e.error());
+    }
+  }
+  auto already_said = [&](int64_t record_id, const std::string& path,
+                          const std::string& reason) {
+    const std::string text =
+        path.empty() ? reason : absl::StrCat(path, ": ", reason);
+    for (const std::string& error : said[record_id]) {
+      if (error == reason) return true;
+      for (absl::string_view part : absl::StrSplit(error, "; ")) {
+        if (part == text) return true;
+      }
+    }
+    return false;
+  };
+  sqlite::Statement rows(db,
+                         "SELECT system, record_id, field_path, reason,"
+                         " recorded_at, resolved_at FROM record_exceptions"
+                         " ORDER BY exception_id");
+  sqlite::Statement ins(db,
+                        "INSERT INTO exceptions (kind, category, state,"
+                        " system, owner, record_id, workflow_id, contract_id,"
+                        " created_at, payload)"
+                        " VALUES (?, ?, ?, ?, '', ?, '', '', ?, x'')");
+  sqlite::Statement set_payload(
+      db, "UPDATE exceptions SET payload = ? WHERE exception_id = ?");
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) break;
+    Exception e;
+    e.set_kind(hub::v1::EXCEPTION_KIND_RECORD_REJECTED);
+    e.set_category(hub::v1::EXCEPTION_CATEGORY_METADATA);
+    e.set_system(rows.ColumnText(0));
+    e.set_record_id(rows.ColumnInt(1));
+    e.set_field_path(rows.ColumnText(2));
+    e.set_error(rows.ColumnText(3));
+    if (already_said(e.record_id(), e.field_path(), e.error())) continue;
+    const int64_t created = rows.ColumnInt(4);
+    *e.mutable_created_at() = TimeUtil::MicrosecondsToTimestamp(created);
+    *e.mutable_updated_at() = e.created_at();
+    e.set_state(hub::v1::EXCEPTION_STATE_OPEN);
+    if (!rows.ColumnIsNull(5)) {
+      e.set_state(hub::v1::EXCEPTION_STATE_RESOLVED);
+      *e.mutable_resolved_at() =
+          TimeUtil::MicrosecondsToTimestamp(rows.ColumnInt(5));
+      *e.mutable_updated_at() = e.resolved_at();
+    }
+    RETURN_IF_ERROR(ins.Reset());
+    ins.Bind(1, int64_t{e.kind()})
+        .Bind(2, int64_t{e.category()})
+        .Bind(3, int64_t{e.state()})
+        .Bind(4, e.system())
+        .Bind(5, e.record_id())
+        .Bind(6, created);
+    RETURN_IF_ERROR(ins.Run());
+    e.set_exception_id(sqlite3_last_insert_rowid(db.get()));
+    RETURN_IF_ERROR(set_payload.Reset());
+    set_payload.BindBlob(1, e.SerializeAsString()).Bind(2, e.exception_id());
+    RETURN_IF_ERROR(set_payload.Run());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 const std::vector<Migration>& SchemaMigrations() {
   static const std::vector<Migration> kMigrations = {
@@ -159,6 +252,11 @@ CREATE TABLE sequences (
   value INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+      // One exception model: rejected records join the exception queue.
+      {4, "record exceptions join the exception queue", R"sql(
+DROP TABLE record_exceptions;
+)sql",
+       MoveRecordExceptions},
   };
   return kMigrations;
 }
@@ -186,7 +284,8 @@ absl::StatusOr<int> ApplyMigrations(sqlite::Connection& db) {
   for (const Migration& m : all) {
     if (m.version <= current) continue;
     RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    absl::Status st = db.Exec(m.sql);
+    absl::Status st = m.apply != nullptr ? m.apply(db) : absl::OkStatus();
+    if (st.ok()) st = db.Exec(m.sql);
     if (st.ok()) {
       sqlite::Statement ins(
           db,

@@ -6,6 +6,9 @@
 // is one fsync per commit, which group commit spreads over every write in a
 // batch. See docs/storage.md.
 //
+// Times are stored as microseconds since the Unix epoch: a time read back
+// is the one written, truncated to the microsecond.
+//
 // One writer thread owns the write connection; readers use a small pool of
 // read-only connections and never block the writer.
 #ifndef REVHUB_HUB_STORE_SQLITE_SQLITE_STORE_H_

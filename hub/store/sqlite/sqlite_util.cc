@@ -145,6 +145,10 @@ std::string EncodePageToken(absl::string_view last_key) {
   return absl::WebSafeBase64Escape(last_key);
 }
 
+std::string EncodeNumericPageToken(int64_t last) {
+  return EncodePageToken(absl::StrCat(last));
+}
+
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
   std::string out;
   if (!absl::WebSafeBase64Unescape(token, &out)) {

@@ -8,10 +8,14 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace revhub::hub::sqlite {
 
@@ -80,10 +84,46 @@ class Statement {
 // the hub did not issue is INVALID_ARGUMENT naming page_token.
 std::string EncodePageToken(absl::string_view last_key);
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token);
+// The token of a page that ended at the numeric key `last`.
+std::string EncodeNumericPageToken(int64_t last);
 // Returns the number a numeric page token stands for; `none` when the token
 // is empty (the first page).
 absl::StatusOr<int64_t> DecodeNumericPageToken(absl::string_view token,
                                                int64_t none);
+
+// Times are stored as microseconds since the Unix epoch.
+inline int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+inline absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+
+// Returns the message stored as `bytes`; DATA_LOSS naming `what` when it
+// does not parse.
+template <typename Msg>
+absl::StatusOr<Msg> ParseBlob(const std::string& bytes,
+                              absl::string_view what) {
+  Msg m;
+  if (!m.ParseFromString(bytes)) {
+    return absl::DataLossError(
+        absl::StrCat("stored ", what, " does not parse"));
+  }
+  return m;
+}
+
+// Steps `q` to the end and returns the message stored in column `col` of
+// each row.
+template <typename Msg>
+absl::StatusOr<std::vector<Msg>> CollectBlobs(Statement& q, int col,
+                                              absl::string_view what) {
+  std::vector<Msg> out;
+  while (true) {
+    absl::StatusOr<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    absl::StatusOr<Msg> m = ParseBlob<Msg>(q.ColumnBlob(col), what);
+    if (!m.ok()) return m.status();
+    out.push_back(std::move(*m));
+  }
+  return out;
+}
 
 }  // namespace revhub::hub::sqlite
 

@@ -1,0 +1,66 @@
+// The event log and consumer positions (event_log.h) in tables `events`
+// and `consumers`.
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "canonical/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "hub/store/sqlite/sqlite_queries.h"
+
+namespace revhub::hub::sqlite {
+
+using google::protobuf::util::TimeUtil;
+
+absl::Status AppendEvent(Connection& db, BusinessEvent event, int64_t position,
+                         absl::Time now) {
+  event.set_position(position);
+  *event.mutable_recorded_at() = TimeUtil::MicrosecondsToTimestamp(Micros(now));
+  Statement q(db,
+              "INSERT INTO events (position, event_id, type, recorded_at,"
+              " payload) VALUES (?, ?, ?, ?, ?)");
+  q.Bind(1, position)
+      .Bind(2, event.event_id())
+      .Bind(3, int64_t{event.type()})
+      .Bind(4, Micros(now))
+      .BindBlob(5, event.SerializeAsString());
+  return q.Run();
+}
+
+absl::StatusOr<std::vector<BusinessEvent>> ReadEvents(
+    Connection& db, int64_t from, int64_t to,
+    const std::vector<EventType>& types, int limit) {
+  std::string sql = "SELECT payload FROM events WHERE position BETWEEN ? AND ?";
+  if (!types.empty()) {
+    std::vector<std::string> ts;
+    for (EventType t : types) ts.push_back(absl::StrCat(static_cast<int>(t)));
+    absl::StrAppend(&sql, " AND type IN (", absl::StrJoin(ts, ","), ")");
+  }
+  sql += " ORDER BY position LIMIT ?";
+  Statement q(db, sql);
+  q.Bind(1, from).Bind(2, to).Bind(3, int64_t{limit});
+  return CollectBlobs<BusinessEvent>(q, 0, "event");
+}
+
+absl::StatusOr<int64_t> LastEventPosition(Connection& db) {
+  Statement q(db, "SELECT IFNULL(MAX(position), 0) FROM events");
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.ColumnInt(0) : 0;
+}
+
+absl::StatusOr<std::optional<hub::v1::Consumer>> GetConsumer(
+    Connection& db, absl::string_view name) {
+  Statement q(db, "SELECT payload FROM consumers WHERE name = ?");
+  q.Bind(1, name);
+  ASSIGN_OR_RETURN(auto all, CollectBlobs<hub::v1::Consumer>(q, 0, "consumer"));
+  if (all.empty()) return std::nullopt;
+  return std::move(all.front());
+}
+
+absl::Status PutConsumer(Connection& db, const hub::v1::Consumer& consumer) {
+  Statement q(db,
+              "INSERT INTO consumers (name, payload) VALUES (?, ?)"
+              " ON CONFLICT (name) DO UPDATE SET payload = excluded.payload");
+  q.Bind(1, consumer.name()).BindBlob(2, consumer.SerializeAsString());
+  return q.Run();
+}
+
+}  // namespace revhub::hub::sqlite

@@ -1,0 +1,117 @@
+// The exception queue (exception_queue.h) in table `exceptions`: the whole
+// Exception in `payload`, the fields that filters use in columns.
+#include "absl/strings/str_cat.h"
+#include "canonical/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "hub/store/sqlite/sqlite_queries.h"
+
+namespace revhub::hub::sqlite {
+
+using google::protobuf::util::TimeUtil;
+using hub::v1::Exception;
+
+absl::StatusOr<Exception> PutException(Connection& db, Exception e) {
+  const bool insert = e.exception_id() == 0;
+  Statement q(db, insert ? "INSERT INTO exceptions (kind, category, state,"
+                           " system, owner, record_id, workflow_id,"
+                           " contract_id, created_at, payload)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                         : "UPDATE exceptions SET kind = ?1, category = ?2,"
+                           " state = ?3, system = ?4, owner = ?5,"
+                           " record_id = ?6, workflow_id = ?7,"
+                           " contract_id = ?8, created_at = ?9,"
+                           " payload = ?10 WHERE exception_id = ?11");
+  q.Bind(1, int64_t{e.kind()})
+      .Bind(2, int64_t{e.category()})
+      .Bind(3, int64_t{e.state()})
+      .Bind(4, e.system())
+      .Bind(5, e.owner())
+      .Bind(6, e.record_id())
+      .Bind(7, e.workflow_id())
+      .Bind(8, e.contract_id())
+      .Bind(9, TimeUtil::TimestampToMicroseconds(e.created_at()))
+      .BindBlob(10, e.SerializeAsString());
+  if (!insert) q.Bind(11, e.exception_id());
+  RETURN_IF_ERROR(q.Run());
+  if (!insert) {
+    if (sqlite3_changes(db.get()) == 0) {
+      return absl::NotFoundError(
+          absl::StrCat("exception_id: no exception ", e.exception_id()));
+    }
+    return e;
+  }
+  // The id is known only now: store the payload again with it.
+  e.set_exception_id(sqlite3_last_insert_rowid(db.get()));
+  Statement u(db, "UPDATE exceptions SET payload = ? WHERE exception_id = ?");
+  u.BindBlob(1, e.SerializeAsString()).Bind(2, e.exception_id());
+  RETURN_IF_ERROR(u.Run());
+  return e;
+}
+
+absl::StatusOr<std::optional<Exception>> GetException(Connection& db,
+                                                      int64_t exception_id) {
+  Statement q(db, "SELECT payload FROM exceptions WHERE exception_id = ?");
+  q.Bind(1, exception_id);
+  ASSIGN_OR_RETURN(auto all, CollectBlobs<Exception>(q, 0, "exception"));
+  if (all.empty()) return std::nullopt;
+  return std::move(all.front());
+}
+
+absl::StatusOr<std::vector<Exception>> ListOpenRecordExceptions(
+    Connection& db, int64_t record_id) {
+  Statement q(db, absl::StrCat("SELECT payload FROM exceptions WHERE"
+                               " record_id = ? AND state != ",
+                               int64_t{hub::v1::EXCEPTION_STATE_RESOLVED},
+                               " ORDER BY exception_id"));
+  q.Bind(1, record_id);
+  return CollectBlobs<Exception>(q, 0, "exception");
+}
+
+absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
+                                             const ExceptionQuery& query) {
+  ASSIGN_OR_RETURN(int64_t after, DecodeNumericPageToken(query.page_token, 0));
+  std::string sql = "SELECT payload FROM exceptions WHERE exception_id > ?1";
+  if (!query.include_resolved) {
+    absl::StrAppend(
+        &sql, " AND state != ", int64_t{hub::v1::EXCEPTION_STATE_RESOLVED});
+  }
+  if (!query.system.empty()) sql += " AND system = ?2";
+  if (query.category != hub::v1::EXCEPTION_CATEGORY_UNSPECIFIED) {
+    sql += " AND category = ?3";
+  }
+  if (query.kind != hub::v1::EXCEPTION_KIND_UNSPECIFIED) {
+    sql += " AND kind = ?4";
+  }
+  if (!query.owner.empty()) sql += " AND owner = ?5";
+  if (!query.contract_id.empty()) sql += " AND contract_id = ?6";
+  if (!query.workflow_id.empty()) sql += " AND workflow_id = ?7";
+  if (query.created_before.has_value()) sql += " AND created_at <= ?8";
+  if (query.record_id != 0) sql += " AND record_id = ?10";
+  sql += " ORDER BY exception_id LIMIT ?9";
+  Statement q(db, sql);
+  q.Bind(1, after).Bind(9, int64_t{query.page_size + 1});
+  if (!query.system.empty()) q.Bind(2, query.system);
+  if (query.category != hub::v1::EXCEPTION_CATEGORY_UNSPECIFIED) {
+    q.Bind(3, int64_t{query.category});
+  }
+  if (query.kind != hub::v1::EXCEPTION_KIND_UNSPECIFIED) {
+    q.Bind(4, int64_t{query.kind});
+  }
+  if (!query.owner.empty()) q.Bind(5, query.owner);
+  if (!query.contract_id.empty()) q.Bind(6, query.contract_id);
+  if (!query.workflow_id.empty()) q.Bind(7, query.workflow_id);
+  if (query.created_before.has_value()) {
+    q.Bind(8, Micros(*query.created_before));
+  }
+  if (query.record_id != 0) q.Bind(10, query.record_id);
+  ExceptionPage page;
+  ASSIGN_OR_RETURN(page.exceptions, CollectBlobs<Exception>(q, 0, "exception"));
+  if (static_cast<int>(page.exceptions.size()) > query.page_size) {
+    page.exceptions.pop_back();
+    page.next_page_token =
+        EncodeNumericPageToken(page.exceptions.back().exception_id());
+  }
+  return page;
+}
+
+}  // namespace revhub::hub::sqlite

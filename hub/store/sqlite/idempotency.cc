@@ -1,0 +1,33 @@
+// Idempotency records (idempotency_store.h) in table `idempotency`.
+#include "canonical/status_macros.h"
+#include "hub/store/sqlite/sqlite_queries.h"
+
+namespace revhub::hub::sqlite {
+
+absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency(
+    Connection& db, absl::string_view scope, absl::string_view key) {
+  Statement q(db,
+              "SELECT request_hash, response FROM idempotency WHERE scope = ?"
+              " AND key = ?");
+  q.Bind(1, scope).Bind(2, key);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::nullopt;
+  return IdempotencyRecord{q.ColumnBlob(0), q.ColumnBlob(1)};
+}
+
+absl::Status PutIdempotency(Connection& db, absl::string_view scope,
+                            absl::string_view key,
+                            const IdempotencyRecord& record,
+                            absl::Time created_at) {
+  Statement q(db,
+              "INSERT INTO idempotency (scope, key, request_hash, response,"
+              " created_at) VALUES (?, ?, ?, ?, ?)");
+  q.Bind(1, scope)
+      .Bind(2, key)
+      .BindBlob(3, record.request_hash)
+      .BindBlob(4, record.response)
+      .Bind(5, Micros(created_at));
+  return q.Run();
+}
+
+}  // namespace revhub::hub::sqlite

@@ -1,0 +1,125 @@
+// Raw vendor records (record_store.h) in table `raw_records`.
+#include "absl/strings/str_cat.h"
+#include "canonical/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "hub/store/sqlite/sqlite_queries.h"
+
+namespace revhub::hub::sqlite {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using hub::v1::RawRecord;
+
+// Every column but the payload; ReadRawRecord reads them in this order,
+// and the payload after them when asked.
+constexpr char kRawRecordColumns[] =
+    "record_id, system, object_type, content_type, idempotency_key,"
+    " payload_sha256, length(payload), received_at, status, principal";
+
+RawRecord ReadRawRecord(Statement& q, bool with_payload) {
+  RawRecord r;
+  r.set_record_id(q.ColumnInt(0));
+  r.set_system(q.ColumnText(1));
+  r.set_object_type(q.ColumnText(2));
+  r.set_content_type(q.ColumnText(3));
+  r.set_idempotency_key(q.ColumnText(4));
+  r.set_payload_sha256(q.ColumnText(5));
+  r.set_size_bytes(q.ColumnInt(6));
+  *r.mutable_received_at() = TimeUtil::MicrosecondsToTimestamp(q.ColumnInt(7));
+  r.set_status(static_cast<hub::v1::RecordStatus>(q.ColumnInt(8)));
+  r.set_principal(q.ColumnText(9));
+  if (with_payload) r.set_payload(q.ColumnBlob(10));
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<RawRecord>> FindRawRecord(
+    Connection& db, absl::string_view system,
+    absl::string_view idempotency_key) {
+  Statement q(db, absl::StrCat("SELECT ", kRawRecordColumns,
+                               " FROM raw_records WHERE system = ? AND"
+                               " idempotency_key = ?"));
+  q.Bind(1, system).Bind(2, idempotency_key);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::nullopt;
+  return ReadRawRecord(q, false);
+}
+
+absl::StatusOr<int64_t> InsertRawRecord(Connection& db, const RawRecord& r,
+                                        absl::Time received_at) {
+  Statement q(db,
+              "INSERT INTO raw_records (system, object_type, content_type,"
+              " idempotency_key, payload, payload_sha256, received_at, status,"
+              " principal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  q.Bind(1, r.system())
+      .Bind(2, r.object_type())
+      .Bind(3, r.content_type())
+      .Bind(4, r.idempotency_key())
+      .BindBlob(5, r.payload())
+      .Bind(6, r.payload_sha256())
+      .Bind(7, Micros(received_at))
+      .Bind(8, int64_t{r.status()})
+      .Bind(9, r.principal());
+  RETURN_IF_ERROR(q.Run());
+  return sqlite3_last_insert_rowid(db.get());
+}
+
+absl::StatusOr<std::optional<RawRecord>> GetRawRecord(Connection& db,
+                                                      int64_t record_id,
+                                                      bool with_payload) {
+  Statement q(db, absl::StrCat("SELECT ", kRawRecordColumns,
+                               with_payload ? ", payload" : "",
+                               " FROM raw_records WHERE record_id = ?"));
+  q.Bind(1, record_id);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::nullopt;
+  return ReadRawRecord(q, with_payload);
+}
+
+absl::Status SetRawRecordStatus(Connection& db, int64_t record_id,
+                                hub::v1::RecordStatus status) {
+  Statement q(db, "UPDATE raw_records SET status = ? WHERE record_id = ?");
+  q.Bind(1, int64_t{status}).Bind(2, record_id);
+  RETURN_IF_ERROR(q.Run());
+  if (sqlite3_changes(db.get()) == 0) {
+    return absl::NotFoundError(
+        absl::StrCat("record ", record_id, " not found"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RawRecordPage> ListRawRecords(Connection& db,
+                                             const RawRecordQuery& query) {
+  ASSIGN_OR_RETURN(int64_t before,
+                   DecodeNumericPageToken(query.page_token, INT64_MAX));
+  std::string sql = absl::StrCat("SELECT ", kRawRecordColumns,
+                                 " FROM raw_records WHERE record_id < ?1");
+  if (!query.system.empty()) sql += " AND system = ?2";
+  if (!query.object_type.empty()) sql += " AND object_type = ?3";
+  if (query.status != hub::v1::RECORD_STATUS_UNSPECIFIED) {
+    sql += " AND status = ?4";
+  }
+  sql += " ORDER BY record_id DESC LIMIT ?5";
+  Statement q(db, sql);
+  q.Bind(1, before).Bind(5, int64_t{query.page_size + 1});
+  if (!query.system.empty()) q.Bind(2, query.system);
+  if (!query.object_type.empty()) q.Bind(3, query.object_type);
+  if (query.status != hub::v1::RECORD_STATUS_UNSPECIFIED) {
+    q.Bind(4, int64_t{query.status});
+  }
+  RawRecordPage page;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    page.records.push_back(ReadRawRecord(q, false));
+  }
+  if (static_cast<int>(page.records.size()) > query.page_size) {
+    page.records.pop_back();
+    page.next_page_token =
+        EncodeNumericPageToken(page.records.back().record_id());
+  }
+  return page;
+}
+
+}  // namespace revhub::hub::sqlite

@@ -1,0 +1,127 @@
+// The SQL of the SQLite store, one function per operation over one
+// connection, so the write transaction (sqlite_write_txn.h, on the writer's
+// connection) and the readers (sqlite_store.cc, on pooled read-only
+// connections) share it. Each area lives in its own file: systems.cc,
+// raw_records.cc, entities.cc, events.cc, idempotency.cc, workflows.cc,
+// exceptions.cc, postings.cc. The contracts are those of the role headers
+// in hub/store/; functions that write take the transaction's commit time
+// where the contract says a time is Now().
+//
+// Internal to revhub_store_sqlite. Not thread-safe: a connection belongs to
+// one thread at a time.
+#ifndef REVHUB_HUB_STORE_SQLITE_SQLITE_QUERIES_H_
+#define REVHUB_HUB_STORE_SQLITE_SQLITE_QUERIES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "hub/store/sqlite/sqlite_util.h"
+#include "hub/store/store.h"
+
+namespace revhub::hub::sqlite {
+
+// --- systems.cc
+absl::StatusOr<std::optional<hub::v1::System>> GetSystem(
+    Connection& db, absl::string_view name);
+absl::StatusOr<std::vector<hub::v1::System>> ListSystems(
+    Connection& db, absl::string_view after_name, int limit);
+absl::Status PutSystem(Connection& db, const hub::v1::System& system);
+
+// --- raw_records.cc
+absl::StatusOr<std::optional<hub::v1::RawRecord>> FindRawRecord(
+    Connection& db, absl::string_view system,
+    absl::string_view idempotency_key);
+// Stores the record as received at `received_at` and returns its id.
+absl::StatusOr<int64_t> InsertRawRecord(Connection& db,
+                                        const hub::v1::RawRecord& record,
+                                        absl::Time received_at);
+absl::StatusOr<std::optional<hub::v1::RawRecord>> GetRawRecord(
+    Connection& db, int64_t record_id, bool with_payload);
+absl::Status SetRawRecordStatus(Connection& db, int64_t record_id,
+                                hub::v1::RecordStatus status);
+absl::StatusOr<RawRecordPage> ListRawRecords(Connection& db,
+                                             const RawRecordQuery& query);
+
+// --- entities.cc
+absl::StatusOr<std::optional<StoredEntity>> GetEntity(
+    Connection& db, EntityType type, absl::string_view id,
+    const VersionSelector& which);
+absl::StatusOr<std::vector<StoredEntity>> ListEntityVersions(
+    Connection& db, EntityType type, absl::string_view id);
+absl::Status PutEntityVersion(Connection& db, const StoredEntity& entity,
+                              const std::vector<IndexEntry>& index);
+absl::StatusOr<std::optional<std::string>> ResolveExternalRef(
+    Connection& db, EntityType type, const ExternalRef& ref);
+absl::Status BindExternalRef(Connection& db, EntityType type,
+                             const ExternalRef& ref, absl::string_view id);
+absl::StatusOr<std::vector<std::string>> FindEntityIds(Connection& db,
+                                                       EntityType type,
+                                                       const IndexEntry& entry,
+                                                       int limit);
+absl::StatusOr<EntityPage> ListEntities(Connection& db,
+                                        const ListEntitiesQuery& query);
+
+// --- events.cc
+// Stores `event` at `position`, recorded at `now`. REQUIRES: position is
+// one past the last stored position.
+absl::Status AppendEvent(Connection& db, BusinessEvent event, int64_t position,
+                         absl::Time now);
+absl::StatusOr<std::vector<BusinessEvent>> ReadEvents(
+    Connection& db, int64_t from, int64_t to,
+    const std::vector<EventType>& types, int limit);
+// Returns the highest stored position (0 when empty).
+absl::StatusOr<int64_t> LastEventPosition(Connection& db);
+absl::StatusOr<std::optional<hub::v1::Consumer>> GetConsumer(
+    Connection& db, absl::string_view name);
+absl::Status PutConsumer(Connection& db, const hub::v1::Consumer& consumer);
+
+// --- idempotency.cc
+absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency(
+    Connection& db, absl::string_view scope, absl::string_view key);
+absl::Status PutIdempotency(Connection& db, absl::string_view scope,
+                            absl::string_view key,
+                            const IdempotencyRecord& record,
+                            absl::Time created_at);
+
+// --- workflows.cc
+absl::StatusOr<int64_t> NextSequence(Connection& db, absl::string_view name);
+absl::Status PutWorkflow(Connection& db, const hub::v1::Workflow& workflow,
+                         int64_t seq, absl::string_view trigger_key);
+absl::StatusOr<std::optional<hub::v1::Workflow>> GetWorkflow(
+    Connection& db, absl::string_view workflow_id);
+absl::StatusOr<std::optional<std::string>> FindWorkflowByTrigger(
+    Connection& db, absl::string_view trigger_key);
+// contract_id empty: every contract.
+absl::StatusOr<std::vector<hub::v1::Workflow>> ListUnfinishedWorkflows(
+    Connection& db, absl::string_view contract_id);
+absl::StatusOr<WorkflowPage> ListWorkflows(Connection& db,
+                                           const WorkflowQuery& query);
+
+// --- exceptions.cc
+absl::StatusOr<hub::v1::Exception> PutException(Connection& db,
+                                                hub::v1::Exception exception);
+absl::StatusOr<std::optional<hub::v1::Exception>> GetException(
+    Connection& db, int64_t exception_id);
+absl::StatusOr<std::vector<hub::v1::Exception>> ListOpenRecordExceptions(
+    Connection& db, int64_t record_id);
+absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
+                                             const ExceptionQuery& query);
+
+// --- postings.cc
+absl::Status RecordPosting(Connection& db, const PostingRow& posting);
+absl::Status ReplacePosting(Connection& db, const PostingRow& posting);
+absl::StatusOr<std::vector<PostingRow>> ListPostings(
+    Connection& db, absl::string_view target, absl::string_view contract_id);
+absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(
+    Connection& db, absl::string_view target, EntityType type,
+    absl::string_view id);
+
+}  // namespace revhub::hub::sqlite
+
+#endif  // REVHUB_HUB_STORE_SQLITE_SQLITE_QUERIES_H_

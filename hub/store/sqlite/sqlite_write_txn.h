@@ -1,0 +1,179 @@
+// SqliteWriteTxn: the WriteTxn handed to one batch of writes, on the
+// writer's connection inside its open transaction (see CommitBatch in
+// sqlite_store.cc). It forwards to sqlite_queries.h with the batch's commit
+// time, and tracks what the batch did that the store must know after the
+// commit: the last event position assigned and whether a raw record was
+// stored.
+//
+// Internal to revhub_store_sqlite. Used by the writer thread only.
+#ifndef REVHUB_HUB_STORE_SQLITE_SQLITE_WRITE_TXN_H_
+#define REVHUB_HUB_STORE_SQLITE_SQLITE_WRITE_TXN_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hub/store/sqlite/sqlite_queries.h"
+#include "hub/store/sqlite/sqlite_util.h"
+#include "hub/store/store.h"
+
+namespace revhub::hub::sqlite {
+
+class SqliteWriteTxn : public WriteTxn {
+ public:
+  // `last_position` is the last event position committed before the batch.
+  SqliteWriteTxn(Connection& db, absl::Time now, int64_t last_position)
+      : db_(db), now_(now), max_position_(last_position) {}
+
+  // The last event position assigned so far (the starting one when none).
+  int64_t max_position() const { return max_position_; }
+  // Forgets positions assigned after `p`, when a write rolled back.
+  void set_max_position(int64_t p) { max_position_ = p; }
+  // Whether a raw record was inserted (even by a write that rolled back).
+  bool stored_raw_record() const { return stored_raw_record_; }
+
+  // WriteTxn:
+  absl::Time Now() const override { return now_; }
+
+  // SystemWriter:
+  absl::StatusOr<std::optional<hub::v1::System>> GetSystem(
+      absl::string_view name) override {
+    return sqlite::GetSystem(db_, name);
+  }
+  absl::Status PutSystem(const hub::v1::System& system) override {
+    return sqlite::PutSystem(db_, system);
+  }
+
+  // RawRecordWriter:
+  absl::StatusOr<std::optional<hub::v1::RawRecord>> FindRawRecord(
+      absl::string_view system, absl::string_view key) override {
+    return sqlite::FindRawRecord(db_, system, key);
+  }
+  absl::StatusOr<int64_t> InsertRawRecord(
+      const hub::v1::RawRecord& record) override {
+    auto id = sqlite::InsertRawRecord(db_, record, now_);
+    if (id.ok()) stored_raw_record_ = true;
+    return id;
+  }
+  absl::StatusOr<std::optional<hub::v1::RawRecord>> GetRawRecord(
+      int64_t record_id) override {
+    return sqlite::GetRawRecord(db_, record_id, /*with_payload=*/false);
+  }
+  absl::Status SetRawRecordStatus(int64_t record_id,
+                                  hub::v1::RecordStatus status) override {
+    return sqlite::SetRawRecordStatus(db_, record_id, status);
+  }
+
+  // EntityWriter:
+  absl::StatusOr<std::optional<StoredEntity>> GetCurrentEntity(
+      EntityType type, absl::string_view id) override {
+    return sqlite::GetEntity(db_, type, id, VersionSelector{});
+  }
+  absl::Status PutEntityVersion(const StoredEntity& entity,
+                                const std::vector<IndexEntry>& index) override {
+    return sqlite::PutEntityVersion(db_, entity, index);
+  }
+  absl::StatusOr<std::optional<std::string>> ResolveExternalRef(
+      EntityType type, const ExternalRef& ref) override {
+    return sqlite::ResolveExternalRef(db_, type, ref);
+  }
+  absl::Status BindExternalRef(EntityType type, const ExternalRef& ref,
+                               absl::string_view id) override {
+    return sqlite::BindExternalRef(db_, type, ref, id);
+  }
+  absl::StatusOr<std::vector<std::string>> FindEntityIds(
+      EntityType type, const IndexEntry& entry, int limit) override {
+    return sqlite::FindEntityIds(db_, type, entry, limit);
+  }
+
+  // EventLogWriter:
+  absl::StatusOr<int64_t> AppendEvent(BusinessEvent event) override {
+    const int64_t position = max_position_ + 1;
+    absl::Status st =
+        sqlite::AppendEvent(db_, std::move(event), position, now_);
+    if (!st.ok()) return st;
+    max_position_ = position;
+    return position;
+  }
+  absl::StatusOr<std::optional<hub::v1::Consumer>> GetConsumer(
+      absl::string_view name) override {
+    return sqlite::GetConsumer(db_, name);
+  }
+  absl::Status PutConsumer(const hub::v1::Consumer& consumer) override {
+    return sqlite::PutConsumer(db_, consumer);
+  }
+
+  // IdempotencyWriter:
+  absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency(
+      absl::string_view scope, absl::string_view key) override {
+    return sqlite::GetIdempotency(db_, scope, key);
+  }
+  absl::Status PutIdempotency(absl::string_view scope, absl::string_view key,
+                              const IdempotencyRecord& record) override {
+    return sqlite::PutIdempotency(db_, scope, key, record, now_);
+  }
+
+  // WorkflowWriter:
+  absl::StatusOr<int64_t> NextSequence(absl::string_view name) override {
+    return sqlite::NextSequence(db_, name);
+  }
+  absl::Status PutWorkflow(const hub::v1::Workflow& workflow, int64_t seq,
+                           absl::string_view trigger_key) override {
+    return sqlite::PutWorkflow(db_, workflow, seq, trigger_key);
+  }
+  absl::StatusOr<std::optional<hub::v1::Workflow>> GetWorkflow(
+      absl::string_view workflow_id) override {
+    return sqlite::GetWorkflow(db_, workflow_id);
+  }
+  absl::StatusOr<std::optional<std::string>> FindWorkflowByTrigger(
+      absl::string_view trigger_key) override {
+    return sqlite::FindWorkflowByTrigger(db_, trigger_key);
+  }
+  absl::StatusOr<std::vector<hub::v1::Workflow>> ListUnfinishedWorkflows(
+      absl::string_view contract_id) override {
+    return sqlite::ListUnfinishedWorkflows(db_, contract_id);
+  }
+
+  // ExceptionQueueWriter:
+  absl::StatusOr<hub::v1::Exception> PutException(
+      hub::v1::Exception exception) override {
+    return sqlite::PutException(db_, std::move(exception));
+  }
+  absl::StatusOr<std::optional<hub::v1::Exception>> GetException(
+      int64_t exception_id) override {
+    return sqlite::GetException(db_, exception_id);
+  }
+  absl::StatusOr<std::vector<hub::v1::Exception>> ListOpenRecordExceptions(
+      int64_t record_id) override {
+    return sqlite::ListOpenRecordExceptions(db_, record_id);
+  }
+
+  // PostingLedgerWriter:
+  absl::Status RecordPosting(const PostingRow& posting) override {
+    return sqlite::RecordPosting(db_, posting);
+  }
+  absl::Status ReplacePosting(const PostingRow& posting) override {
+    return sqlite::ReplacePosting(db_, posting);
+  }
+  absl::StatusOr<std::vector<PostingRow>> ListPostings(
+      absl::string_view target, absl::string_view contract_id) override {
+    return sqlite::ListPostings(db_, target, contract_id);
+  }
+  absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(
+      absl::string_view target, EntityType type,
+      absl::string_view id) override {
+    return sqlite::ListEntityPostings(db_, target, type, id);
+  }
+
+ private:
+  Connection& db_;
+  const absl::Time now_;
+  int64_t max_position_;
+  bool stored_raw_record_ = false;
+};
+
+}  // namespace revhub::hub::sqlite
+
+#endif  // REVHUB_HUB_STORE_SQLITE_SQLITE_WRITE_TXN_H_
