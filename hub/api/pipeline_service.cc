@@ -1,12 +1,17 @@
 // PipelineService: a system's adapter (Describe, Check), records with their
-// exceptions, and replay.
+// exceptions, and replay. A record's exceptions are its RECORD_REJECTED
+// exceptions in the one exception queue, shown as RecordException views
+// (hub/ingest/record_exceptions.h) whose exception_id is the queue's: one
+// entry per failed attempt, newest first in ListRecordExceptions and
+// oldest first in ShowRecord.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
-#include "hub/entities/entity_ops.h"
 #include "hub/adapter_host/adapter_supervisor.h"
-#include "hub/ingest/pipeline.h"
 #include "hub/api/services.h"
+#include "hub/entities/entity_ops.h"
+#include "hub/ingest/pipeline.h"
+#include "hub/ingest/record_exceptions.h"
 #include "revhub/hub/v1/pipeline_service.grpc.pb.h"
 
 namespace revhub::hub {
@@ -56,33 +61,45 @@ class PipelineServiceImpl final
                        FindRawRecord(*hub_->store, req->record_id()));
       r.clear_payload();
       *resp->mutable_record() = std::move(r);
-      RecordExceptionQuery q;
+      // Its exceptions in the exception queue, oldest first.
+      ExceptionQuery q;
+      q.kind = hub::v1::EXCEPTION_KIND_RECORD_REJECTED;
       q.record_id = req->record_id();
+      q.include_resolved = true;
       q.page_size = 500;
-      ASSIGN_OR_RETURN(RecordExceptionPage page,
-                       hub_->store->ListRecordExceptions(q));
-      for (auto it = page.exceptions.rbegin(); it != page.exceptions.rend();
-           ++it) {
-        *resp->add_exceptions() = std::move(*it);
+      while (true) {
+        ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
+        for (const hub::v1::Exception& e : page.exceptions) {
+          for (auto& view : RecordExceptionsOf(e))
+            *resp->add_exceptions() = std::move(view);
+        }
+        if (page.next_page_token.empty()) break;
+        q.page_token = page.next_page_token;
       }
       return absl::OkStatus();
     });
   }
 
+  // A page holds the attempts of up to page_size exceptions.
   ServerUnaryReactor* ListRecordExceptions(
       CallbackServerContext* context,
       const hub::v1::ListRecordExceptionsRequest* req,
       hub::v1::ListRecordExceptionsResponse* resp) override {
     return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
       RETURN_IF_ERROR(CheckPageSize(req->page_size(), 500));
-      RecordExceptionQuery q;
+      ExceptionQuery q;
+      q.kind = hub::v1::EXCEPTION_KIND_RECORD_REJECTED;
       q.system = req->system();
-      q.open_only = req->open_only();
+      q.include_resolved = !req->open_only();
+      q.newest_first = true;
       q.page_size = req->page_size() == 0 ? 100 : req->page_size();
       q.page_token = req->page_token();
-      ASSIGN_OR_RETURN(RecordExceptionPage page,
-                       hub_->store->ListRecordExceptions(q));
-      for (auto& e : page.exceptions) *resp->add_exceptions() = std::move(e);
+      ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
+      for (const hub::v1::Exception& e : page.exceptions) {
+        std::vector<hub::v1::RecordException> views = RecordExceptionsOf(e);
+        for (auto it = views.rbegin(); it != views.rend(); ++it)
+          *resp->add_exceptions() = std::move(*it);
+      }
       resp->set_next_page_token(page.next_page_token);
       return absl::OkStatus();
     });

@@ -129,8 +129,10 @@ struct ExceptionQuery {
   std::string owner;
   std::string contract_id;
   std::string workflow_id;
+  int64_t record_id = 0;                     // all when 0
   std::optional<absl::Time> created_before;  // age filter
   bool include_resolved = false;
+  bool newest_first = false;  // default: oldest first
   int page_size = 100;
   std::string page_token;
 };

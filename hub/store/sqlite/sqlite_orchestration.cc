@@ -246,9 +246,12 @@ absl::StatusOr<std::vector<Exception>> ListOpenRecordExceptions(
 
 absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
                                              const ExceptionQuery& query) {
-  ASSIGN_OR_RETURN(int64_t after, DecodeNumericPageToken(query.page_token, 0));
-  std::string sql =
-      "SELECT exception_id, payload FROM exceptions WHERE exception_id > ?1";
+  ASSIGN_OR_RETURN(int64_t after,
+                   DecodeNumericPageToken(query.page_token,
+                                          query.newest_first ? INT64_MAX : 0));
+  std::string sql = absl::StrCat(
+      "SELECT exception_id, payload FROM exceptions WHERE exception_id ",
+      query.newest_first ? "<" : ">", " ?1");
   if (!query.include_resolved) {
     absl::StrAppend(
         &sql, " AND state != ", int64_t{hub::v1::EXCEPTION_STATE_RESOLVED});
@@ -262,7 +265,9 @@ absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
   if (!query.contract_id.empty()) sql += " AND contract_id = ?6";
   if (!query.workflow_id.empty()) sql += " AND workflow_id = ?7";
   if (query.created_before.has_value()) sql += " AND created_at <= ?8";
-  sql += " ORDER BY exception_id LIMIT ?9";
+  if (query.record_id != 0) sql += " AND record_id = ?10";
+  sql += query.newest_first ? " ORDER BY exception_id DESC LIMIT ?9"
+                            : " ORDER BY exception_id LIMIT ?9";
   Statement q(db, sql);
   q.Bind(1, after).Bind(9, int64_t{query.page_size + 1});
   if (!query.system.empty()) q.Bind(2, query.system);
@@ -275,6 +280,7 @@ absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
   if (!query.workflow_id.empty()) q.Bind(7, query.workflow_id);
   if (query.created_before.has_value())
     q.Bind(8, absl::ToUnixMicros(*query.created_before));
+  if (query.record_id != 0) q.Bind(10, query.record_id);
   ExceptionPage page;
   while (true) {
     ASSIGN_OR_RETURN(bool row, q.Step());
