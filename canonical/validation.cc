@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "canonical/currency.h"
+#include "canonical/field_path.h"
 #include "canonical/money.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
@@ -19,7 +20,7 @@ using canonical::v1::ServicePeriod;
 using google::protobuf::RepeatedPtrField;
 
 absl::Status Invalid(absl::string_view field, absl::string_view rule) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
+  return FieldError(absl::StatusCode::kInvalidArgument, field, rule);
 }
 
 absl::Status Required(absl::string_view field) {

@@ -5,8 +5,8 @@
 // other records (the customer a contract names exists) are the hub's.
 // On failure the status is INVALID_ARGUMENT and its message starts with the
 // field path, then the rule: "contract.lines[1].quantity: must not be
-// negative (got -2) unless the line is a downgrade". The first broken rule is
-// reported.
+// negative (got -2) unless the line is a downgrade"; the path is attached
+// (canonical/field_path.h FieldPathOf). The first broken rule is reported.
 //
 // All functions are pure and thread-safe.
 #ifndef REVHUB_CANONICAL_VALIDATION_H_

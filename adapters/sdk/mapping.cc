@@ -15,7 +15,6 @@ namespace {
 
 // Binary subtype that marks a node holding a number's source text.
 constexpr std::uint64_t kExactNumberSubtype = 0x4e;
-constexpr char kFieldPathPayload[] = "type.revhub.dev/adapter.FieldPath";
 
 std::string TypeName(const Json& v) {
   if (IsExactNumber(v)) return "number";
@@ -197,26 +196,7 @@ Json MoneyAmountToJson(const Money& money) {
 
 absl::Status MappingError(absl::string_view field_path,
                           absl::string_view reason) {
-  absl::Status status = absl::InvalidArgumentError(
-      field_path.empty() ? std::string(reason)
-                         : absl::StrCat(field_path, ": ", reason));
-  status.SetPayload(kFieldPathPayload, absl::Cord(field_path));
-  return status;
-}
-
-std::string FieldPathOf(const absl::Status& status) {
-  auto path = status.GetPayload(kFieldPathPayload);
-  return path ? std::string(*path) : std::string();
-}
-
-std::string ReasonOf(const absl::Status& status) {
-  std::string path = FieldPathOf(status);
-  absl::string_view message = status.message();
-  if (!path.empty() && message.size() > path.size() + 2 &&
-      message.substr(0, path.size()) == path) {
-    message.remove_prefix(path.size() + 2);
-  }
-  return std::string(message);
+  return FieldError(absl::StatusCode::kInvalidArgument, field_path, reason);
 }
 
 Field::Field(const Json& root, std::string path)

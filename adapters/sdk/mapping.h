@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "canonical/field_path.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "nlohmann/json.hpp"
 #include "revhub/canonical/v1/money.pb.h"
@@ -50,13 +51,14 @@ Json DecimalToJson(const Decimal& value);
 // currency's minor-unit digits (3601.50 for USD, 1200 for JPY).
 Json MoneyAmountToJson(const Money& money);
 
-// Returns INVALID_ARGUMENT "<path>: <reason>" with the path attached.
+// Returns INVALID_ARGUMENT "<path>: <reason>" with the path attached
+// (canonical/field_path.h FieldError).
 absl::Status MappingError(absl::string_view field_path,
                           absl::string_view reason);
-// Returns the field path attached by MappingError, or "" when none.
-std::string FieldPathOf(const absl::Status& status);
-// Returns status's message without the "<path>: " prefix MappingError adds.
-std::string ReasonOf(const absl::Status& status);
+// The field path attached by MappingError ("" when none), and the message
+// without its "<path>: " prefix: the hub's one pair of helpers.
+using ::revhub::FieldPathOf;
+using ::revhub::ReasonOf;
 
 // Field is the JSON value at one path of a payload (or its absence).
 class Field {

@@ -1,13 +1,13 @@
 // ContractLifecycleService, WorkflowService and ExceptionService.
-#include "hub/api/services.h"
-
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
-#include "hub/entities/entity_ops.h"
-#include "hub/orchestration/exceptions.h"
-#include "hub/orchestration/orchestrator.h"
+#include "hub/api/services.h"
 #include "hub/common/util.h"
+#include "hub/entities/entity_ops.h"
+#include "hub/exceptions/exceptions.h"
+#include "hub/ingest/pipeline.h"
+#include "hub/orchestration/orchestrator.h"
 #include "revhub/hub/v1/contract_lifecycle_service.grpc.pb.h"
 #include "revhub/hub/v1/exception_service.grpc.pb.h"
 #include "revhub/hub/v1/ingest_service.pb.h"
@@ -495,8 +495,33 @@ class ExceptionServiceImpl final
       RETURN_IF_ERROR(Ready(exception_id));
       ASSIGN_OR_RETURN(*out, hub_->orchestrator->Retry(exception_id, note,
                                                        principal, replay));
-      return absl::OkStatus();
+      if (out->record_id() == 0) return absl::OkStatus();
+      return ReplayRecord(exception_id, out->record_id(), out);
     });
+  }
+
+  // A RECORD_REJECTED exception: runs its record through the ingest
+  // pipeline again, whose transaction resolves the exception when the
+  // record applies or reopens it when it fails; *out is the exception after.
+  // Done here, where both libraries meet, so that orchestration does not
+  // depend on the ingest pipeline.
+  absl::Status ReplayRecord(int64_t exception_id, int64_t record_id,
+                            hub::v1::Exception* out) {
+    if (hub_->pipeline == nullptr) {
+      return absl::FailedPreconditionError(
+          "the ingest pipeline is not running: the record cannot be replayed");
+    }
+    auto outcome = hub_->pipeline->Replay(record_id);
+    ASSIGN_OR_RETURN(auto e, hub_->store->GetException(exception_id));
+    if (!e.has_value()) return absl::NotFoundError("exception_id: gone");
+    DescribeAge(absl::Now(), &*e);
+    if (!outcome.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "record ", record_id,
+          " could not be replayed now: ", outcome.status().message()));
+    }
+    *out = std::move(*e);
+    return absl::OkStatus();
   }
 
   absl::Status Ready(int64_t exception_id) {

@@ -1,13 +1,17 @@
 // PipelineService: a system's adapter (Describe, Check), records with their
-// exceptions, and replay.
+// exceptions, and replay. A record's exceptions are its RECORD_REJECTED
+// exceptions in the one exception queue, shown as RecordException views
+// (hub/ingest/record_exceptions.h) whose exception_id is the queue's: one
+// entry per failed attempt, newest first in ListRecordExceptions and
+// oldest first in ShowRecord.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "canonical/status_macros.h"
-#include "hub/entities/entity_ops.h"
 #include "hub/adapter_host/adapter_supervisor.h"
-#include "hub/ingest/pipeline.h"
 #include "hub/api/services.h"
+#include "hub/entities/entity_ops.h"
+#include "hub/ingest/pipeline.h"
+#include "hub/ingest/record_exceptions.h"
 #include "revhub/hub/v1/pipeline_service.grpc.pb.h"
 
 namespace revhub::hub {
@@ -15,25 +19,6 @@ namespace {
 
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
-
-// The RecordException view of a rejected record's entry in the exception
-// queue: exception_id is the queue's id; the reason is the error without
-// the "field_path: " it starts with.
-hub::v1::RecordException AsRecordException(const hub::v1::Exception& e) {
-  hub::v1::RecordException out;
-  out.set_exception_id(e.exception_id());
-  out.set_system(e.system());
-  out.set_record_id(e.record_id());
-  out.set_field_path(e.field_path());
-  absl::string_view reason = e.error();
-  if (!e.field_path().empty()) {
-    absl::ConsumePrefix(&reason, absl::StrCat(e.field_path(), ": "));
-  }
-  out.set_reason(std::string(reason));
-  *out.mutable_recorded_at() = e.created_at();
-  if (e.has_resolved_at()) *out.mutable_resolved_at() = e.resolved_at();
-  return out;
-}
 
 class PipelineServiceImpl final
     : public hub::v1::PipelineService::CallbackService {
@@ -76,19 +61,26 @@ class PipelineServiceImpl final
                        FindRawRecord(*hub_->store, req->record_id()));
       r.clear_payload();
       *resp->mutable_record() = std::move(r);
+      // Its exceptions in the exception queue, oldest first.
       ExceptionQuery q;
       q.kind = hub::v1::EXCEPTION_KIND_RECORD_REJECTED;
       q.record_id = req->record_id();
       q.include_resolved = true;
       q.page_size = 500;
-      ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
-      for (const auto& e : page.exceptions) {
-        *resp->add_exceptions() = AsRecordException(e);
+      while (true) {
+        ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
+        for (const hub::v1::Exception& e : page.exceptions) {
+          for (auto& view : RecordExceptionsOf(e))
+            *resp->add_exceptions() = std::move(view);
+        }
+        if (page.next_page_token.empty()) break;
+        q.page_token = page.next_page_token;
       }
       return absl::OkStatus();
     });
   }
 
+  // A page holds the attempts of up to page_size exceptions.
   ServerUnaryReactor* ListRecordExceptions(
       CallbackServerContext* context,
       const hub::v1::ListRecordExceptionsRequest* req,
@@ -99,11 +91,14 @@ class PipelineServiceImpl final
       q.kind = hub::v1::EXCEPTION_KIND_RECORD_REJECTED;
       q.system = req->system();
       q.include_resolved = !req->open_only();
+      q.newest_first = true;
       q.page_size = req->page_size() == 0 ? 100 : req->page_size();
       q.page_token = req->page_token();
       ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
-      for (const auto& e : page.exceptions) {
-        *resp->add_exceptions() = AsRecordException(e);
+      for (const hub::v1::Exception& e : page.exceptions) {
+        std::vector<hub::v1::RecordException> views = RecordExceptionsOf(e);
+        for (auto it = views.rbegin(); it != views.rend(); ++it)
+          *resp->add_exceptions() = std::move(*it);
       }
       resp->set_next_page_token(page.next_page_token);
       return absl::OkStatus();

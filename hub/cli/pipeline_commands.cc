@@ -12,8 +12,10 @@ namespace {
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 
+// One failed attempt of a record, named by its exception in the exception
+// queue (`revhub exceptions show <id>` has its history).
 std::string RenderException(const hubv1::RecordException& e) {
-  std::string out = absl::StrCat("  #", e.exception_id(), " ",
+  std::string out = absl::StrCat("  exception ", e.exception_id(), "  ",
                                  FormatTimestamp(e.recorded_at()), "  ",
                                  OrDash(e.field_path()), ": ", e.reason());
   if (e.has_resolved_at()) {
@@ -88,7 +90,8 @@ std::string RenderAdapterCheck(const std::string& system,
 std::string RenderRecordWithExceptions(const hubv1::ShowRecordResponse& r) {
   std::string out = RenderRecord(r.record());
   if (r.exceptions_size() == 0) return out;
-  absl::StrAppend(&out, "\nexceptions:\n");
+  absl::StrAppend(&out,
+                  "\nexceptions (revhub exceptions show <id> for each):\n");
   for (const auto& e : r.exceptions())
     absl::StrAppend(&out, RenderException(e));
   return out;

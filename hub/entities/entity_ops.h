@@ -18,12 +18,13 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "canonical/field_path.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
+#include "hub/common/util.h"
 #include "hub/entities/entity_traits.h"
 #include "hub/store/store.h"
-#include "hub/common/util.h"
 
 namespace revhub::hub {
 
@@ -159,8 +160,10 @@ absl::StatusOr<UpsertResult<T>> UpsertEntityInTxn(WriteTxn& txn,
                                        Traits::kType, entity.external_refs(i)));
       if (!found.has_value()) continue;
       if (!id.empty() && id != *found) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ".external_refs[", i, "]: belongs to ", *found,
+        return FieldError(
+            absl::StatusCode::kInvalidArgument,
+            absl::StrCat(field, ".external_refs[", i, "]"),
+            absl::StrCat("belongs to ", *found,
                          " while an earlier ref belongs to ", id));
       }
       id = *found;
@@ -172,9 +175,11 @@ absl::StatusOr<UpsertResult<T>> UpsertEntityInTxn(WriteTxn& txn,
     if (stored.has_value()) {
       ASSIGN_OR_RETURN(current, ParseEntity<T>(*stored));
     } else if (!entity.id().empty()) {
-      return absl::NotFoundError(absl::StrCat(
-          field, ".id: no ", field, " \"", id,
-          "\" (leave id empty to create one; the hub assigns ids)"));
+      return FieldError(
+          absl::StatusCode::kNotFound, absl::StrCat(field, ".id"),
+          absl::StrCat("no ", field, " \"", id,
+                       "\" (leave id empty to create one; the hub assigns "
+                       "ids)"));
     }
   }
   const int64_t current_version = current.has_value() ? current->version() : 0;
@@ -230,8 +235,8 @@ absl::StatusOr<UpsertResult<T>> UpsertEntityInTxn(WriteTxn& txn,
     absl::Status bound =
         txn.BindExternalRef(Traits::kType, next.external_refs(i), id);
     if (absl::IsAlreadyExists(bound)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ".external_refs: ", bound.message()));
+      return FieldError(absl::StatusCode::kInvalidArgument,
+                        absl::StrCat(field, ".external_refs"), bound.message());
     }
     RETURN_IF_ERROR(bound);
   }

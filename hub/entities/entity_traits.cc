@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "canonical/field_path.h"
 #include "canonical/status_macros.h"
 #include "canonical/validation.h"
 #include "hub/entities/matching.h"
@@ -20,8 +21,8 @@ absl::Status MustExist(WriteTxn& txn, EntityType type, const std::string& id,
                        absl::string_view field, absl::string_view what) {
   ASSIGN_OR_RETURN(auto found, txn.GetCurrentEntity(type, id));
   if (!found.has_value()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": no ", what, " with id \"", id, "\""));
+    return FieldError(absl::StatusCode::kInvalidArgument, field,
+                      absl::StrCat("no ", what, " with id \"", id, "\""));
   }
   return absl::OkStatus();
 }
@@ -115,8 +116,9 @@ absl::Status EntityTraits<Contract>::CheckReferences(WriteTxn& txn,
   }
   if (!c.renewal_of_contract_id().empty()) {
     if (c.renewal_of_contract_id() == c.id()) {
-      return absl::InvalidArgumentError(
-          "contract.renewal_of_contract_id: a contract cannot renew itself");
+      return FieldError(absl::StatusCode::kInvalidArgument,
+                        "contract.renewal_of_contract_id",
+                        "a contract cannot renew itself");
     }
     RETURN_IF_ERROR(MustExist(txn, ENTITY_TYPE_CONTRACT,
                               c.renewal_of_contract_id(),
@@ -197,23 +199,25 @@ absl::Status EntityTraits<Invoice>::CheckReferences(WriteTxn& txn,
     ASSIGN_OR_RETURN(auto stored, txn.GetCurrentEntity(ENTITY_TYPE_CONTRACT,
                                                        inv.contract_id()));
     if (!stored.has_value()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invoice.contract_id: no contract with id \"",
-                       inv.contract_id(), "\""));
+      return FieldError(
+          absl::StatusCode::kInvalidArgument, "invoice.contract_id",
+          absl::StrCat("no contract with id \"", inv.contract_id(), "\""));
     }
     Contract contract;
     if (!contract.ParseFromString(stored->payload)) {
       return absl::DataLossError("stored contract does not parse");
     }
     if (contract.currency_code() != inv.currency_code()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "invoice.currency_code: is ", inv.currency_code(), " but contract ",
-          contract.id(), " is in ", contract.currency_code()));
+      return FieldError(
+          absl::StatusCode::kInvalidArgument, "invoice.currency_code",
+          absl::StrCat("is ", inv.currency_code(), " but contract ",
+                       contract.id(), " is in ", contract.currency_code()));
     }
     if (contract.customer_id() != inv.customer_id()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "invoice.customer_id: is ", inv.customer_id(), " but contract ",
-          contract.id(), " belongs to ", contract.customer_id()));
+      return FieldError(
+          absl::StatusCode::kInvalidArgument, "invoice.customer_id",
+          absl::StrCat("is ", inv.customer_id(), " but contract ",
+                       contract.id(), " belongs to ", contract.customer_id()));
     }
   }
   if (!inv.credited_invoice_id().empty()) {

@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "canonical/field_path.h"
 #include "canonical/status_macros.h"
 
 namespace revhub::hub {
@@ -114,11 +115,13 @@ absl::StatusOr<std::optional<std::string>> MatchCustomer(
                           {absl::StrCat("match:", other), *wanted}, 2));
     if (ids.size() == 1) return ids[0];
     if (ids.size() > 1) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "customer.", r.field(), ": matching rule ", i, " of system ",
-          system.name(), " finds more than one customer (",
-          absl::StrJoin(ids, ", "), ", …) with ", other, " \"", *wanted,
-          "\"; resolve the duplicate, then replay"));
+      return FieldError(
+          absl::StatusCode::kFailedPrecondition,
+          absl::StrCat("customer.", r.field()),
+          absl::StrCat("matching rule ", i, " of system ", system.name(),
+                       " finds more than one customer (",
+                       absl::StrJoin(ids, ", "), ", …) with ", other, " \"",
+                       *wanted, "\"; resolve the duplicate, then replay"));
     }
   }
   return std::nullopt;

@@ -8,12 +8,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "canonical/field_path.h"
 #include "canonical/status_macros.h"
 #include "canonical/validation.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/entities/matching.h"
+#include "hub/ingest/record_exceptions.h"
 
 namespace revhub::hub {
 namespace {
@@ -47,20 +49,6 @@ int Rank(const CanonicalEntity& e) {
       return 4;
     default:
       return 5;
-  }
-}
-
-// Splits "customer.lines[0].product_id: must …" into the path and the rule.
-void SplitFieldError(absl::string_view message, std::string* path,
-                     std::string* reason) {
-  size_t colon = message.find(": ");
-  if (colon != absl::string_view::npos && colon > 0 &&
-      message.substr(0, colon).find(' ') == absl::string_view::npos) {
-    *path = std::string(message.substr(0, colon));
-    *reason = std::string(message.substr(colon + 2));
-  } else {
-    path->clear();
-    *reason = std::string(message);
   }
 }
 
@@ -140,25 +128,29 @@ absl::Status ApplyEntity(WriteTxn& txn, RecordContext& rc, int i, T entity) {
     const auto& t = link.target();
     ASSIGN_OR_RETURN(auto id, txn.ResolveExternalRef(link.target_type(), t));
     if (!id.has_value()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          Traits::kField, ".", link.field_path(), ": refers to ",
-          canonical::v1::EntityType_Name(link.target_type()), " ", t.system(),
-          "/", t.object_type(), "/", t.vendor_id(),
-          ", which the hub does not know; ingest that record, then replay "
-          "this one"));
+      return FieldError(
+          absl::StatusCode::kFailedPrecondition,
+          absl::StrCat(Traits::kField, ".", link.field_path()),
+          absl::StrCat("refers to ",
+                       canonical::v1::EntityType_Name(link.target_type()), " ",
+                       t.system(), "/", t.object_type(), "/", t.vendor_id(),
+                       ", which the hub does not know; ingest that record, "
+                       "then replay this one"));
     }
     absl::Status set = SetIdAtPath(&entity, link.field_path(), *id);
     if (!set.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          Traits::kField, ".", link.field_path(),
-          ": the adapter's link does not fit the entity: ", set.message()));
+      return FieldError(
+          absl::StatusCode::kInvalidArgument,
+          absl::StrCat(Traits::kField, ".", link.field_path()),
+          absl::StrCat("the adapter's link does not fit the entity: ",
+                       set.message()));
     }
   }
   if (entity.version() != 0 || entity.has_recorded_at() ||
       !entity.id().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Traits::kField,
-        ".id: an adapter leaves id, version and recorded_at to the hub"));
+    return FieldError(
+        absl::StatusCode::kInvalidArgument, absl::StrCat(Traits::kField, ".id"),
+        "an adapter leaves id, version and recorded_at to the hub");
   }
   if constexpr (std::is_same_v<T, canonical::v1::Customer>) {
     bool known = false;
@@ -223,12 +215,14 @@ absl::Status ApplyTranslation(WriteTxn& txn, RecordContext& rc) {
         RETURN_IF_ERROR(ApplyEntity(txn, rc, i, ce.payment()));
         break;
       case CanonicalEntity::kJournalEntry:
-        return absl::FailedPreconditionError(
-            "journal_entry: the hub does not take journal entries from "
-            "adapters");
+        return FieldError(absl::StatusCode::kFailedPrecondition,
+                          "journal_entry",
+                          "the hub does not take journal entries from "
+                          "adapters");
       default:
-        return absl::InvalidArgumentError(
-            absl::StrCat("entities[", i, "]: carries no entity"));
+        return FieldError(absl::StatusCode::kInvalidArgument,
+                          absl::StrCat("entities[", i, "]"),
+                          "carries no entity");
     }
   }
   return absl::OkStatus();
@@ -499,27 +493,20 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
       if (*skip) outcome.set_status(now->status());
       return absl::OkStatus();
     };
-    auto fail = [&](std::vector<std::pair<std::string, std::string>> errors) {
+    auto fail = [&](const std::vector<RecordError>& errors) {
       absl::Status st = store_->Write([&](WriteTxn& txn) -> absl::Status {
         bool skip = false;
         RETURN_IF_ERROR(claim(txn, &skip));
         if (skip) return absl::OkStatus();
         RETURN_IF_ERROR(txn.SetRawRecordStatus(record.record_id(),
                                                hub::v1::RECORD_STATUS_FAILED));
-        std::vector<hub::v1::RecordException> stored;
-        for (const auto& [path, reason] : errors) {
-          hub::v1::RecordException e;
-          e.set_system(record.system());
-          e.set_record_id(record.record_id());
-          e.set_field_path(path);
-          e.set_reason(reason);
-          *e.mutable_recorded_at() = ToProto(txn.Now());
-          *outcome.mutable_exception() = e;
-          stored.push_back(outcome.exception());
-        }
-        if (options_.on_record_failed) {
-          RETURN_IF_ERROR(options_.on_record_failed(txn, stored));
-        }
+        ASSIGN_OR_RETURN(
+            hub::v1::Exception rejected,
+            RejectRecord(txn, options_.exception_routing, record.system(),
+                         record.record_id(), errors));
+        std::vector<hub::v1::RecordException> views =
+            RecordExceptionsOf(rejected);
+        if (!views.empty()) *outcome.mutable_exception() = views.back();
         outcome.set_status(hub::v1::RECORD_STATUS_FAILED);
         return absl::OkStatus();
       });
@@ -531,12 +518,12 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
 
     if (result.outcome() == adapter::v1::TRANSLATION_OUTCOME_FAILED ||
         result.outcome() == adapter::v1::TRANSLATION_OUTCOME_UNSPECIFIED) {
-      std::vector<std::pair<std::string, std::string>> errors;
+      std::vector<RecordError> errors;
       for (const auto& e : result.errors())
-        errors.emplace_back(e.field_path(), e.reason());
+        errors.push_back({e.field_path(), e.reason()});
       if (errors.empty())
-        errors.emplace_back("", "the adapter could not translate the record");
-      fail(std::move(errors));
+        errors.push_back({"", "the adapter could not translate the record"});
+      fail(errors);
       continue;
     }
 
@@ -552,9 +539,7 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
         status = hub::v1::RECORD_STATUS_APPLIED;
       }
       RETURN_IF_ERROR(txn.SetRawRecordStatus(record.record_id(), status));
-      if (options_.on_record_applied) {
-        RETURN_IF_ERROR(options_.on_record_applied(txn, record.record_id()));
-      }
+      RETURN_IF_ERROR(ResolveRecordRejections(txn, record.record_id()));
       outcome.set_status(status);
       outcome.set_entities_changed(rc.changed);
       return absl::OkStatus();
@@ -571,9 +556,7 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
       NoteTransient(record.record_id(), record.system());
       continue;
     }
-    std::string path, reason;
-    SplitFieldError(st.message(), &path, &reason);
-    fail({{path, reason}});
+    fail({{FieldPathOf(st), ReasonOf(st)}});
   }
   return outcomes;
 }

@@ -1,6 +1,7 @@
 // Pipeline: raw records → the system's adapter → the canonical model.
 //
-// Ingest stores a raw record RECEIVED and calls Notify(). A worker thread
+// Ingest stores a raw record RECEIVED; revhubd's store listener then calls
+// Notify(), which only wakes the worker. The worker thread
 // (never a gRPC thread) takes RECEIVED records oldest first, per system in
 // batches (TranslateBatch for a backlog, Translate for one), and for each
 // result runs ONE store transaction that
@@ -11,10 +12,14 @@
 //   - upserts them with their events (UpsertEntityInTxn; the event type comes
 //     from the stored state, so a "booked" for an ACTIVE contract is an
 //     amendment), with idempotency keys that carry the record id;
-//   - sets the record APPLIED (or SKIPPED) and resolves its old exceptions.
+//   - sets the record APPLIED (or SKIPPED) and resolves its open exceptions.
 // A mapping or validation failure, or an unresolved link, rolls that back
-// and instead sets the record FAILED with an exception (system, record,
-// field path, reason), in one transaction; other records go on. A transient
+// and instead, in one transaction, sets the record FAILED and opens (or
+// reopens) its RECORD_REJECTED exception in the exception queue (system,
+// record, field path, reason; owner and SLA from
+// PipelineOptions.exception_routing; record_exceptions.h); other records go
+// on. The field path of a failure is the one its status carries
+// (canonical/field_path.h FieldPathOf). A transient
 // adapter failure (UNAVAILABLE, DEADLINE_EXCEEDED, an adapter that does not
 // start) leaves the record RECEIVED and retries it with exponential backoff.
 // Records of a system without an adapter stay RECEIVED.
@@ -33,7 +38,6 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -43,6 +47,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hub/adapter_host/adapter_supervisor.h"
+#include "hub/exceptions/exceptions.h"
 #include "hub/store/store.h"
 #include "revhub/hub/v1/pipeline_service.pb.h"
 
@@ -57,13 +62,8 @@ struct PipelineOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   // The worker also looks for work this often without a Notify().
   absl::Duration poll_interval = absl::Seconds(2);
-  // Orchestration: called inside the transaction that fails a record, with
-  // its exceptions, and inside the one that applies it; an error rolls the
-  // transaction back. Unset: not called.
-  std::function<absl::Status(WriteTxn&,
-                             const std::vector<hub::v1::RecordException>&)>
-      on_record_failed;
-  std::function<absl::Status(WriteTxn&, int64_t record_id)> on_record_applied;
+  // Owner and SLA of the RECORD_REJECTED exceptions the pipeline opens.
+  ExceptionRouting exception_routing;
 };
 
 class Pipeline {
@@ -74,7 +74,9 @@ class Pipeline {
 
   // Starts the worker; its first pass takes every RECEIVED record.
   void Start();
-  // Wakes the worker: new records were stored.
+  // Wakes the worker (new records were stored) and returns at once; the
+  // worker's next pass takes every RECEIVED record not waiting out a
+  // backoff.
   void Notify();
   // Wakes the worker and retries the records of `system` that wait out a
   // backoff now: its registration (its adapter) changed.

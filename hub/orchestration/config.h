@@ -17,33 +17,18 @@
 #ifndef REVHUB_HUB_ORCHESTRATION_CONFIG_H_
 #define REVHUB_HUB_ORCHESTRATION_CONFIG_H_
 
-#include <map>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "revhub/hub/v1/exception_service.pb.h"
+#include "hub/exceptions/exceptions.h"
 
 namespace revhub::hub {
 
-struct RoutingRule {
-  hub::v1::ExceptionCategory category =
-      hub::v1::EXCEPTION_CATEGORY_UNSPECIFIED;  // any when unspecified
-  hub::v1::ExceptionKind kind =
-      hub::v1::EXCEPTION_KIND_UNSPECIFIED;  // any when unspecified
-  std::string system;                       // any when empty
-  std::string owner;
-};
-
-struct OrchestrationConfig {
-  std::vector<RoutingRule> routing;
-  std::string default_owner;
-  // By ExceptionCategory. Defaults: FINANCE 24h, METADATA 72h.
-  std::map<int, absl::Duration> sla = {
-      {hub::v1::EXCEPTION_CATEGORY_FINANCE, absl::Hours(24)},
-      {hub::v1::EXCEPTION_CATEGORY_METADATA, absl::Hours(72)}};
+// The routing and SLAs (ExceptionRouting, hub/exceptions/exceptions.h) are
+// shared with the ingest pipeline, which opens RECORD_REJECTED exceptions.
+struct OrchestrationConfig : ExceptionRouting {
   absl::Duration recognition_sweep_interval = absl::Hours(1);
   // Threads that run workflow steps (different contracts in parallel).
   int workers = 8;

@@ -1,5 +1,16 @@
 // Orchestrator: revhubd's durable workflows (protos/revhub/hub/v1/
-// workflow_service.proto) and the exception queue behind ExceptionService.
+// workflow_service.proto) and the actions on the exception queue behind
+// ExceptionService. This header is the library's contract; where each part
+// lives:
+//
+//   starter.h        starting workflows from the event log; the sweep
+//   runner.h         scheduling, per-contract order, workers, deliveries
+//                    (delivery.cc), failures and their exceptions
+//   steps/           one file per step kind, found by name (steps/step.h)
+//   planner.h        what is delivered, reversed, re-posted or checked
+//   config.h         the configuration file
+//   hub/exceptions/  routing, SLA and history of exceptions (shared with the
+//                    ingest pipeline, which opens RECORD_REJECTED ones)
 //
 // Starting. A durable event consumer ("orchestrator") follows the event log
 // and, in the same transaction that advances it, starts one workflow per
@@ -19,9 +30,9 @@
 // ones are PENDING, blocked_by the first unfinished one); a BLOCKED one
 // holds its contract only. Contracts run in parallel on `workers` threads;
 // Apply calls to one system are limited to its DeliveryPolicy.max_in_flight.
-// Steps (hub/orchestration/planner.h names them): issue_credit_note,
-// confirm_schedule (waits until the revenue engine has processed the
-// workflow's event, then confirms the schedule), plan_postings (appends the
+// Steps (steps/step.h): issue_credit_note, confirm_schedule (waits until the
+// revenue engine has processed the workflow's event, then confirms the
+// schedule through the revenue library), plan_postings (appends the
 // delivery steps for every ERP system), then the deliveries through the
 // system adapter's Apply with the step's idempotency key; the vendor's
 // external id is the payload's hub id, so a repeated delivery (a retry, a
@@ -35,31 +46,24 @@
 // FAILED. Either opens an exception (routed by the configuration) and
 // blocks the workflow until a person retries, replays or resolves it.
 //
-// Thread-safe.
+// Threads: the starter's consumer thread, the runner's scheduler thread and
+// `workers` worker threads. Thread-safe.
 #ifndef REVHUB_HUB_ORCHESTRATION_ORCHESTRATOR_H_
 #define REVHUB_HUB_ORCHESTRATION_ORCHESTRATOR_H_
 
-#include <atomic>
-#include <condition_variable>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
+#include "hub/adapter_host/adapter_supervisor.h"
 #include "hub/events/event_bus.h"
 #include "hub/orchestration/config.h"
-#include "hub/adapter_host/adapter_supervisor.h"
 #include "hub/store/store.h"
-#include "hub/common/work_queue.h"
 
 namespace revhub::hub {
 
-class Pipeline;
+class WorkflowRunner;
+class WorkflowStarter;
 
 inline constexpr char kOrchestratorConsumer[] = "orchestrator";
 
@@ -90,17 +94,17 @@ absl::StatusOr<hub::v1::Workflow> StartWorkflowInTxn(
 
 class Orchestrator {
  public:
-  // No pointer is owned; all outlive the orchestrator. `pipeline` may be
-  // null (record exceptions then cannot be replayed).
+  // No pointer is owned; all outlive the orchestrator.
   Orchestrator(Store* store, EventBus* events, AdapterSupervisor* adapters,
-               Pipeline* pipeline, OrchestrationConfig config);
+               OrchestrationConfig config);
   ~Orchestrator();  // Stop()s
 
   Orchestrator(const Orchestrator&) = delete;
   Orchestrator& operator=(const Orchestrator&) = delete;
 
   void Start();
-  // Stops starting steps, waits for the steps under way, joins. Idempotent.
+  // Stops starting workflows and steps, waits for the steps under way,
+  // joins. Idempotent.
   void Stop();
   // Something changed (a workflow started, an exception was acted on).
   void Notify();
@@ -112,7 +116,12 @@ class Orchestrator {
                                             const std::string& owner,
                                             const std::string& note,
                                             const std::string& principal);
-  // replay=false: the step as planned; true: rebuilt from current data.
+  // Marks the exception RETRYING ("retried" or "replayed" in its history).
+  // A workflow step's exception puts the step back to PENDING with a new
+  // retry budget; replay=false keeps the step as planned, true rebuilds its
+  // payload from current data. A record's exception (RECORD_REJECTED) is
+  // only marked: the caller replays the record through the ingest pipeline,
+  // which resolves or reopens the exception.
   absl::StatusOr<hub::v1::Exception> Retry(int64_t exception_id,
                                            const std::string& note,
                                            const std::string& principal,
@@ -121,74 +130,11 @@ class Orchestrator {
                                              const std::string& reason,
                                              const std::string& principal);
 
-  // --- The ingest pipeline's hooks, inside its transactions.
-  absl::Status OnRecordFailed(
-      WriteTxn& txn, const std::vector<hub::v1::RecordException>& errors);
-  absl::Status OnRecordApplied(WriteTxn& txn, int64_t record_id);
-
  private:
-  enum class Progress { kAdvanced, kWait, kStopped };
-  struct Semaphore {
-    std::mutex mu;
-    std::condition_variable cv;
-    int in_use = 0;
-  };
-
-  void StarterLoop();
-  bool StarterStep();
-  void SchedulerLoop();
-  // Returns when the next look is due.
-  absl::Time Schedule(absl::Time now);
-  void Sweep(absl::Time now);
-  void RunWorkflow(const std::string& workflow_id);
-  Progress RunStep(const hub::v1::Workflow& wf, int index);
-  Progress IssueCreditNotes(const hub::v1::Workflow& wf, int index);
-  Progress ConfirmSchedule(const hub::v1::Workflow& wf, int index);
-  Progress PlanPostingsStep(const hub::v1::Workflow& wf, int index);
-  Progress CheckPostedInvoice(const hub::v1::Workflow& wf, int index);
-  Progress Deliver(const hub::v1::Workflow& wf, int index);
-  // Transient failure: schedule a retry or dead-letter the step.
-  Progress Transient(const hub::v1::Workflow& wf, int index,
-                     const hub::v1::DeliveryPolicy& policy,
-                     const std::string& error, const std::string& code,
-                     absl::Duration retry_after);
-  // Business failure: FAILED + exception, workflow BLOCKED.
-  Progress Fail(const hub::v1::Workflow& wf, int index,
-                hub::v1::StepState state, hub::v1::ExceptionKind kind,
-                const std::string& error, const std::string& field_path,
-                const std::string& vendor_code,
-                const canonical::v1::Money* amount);
-  // Runs fn on the stored workflow inside a write and stores it back.
-  absl::Status Mutate(
-      const std::string& workflow_id,
-      const std::function<absl::Status(WriteTxn&, hub::v1::Workflow&)>& fn);
-  // Mutate, then kAdvanced; a failed write waits a moment (kWait).
-  Progress Record(
-      const hub::v1::Workflow& wf,
-      const std::function<absl::Status(WriteTxn&, hub::v1::Workflow&)>& fn);
-  void Wait(const std::string& workflow_id, absl::Duration d);
-  std::shared_ptr<Semaphore> LimitFor(const std::string& system);
-  void Sleep(absl::Duration d);
-
   Store* store_;
-  EventBus* events_;
-  AdapterSupervisor* adapters_;
-  Pipeline* pipeline_;
   const OrchestrationConfig config_;
-
-  std::atomic<bool> stopping_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool notified_ = false;
-  std::set<std::string> running_contracts_;                   // guarded by mu_
-  std::map<std::string, absl::Time> not_before_;              // guarded by mu_
-  std::map<std::string, std::shared_ptr<Semaphore>> limits_;  // mu_
-  absl::Time next_sweep_;
-
-  std::thread starter_;
-  std::thread scheduler_;
-  std::unique_ptr<WorkQueue> workers_;
-  int64_t position_ = -1;  // starter thread only
+  std::unique_ptr<WorkflowRunner> runner_;
+  std::unique_ptr<WorkflowStarter> starter_;
 };
 
 }  // namespace revhub::hub

@@ -1,5 +1,9 @@
 // How revhubd stores what the revenue worker computes, shared by the worker
-// (revenue_worker.h) and RevenueService (revenue_service.cc).
+// (revenue_worker.h), RevenueService (revenue_service.cc) and orchestration.
+//
+// Schedule versions have one writer, the revenue library: the worker writes
+// every recomputation, and ConfirmSchedule below is the one status change
+// anyone else (orchestration's confirm_schedule step) makes.
 //
 //   REVENUE_SCHEDULE  one entity per contract, id ScheduleIdFor(contract),
 //                     a new version per recomputation. Index: contract_id.
@@ -28,6 +32,14 @@ inline constexpr char kJournalWithdrawnKey[] = "withdrawn_from_contract_id";
 
 // Returns the hub id of a contract's revenue schedule.
 std::string ScheduleIdFor(absl::string_view contract_id);
+
+// Confirms the schedule `schedule_id` inside txn: writes its next version
+// (expected_version + 1, recorded now) with status CONFIRMED and returns
+// it. No event is appended. NOT_FOUND when there is no schedule; ABORTED
+// when its current version is not expected_version; FAILED_PRECONDITION
+// when it is FAILED or already CONFIRMED.
+absl::StatusOr<canonical::v1::RevenueSchedule> ConfirmSchedule(
+    WriteTxn& txn, absl::string_view schedule_id, int64_t expected_version);
 
 // Returns the contract's journal entries of the latest recomputation, in
 // posting order (the engine's order, kept in entry_number).

@@ -12,16 +12,15 @@
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "grpc/health/v1/health.pb.h"
-#include "hub/events/event_bus.h"
-#include "hub/orchestration/orchestrator.h"
 #include "hub/adapter_host/adapter_supervisor.h"
-#include "hub/ingest/pipeline.h"
 #include "hub/api/services.h"
-#include "hub/store/sqlite/sqlite_store.h"
 #include "hub/common/work_queue.h"
-// Revenue recognition
+#include "hub/events/event_bus.h"
+#include "hub/ingest/pipeline.h"
+#include "hub/orchestration/orchestrator.h"
 #include "hub/revenue/revenue_config.h"
 #include "hub/revenue/revenue_worker.h"
+#include "hub/store/sqlite/sqlite_store.h"
 
 namespace revhub::hub {
 namespace {
@@ -64,8 +63,7 @@ class HubServerImpl : public HubServer {
           "--data-dir ", options.data_dir, ": cannot create: ", ec.message()));
     }
     ASSIGN_OR_RETURN(lock_, DirLock::Acquire(options.data_dir));
-    // Revenue recognition: a bad configuration stops the hub before it
-    // serves anything.
+    // A bad configuration stops the hub before it serves anything.
     ASSIGN_OR_RETURN(revenue_settings_,
                      LoadRevenueConfig(options.revenue_config));
     ASSIGN_OR_RETURN(OrchestrationConfig orchestration,
@@ -79,33 +77,21 @@ class HubServerImpl : public HubServer {
     store_->SetEventListener(
         [bus = events_.get()](int64_t p) { bus->Published(p); });
     context_ = HubContext{store_.get(), work_.get(), events_.get()};
-    // The ingest pipeline: adapters from registrations, and the worker.
+    // Adapters from registrations, and the ingest pipeline's worker, which
+    // routes the exceptions of rejected records like orchestration's.
     adapters_ =
         std::make_unique<AdapterSupervisor>(store_.get(), AdapterHostOptions{});
     PipelineOptions pipeline_options;
     pipeline_options.batch_size = options.pipeline_batch_size;
-    // Orchestration: record failures join the exception queue.
-    pipeline_options.on_record_failed =
-        [this](WriteTxn& txn,
-               const std::vector<hub::v1::RecordException>& errors) {
-          return orchestrator_ == nullptr
-                     ? absl::OkStatus()
-                     : orchestrator_->OnRecordFailed(txn, errors);
-        };
-    pipeline_options.on_record_applied = [this](WriteTxn& txn,
-                                                int64_t record_id) {
-      return orchestrator_ == nullptr
-                 ? absl::OkStatus()
-                 : orchestrator_->OnRecordApplied(txn, record_id);
-    };
+    pipeline_options.exception_routing =
+        static_cast<const ExceptionRouting&>(orchestration);
     pipeline_ = std::make_unique<Pipeline>(store_.get(), adapters_.get(),
                                            pipeline_options);
     context_.adapters = adapters_.get();
     context_.pipeline = pipeline_.get();
     store_->SetRawRecordListener([p = pipeline_.get()] { p->Notify(); });
     orchestrator_ = std::make_unique<Orchestrator>(
-        store_.get(), events_.get(), adapters_.get(), pipeline_.get(),
-        std::move(orchestration));
+        store_.get(), events_.get(), adapters_.get(), std::move(orchestration));
     context_.orchestrator = orchestrator_.get();
 
     services_.push_back(NewSystemRegistryService(&context_));
@@ -116,10 +102,8 @@ class HubServerImpl : public HubServer {
     services_.push_back(NewPaymentService(&context_));
     services_.push_back(NewIngestService(&context_));
     services_.push_back(NewEventService(&context_));
-    // Revenue recognition
     services_.push_back(NewRevenueService(&context_, &revenue_settings_));
     services_.push_back(NewPipelineService(&context_));
-    // Orchestration
     services_.push_back(NewContractLifecycleService(&context_));
     services_.push_back(NewWorkflowService(&context_));
     services_.push_back(NewExceptionService(&context_));
@@ -144,7 +128,7 @@ class HubServerImpl : public HubServer {
     std::string host = options.listen.substr(0, options.listen.rfind(':'));
     address_ = absl::StrCat(host, ":", port);
     server_->GetHealthCheckService()->SetServingStatus(true);
-    // Revenue recognition: follows the event log on its own thread.
+    // The revenue worker follows the event log on its own thread.
     revenue_worker_ = std::make_unique<RevenueWorker>(
         store_.get(), events_.get(), &revenue_settings_);
     revenue_worker_->Start();
@@ -160,9 +144,9 @@ class HubServerImpl : public HubServer {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
-    // Orchestration: no new step starts; the steps under way finish.
+    // No new workflow step starts; the steps under way finish.
     if (orchestrator_ != nullptr) orchestrator_->Stop();
-    // Revenue recognition: finish the event in progress, before the store
+    // The revenue worker finishes the event in progress, before the store
     // closes.
     if (revenue_worker_ != nullptr) revenue_worker_->Stop();
     if (server_ != nullptr) {
@@ -195,17 +179,13 @@ class HubServerImpl : public HubServer {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
-  // The ingest pipeline
   std::unique_ptr<AdapterSupervisor> adapters_;
   std::unique_ptr<Pipeline> pipeline_;
-  std::mutex shutdown_mu_;
-  bool shut_down_ = false;
-
-  // --- Revenue recognition
   revenue::RevenueSettings revenue_settings_;
   std::unique_ptr<RevenueWorker> revenue_worker_;
-  // --- Orchestration
   std::unique_ptr<Orchestrator> orchestrator_;
+  std::mutex shutdown_mu_;
+  bool shut_down_ = false;
 };
 
 }  // namespace

@@ -1,7 +1,9 @@
 // HubServer: revhubd's gRPC server over one data folder.
 //
-// Start() opens (or creates) the store under the data folder, takes the
-// folder's lock so no second hub can open it, and serves every
+// StartHubServer() takes the folder's lock so no second hub can open it,
+// reads the revenue and orchestration configurations, opens (or creates)
+// the store under the data folder, starts the revenue worker, the adapters,
+// the ingest pipeline and the orchestrator, and serves every
 // revhub.hub.v1 service plus server reflection and grpc.health.v1 on the
 // given address. Shutdown() stops accepting calls, lets calls in flight
 // finish (cancelling streams), then closes the store.
@@ -22,14 +24,14 @@ struct HubOptions {
   std::string data_dir = "data";
   int worker_threads = 16;
 
-  // --- Revenue recognition
   // JSON file of account mapping and period convention (revenue_config.h);
   // empty: the defaults.
   std::string revenue_config;
-  // Orchestration: JSON file of exception routing, SLAs and the recognition
-  // sweep (hub/orchestration/config.h); empty: the defaults.
+  // JSON file of exception routing and SLAs (for the ingest pipeline's
+  // exceptions too) and the recognition sweep (hub/orchestration/config.h);
+  // empty: the defaults.
   std::string orchestration_config;
-  // The ingest pipeline: records per TranslateBatch call.
+  // The ingest pipeline's records per TranslateBatch call.
   int pipeline_batch_size = 100;
 };
 

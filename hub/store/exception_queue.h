@@ -36,12 +36,13 @@ struct ExceptionQuery {
   int64_t record_id = 0;                     // all when 0
   std::optional<absl::Time> created_before;  // created at or before
   bool include_resolved = false;             // else RESOLVED ones are left out
+  bool newest_first = false;                 // else oldest (lowest id) first
   int page_size = 100;                       // REQUIRES: > 0
   std::string page_token;                    // empty for the first page
 };
 
 struct ExceptionPage {
-  std::vector<hub::v1::Exception> exceptions;  // oldest (lowest id) first
+  std::vector<hub::v1::Exception> exceptions;  // in the query's order
   std::string next_page_token;                 // empty at the end
 };
 

@@ -69,8 +69,14 @@ absl::StatusOr<std::vector<Exception>> ListOpenRecordExceptions(
 
 absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
                                              const ExceptionQuery& query) {
-  ASSIGN_OR_RETURN(int64_t after, DecodeNumericPageToken(query.page_token, 0));
-  std::string sql = "SELECT payload FROM exceptions WHERE exception_id > ?1";
+  // A page token is the last exception id of the previous page; pages run
+  // by id, upwards or (newest_first) downwards.
+  ASSIGN_OR_RETURN(int64_t after,
+                   DecodeNumericPageToken(query.page_token,
+                                          query.newest_first ? INT64_MAX : 0));
+  std::string sql = absl::StrCat(
+      "SELECT payload FROM exceptions WHERE exception_id ",
+      query.newest_first ? "<" : ">", " ?1");
   if (!query.include_resolved) {
     absl::StrAppend(
         &sql, " AND state != ", int64_t{hub::v1::EXCEPTION_STATE_RESOLVED});
@@ -87,7 +93,8 @@ absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
   if (!query.workflow_id.empty()) sql += " AND workflow_id = ?7";
   if (query.created_before.has_value()) sql += " AND created_at <= ?8";
   if (query.record_id != 0) sql += " AND record_id = ?10";
-  sql += " ORDER BY exception_id LIMIT ?9";
+  sql += query.newest_first ? " ORDER BY exception_id DESC LIMIT ?9"
+                            : " ORDER BY exception_id LIMIT ?9";
   Statement q(db, sql);
   q.Bind(1, after).Bind(9, int64_t{query.page_size + 1});
   if (!query.system.empty()) q.Bind(2, query.system);

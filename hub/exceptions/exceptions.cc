@@ -1,4 +1,6 @@
-#include "hub/orchestration/exceptions.h"
+#include "hub/exceptions/exceptions.h"
+
+#include <algorithm>
 
 #include "google/protobuf/util/time_util.h"
 #include "hub/common/util.h"
@@ -17,9 +19,9 @@ hub::v1::ExceptionCategory CategoryOf(hub::v1::ExceptionKind kind) {
   }
 }
 
-std::string RouteException(const OrchestrationConfig& config,
+std::string RouteException(const ExceptionRouting& routing,
                            const Exception& e) {
-  for (const RoutingRule& rule : config.routing) {
+  for (const RoutingRule& rule : routing.routing) {
     if (rule.category != hub::v1::EXCEPTION_CATEGORY_UNSPECIFIED &&
         rule.category != e.category()) {
       continue;
@@ -31,7 +33,7 @@ std::string RouteException(const OrchestrationConfig& config,
     if (!rule.system.empty() && rule.system != e.system()) continue;
     return rule.owner;
   }
-  return config.default_owner;
+  return routing.default_owner;
 }
 
 void RecordAction(Exception* e, absl::Time at, absl::string_view action,
@@ -45,23 +47,31 @@ void RecordAction(Exception* e, absl::Time at, absl::string_view action,
 }
 
 absl::StatusOr<Exception> OpenException(WriteTxn& txn,
-                                        const OrchestrationConfig& config,
+                                        const ExceptionRouting& routing,
                                         Exception e,
                                         absl::string_view principal) {
   const absl::Time now = txn.Now();
   e.set_exception_id(0);
   e.set_category(CategoryOf(e.kind()));
   e.set_state(hub::v1::EXCEPTION_STATE_OPEN);
-  e.set_owner(RouteException(config, e));
+  e.set_owner(RouteException(routing, e));
   *e.mutable_created_at() = ToProto(now);
-  auto sla = config.sla.find(e.category());
-  if (sla != config.sla.end()) {
+  auto sla = routing.sla.find(e.category());
+  if (sla != routing.sla.end()) {
     *e.mutable_sla_due_at() = ToProto(now + sla->second);
   }
   RecordAction(
       &e, now, "opened", principal,
       e.owner().empty() ? "no routing rule matched" : "routed to " + e.owner());
   return txn.PutException(std::move(e));
+}
+
+void MarkResolved(Exception* e, absl::Time at, absl::string_view principal,
+                  absl::string_view resolution) {
+  e->set_state(hub::v1::EXCEPTION_STATE_RESOLVED);
+  *e->mutable_resolved_at() = ToProto(at);
+  e->set_resolution(std::string(resolution));
+  RecordAction(e, at, "resolved", principal, resolution);
 }
 
 void DescribeAge(absl::Time now, Exception* e) {

@@ -1,0 +1,24 @@
+// post_journal_entry: delivers a recognition journal entry (or its next
+// revision) and appends JournalPosted.
+#include "hub/orchestration/steps/step.h"
+
+namespace revhub::hub {
+namespace {
+
+class PostJournalEntry final : public DeliveryStep {
+ public:
+  absl::Status OnDelivered(WriteTxn& txn, const hub::v1::Workflow& w,
+                           const hub::v1::WorkflowStep& planned,
+                           const adapter::v1::ApplyResponse&) const override {
+    return AppendJournalPosted(txn, w, planned);
+  }
+};
+
+}  // namespace
+
+const Step* PostJournalEntryStep() {
+  static const PostJournalEntry kStep;
+  return &kStep;
+}
+
+}  // namespace revhub::hub
