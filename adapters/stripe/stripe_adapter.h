@@ -1,5 +1,5 @@
 // revhub-adapter-stripe: Stripe Billing objects and webhook events to the
-// canonical model. Inbound only. See stripe_adapter.cc for the mapping
+// canonical model. Inbound only. See stripe_mapping.h for the mapping
 // table; amounts are integer minor units converted exactly
 // (MoneyFromMinorUnits), so zero-decimal currencies such as JPY are exact.
 #ifndef REVHUB_ADAPTERS_STRIPE_STRIPE_ADAPTER_H_

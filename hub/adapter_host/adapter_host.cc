@@ -66,7 +66,7 @@ bool HealthCheck(grpc::Channel* channel, absl::Duration timeout) {
 }
 
 // One running adapter process.
-struct Process {
+struct ChildProcess {
   pid_t pid = 0;
   int stdin_fd = -1;
   std::string address;
@@ -134,7 +134,7 @@ class AdapterHostImpl final : public AdapterHost {
   ~AdapterHostImpl() override { Shutdown(); }
 
   absl::Status StartFirst() {
-    absl::StatusOr<std::unique_ptr<Process>> p = Spawn();
+    absl::StatusOr<std::unique_ptr<ChildProcess>> p = Spawn();
     if (!p.ok()) return p.status();
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -145,7 +145,7 @@ class AdapterHostImpl final : public AdapterHost {
     return absl::OkStatus();
   }
 
-  // AdapterHost
+  // AdapterClient
   absl::StatusOr<adapter::v1::DescribeResponse> Describe() override {
     adapter::v1::DescribeRequest request;
     adapter::v1::DescribeResponse response;
@@ -192,6 +192,7 @@ class AdapterHostImpl final : public AdapterHost {
     return response;
   }
 
+  // AdapterHost
   pid_t pid() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return current_ ? current_->pid : 0;
@@ -210,7 +211,7 @@ class AdapterHostImpl final : public AdapterHost {
     }
     cv_.notify_all();
     if (supervisor_.joinable()) supervisor_.join();
-    std::unique_ptr<Process> p;
+    std::unique_ptr<ChildProcess> p;
     {
       std::lock_guard<std::mutex> lock(mu_);
       p = std::move(current_);
@@ -255,7 +256,7 @@ class AdapterHostImpl final : public AdapterHost {
     }
   }
 
-  absl::StatusOr<std::unique_ptr<Process>> Spawn() {
+  absl::StatusOr<std::unique_ptr<ChildProcess>> Spawn() {
     int in[2], out[2];
     if (pipe2(in, O_CLOEXEC) != 0)
       return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
@@ -312,7 +313,7 @@ class AdapterHostImpl final : public AdapterHost {
     close(in[0]);
     close(out[1]);
     if (err_fd >= 0) close(err_fd);
-    auto p = std::make_unique<Process>();
+    auto p = std::make_unique<ChildProcess>();
     p->pid = pid;
     p->stdin_fd = in[1];
     p->started = absl::Now();
@@ -370,7 +371,7 @@ class AdapterHostImpl final : public AdapterHost {
     return p;
   }
 
-  void Stop(Process& p, bool graceful) {
+  void Stop(ChildProcess& p, bool graceful) {
     if (graceful) {
       close(p.stdin_fd);
       kill(p.pid, SIGTERM);
@@ -419,7 +420,7 @@ class AdapterHostImpl final : public AdapterHost {
       if (why.empty()) continue;
       std::cerr << "adapter host: " << spec_.command << " (pid " << pid << ") "
                 << why << "; restarting\n";
-      std::unique_ptr<Process> dead;
+      std::unique_ptr<ChildProcess> dead;
       {
         std::lock_guard<std::mutex> lock(mu_);
         dead = std::move(current_);
@@ -434,7 +435,7 @@ class AdapterHostImpl final : public AdapterHost {
         if (backoff > options_.max_backoff) backoff = options_.max_backoff;
         ++failures_in_row;
         if (!Wait(backoff)) return;
-        absl::StatusOr<std::unique_ptr<Process>> p = Spawn();
+        absl::StatusOr<std::unique_ptr<ChildProcess>> p = Spawn();
         if (p.ok()) {
           std::lock_guard<std::mutex> lock(mu_);
           if (stopped_) {
@@ -457,7 +458,7 @@ class AdapterHostImpl final : public AdapterHost {
   const AdapterHostOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::unique_ptr<Process> current_;  // null while restarting
+  std::unique_ptr<ChildProcess> current_;  // null while restarting
   uint64_t generation_ = 0;
   bool stopped_ = false;
   std::atomic<int> restarts_{0};
@@ -509,6 +510,14 @@ absl::StatusOr<AdapterHandshake> ParseHandshake(absl::string_view line) {
     }
   }
   return hs;
+}
+
+hub::v1::AdapterProcess AdapterHost::Process() const {
+  hub::v1::AdapterProcess p;
+  p.set_pid(pid());
+  p.set_restarts(restarts());
+  p.set_address(address());
+  return p;
 }
 
 absl::StatusOr<std::unique_ptr<AdapterHost>> AdapterHost::Start(

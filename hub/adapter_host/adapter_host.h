@@ -22,6 +22,9 @@
 // reaped. The child also gets SIGKILL if the hub process dies
 // (PR_SET_PDEATHSIG), so adapters never outlive the hub.
 //
+// AdapterHost is an AdapterClient (adapter_client.h), the one interface the
+// hub calls adapters through.
+//
 // Thread-safe: calls may come from any number of threads. Does not depend on
 // the hub's store.
 #ifndef REVHUB_HUB_ADAPTER_HOST_ADAPTER_HOST_H_
@@ -37,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "hub/adapter_host/adapter_client.h"
 #include "revhub/adapter/v1/adapter_service.pb.h"
 
 namespace revhub::hub {
@@ -76,7 +80,8 @@ struct AdapterHandshake {
 // host does not speak.
 absl::StatusOr<AdapterHandshake> ParseHandshake(absl::string_view line);
 
-class AdapterHost {
+// An AdapterClient for an adapter process the hub runs and supervises.
+class AdapterHost : public AdapterClient {
  public:
   // Starts the adapter and waits for it to be healthy. Errors: the command
   // cannot be run, exits before the handshake, prints a bad handshake, or is
@@ -84,17 +89,12 @@ class AdapterHost {
   static absl::StatusOr<std::unique_ptr<AdapterHost>> Start(
       AdapterLaunchSpec spec, AdapterHostOptions options = {});
 
-  virtual ~AdapterHost() = default;
+  ~AdapterHost() override = default;
 
-  virtual absl::StatusOr<adapter::v1::DescribeResponse> Describe() = 0;
-  virtual absl::StatusOr<adapter::v1::CheckResponse> Check(
-      const adapter::v1::CheckRequest& request) = 0;
-  virtual absl::StatusOr<adapter::v1::TranslateResponse> Translate(
-      const adapter::v1::TranslateRequest& request) = 0;
-  virtual absl::StatusOr<adapter::v1::TranslateBatchResponse> TranslateBatch(
-      const adapter::v1::TranslateBatchRequest& request) = 0;
-  virtual absl::StatusOr<adapter::v1::ApplyResponse> Apply(
-      const adapter::v1::ApplyRequest& request) = 0;
+  // AdapterClient (Describe, Check, Translate, TranslateBatch and Apply are
+  // implemented by the running process, retried across restarts as above):
+  // the current pid, restarts and address.
+  hub::v1::AdapterProcess Process() const override;
 
   // The running process's pid (0 while restarting).
   virtual pid_t pid() const = 0;

@@ -15,45 +15,6 @@ namespace {
 
 using adapter::v1::AdapterService;
 
-// An adapter the hub started: calls go through its AdapterHost.
-class HostedAdapter final : public AdapterClient {
- public:
-  explicit HostedAdapter(std::unique_ptr<AdapterHost> host)
-      : host_(std::move(host)) {}
-  ~HostedAdapter() override { host_->Shutdown(); }
-
-  // AdapterClient:
-  absl::StatusOr<adapter::v1::DescribeResponse> Describe() override {
-    return host_->Describe();
-  }
-  absl::StatusOr<adapter::v1::CheckResponse> Check(
-      const adapter::v1::CheckRequest& request) override {
-    return host_->Check(request);
-  }
-  absl::StatusOr<adapter::v1::TranslateResponse> Translate(
-      const adapter::v1::TranslateRequest& request) override {
-    return host_->Translate(request);
-  }
-  absl::StatusOr<adapter::v1::TranslateBatchResponse> TranslateBatch(
-      const adapter::v1::TranslateBatchRequest& request) override {
-    return host_->TranslateBatch(request);
-  }
-  absl::StatusOr<adapter::v1::ApplyResponse> Apply(
-      const adapter::v1::ApplyRequest& request) override {
-    return host_->Apply(request);
-  }
-  hub::v1::AdapterProcess Process() const override {
-    hub::v1::AdapterProcess p;
-    p.set_pid(host_->pid());
-    p.set_restarts(host_->restarts());
-    p.set_address(host_->address());
-    return p;
-  }
-
- private:
-  std::unique_ptr<AdapterHost> host_;
-};
-
 // An adapter that runs elsewhere, reached at its registered endpoint.
 class RemoteAdapter final : public AdapterClient {
  public:
@@ -232,7 +193,8 @@ absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::For(
           "system \"", system.name(),
           "\": the adapter does not start: ", host.status().message()));
     }
-    slot->client = std::make_shared<HostedAdapter>(std::move(*host));
+    // The host is the client; the last user to let go of it shuts it down.
+    slot->client = std::shared_ptr<AdapterClient>(std::move(*host));
     std::cerr << "revhubd: started the adapter of system " << system.name()
               << " (pid " << slot->client->Process().pid() << ")" << std::endl;
   } else {

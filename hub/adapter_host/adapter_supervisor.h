@@ -1,7 +1,8 @@
 // AdapterSupervisor: the adapter behind every registered system.
 //
 // For every enabled system whose registration has an adapter, the supervisor
-// keeps one AdapterClient: an AdapterHost (a supervised child process, see
+// keeps one AdapterClient (adapter_client.h, the one interface for calling
+// an adapter): an AdapterHost (a supervised child process, see
 // hub/adapter_host/adapter_host.h) for `adapter.launch`, or a gRPC channel
 // for `adapter.endpoint`. StartAll() starts them at boot; Reconcile(name),
 // called after a registration changes, restarts a system's adapter when its
@@ -27,6 +28,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "hub/adapter_host/adapter_client.h"
 #include "hub/adapter_host/adapter_host.h"
 #include "hub/store/store.h"
 #include "revhub/adapter/v1/adapter_service.pb.h"
@@ -34,25 +36,6 @@
 #include "revhub/hub/v1/system_registry_service.pb.h"
 
 namespace revhub::hub {
-
-// The calls the hub makes on a system's adapter. Every call has a deadline;
-// UNAVAILABLE and DEADLINE_EXCEEDED are transient.
-class AdapterClient {
- public:
-  virtual ~AdapterClient() = default;
-  virtual absl::StatusOr<adapter::v1::DescribeResponse> Describe() = 0;
-  virtual absl::StatusOr<adapter::v1::CheckResponse> Check(
-      const adapter::v1::CheckRequest& request) = 0;
-  virtual absl::StatusOr<adapter::v1::TranslateResponse> Translate(
-      const adapter::v1::TranslateRequest& request) = 0;
-  virtual absl::StatusOr<adapter::v1::TranslateBatchResponse> TranslateBatch(
-      const adapter::v1::TranslateBatchRequest& request) = 0;
-  // Delivers one change; idempotent per request.idempotency_key.
-  virtual absl::StatusOr<adapter::v1::ApplyResponse> Apply(
-      const adapter::v1::ApplyRequest& request) = 0;
-  // The process behind it (pid 0 for an endpoint).
-  virtual hub::v1::AdapterProcess Process() const = 0;
-};
 
 class AdapterSupervisor {
  public:

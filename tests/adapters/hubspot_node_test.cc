@@ -1,8 +1,8 @@
 // The HubSpot adapter in Node (examples/adapters/hubspot-node) through the
 // real AdapterHost, started exactly like the C++ adapters: Describe, Check
 // against a local stand-in for HubSpot's account API, Translate and
-// TranslateBatch, Apply, secrets kept out of replies and logs, restart after
-// kill -9, and a clean exit on SIGTERM and when stdin closes.
+// TranslateBatch, Apply, secrets kept out of replies and logs. Its process
+// (restart after kill -9, exits) is tested in hubspot_node_process_test.cc.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,33 +18,16 @@
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
 #include "revhub/adapter/v1/adapter_service.grpc.pb.h"
+#include "tests/adapters/hubspot_node_util.h"
 #include "tests/adapters/test_util.h"
 
 using namespace revhub::testing;
 namespace av1 = revhub::adapter::v1;
 namespace cv1 = revhub::canonical::v1;
-using revhub::hub::AdapterHost;
 using revhub::hub::ParseHandshake;
+using namespace revhub::testing::hubspot;
 
 namespace {
-
-constexpr char kToken[] = "pat-eu1-5f1c0ffe-7d2a-4c55-9e1b-secret";
-constexpr int kPortal = 147893286;
-
-std::string Golden(const std::string& name) {
-  return ReadFile(std::string(REVHUB_GOLDEN_DIR) + "/hubspot/" + name);
-}
-
-bool WaitFor(const std::function<bool()>& cond, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (cond()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return cond();
-}
-
-bool Alive(pid_t pid) { return kill(pid, 0) == 0; }
 
 // Seconds and nanos of an RFC 3339 time, parsed by absl.
 std::pair<int64_t, int32_t> Rfc3339(const std::string& text) {
@@ -61,69 +44,6 @@ void CheckTime(const google::protobuf::Timestamp& ts, const std::string& text) {
   auto [s, n] = Rfc3339(text);
   CHECK(ts.seconds() == s);
   CHECK(ts.nanos() == n);
-}
-
-// HubSpot's account details endpoint, on loopback: answers for one token
-// and records every Authorization header it sees.
-class FakeHubSpot {
- public:
-  // Answers each request after `delay`.
-  explicit FakeHubSpot(absl::Duration delay = absl::ZeroDuration()) {
-    server_.Get("/account-info/v3/details", [this, delay](
-                                                const httplib::Request& req,
-                                                httplib::Response& res) {
-      ++requests_;
-      absl::SleepFor(delay);
-      std::string auth = req.get_header_value("Authorization");
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        auth_headers_.push_back(auth);
-      }
-      if (auth != std::string("Bearer ") + kToken) {
-        res.status = 401;
-        res.set_content(
-            R"({"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"})",
-            "application/json");
-        return;
-      }
-      res.set_content(
-          R"({"portalId":147893286,"timeZone":"Europe/Berlin","companyCurrency":"EUR","uiDomain":"app-eu1.hubspot.com","dataHostingLocation":"eu1"})",
-          "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~FakeHubSpot() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string base_url() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
-  }
-  std::vector<std::string> auth_headers() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return auth_headers_;
-  }
-  // Requests received so far, counted when they arrive.
-  int requests() const { return requests_; }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<std::string> auth_headers_;
-  std::atomic<int> requests_{0};
-};
-
-av1::CheckResponse Check(AdapterHost& host, const json& config) {
-  av1::CheckRequest req;
-  req.set_system("hubspot-test");
-  *req.mutable_config() = ConfigStruct(config.dump());
-  auto resp = host.Check(req);
-  REQUIRE(resp.ok());
-  return *resp;
 }
 
 bool HasError(const av1::CheckResponse& r, const std::string& path,
@@ -143,62 +63,6 @@ av1::VendorRecord Record(const std::string& key, const std::string& type,
   r.set_object_type(type);
   r.set_payload(payload);
   return r;
-}
-
-// Runs the adapter's command line directly (not through the host), with
-// pipes for stdin and stdout. Returns the pid.
-pid_t Spawn(int* stdin_fd, int* stdout_fd) {
-  revhub::hub::AdapterLaunchSpec spec = AdapterLaunchSpecFor("hubspot");
-  int in[2], out[2];
-  REQUIRE(pipe(in) == 0);
-  REQUIRE(pipe(out) == 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    close(in[1]);
-    close(out[0]);
-    for (const auto& [k, v] : spec.env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(spec.command.c_str()));
-    for (auto& a : spec.args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(spec.command.c_str(), argv.data());
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  *stdin_fd = in[1];
-  *stdout_fd = out[0];
-  return pid;
-}
-
-std::string ReadLine(int fd) {
-  std::string line;
-  char ch;
-  while (read(fd, &ch, 1) == 1 && ch != '\n') line.push_back(ch);
-  return line;
-}
-
-std::string ReadRest(int fd) {
-  std::string rest;
-  char ch;
-  while (read(fd, &ch, 1) == 1) rest.push_back(ch);
-  return rest;
-}
-
-// Waits for `pid` to exit; returns its wait status, or -1 after a timeout
-// (the process is then killed).
-int WaitExit(pid_t pid) {
-  int status = 0;
-  bool exited = WaitFor([&] { return waitpid(pid, &status, WNOHANG) == pid; },
-                        absl::Seconds(10));
-  if (!exited) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    return -1;
-  }
-  return status;
 }
 
 }  // namespace
@@ -495,156 +359,4 @@ TEST_CASE("Apply is REJECTED: the HubSpot adapter writes nothing",
   CHECK(resp->reason().find("inbound only") != std::string::npos);
   CHECK(resp->vendor_refs_size() == 0);
   CHECK_FALSE(resp->has_retry_after());
-}
-
-TEST_CASE("a Node adapter killed with SIGKILL is restarted and calls go on",
-          "[hubspot]") {
-  auto host = StartAdapter("hubspot");
-  pid_t first = host->pid();
-  const std::string company = Golden("company_berlin.json");
-  std::atomic<bool> stop{false};
-  std::atomic<int> ok_calls{0}, failed_calls{0};
-  std::thread caller([&] {
-    while (!stop) {
-      try {
-        auto r = Translate(*host, "companies", company);
-        if (r.outcome() == av1::TRANSLATION_OUTCOME_TRANSLATED &&
-            r.entities(0).customer().name() == "Initech GmbH")
-          ++ok_calls;
-        else
-          ++failed_calls;
-      } catch (const std::exception&) {
-        ++failed_calls;
-      }
-    }
-  });
-  REQUIRE(WaitFor([&] { return ok_calls > 5; }, absl::Seconds(10)));
-  REQUIRE(kill(first, SIGKILL) == 0);
-  REQUIRE(WaitFor([&] { return host->restarts() == 1 && host->pid() != 0; },
-                  absl::Seconds(10)));
-  CHECK(host->pid() != first);
-  CHECK_FALSE(Alive(first));
-  int before = ok_calls;
-  REQUIRE(WaitFor([&] { return ok_calls > before + 5; }, absl::Seconds(10)));
-  stop = true;
-  caller.join();
-  CHECK(failed_calls == 0);
-  CHECK(host->Describe().ok());
-}
-
-TEST_CASE(
-    "the Node adapter prints only the handshake and exits 0 on SIGTERM "
-    "or when stdin closes",
-    "[hubspot]") {
-  SECTION("stdin closes") {
-    int in = -1, out = -1;
-    pid_t pid = Spawn(&in, &out);
-    CHECK(ParseHandshake(ReadLine(out)).ok());
-    close(in);  // the hub went away
-    int status = WaitExit(pid);
-    REQUIRE(status != -1);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-    CHECK(ReadRest(out).empty());
-    close(out);
-  }
-  SECTION("SIGTERM") {
-    int in = -1, out = -1;
-    pid_t pid = Spawn(&in, &out);
-    std::string line = ReadLine(out);
-    auto handshake = ParseHandshake(line);
-    REQUIRE(handshake.ok());
-    CHECK(handshake->network == "tcp");
-    CHECK(handshake->address.rfind("127.0.0.1:", 0) == 0);
-    REQUIRE(kill(pid, SIGTERM) == 0);
-    int status = WaitExit(pid);
-    REQUIRE(status != -1);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-    CHECK(ReadRest(out).empty());
-    close(in);
-    close(out);
-  }
-}
-
-TEST_CASE(
-    "on SIGTERM the Node adapter answers the call in flight, then exits 0",
-    "[hubspot]") {
-  // HubSpot answers Check's request after 800 ms; SIGTERM arrives while the
-  // adapter waits for it.
-  FakeHubSpot hubspot(absl::Milliseconds(800));
-  int in = -1, out = -1;
-  pid_t pid = Spawn(&in, &out);
-  auto handshake = ParseHandshake(ReadLine(out));
-  REQUIRE(handshake.ok());
-  auto stub = av1::AdapterService::NewStub(grpc::CreateChannel(
-      handshake->address, grpc::InsecureChannelCredentials()));
-  av1::CheckRequest req;
-  *req.mutable_config() = ConfigStruct(json{
-      {"portal_id", kPortal},
-      {"access_token", kToken},
-      {"base_url", hubspot.base_url()}}.dump());
-  av1::CheckResponse resp;
-  grpc::Status status;
-  std::thread call([&] {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(10));
-    status = stub->Check(&ctx, req, &resp);
-  });
-  REQUIRE(WaitFor([&] { return hubspot.requests() == 1; }, absl::Seconds(10)));
-  REQUIRE(kill(pid, SIGTERM) == 0);
-  call.join();
-  CHECK(status.ok());
-  CHECK(resp.outcome() == av1::CHECK_OUTCOME_OK);
-  int exit_status = WaitExit(pid);
-  REQUIRE(exit_status != -1);
-  CHECK(WIFEXITED(exit_status));
-  CHECK(WEXITSTATUS(exit_status) == 0);
-  CHECK(hubspot.requests() == 1);
-  CHECK(ReadRest(out).empty());
-  close(in);
-  close(out);
-}
-
-TEST_CASE(
-    "every HubSpot golden translation is valid canonical data once its links "
-    "are resolved",
-    "[hubspot]") {
-  namespace fs = std::filesystem;
-  auto host = StartAdapter("hubspot");
-  int validated = 0;
-  for (const auto& f :
-       fs::directory_iterator(fs::path(REVHUB_GOLDEN_DIR) / "hubspot")) {
-    std::string name = f.path().filename();
-    if (name.find(".expected.") != std::string::npos) continue;
-    INFO("golden case hubspot/" << name);
-    json expected =
-        json::parse(ReadFile(f.path().parent_path() /
-                             (f.path().stem().string() + ".expected.json")));
-    auto r = Translate(*host, expected["object_type"], ReadFile(f.path()),
-                       expected["config"].dump());
-    if (r.outcome() != av1::TRANSLATION_OUTCOME_TRANSLATED) continue;
-    for (auto entity : r.entities()) {
-      // The hub fills each linked id field after resolving the ref.
-      for (const auto& l : entity.links()) {
-        const std::string& path = l.field_path();
-        if (path == "customer_id") {
-          entity.mutable_contract()->set_customer_id("cus_resolved");
-        } else {
-          int line = std::stoi(path.substr(path.find('[') + 1));
-          REQUIRE(path == "lines[" + std::to_string(line) + "].product_id");
-          entity.mutable_contract()->mutable_lines(line)->set_product_id(
-              "prd_resolved");
-        }
-      }
-      absl::Status valid = entity.has_customer()
-                               ? revhub::ValidateCustomer(entity.customer())
-                               : revhub::ValidateContract(entity.contract());
-      INFO(valid.message());
-      CHECK(valid.ok());
-      ++validated;
-    }
-  }
-  CHECK(validated >= 8);
 }

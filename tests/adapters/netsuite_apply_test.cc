@@ -83,7 +83,7 @@ av1::CanonicalEntity JournalEntity(const std::string& id,
   return e;
 }
 
-av1::ApplyResponse Apply(revhub::hub::AdapterHost& host,
+av1::ApplyResponse Apply(revhub::hub::AdapterClient& host,
                          const std::string& config,
                          const av1::CanonicalEntity& entity,
                          const std::string& key,

@@ -61,7 +61,7 @@ google::protobuf::Struct ConfigStruct(const std::string& json_text) {
   return s;
 }
 
-adapter::v1::TranslationResult Translate(hub::AdapterHost& host,
+adapter::v1::TranslationResult Translate(hub::AdapterClient& adapter,
                                          const std::string& object_type,
                                          const std::string& payload,
                                          const std::string& config_json,
@@ -72,7 +72,7 @@ adapter::v1::TranslationResult Translate(hub::AdapterHost& host,
   req.mutable_record()->set_object_type(object_type);
   req.mutable_record()->set_payload(payload);
   req.mutable_record()->set_record_key("r1");
-  auto resp = host.Translate(req);
+  auto resp = adapter.Translate(req);
   if (!resp.ok())
     throw std::runtime_error("Translate: " +
                              std::string(resp.status().message()));

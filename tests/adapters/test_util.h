@@ -1,5 +1,6 @@
 // Shared helpers for the adapter tests: start real adapter processes
-// through the AdapterHost, run the NetSuite emulator, read files.
+// through the AdapterHost, call them as the hub does (AdapterClient), run
+// the NetSuite emulator, read files.
 #ifndef REVHUB_TESTS_ADAPTERS_TEST_UTIL_H_
 #define REVHUB_TESTS_ADAPTERS_TEST_UTIL_H_
 
@@ -30,9 +31,9 @@ std::unique_ptr<hub::AdapterHost> StartAdapter(
     const std::string& stderr_path = "");
 
 google::protobuf::Struct ConfigStruct(const std::string& json_text);
-// Translates one payload through the running adapter.
+// Translates one payload through a running adapter.
 adapter::v1::TranslationResult Translate(
-    hub::AdapterHost& host, const std::string& object_type,
+    hub::AdapterClient& adapter, const std::string& object_type,
     const std::string& payload, const std::string& config_json = "{}",
     const std::string& system = "test-system");
 // The result as JSON with proto field names.
