@@ -2,7 +2,12 @@
 // restart and stop the adapter processes the hub runs, a bad command never
 // stops the hub, and an adapter that runs elsewhere is reached at its
 // endpoint.
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>

@@ -87,25 +87,31 @@ bool HubProcess::Start() {
   return false;
 }
 
+namespace {
+
+// Sends `signal` to *pid, waits for it, closes *stdout_fd; marks both gone.
+// Returns the wait status.
+int SignalAndReap(pid_t* pid, int* stdout_fd, int signal) {
+  kill(*pid, signal);
+  int status = 0;
+  waitpid(*pid, &status, 0);
+  *pid = -1;
+  if (*stdout_fd >= 0) close(*stdout_fd);
+  *stdout_fd = -1;
+  return status;
+}
+
+}  // namespace
+
 int HubProcess::Stop() {
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-  if (stdout_fd_ >= 0) close(stdout_fd_);
-  stdout_fd_ = -1;
+  int status = SignalAndReap(&pid_, &stdout_fd_, SIGTERM);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 void HubProcess::Kill() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-  if (stdout_fd_ >= 0) close(stdout_fd_);
-  stdout_fd_ = -1;
+  SignalAndReap(&pid_, &stdout_fd_, SIGKILL);
 }
 
 }  // namespace revhub::testing
