@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "revhub/adapter/v1/adapter_service.pb.h"
 #include "tests/support/hub_process.h"
+#include "tests/support/netsuite_emulator.h"
 
 namespace revhub::testing {
 

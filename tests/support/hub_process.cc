@@ -17,41 +17,6 @@ extern char** environ;
 namespace revhub::testing {
 
 std::string BinDir() { return REVHUB_BIN_DIR; }
-
-EmulatorProcess::EmulatorProcess(const std::string& token) {
-  int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
-    throw std::runtime_error("pipe");
-  std::string bin = BinDir() + "/netsuite-emulator";
-  std::string token_arg = "--token=" + token;
-  pid_ = fork();
-  if (pid_ == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    execl(bin.c_str(), bin.c_str(), token_arg.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  stdin_fd_ = in[1];
-  std::string line;
-  char ch;
-  while (read(out[0], &ch, 1) == 1 && ch != '\n') line.push_back(ch);
-  close(out[0]);
-  auto colon = line.rfind(':');
-  if (line.rfind("NETSUITE-EMULATOR|", 0) != 0 || colon == std::string::npos) {
-    throw std::runtime_error("emulator did not start: \"" + line + "\"");
-  }
-  port_ = std::stoi(line.substr(colon + 1));
-}
-
-EmulatorProcess::~EmulatorProcess() {
-  close(stdin_fd_);
-  kill(pid_, SIGTERM);
-  int status;
-  waitpid(pid_, &status, 0);
-}
 std::string SourceDir() { return REVHUB_SOURCE_DIR; }
 
 TempDir::TempDir() {
@@ -122,25 +87,31 @@ bool HubProcess::Start() {
   return false;
 }
 
+namespace {
+
+// Sends `signal` to *pid, waits for it, closes *stdout_fd; marks both gone.
+// Returns the wait status.
+int SignalAndReap(pid_t* pid, int* stdout_fd, int signal) {
+  kill(*pid, signal);
+  int status = 0;
+  waitpid(*pid, &status, 0);
+  *pid = -1;
+  if (*stdout_fd >= 0) close(*stdout_fd);
+  *stdout_fd = -1;
+  return status;
+}
+
+}  // namespace
+
 int HubProcess::Stop() {
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-  if (stdout_fd_ >= 0) close(stdout_fd_);
-  stdout_fd_ = -1;
+  int status = SignalAndReap(&pid_, &stdout_fd_, SIGTERM);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 void HubProcess::Kill() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-  if (stdout_fd_ >= 0) close(stdout_fd_);
-  stdout_fd_ = -1;
+  SignalAndReap(&pid_, &stdout_fd_, SIGKILL);
 }
 
 }  // namespace revhub::testing

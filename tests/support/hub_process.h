@@ -4,6 +4,9 @@
 // the "revhubd listening on HOST:PORT" line and returns once the hub serves.
 // Stop() sends SIGTERM and waits; Kill() sends SIGKILL (a crash). The data
 // folder outlives the process, so a restarted hub sees the same store.
+//
+// Thread-safety: a HubProcess belongs to one thread; the channel it hands
+// out may be shared.
 #ifndef REVHUB_TESTS_SUPPORT_HUB_PROCESS_H_
 #define REVHUB_TESTS_SUPPORT_HUB_PROCESS_H_
 
@@ -61,23 +64,6 @@ class HubProcess {
   std::string error_;
   std::shared_ptr<grpc::Channel> channel_;
   std::vector<std::string> extra_args_;
-};
-
-// The NetSuite emulator (build/bin/netsuite-emulator) as a child process on
-// a loopback port: started by the constructor (which throws when it does
-// not start), stopped by the destructor.
-class EmulatorProcess {
- public:
-  explicit EmulatorProcess(const std::string& token);
-  ~EmulatorProcess();
-  EmulatorProcess(const EmulatorProcess&) = delete;
-  EmulatorProcess& operator=(const EmulatorProcess&) = delete;
-  int port() const { return port_; }
-
- private:
-  pid_t pid_ = 0;
-  int stdin_fd_ = -1;
-  int port_ = 0;
 };
 
 // Returns the folder holding the build's executables (build/bin).
