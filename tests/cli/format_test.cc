@@ -6,6 +6,10 @@
 
 #include "absl/strings/match.h"
 #include "canonical/money.h"
+#include "hub/cli/entity_format.h"
+#include "hub/cli/events_format.h"
+#include "hub/cli/records_format.h"
+#include "hub/cli/systems_format.h"
 
 namespace revhub::cli {
 namespace {
@@ -243,6 +247,42 @@ TEST_CASE("Event lines keep columns across a stream", "[format]") {
         "SOURCE   PRINCIPAL\n"
         "      42  2025-01-01T00:00:00Z  contract_booked  contract ctr_1 v1  "
         "sf-prod  alice\n");
+}
+
+TEST_CASE("ParseAge reads d, h, m, s largest first", "[cli][orchestration]") {
+  CHECK(ParseAge("2h", "--min-age")->seconds() == 7200);
+  CHECK(ParseAge("90m", "--min-age")->seconds() == 5400);
+  CHECK(ParseAge("45s", "--min-age")->seconds() == 45);
+  CHECK(ParseAge("1h30m", "--min-age")->seconds() == 5400);
+  CHECK(ParseAge("1d12h", "--min-age")->seconds() == 129600);
+  CHECK(ParseAge("3D", "--min-age")->seconds() == 3 * 86400);
+  for (const char* bad : {"", "2", "h", "2x", "30m2h", "2h2h", "0s", "-2h",
+                          "2h ", "1.5h", "9999999999h"}) {
+    INFO(bad);
+    absl::StatusOr<google::protobuf::Duration> age = ParseAge(bad, "--min-age");
+    REQUIRE_FALSE(age.ok());
+    CHECK(absl::IsInvalidArgument(age.status()));
+    CHECK_THAT(std::string(age.status().message()),
+               Catch::StartsWith("--min-age: '"));
+  }
+}
+
+TEST_CASE("FormatAge prints the two largest units", "[cli][orchestration]") {
+  auto age = [](int64_t seconds) {
+    google::protobuf::Duration d;
+    d.set_seconds(seconds);
+    d.set_nanos(seconds >= 0 ? 999999999 : 0);  // truncated, never rounded
+    return FormatAge(d);
+  };
+  CHECK(age(0) == "0s");
+  CHECK(age(-5) == "0s");
+  CHECK(age(45) == "45s");
+  CHECK(age(12 * 60 + 30) == "12m30s");
+  CHECK(age(12 * 60) == "12m");
+  CHECK(age(3 * 3600 + 12 * 60 + 59) == "3h12m");
+  CHECK(age(3 * 3600 + 5) == "3h");
+  CHECK(age(2 * 86400 + 4 * 3600 + 30 * 60) == "2d4h");
+  CHECK(age(5 * 86400 + 59 * 60) == "5d");
 }
 
 }  // namespace
