@@ -4,12 +4,15 @@
 #include <nlohmann/json.hpp>
 
 #include "canonical/money.h"
+#include "hub/cli/entity_format.h"
 #include "tests/cli/cli_harness.h"
+#include "tests/cli/fixtures.h"
 
 namespace revhub::cli {
 namespace {
 
 namespace canon = ::revhub::canonical::v1;
+using namespace ::revhub::cli::fixtures;  // NOLINT
 
 canon::Customer CustomerNamed(const std::string& id, const std::string& name) {
   canon::Customer customer;
@@ -239,6 +242,56 @@ TEST_CASE("contract upsert keeps money exact", "[commands]") {
   CHECK(FormatMoney(price) == "90071992547409.93 USD");
   CHECK_THAT(r.out, Catch::StartsWith(
                         "contract ctr_1 version 0 (replayed: earlier answer)"));
+}
+
+TEST_CASE("Invoice list shows exact totals, right-aligned", "[format]") {
+  hubv1::ListInvoicesResponse page;
+  canon::Invoice* first = page.add_invoices();
+  first->set_id("inv_1");
+  first->set_version(2);
+  first->set_invoice_number("INV-0001");
+  first->set_kind(canon::INVOICE_KIND_INVOICE);
+  first->set_status(canon::INVOICE_STATUS_OPEN);
+  first->set_customer_id("cus_1");
+  *first->mutable_total() = MoneyOf("12000", "USD");
+  *first->mutable_amount_due() = MoneyOf("11999.99", "USD");
+  *first->mutable_issued_at() = At(1735689600);
+  canon::Invoice* second = page.add_invoices();
+  second->set_id("inv_2");
+  second->set_version(1);
+  second->set_kind(canon::INVOICE_KIND_CREDIT_NOTE);
+  second->set_status(canon::INVOICE_STATUS_DRAFT);
+  second->set_customer_id("cus_1");
+  *second->mutable_total() = MoneyOf("7", "JPY");
+  CHECK(RenderInvoiceTable(page) ==
+        "ID     VERSION  NUMBER    KIND         STATUS  CUSTOMER         TOTAL"
+        "    AMOUNT DUE  ISSUED\n"
+        "inv_1        2  INV-0001  invoice      open    cus_1     12000.00 USD"
+        "  11999.99 USD  2025-01-01T00:00:00Z\n"
+        "inv_2        1  -         credit_note  draft   cus_1            7 JPY"
+        "             -  -\n");
+}
+
+TEST_CASE("Contract detail lists its lines with exact prices", "[format]") {
+  canon::Contract contract;
+  contract.set_id("ctr_1");
+  contract.set_version(3);
+  contract.set_customer_id("cus_1");
+  contract.set_status(canon::CONTRACT_STATUS_ACTIVE);
+  contract.set_currency_code("EUR");
+  canon::ContractLine* line = contract.add_lines();
+  line->set_line_id("l1");
+  line->set_product_id("prd_1");
+  line->mutable_quantity()->set_units(12);
+  *line->mutable_unit_price() = MoneyOf("99.99", "EUR");
+  line->mutable_discount_percent()->set_units(10);
+  *line->mutable_service_period()->mutable_start_time() = At(1735689600);
+  *line->mutable_service_period()->mutable_end_time() = At(1767225600);
+  std::string text = RenderContract(contract);
+  CHECK_THAT(text, Catch::Contains("status:            active\n"));
+  CHECK_THAT(text, Catch::Contains(
+                       "  l1    prd_1          12   99.99 EUR       10%  -"
+                       "     2025-01-01T00:00:00Z .. 2026-01-01T00:00:00Z\n"));
 }
 
 }  // namespace

@@ -3,12 +3,15 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
+#include "hub/cli/events_format.h"
 #include "tests/cli/cli_harness.h"
+#include "tests/cli/fixtures.h"
 
 namespace revhub::cli {
 namespace {
 
 namespace canon = ::revhub::canonical::v1;
+using namespace ::revhub::cli::fixtures;  // NOLINT
 
 canon::BusinessEvent EventAt(int64_t position, canon::EventType type) {
   canon::BusinessEvent event;
@@ -152,6 +155,29 @@ TEST_CASE("events ack and consumer", "[commands]") {
   Result json = h.Run({"events", "consumer", "billing-sync", "--json"});
   CHECK(nlohmann::json::parse(json.out)["consumer"]["acknowledgedPosition"] ==
         "42");
+}
+
+TEST_CASE("Event lines keep columns across a stream", "[format]") {
+  canon::BusinessEvent event;
+  event.set_position(42);
+  event.set_type(canon::EVENT_TYPE_CONTRACT_BOOKED);
+  event.mutable_subject()->set_entity_type(canon::ENTITY_TYPE_CONTRACT);
+  event.mutable_subject()->set_id("ctr_1");
+  event.mutable_subject()->set_version(1);
+  event.set_source_system("sf-prod");
+  event.set_principal("alice");
+  *event.mutable_recorded_at() = At(1735689600);
+  std::string line = RenderEventLine(event);
+  std::string header = RenderEventLineHeader();
+  CHECK(line.find("contract_booked") == header.find("TYPE"));
+  CHECK(line.find("contract ctr_1 v1") == header.find("SUBJECT"));
+  CHECK(line.find("alice") == header.find("PRINCIPAL"));
+  CHECK(line.substr(0, 8) == "      42");
+  CHECK(RenderEventTable({event}) ==
+        "POSITION  RECORDED              TYPE             SUBJECT            "
+        "SOURCE   PRINCIPAL\n"
+        "      42  2025-01-01T00:00:00Z  contract_booked  contract ctr_1 v1  "
+        "sf-prod  alice\n");
 }
 
 }  // namespace

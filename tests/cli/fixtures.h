@@ -3,9 +3,11 @@
 #ifndef REVHUB_TESTS_CLI_FIXTURES_H_
 #define REVHUB_TESTS_CLI_FIXTURES_H_
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
 
+#include "canonical/money.h"
 #include "hub/cli/client.h"
 
 namespace revhub::cli::fixtures {
@@ -21,10 +23,19 @@ inline hubv1::System SystemNamed(const std::string& name, int64_t version = 1) {
   return system;
 }
 
-inline google::protobuf::Timestamp At(int64_t seconds) {
+inline google::protobuf::Timestamp At(int64_t seconds, int32_t nanos = 0) {
   google::protobuf::Timestamp t;
   t.set_seconds(seconds);
+  t.set_nanos(nanos);
   return t;
+}
+
+// Returns the money parsed from a decimal amount; the test fails when it
+// does not parse.
+inline canon::Money MoneyOf(const char* amount, const char* currency) {
+  absl::StatusOr<canon::Money> money = ParseMoney(amount, currency);
+  REQUIRE(money.ok());
+  return *money;
 }
 
 inline canon::Money Usd(int64_t units, int32_t nanos) {

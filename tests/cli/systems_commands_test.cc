@@ -191,5 +191,25 @@ TEST_CASE("a system's matching rules are shown", "[cli][pipeline]") {
   CHECK_THAT(out, Catch::Contains("customer: email = email\n"));
 }
 
+TEST_CASE("System detail shows adapter, authority and config", "[format]") {
+  hubv1::System system;
+  system.set_name("sf-prod");
+  system.set_kind(hubv1::SYSTEM_KIND_CRM);
+  system.set_state(hubv1::SYSTEM_STATE_ENABLED);
+  system.mutable_adapter()->mutable_launch()->set_command(
+      "revhub-adapter-salesforce");
+  system.mutable_adapter()->mutable_launch()->add_args("--sandbox");
+  system.add_authoritative_for(canon::ENTITY_TYPE_CUSTOMER);
+  system.add_authoritative_for(canon::ENTITY_TYPE_CONTRACT);
+  (*system.mutable_config()->mutable_fields())["instance"].set_string_value(
+      "acme");
+  std::string text = RenderSystem(system);
+  CHECK_THAT(text,
+             Catch::Contains("adapter:           revhub-adapter-salesforce "
+                             "--sandbox\n"));
+  CHECK_THAT(text, Catch::Contains("authoritative for: customer,contract\n"));
+  CHECK_THAT(text, Catch::Contains("config:\n  {\n   \"instance\": \"acme\""));
+}
+
 }  // namespace
 }  // namespace revhub::cli
