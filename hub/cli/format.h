@@ -1,5 +1,7 @@
-// Output formatting of the `revhub` CLI: aligned tables, detail views, JSON,
-// and the value syntaxes its flags accept (RFC 3339 times, enum short names).
+// The output helpers every command group of the `revhub` CLI shares:
+// aligned tables, "label: value" fields, JSON, money, times and ages, enum
+// names, and the value syntaxes flags accept (RFC 3339 times, ages, enum
+// short names). What one group prints is in its own <group>_format.h.
 //
 // Everything here is pure: it turns messages into text or text into values,
 // and does no I/O. Money is printed with FormatMoney (exact, never through a
@@ -9,6 +11,7 @@
 #define REVHUB_HUB_CLI_FORMAT_H_
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/duration.pb.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
 
@@ -90,38 +93,53 @@ std::string EnumChoices(const google::protobuf::EnumDescriptor* type);
 // prints over several lines when `pretty`, else one line.
 std::string ToJson(const google::protobuf::Message& message, bool pretty);
 
-// Detail views, several lines each.
-std::string RenderSystem(const hubv1::System& system);
-std::string RenderCustomer(const canonical::v1::Customer& customer);
-std::string RenderProduct(const canonical::v1::Product& product);
-std::string RenderContract(const canonical::v1::Contract& contract);
-std::string RenderInvoice(const canonical::v1::Invoice& invoice);
-std::string RenderPayment(const canonical::v1::Payment& payment);
-std::string RenderRecord(const hubv1::RawRecord& record);
-std::string RenderConsumer(const hubv1::Consumer& consumer);
-
-// Tables for list results.
-std::string RenderSystemTable(const hubv1::ListSystemsResponse& page);
-std::string RenderCustomerTable(const hubv1::ListCustomersResponse& page);
-std::string RenderProductTable(const hubv1::ListProductsResponse& page);
-std::string RenderContractTable(const hubv1::ListContractsResponse& page);
-std::string RenderInvoiceTable(const hubv1::ListInvoicesResponse& page);
-std::string RenderPaymentTable(const hubv1::ListPaymentsResponse& page);
-std::string RenderRecordTable(const hubv1::ListRecordsResponse& page);
-std::string RenderEventTable(
-    const std::vector<canonical::v1::BusinessEvent>& events);
-
-// One line for one event of a followed stream, columns of fixed minimum
-// width (the same columns as RenderEventTable), ending in '\n'.
-std::string RenderEventLine(const canonical::v1::BusinessEvent& event);
-// The header line matching RenderEventLine.
-std::string RenderEventLineHeader();
-
 // Returns "contract ctr_1 v3" for an entity reference.
 std::string FormatEntityRef(const canonical::v1::EntityRef& ref);
 
 // Returns "system/object_type/vendor_id".
 std::string FormatExternalRef(const canonical::v1::ExternalRef& ref);
+
+// Returns the refs formatted by FormatExternalRef, ", " between them, or
+// "-" when there are none.
+std::string JoinExternalRefs(
+    const google::protobuf::RepeatedPtrField<canonical::v1::ExternalRef>& refs);
+
+// Returns "key=value" pairs sorted by key, ", " between them.
+std::string JoinAttributes(
+    const google::protobuf::Map<std::string, std::string>& attributes);
+
+// Returns "-" for empty text, else the text.
+std::string OrDash(absl::string_view text);
+
+// Returns whether the timestamp is set (not zero).
+bool IsSet(const google::protobuf::Timestamp& time);
+
+// Returns block with every line indented by two spaces; empty lines stay
+// empty, and a final newline is not a line of its own.
+std::string Indent(absl::string_view block);
+
+// Table cells longer than this many code points are cut with "…".
+inline constexpr size_t kCellWidth = 60;
+
+// Returns text on one line (runs of white space, newlines included, become
+// one space), cut to `width` code points with a trailing "…".
+std::string Shorten(absl::string_view text, size_t width = kCellWidth);
+
+// Returns EnumShortName with '-' for '_' ("at-risk"); "-" for UNSPECIFIED.
+std::string HyphenatedName(const google::protobuf::EnumDescriptor* type,
+                           int value);
+// Returns EnumChoices with '-' for '_' ("within, at-risk, breached, …").
+std::string HyphenatedChoices(const google::protobuf::EnumDescriptor* type);
+
+// Parses an age such as "90s", "45m", "2h", "3d", "1h30m" or "2d4h": whole
+// numbers with the units d, h, m, s, largest first, each at most once.
+// INVALID_ARGUMENT naming `flag` when malformed or not positive.
+absl::StatusOr<google::protobuf::Duration> ParseAge(absl::string_view text,
+                                                    absl::string_view flag);
+
+// Returns an age in its two largest units, truncated: "45s", "12m30s",
+// "3h12m", "2d4h", "5d" ("0s" for zero or negative).
+std::string FormatAge(const google::protobuf::Duration& age);
 
 }  // namespace revhub::cli
 

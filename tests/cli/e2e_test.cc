@@ -238,7 +238,7 @@ TEST_CASE("revhub drives a real revhubd", "[e2e]") {
   CHECK_THAT(table.out, Catch::StartsWith("NAME "));
   CHECK_THAT(table.out, Catch::Contains("crm-e2e"));
 
-  Result got = ok({"systems", "get", "crm-e2e"});
+  Result got = ok({"systems", "show", "crm-e2e"});
   CHECK_THAT(got.out, Catch::Contains("kind:"));
   CHECK_THAT(got.out, Catch::Contains("crm\n"));
   CHECK_THAT(got.out, Catch::Contains("endpoint 127.0.0.1:1"));
@@ -296,7 +296,7 @@ TEST_CASE("revhub drives a real revhubd", "[e2e]") {
   CHECK_THAT(invalid.err, Catch::StartsWith("revhub: INVALID_ARGUMENT: "));
   CHECK_THAT(invalid.err, Catch::Contains("name"));
 
-  json current = json::parse(ok({"customers", "get", id, "--json"}).out);
+  json current = json::parse(ok({"customers", "show", id, "--json"}).out);
   CHECK(current["customer"]["name"] == "Acme Corporation");
   json v1 =
       json::parse(ok({"customers", "get", id, "--version", "1", "--json"}).out);

@@ -5,25 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
-#include "canonical/money.h"
+#include "tests/cli/fixtures.h"
 
 namespace revhub::cli {
 namespace {
 
 namespace canon = ::revhub::canonical::v1;
 
-canon::Money MoneyOf(const char* amount, const char* currency) {
-  absl::StatusOr<canon::Money> money = ParseMoney(amount, currency);
-  REQUIRE(money.ok());
-  return *money;
-}
-
-google::protobuf::Timestamp At(int64_t seconds, int32_t nanos = 0) {
-  google::protobuf::Timestamp time;
-  time.set_seconds(seconds);
-  time.set_nanos(nanos);
-  return time;
-}
+using namespace ::revhub::cli::fixtures;  // NOLINT
 
 TEST_CASE("Table aligns columns to the widest cell", "[format]") {
   Table table({"ID", "NAME", "TOTAL"});
@@ -152,97 +141,40 @@ TEST_CASE("ToJson prints canonical proto3 JSON with every scalar", "[format]") {
   CHECK(compact.find('\n') == compact.size() - 1);
 }
 
-TEST_CASE("Invoice list shows exact totals, right-aligned", "[format]") {
-  hubv1::ListInvoicesResponse page;
-  canon::Invoice* first = page.add_invoices();
-  first->set_id("inv_1");
-  first->set_version(2);
-  first->set_invoice_number("INV-0001");
-  first->set_kind(canon::INVOICE_KIND_INVOICE);
-  first->set_status(canon::INVOICE_STATUS_OPEN);
-  first->set_customer_id("cus_1");
-  *first->mutable_total() = MoneyOf("12000", "USD");
-  *first->mutable_amount_due() = MoneyOf("11999.99", "USD");
-  *first->mutable_issued_at() = At(1735689600);
-  canon::Invoice* second = page.add_invoices();
-  second->set_id("inv_2");
-  second->set_version(1);
-  second->set_kind(canon::INVOICE_KIND_CREDIT_NOTE);
-  second->set_status(canon::INVOICE_STATUS_DRAFT);
-  second->set_customer_id("cus_1");
-  *second->mutable_total() = MoneyOf("7", "JPY");
-  CHECK(RenderInvoiceTable(page) ==
-        "ID     VERSION  NUMBER    KIND         STATUS  CUSTOMER         TOTAL"
-        "    AMOUNT DUE  ISSUED\n"
-        "inv_1        2  INV-0001  invoice      open    cus_1     12000.00 USD"
-        "  11999.99 USD  2025-01-01T00:00:00Z\n"
-        "inv_2        1  -         credit_note  draft   cus_1            7 JPY"
-        "             -  -\n");
+TEST_CASE("ParseAge reads d, h, m, s largest first", "[cli][orchestration]") {
+  CHECK(ParseAge("2h", "--min-age")->seconds() == 7200);
+  CHECK(ParseAge("90m", "--min-age")->seconds() == 5400);
+  CHECK(ParseAge("45s", "--min-age")->seconds() == 45);
+  CHECK(ParseAge("1h30m", "--min-age")->seconds() == 5400);
+  CHECK(ParseAge("1d12h", "--min-age")->seconds() == 129600);
+  CHECK(ParseAge("3D", "--min-age")->seconds() == 3 * 86400);
+  for (const char* bad : {"", "2", "h", "2x", "30m2h", "2h2h", "0s", "-2h",
+                          "2h ", "1.5h", "9999999999h"}) {
+    INFO(bad);
+    absl::StatusOr<google::protobuf::Duration> age = ParseAge(bad, "--min-age");
+    REQUIRE_FALSE(age.ok());
+    CHECK(absl::IsInvalidArgument(age.status()));
+    CHECK_THAT(std::string(age.status().message()),
+               Catch::StartsWith("--min-age: '"));
+  }
 }
 
-TEST_CASE("Contract detail lists its lines with exact prices", "[format]") {
-  canon::Contract contract;
-  contract.set_id("ctr_1");
-  contract.set_version(3);
-  contract.set_customer_id("cus_1");
-  contract.set_status(canon::CONTRACT_STATUS_ACTIVE);
-  contract.set_currency_code("EUR");
-  canon::ContractLine* line = contract.add_lines();
-  line->set_line_id("l1");
-  line->set_product_id("prd_1");
-  line->mutable_quantity()->set_units(12);
-  *line->mutable_unit_price() = MoneyOf("99.99", "EUR");
-  line->mutable_discount_percent()->set_units(10);
-  *line->mutable_service_period()->mutable_start_time() = At(1735689600);
-  *line->mutable_service_period()->mutable_end_time() = At(1767225600);
-  std::string text = RenderContract(contract);
-  CHECK_THAT(text, Catch::Contains("status:            active\n"));
-  CHECK_THAT(text, Catch::Contains(
-                       "  l1    prd_1          12   99.99 EUR       10%  -"
-                       "     2025-01-01T00:00:00Z .. 2026-01-01T00:00:00Z\n"));
-}
-
-TEST_CASE("System detail shows adapter, authority and config", "[format]") {
-  hubv1::System system;
-  system.set_name("sf-prod");
-  system.set_kind(hubv1::SYSTEM_KIND_CRM);
-  system.set_state(hubv1::SYSTEM_STATE_ENABLED);
-  system.mutable_adapter()->mutable_launch()->set_command(
-      "revhub-adapter-salesforce");
-  system.mutable_adapter()->mutable_launch()->add_args("--sandbox");
-  system.add_authoritative_for(canon::ENTITY_TYPE_CUSTOMER);
-  system.add_authoritative_for(canon::ENTITY_TYPE_CONTRACT);
-  (*system.mutable_config()->mutable_fields())["instance"].set_string_value(
-      "acme");
-  std::string text = RenderSystem(system);
-  CHECK_THAT(text,
-             Catch::Contains("adapter:           revhub-adapter-salesforce "
-                             "--sandbox\n"));
-  CHECK_THAT(text, Catch::Contains("authoritative for: customer,contract\n"));
-  CHECK_THAT(text, Catch::Contains("config:\n  {\n   \"instance\": \"acme\""));
-}
-
-TEST_CASE("Event lines keep columns across a stream", "[format]") {
-  canon::BusinessEvent event;
-  event.set_position(42);
-  event.set_type(canon::EVENT_TYPE_CONTRACT_BOOKED);
-  event.mutable_subject()->set_entity_type(canon::ENTITY_TYPE_CONTRACT);
-  event.mutable_subject()->set_id("ctr_1");
-  event.mutable_subject()->set_version(1);
-  event.set_source_system("sf-prod");
-  event.set_principal("alice");
-  *event.mutable_recorded_at() = At(1735689600);
-  std::string line = RenderEventLine(event);
-  std::string header = RenderEventLineHeader();
-  CHECK(line.find("contract_booked") == header.find("TYPE"));
-  CHECK(line.find("contract ctr_1 v1") == header.find("SUBJECT"));
-  CHECK(line.find("alice") == header.find("PRINCIPAL"));
-  CHECK(line.substr(0, 8) == "      42");
-  CHECK(RenderEventTable({event}) ==
-        "POSITION  RECORDED              TYPE             SUBJECT            "
-        "SOURCE   PRINCIPAL\n"
-        "      42  2025-01-01T00:00:00Z  contract_booked  contract ctr_1 v1  "
-        "sf-prod  alice\n");
+TEST_CASE("FormatAge prints the two largest units", "[cli][orchestration]") {
+  auto age = [](int64_t seconds) {
+    google::protobuf::Duration d;
+    d.set_seconds(seconds);
+    d.set_nanos(seconds >= 0 ? 999999999 : 0);  // truncated, never rounded
+    return FormatAge(d);
+  };
+  CHECK(age(0) == "0s");
+  CHECK(age(-5) == "0s");
+  CHECK(age(45) == "45s");
+  CHECK(age(12 * 60 + 30) == "12m30s");
+  CHECK(age(12 * 60) == "12m");
+  CHECK(age(3 * 3600 + 12 * 60 + 59) == "3h12m");
+  CHECK(age(3 * 3600 + 5) == "3h");
+  CHECK(age(2 * 86400 + 4 * 3600 + 30 * 60) == "2d4h");
+  CHECK(age(5 * 86400 + 59 * 60) == "5d");
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 // Tests of `revhub revenue …`: the requests it sends and what it prints, run
 // in-process against a RecordingHub, and the schedule table.
-#include "hub/cli/revenue_commands.h"
-
 #include <google/protobuf/text_format.h>
 
 #include <catch2/catch.hpp>
@@ -10,42 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "hub/cli/commands.h"
-#include "recording_hub.h"
+#include "hub/cli/revenue_format.h"
+#include "tests/cli/cli_harness.h"
 
 namespace revhub::cli {
 namespace {
 
 namespace canon = ::revhub::canonical::v1;
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-struct Harness {
-  RecordingHub hub;
-  std::string stdin_text;
-
-  Result Run(std::vector<std::string> args) {
-    args.insert(args.begin(), "revhub");
-    std::istringstream in(stdin_text);
-    std::ostringstream out, err;
-    CliEnvironment env;
-    env.in = &in;
-    env.out = &out;
-    env.err = &err;
-    env.connect = [this](const HubClientOptions&) {
-      return std::make_unique<BorrowedHub>(hub);
-    };
-    Result r;
-    r.code = RunCli(args, env);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
-  }
-};
 
 template <typename T>
 T Text(const std::string& text) {

@@ -1,0 +1,52 @@
+// The command groups of `revhub`, each defined by one function of one shape:
+//
+//   void Define<Group>Commands(CLI::App& app, CommandContext& ctx);
+//
+// which adds the group (`revhub systems …`) to the top-level app, keeps its
+// flags in ctx and registers each command's action with ctx.OnParsed. Every
+// group reads one item with `show` (`get` is kept as its alias where it
+// existed), and every list pages through hub/cli/list_commands.h.
+// RunCli (hub/cli/commands.h) defines them in the order declared here, the
+// order `revhub --help` lists them.
+#ifndef REVHUB_HUB_CLI_COMMAND_GROUPS_H_
+#define REVHUB_HUB_CLI_COMMAND_GROUPS_H_
+
+#include "hub/cli/command_context.h"
+
+namespace CLI {
+class App;
+}
+
+namespace revhub::cli {
+
+// systems register|list|show|disable|describe|check (systems_commands.cc)
+void DefineSystemsCommands(CLI::App& app, CommandContext& ctx);
+// customers|products|invoices|payments show|list|upsert
+// (entity_commands.cc)
+void DefineCustomersCommands(CLI::App& app, CommandContext& ctx);
+void DefineProductsCommands(CLI::App& app, CommandContext& ctx);
+// contracts show|list|upsert (entity_commands.cc) and book|amend|renew|cancel
+// (contract_lifecycle_commands.cc)
+void DefineContractsCommands(CLI::App& app, CommandContext& ctx);
+void DefineInvoicesCommands(CLI::App& app, CommandContext& ctx);
+void DefinePaymentsCommands(CLI::App& app, CommandContext& ctx);
+// ingest FILE (ingest_commands.cc)
+void DefineIngestCommands(CLI::App& app, CommandContext& ctx);
+// records list|get|show|exceptions|replay (records_commands.cc)
+void DefineRecordsCommands(CLI::App& app, CommandContext& ctx);
+// events tail|ack|consumer (events_commands.cc)
+void DefineEventsCommands(CLI::App& app, CommandContext& ctx);
+// revenue preview|show|journal (revenue_commands.cc)
+void DefineRevenueCommands(CLI::App& app, CommandContext& ctx);
+// workflows list|show (workflow_commands.cc)
+void DefineWorkflowsCommands(CLI::App& app, CommandContext& ctx);
+// exceptions list|show|assign|retry|replay|resolve (exception_commands.cc)
+void DefineExceptionsCommands(CLI::App& app, CommandContext& ctx);
+
+// Adds book, amend, renew and cancel to the `contracts` group (called by
+// DefineContractsCommands).
+void DefineContractLifecycleCommands(CLI::App& contracts, CommandContext& ctx);
+
+}  // namespace revhub::cli
+
+#endif  // REVHUB_HUB_CLI_COMMAND_GROUPS_H_

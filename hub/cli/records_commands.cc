@@ -1,0 +1,185 @@
+// `revhub records …`: raw vendor payloads the hub stored (IngestService)
+// and what the ingest pipeline made of them (PipelineService): list, get
+// (details or the payload bytes), show (with every exception), exceptions,
+// replay.
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "canonical/status_macros.h"
+#include "hub/cli/command_groups.h"
+#include "hub/cli/format.h"
+#include "hub/cli/list_commands.h"
+#include "hub/cli/records_format.h"
+
+namespace revhub::cli {
+namespace {
+
+struct RecordsFlags {
+  // list
+  FilterValues filters;
+  PageFlags page;
+  // get, show, replay
+  int64_t record_id = 0;
+  bool payload = false;
+  // exceptions, replay --failed
+  std::string system;
+  bool open_only = false;
+  bool failed = false;
+  int limit = 0;
+};
+
+absl::Status ListRecords(const RecordsFlags& f, CommandContext& ctx) {
+  hubv1::ListRecordsRequest request;
+  RETURN_IF_ERROR(ApplyFilters(f.filters, request));
+  const Paging paging = Paging::FromFlags(f.page);
+  ASSIGN_OR_RETURN(hubv1::ListRecordsResponse all,
+                   FetchPages(
+                       request, paging,
+                       [&ctx](const hubv1::ListRecordsRequest& r) {
+                         return ctx.Hub().ListRecords(r);
+                       },
+                       &hubv1::ListRecordsResponse::mutable_records));
+  PrintList(ctx, all, all.records_size(), "records", RenderRecordTable(all),
+            paging);
+  return absl::OkStatus();
+}
+
+absl::Status GetRecord(const RecordsFlags& f, CommandContext& ctx) {
+  hubv1::GetRecordRequest request;
+  request.set_record_id(f.record_id);
+  ASSIGN_OR_RETURN(hubv1::GetRecordResponse response,
+                   ctx.Hub().GetRecord(request));
+  if (!f.payload) response.mutable_record()->clear_payload();
+  if (ctx.json()) {
+    ctx.out() << ToJson(response, /*pretty=*/true);
+  } else if (f.payload) {
+    ctx.out() << response.record().payload();
+  } else {
+    ctx.out() << RenderRecord(response.record());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ShowRecord(const RecordsFlags& f, CommandContext& ctx) {
+  hubv1::ShowRecordRequest request;
+  request.set_record_id(f.record_id);
+  ASSIGN_OR_RETURN(auto response, ctx.Hub().ShowRecord(request));
+  ctx.Print(response, RenderRecordWithExceptions(response));
+  return absl::OkStatus();
+}
+
+absl::Status ListExceptions(const RecordsFlags& f, CommandContext& ctx) {
+  hubv1::ListRecordExceptionsRequest request;
+  request.set_system(f.system);
+  request.set_open_only(f.open_only);
+  const Paging paging = Paging::OnePage(f.limit);
+  ASSIGN_OR_RETURN(
+      hubv1::ListRecordExceptionsResponse all,
+      FetchPages(
+          request, paging,
+          [&ctx](const hubv1::ListRecordExceptionsRequest& r) {
+            return ctx.Hub().ListRecordExceptions(r);
+          },
+          &hubv1::ListRecordExceptionsResponse::mutable_exceptions));
+  std::string human;
+  for (const auto& e : all.exceptions()) {
+    absl::StrAppend(&human, "record ", e.record_id(), " (", e.system(), ")",
+                    RenderRecordException(e).substr(1));
+  }
+  PrintList(ctx, all, all.exceptions_size(), "exceptions", human, paging);
+  return absl::OkStatus();
+}
+
+absl::Status Replay(const RecordsFlags& f, CommandContext& ctx) {
+  if (!f.failed) {
+    hubv1::ReplayRecordRequest request;
+    request.set_record_id(f.record_id);
+    ASSIGN_OR_RETURN(auto response, ctx.Hub().ReplayRecord(request));
+    ctx.Print(response, RenderReplayOutcome(response.outcome()));
+    return absl::OkStatus();
+  }
+  hubv1::ReplayFailedRecordsRequest request;
+  request.set_system(f.system);
+  request.set_limit(f.limit);
+  ASSIGN_OR_RETURN(auto response, ctx.Hub().ReplayFailedRecords(request));
+  std::string human;
+  for (const auto& o : response.outcomes()) {
+    absl::StrAppend(&human, RenderReplayOutcome(o));
+  }
+  absl::StrAppend(&human, response.outcomes_size(),
+                  " replayed: ", response.applied(), " applied, ",
+                  response.failed(), " failed\n");
+  ctx.Print(response, human);
+  return absl::OkStatus();
+}
+
+void AddRecordId(CLI::App* command, RecordsFlags& f) {
+  command->add_option("ID", f.record_id, "Record id")
+      ->required()
+      ->check(CLI::PositiveNumber);
+}
+
+}  // namespace
+
+void DefineRecordsCommands(CLI::App& app, CommandContext& ctx) {
+  RecordsFlags& f = ctx.NewFlags<RecordsFlags>();
+  CLI::App* records =
+      app.add_subcommand("records", "Raw vendor payloads the hub has stored");
+  records->require_subcommand(1);
+
+  CLI::App* list = records->add_subcommand(
+      "list", "List raw records, newest first, without payloads");
+  AddFilters(list, hubv1::ListRecordsRequest::descriptor(),
+             {{"--system", "system", "Only from this system"},
+              {"--status", "status", "Only in this status"},
+              {"--object-type", "object_type", "Only this object type"}},
+             f.filters);
+  AddPageFlags(list, f.page);
+  ctx.OnParsed(list, [&f, &ctx] { return ListRecords(f, ctx); });
+
+  CLI::App* get = records->add_subcommand("get", "Show one raw record");
+  AddRecordId(get, f);
+  get->add_flag("--payload", f.payload,
+                "Write the payload bytes exactly as received instead of "
+                "the record's details (with --json: include it, base64)");
+  ctx.OnParsed(get, [&f, &ctx] { return GetRecord(f, ctx); });
+
+  CLI::App* show = records->add_subcommand(
+      "show", "Show one raw record with every exception it had");
+  AddRecordId(show, f);
+  ctx.OnParsed(show, [&f, &ctx] { return ShowRecord(f, ctx); });
+
+  CLI::App* exceptions = records->add_subcommand(
+      "exceptions", "List why records failed, newest first");
+  exceptions->add_option("--system", f.system, "Only this system's");
+  exceptions->add_flag("--open", f.open_only, "Only those not resolved yet");
+  exceptions->add_option("--limit", f.limit, "At most this many (default 100)")
+      ->check(CLI::Range(1, 500));
+  ctx.OnParsed(exceptions, [&f, &ctx] { return ListExceptions(f, ctx); });
+
+  CLI::App* replay = records->add_subcommand(
+      "replay",
+      "Translate and apply records again through the system's current "
+      "adapter; what already applied is not applied twice");
+  CLI::Option* id = replay->add_option("ID", f.record_id, "Record id")
+                        ->check(CLI::PositiveNumber);
+  CLI::Option* system =
+      replay->add_option("--system", f.system, "With --failed: the system");
+  CLI::Option* failed = replay->add_flag(
+      "--failed", f.failed, "Replay every FAILED record of --system");
+  replay->add_option("--limit", f.limit,
+                     "With --failed: at most this many (default 1000)");
+  id->excludes(failed);
+  failed->needs(system);
+  system->needs(failed);
+  replay->callback([&f, &ctx, id, failed] {
+    if (id->count() == 0 && failed->count() == 0) {
+      throw CLI::ValidationError("replay",
+                                 "give a record ID, or --system NAME --failed");
+    }
+    ctx.SetAction([&f, &ctx] { return Replay(f, ctx); });
+  });
+}
+
+}  // namespace revhub::cli

@@ -1,0 +1,84 @@
+#include "hub/cli/records_format.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "hub/cli/format.h"
+
+namespace revhub::cli {
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+std::string RenderRecord(const hubv1::RawRecord& record) {
+  Fields fields;
+  fields.emplace_back("record", absl::StrCat(record.record_id()));
+  fields.emplace_back("system", record.system());
+  fields.emplace_back("object type", record.object_type());
+  fields.emplace_back("status", EnumShortName(hubv1::RecordStatus_descriptor(),
+                                              record.status()));
+  fields.emplace_back("content type", OrDash(record.content_type()));
+  fields.emplace_back("idempotency key", OrDash(record.idempotency_key()));
+  fields.emplace_back("size", absl::StrCat(record.size_bytes(), " bytes"));
+  fields.emplace_back("sha256", OrDash(record.payload_sha256()));
+  fields.emplace_back("received at", FormatTimestamp(record.received_at()));
+  fields.emplace_back("principal", OrDash(record.principal()));
+  return RenderFields(fields);
+}
+
+std::string RenderRecordTable(const hubv1::ListRecordsResponse& page) {
+  Table table({"RECORD", "SYSTEM", "OBJECT TYPE", "STATUS", "SIZE", "RECEIVED",
+               "IDEMPOTENCY KEY"});
+  table.AlignRight(0);
+  table.AlignRight(4);
+  for (const hubv1::RawRecord& record : page.records()) {
+    table.AddRow(
+        {absl::StrCat(record.record_id()), record.system(),
+         record.object_type(),
+         EnumShortName(hubv1::RecordStatus_descriptor(), record.status()),
+         absl::StrCat(record.size_bytes()),
+         FormatTimestamp(record.received_at()),
+         OrDash(record.idempotency_key())});
+  }
+  return table.Render();
+}
+
+// One failed attempt of a record, named by its exception in the exception
+// queue (`revhub exceptions show <id>` has its history).
+std::string RenderRecordException(const hubv1::RecordException& e) {
+  std::string out = absl::StrCat("  exception ", e.exception_id(), "  ",
+                                 FormatTimestamp(e.recorded_at()), "  ",
+                                 OrDash(e.field_path()), ": ", e.reason());
+  if (e.has_resolved_at()) {
+    absl::StrAppend(&out, "  (resolved ", FormatTimestamp(e.resolved_at()),
+                    ")");
+  }
+  return absl::StrCat(out, "\n");
+}
+
+std::string RenderRecordWithExceptions(const hubv1::ShowRecordResponse& r) {
+  std::string out = RenderRecord(r.record());
+  if (r.exceptions_size() == 0) return out;
+  absl::StrAppend(&out,
+                  "\nexceptions (revhub exceptions show <id> for each):\n");
+  for (const auto& e : r.exceptions())
+    absl::StrAppend(&out, RenderRecordException(e));
+  return out;
+}
+
+std::string RenderReplayOutcome(const hubv1::ReplayOutcome& o) {
+  std::string out =
+      absl::StrCat("record ", o.record_id(), ": ",
+                   EnumShortName(hubv1::RecordStatus_descriptor(), o.status()));
+  if (o.status() == hubv1::RECORD_STATUS_APPLIED) {
+    absl::StrAppend(&out, ", ", o.entities_changed(),
+                    o.entities_changed() == 1 ? " entity" : " entities",
+                    " changed");
+  }
+  absl::StrAppend(&out, "\n");
+  if (o.has_exception())
+    absl::StrAppend(&out, RenderRecordException(o.exception()));
+  return out;
+}
+
+}  // namespace revhub::cli

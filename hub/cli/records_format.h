@@ -1,0 +1,29 @@
+// What `revhub records …` prints: a raw record's details (never its
+// payload), a page of records, a record with the exceptions it had, and the
+// outcome of a replay. Pure: text from messages, no I/O.
+#ifndef REVHUB_HUB_CLI_RECORDS_FORMAT_H_
+#define REVHUB_HUB_CLI_RECORDS_FORMAT_H_
+
+#include <string>
+#include <vector>
+
+#include "hub/cli/client.h"
+
+namespace revhub::cli {
+
+// Returns the record's details, one "label: value" line per field.
+std::string RenderRecord(const hubv1::RawRecord& record);
+// Returns one row per record.
+std::string RenderRecordTable(const hubv1::ListRecordsResponse& page);
+// Returns one indented line for an exception of a record:
+// "  #ID TIME  FIELD: REASON" and when it was resolved.
+std::string RenderRecordException(const hubv1::RecordException& exception);
+// Returns RenderRecord and then every exception the record had.
+std::string RenderRecordWithExceptions(
+    const hubv1::ShowRecordResponse& response);
+// Returns the record's status after a replay and what changed or failed.
+std::string RenderReplayOutcome(const hubv1::ReplayOutcome& outcome);
+
+}  // namespace revhub::cli
+
+#endif  // REVHUB_HUB_CLI_RECORDS_FORMAT_H_
