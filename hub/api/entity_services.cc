@@ -1,7 +1,7 @@
 // CustomerService, ProductService, ContractService, InvoiceService and
 // PaymentService: the same three calls over the generic entity operations.
-#include "hub/entities/entity_ops.h"
 #include "hub/api/services.h"
+#include "hub/entities/entity_ops.h"
 #include "revhub/hub/v1/contract_service.grpc.pb.h"
 #include "revhub/hub/v1/customer_service.grpc.pb.h"
 #include "revhub/hub/v1/invoice_service.grpc.pb.h"

@@ -12,10 +12,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
+#include "hub/api/services.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/orchestration/orchestrator.h"
 #include "hub/revenue/revenue_records.h"
-#include "hub/api/services.h"
 #include "revhub/hub/v1/event_service.grpc.pb.h"
 
 namespace revhub::hub {

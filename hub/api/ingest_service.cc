@@ -1,8 +1,8 @@
 // IngestService: raw vendor payloads, stored before anything else.
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
-#include "hub/entities/entity_ops.h"
 #include "hub/api/services.h"
+#include "hub/entities/entity_ops.h"
 #include "revhub/hub/v1/ingest_service.grpc.pb.h"
 
 namespace revhub::hub {

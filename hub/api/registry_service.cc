@@ -4,11 +4,11 @@
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "hub/entities/entity_ops.h"
 #include "hub/adapter_host/adapter_supervisor.h"
+#include "hub/api/services.h"
+#include "hub/entities/entity_ops.h"
 #include "hub/entities/matching.h"
 #include "hub/ingest/pipeline.h"
-#include "hub/api/services.h"
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 
 namespace revhub::hub {

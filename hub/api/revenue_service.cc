@@ -5,12 +5,12 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "hub/revenue/preview.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
-#include "hub/entities/entity_ops.h"
-#include "hub/revenue/revenue_records.h"
 #include "hub/api/services.h"
+#include "hub/entities/entity_ops.h"
+#include "hub/revenue/preview.h"
+#include "hub/revenue/revenue_records.h"
 #include "revhub/hub/v1/revenue_service.grpc.pb.h"
 
 namespace revhub::hub {

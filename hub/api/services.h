@@ -28,7 +28,7 @@ struct HubContext {
   Store* store;
   WorkQueue* work;
   EventBus* events;
-  // The ingest pipeline (hub/pipeline/); null when not running.
+  // The ingest pipeline (hub/ingest/); null when not running.
   Pipeline* pipeline = nullptr;
   AdapterSupervisor* adapters = nullptr;
   // Orchestration (hub/orchestration/); null when not running.
@@ -74,7 +74,8 @@ std::unique_ptr<grpc::Service> NewRevenueService(
     HubContext* hub, const revenue::RevenueSettings* settings);
 
 // --- Orchestration: ContractLifecycleService, WorkflowService,
-// ExceptionService (hub/orchestration/services.cc).
+// ExceptionService (hub/api/contract_lifecycle_service.cc, workflow_service.cc,
+// exception_service.cc).
 std::unique_ptr<grpc::Service> NewContractLifecycleService(HubContext* hub);
 std::unique_ptr<grpc::Service> NewWorkflowService(HubContext* hub);
 std::unique_ptr<grpc::Service> NewExceptionService(HubContext* hub);

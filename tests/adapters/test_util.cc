@@ -18,19 +18,6 @@ std::string BinPath(const std::string& name) {
   return std::string(REVHUB_BIN_DIR) + "/" + name;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
 hub::AdapterHostOptions FastOptions() {
   hub::AdapterHostOptions o;
   o.health_interval = absl::Milliseconds(100);
@@ -87,34 +74,10 @@ std::string ToJson(const google::protobuf::Message& message) {
   return out;
 }
 
-Emulator::Emulator(const std::string& token) : process_(token) {}
+Emulator::Emulator(const std::string& token) : emulator_(token) {}
 
 json Emulator::Get(const std::string& path) const {
-  adapter::HttpRequest req;
-  req.url = base_url() + path;
-  auto resp = adapter::SendHttp(req);
-  if (!resp.ok() || resp->status != 200)
-    throw std::runtime_error("emulator GET " + path);
-  return json::parse(resp->body);
-}
-
-void Emulator::Post(const std::string& path, const std::string& body) const {
-  adapter::HttpRequest req;
-  req.method = "POST";
-  req.url = base_url() + path;
-  req.body = body;
-  auto resp = adapter::SendHttp(req);
-  if (!resp.ok() || resp->status / 100 != 2)
-    throw std::runtime_error("emulator POST " + path);
-}
-
-void Emulator::Delete(const std::string& path) const {
-  adapter::HttpRequest req;
-  req.method = "DELETE";
-  req.url = base_url() + path;
-  auto resp = adapter::SendHttp(req);
-  if (!resp.ok() || resp->status / 100 != 2)
-    throw std::runtime_error("emulator DELETE " + path);
+  return json::parse(emulator_.GetText(path));
 }
 
 // The HubSpot adapter in Node (examples/adapters/hubspot-node).

@@ -12,6 +12,7 @@
 #include "hub/adapter_host/adapter_host.h"
 #include "nlohmann/json.hpp"
 #include "revhub/adapter/v1/adapter_service.pb.h"
+#include "tests/support/files.h"
 #include "tests/support/hub_process.h"
 #include "tests/support/netsuite_emulator.h"
 
@@ -20,8 +21,6 @@ namespace revhub::testing {
 using nlohmann::json;
 
 std::string BinPath(const std::string& name);
-std::string ReadFile(const std::string& path);
-void WriteFile(const std::string& path, const std::string& text);
 
 // Options with short intervals so restarts show up quickly in tests.
 hub::AdapterHostOptions FastOptions();
@@ -40,21 +39,23 @@ adapter::v1::TranslationResult Translate(
 // The result as JSON with proto field names.
 std::string ToJson(const google::protobuf::Message& message);
 
-// The NetSuite emulator, running while this object lives.
+// The NetSuite emulator (tests/support), running while this object lives,
+// with its answers parsed as nlohmann::json as the adapter tests compare
+// them.
 class Emulator {
  public:
   explicit Emulator(const std::string& token);
-  std::string base_url() const {
-    return "http://127.0.0.1:" + std::to_string(process_.port());
-  }
+  std::string base_url() const { return emulator_.base_url(); }
   json Get(const std::string& path) const;
-  void Post(const std::string& path, const std::string& body) const;
-  void Delete(const std::string& path) const;
+  void Post(const std::string& path, const std::string& body) const {
+    emulator_.Post(path, body);
+  }
+  void Delete(const std::string& path) const { emulator_.Delete(path); }
   json Requests() const { return Get("/__control/requests"); }
   json Records() const { return Get("/__control/records"); }
 
  private:
-  EmulatorProcess process_;
+  NetSuiteEmulator emulator_;
 };
 
 // The HubSpot adapter in Node (examples/adapters/hubspot-node).

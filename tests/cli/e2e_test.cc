@@ -17,21 +17,17 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/files.h"
+#include "tests/support/run.h"
+
 namespace {
+
+using revhub::testing::RunProgram;
+using revhub::testing::RunResult;
+using revhub::testing::WriteFile;
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream data;
-  data << file.rdbuf();
-  return data.str();
-}
-
-void WriteFile(const fs::path& path, const std::string& content) {
-  std::ofstream(path, std::ios::binary) << content;
-}
 
 // Waits for a child up to `timeout`; kills it when it takes longer. Returns
 // the wait status, or -1 when it had to be killed.
@@ -138,42 +134,14 @@ class HubProcess {
   std::thread drain_;
 };
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Result = RunResult;
 
 // Runs the revhub binary with args (and --hub), stdin from a file if given.
 Result RunRevhub(const fs::path& scratch, const std::string& hub,
                  std::vector<std::string> args,
                  const std::string& stdin_path = "/dev/null") {
   args.insert(args.begin(), {REVHUB_PATH, "--hub", hub});
-  static int counter = 0;
-  fs::path out_path = scratch / ("out." + std::to_string(++counter));
-  fs::path err_path = scratch / ("err." + std::to_string(counter));
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int in = open(stdin_path.c_str(), O_RDONLY);
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (in < 0 || out < 0 || err < 0) _exit(126);
-    dup2(in, STDIN_FILENO);
-    dup2(out, STDOUT_FILENO);
-    dup2(err, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execv(REVHUB_PATH, argv.data());
-    _exit(127);
-  }
-  int status = WaitFor(pid, std::chrono::seconds(60));
-  Result result;
-  result.code = (status >= 0 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
-  return result;
+  return RunProgram(std::move(args), scratch.string(), stdin_path);
 }
 
 std::vector<json> JsonLines(const std::string& text) {

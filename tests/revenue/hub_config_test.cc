@@ -1,4 +1,4 @@
-// The hub's revenue configuration (hub/revenue_config.h): the default chart,
+// The hub's revenue configuration (hub/revenue/revenue_config.h): the default chart,
 // the JSON format, and errors that name the JSON path and the rule.
 #include <catch2/catch.hpp>
 

@@ -58,14 +58,18 @@ std::string NetSuiteEmulator::base_url() const {
   return absl::StrCat("http://127.0.0.1:", process_.port());
 }
 
-Json NetSuiteEmulator::Get(const std::string& path) const {
+std::string NetSuiteEmulator::GetText(const std::string& path) const {
   adapter::HttpRequest req;
   req.url = base_url() + path;
   req.timeout = std::chrono::seconds(10);
   auto resp = adapter::SendHttp(req);
   if (!resp.ok() || resp->status != 200)
     throw std::runtime_error("emulator GET " + path);
-  auto doc = adapter::ParseExactJson(resp->body);
+  return resp->body;
+}
+
+Json NetSuiteEmulator::Get(const std::string& path) const {
+  auto doc = adapter::ParseExactJson(GetText(path));
   if (!doc.ok()) throw std::runtime_error("emulator GET " + path + ": JSON");
   return *doc;
 }

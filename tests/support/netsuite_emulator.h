@@ -45,6 +45,8 @@ class NetSuiteEmulator {
 
   std::string base_url() const;
   adapter::Json Get(const std::string& path) const;
+  // The body of a GET, as the emulator sent it.
+  std::string GetText(const std::string& path) const;
   void Post(const std::string& path, const std::string& body) const;
   void Delete(const std::string& path) const;
 

@@ -1,10 +1,12 @@
 #include "tests/support/run.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <thread>
 #include <catch2/catch.hpp>
 
 #include "tests/support/files.h"
@@ -13,7 +15,8 @@ namespace revhub::testing {
 
 RunResult RunProgram(std::vector<std::string> argv,
                      const std::string& scratch_dir,
-                     const std::string& stdin_path) {
+                     const std::string& stdin_path,
+                     std::chrono::milliseconds timeout) {
   static std::atomic<int> runs{0};
   const std::string n = std::to_string(++runs);
   const std::string out_path = scratch_dir + "/out." + n;
@@ -34,10 +37,23 @@ RunResult RunProgram(std::vector<std::string> argv,
     execv(args[0], args.data());
     _exit(127);
   }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
-  waitpid(pid, &status, 0);
+  bool exited = false;
+  while (!exited) {
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      exited = true;
+    } else if (std::chrono::steady_clock::now() >= deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
   RunResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.code = exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = ReadFile(out_path);
   r.err = ReadFile(err_path);
   return r;

@@ -6,6 +6,7 @@
 #ifndef REVHUB_TESTS_SUPPORT_RUN_H_
 #define REVHUB_TESTS_SUPPORT_RUN_H_
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,13 @@ struct RunResult {
 };
 
 // Runs argv[0] (a path) with `argv`, stdin from `stdin_path`, and waits for
-// it. Its stdout and stderr go to files in `scratch_dir` (kept, one pair a
-// run) and come back in the result.
+// it, at most `timeout`: a program still running then is killed (code -1).
+// Its stdout and stderr go to files in `scratch_dir` (kept, one pair a run)
+// and come back in the result.
 RunResult RunProgram(std::vector<std::string> argv,
                      const std::string& scratch_dir,
-                     const std::string& stdin_path = "/dev/null");
+                     const std::string& stdin_path = "/dev/null",
+                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 }  // namespace revhub::testing
 

@@ -1,24 +1,18 @@
-// ContractLifecycleService, WorkflowService and ExceptionService.
+// ContractLifecycleService: book, amend, renew and cancel a contract; each
+// stores the change and starts its workflow in one transaction.
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
-#include "google/protobuf/util/time_util.h"
 #include "hub/api/services.h"
 #include "hub/common/util.h"
 #include "hub/entities/entity_ops.h"
-#include "hub/exceptions/exceptions.h"
-#include "hub/ingest/pipeline.h"
 #include "hub/orchestration/orchestrator.h"
 #include "revhub/hub/v1/contract_lifecycle_service.grpc.pb.h"
-#include "revhub/hub/v1/exception_service.grpc.pb.h"
-#include "revhub/hub/v1/ingest_service.pb.h"
-#include "revhub/hub/v1/workflow_service.grpc.pb.h"
 
 namespace revhub::hub {
 namespace {
 
 namespace cv1 = ::revhub::canonical::v1;
 using cv1::Contract;
-using google::protobuf::util::TimeUtil;
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 
@@ -314,237 +308,10 @@ class ContractLifecycleServiceImpl final
   HubContext* hub_;
 };
 
-hub::v1::Workflow WithoutPayloads(hub::v1::Workflow wf) {
-  for (auto& s : *wf.mutable_steps()) s.clear_payload();
-  return wf;
-}
-
-class WorkflowServiceImpl final
-    : public hub::v1::WorkflowService::CallbackService {
- public:
-  explicit WorkflowServiceImpl(HubContext* hub) : hub_(hub) {}
-
-  ServerUnaryReactor* GetWorkflow(CallbackServerContext* context,
-                                  const hub::v1::GetWorkflowRequest* req,
-                                  hub::v1::GetWorkflowResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
-      if (req->workflow_id().empty())
-        return absl::InvalidArgumentError("workflow_id: required");
-      ASSIGN_OR_RETURN(auto wf, hub_->store->GetWorkflow(req->workflow_id()));
-      if (!wf.has_value()) {
-        return absl::NotFoundError(
-            absl::StrCat("workflow_id: no workflow ", req->workflow_id()));
-      }
-      *resp->mutable_workflow() = std::move(*wf);
-      return absl::OkStatus();
-    });
-  }
-
-  ServerUnaryReactor* ListWorkflows(
-      CallbackServerContext* context, const hub::v1::ListWorkflowsRequest* req,
-      hub::v1::ListWorkflowsResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
-      RETURN_IF_ERROR(CheckPageSize(req->page_size(), 500));
-      WorkflowQuery q;
-      q.contract_id = req->contract_id();
-      q.state = req->state();
-      q.kind = req->kind();
-      q.page_size = req->page_size() == 0 ? 100 : req->page_size();
-      q.page_token = req->page_token();
-      ASSIGN_OR_RETURN(WorkflowPage page, hub_->store->ListWorkflows(q));
-      for (auto& wf : page.workflows) {
-        *resp->add_workflows() = req->omit_payloads()
-                                     ? WithoutPayloads(std::move(wf))
-                                     : std::move(wf);
-      }
-      resp->set_next_page_token(page.next_page_token);
-      return absl::OkStatus();
-    });
-  }
-
- private:
-  HubContext* hub_;
-};
-
-class ExceptionServiceImpl final
-    : public hub::v1::ExceptionService::CallbackService {
- public:
-  explicit ExceptionServiceImpl(HubContext* hub) : hub_(hub) {}
-
-  ServerUnaryReactor* ListExceptions(
-      CallbackServerContext* context, const hub::v1::ListExceptionsRequest* req,
-      hub::v1::ListExceptionsResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
-      RETURN_IF_ERROR(CheckPageSize(req->page_size(), 500));
-      const absl::Time now = absl::Now();
-      ExceptionQuery q;
-      q.system = req->system();
-      q.category = req->category();
-      q.kind = req->kind();
-      q.owner = req->owner();
-      q.contract_id = req->contract_id();
-      q.workflow_id = req->workflow_id();
-      q.include_resolved = req->include_resolved();
-      if (req->has_min_age()) {
-        if (TimeUtil::DurationToMicroseconds(req->min_age()) < 0) {
-          return absl::InvalidArgumentError("min_age: must not be negative");
-        }
-        q.created_before =
-            now - absl::Microseconds(
-                      TimeUtil::DurationToMicroseconds(req->min_age()));
-      }
-      q.page_size = req->page_size() == 0 ? 100 : req->page_size();
-      q.page_token = req->page_token();
-      // The SLA state depends on the time of the call: filter after.
-      while (true) {
-        ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
-        for (auto& e : page.exceptions) {
-          DescribeAge(now, &e);
-          if (req->sla_state() != hub::v1::SLA_STATE_UNSPECIFIED &&
-              e.sla_state() != req->sla_state()) {
-            continue;
-          }
-          *resp->add_exceptions() = std::move(e);
-        }
-        resp->set_next_page_token(page.next_page_token);
-        if (resp->exceptions_size() > 0 || page.next_page_token.empty()) break;
-        q.page_token = page.next_page_token;
-      }
-      return absl::OkStatus();
-    });
-  }
-
-  ServerUnaryReactor* GetException(
-      CallbackServerContext* context, const hub::v1::GetExceptionRequest* req,
-      hub::v1::GetExceptionResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
-      if (req->exception_id() <= 0)
-        return absl::InvalidArgumentError("exception_id: must be positive");
-      ASSIGN_OR_RETURN(auto e, hub_->store->GetException(req->exception_id()));
-      if (!e.has_value()) {
-        return absl::NotFoundError(
-            absl::StrCat("exception_id: no exception ", req->exception_id()));
-      }
-      DescribeAge(absl::Now(), &*e);
-      if (e->record_id() != 0) {
-        ASSIGN_OR_RETURN(auto record,
-                         hub_->store->GetRawRecord(e->record_id()));
-        if (record.has_value()) *resp->mutable_record() = std::move(*record);
-      }
-      if (!e->workflow_id().empty()) {
-        ASSIGN_OR_RETURN(auto wf, hub_->store->GetWorkflow(e->workflow_id()));
-        if (wf.has_value()) *resp->mutable_workflow() = std::move(*wf);
-      }
-      *resp->mutable_exception() = std::move(*e);
-      return absl::OkStatus();
-    });
-  }
-
-  ServerUnaryReactor* AssignException(
-      CallbackServerContext* context,
-      const hub::v1::AssignExceptionRequest* req,
-      hub::v1::AssignExceptionResponse* resp) override {
-    std::string principal = PrincipalOf(context);
-    return RunUnary(hub_, context, [=, this]() -> absl::Status {
-      RETURN_IF_ERROR(Ready(req->exception_id()));
-      ASSIGN_OR_RETURN(
-          *resp->mutable_exception(),
-          hub_->orchestrator->Assign(req->exception_id(), req->owner(),
-                                     req->note(), principal));
-      DescribeAge(absl::Now(), resp->mutable_exception());
-      return absl::OkStatus();
-    });
-  }
-
-  ServerUnaryReactor* RetryException(
-      CallbackServerContext* context, const hub::v1::RetryExceptionRequest* req,
-      hub::v1::RetryExceptionResponse* resp) override {
-    return Rerun(context, req->exception_id(), req->note(),
-                 resp->mutable_exception(), /*replay=*/false);
-  }
-
-  ServerUnaryReactor* ReplayException(
-      CallbackServerContext* context,
-      const hub::v1::ReplayExceptionRequest* req,
-      hub::v1::ReplayExceptionResponse* resp) override {
-    return Rerun(context, req->exception_id(), req->note(),
-                 resp->mutable_exception(), /*replay=*/true);
-  }
-
-  ServerUnaryReactor* ResolveException(
-      CallbackServerContext* context,
-      const hub::v1::ResolveExceptionRequest* req,
-      hub::v1::ResolveExceptionResponse* resp) override {
-    std::string principal = PrincipalOf(context);
-    return RunUnary(hub_, context, [=, this]() -> absl::Status {
-      RETURN_IF_ERROR(Ready(req->exception_id()));
-      ASSIGN_OR_RETURN(*resp->mutable_exception(),
-                       hub_->orchestrator->Resolve(req->exception_id(),
-                                                   req->reason(), principal));
-      return absl::OkStatus();
-    });
-  }
-
- private:
-  // Retry (replay=false) or replay an exception's failed work.
-  ServerUnaryReactor* Rerun(CallbackServerContext* context,
-                            int64_t exception_id, const std::string& note,
-                            hub::v1::Exception* out, bool replay) {
-    std::string principal = PrincipalOf(context);
-    return RunUnary(hub_, context, [=, this]() -> absl::Status {
-      RETURN_IF_ERROR(Ready(exception_id));
-      ASSIGN_OR_RETURN(*out, hub_->orchestrator->Retry(exception_id, note,
-                                                       principal, replay));
-      if (out->record_id() == 0) return absl::OkStatus();
-      return ReplayRecord(exception_id, out->record_id(), out);
-    });
-  }
-
-  // A RECORD_REJECTED exception: runs its record through the ingest
-  // pipeline again, whose transaction resolves the exception when the
-  // record applies or reopens it when it fails; *out is the exception after.
-  // Done here, where both libraries meet, so that orchestration does not
-  // depend on the ingest pipeline.
-  absl::Status ReplayRecord(int64_t exception_id, int64_t record_id,
-                            hub::v1::Exception* out) {
-    if (hub_->pipeline == nullptr) {
-      return absl::FailedPreconditionError(
-          "the ingest pipeline is not running: the record cannot be replayed");
-    }
-    auto outcome = hub_->pipeline->Replay(record_id);
-    ASSIGN_OR_RETURN(auto e, hub_->store->GetException(exception_id));
-    if (!e.has_value()) return absl::NotFoundError("exception_id: gone");
-    DescribeAge(absl::Now(), &*e);
-    if (!outcome.ok()) {
-      return absl::UnavailableError(absl::StrCat(
-          "record ", record_id,
-          " could not be replayed now: ", outcome.status().message()));
-    }
-    *out = std::move(*e);
-    return absl::OkStatus();
-  }
-
-  absl::Status Ready(int64_t exception_id) {
-    if (exception_id <= 0)
-      return absl::InvalidArgumentError("exception_id: must be positive");
-    if (hub_->orchestrator == nullptr)
-      return absl::UnavailableError("orchestration is not running");
-    return absl::OkStatus();
-  }
-
-  HubContext* hub_;
-};
-
 }  // namespace
 
 std::unique_ptr<grpc::Service> NewContractLifecycleService(HubContext* hub) {
   return std::make_unique<ContractLifecycleServiceImpl>(hub);
-}
-std::unique_ptr<grpc::Service> NewWorkflowService(HubContext* hub) {
-  return std::make_unique<WorkflowServiceImpl>(hub);
-}
-std::unique_ptr<grpc::Service> NewExceptionService(HubContext* hub) {
-  return std::make_unique<ExceptionServiceImpl>(hub);
 }
 
 }  // namespace revhub::hub
