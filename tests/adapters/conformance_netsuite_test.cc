@@ -195,13 +195,14 @@ void CheckJournalEntry(revhub::hub::AdapterClient& adapter, const Emulator& emu,
 // A record type the adapter neither reads nor writes is refused by name.
 void CheckRefused(revhub::hub::AdapterClient& adapter,
                   const std::set<std::string>& declared,
-                  const std::string& type, const std::string& payload) {
+                  const std::string& type, const std::string& payload,
+                  const json& config) {
   CHECK(declared.count(type) == 0);
   auto d = adapter.Describe();
   REQUIRE(d.ok());
   for (const auto& op : d->outbound_operations())
     CHECK(op.vendor_object_type() != type);
-  auto r = Translate(adapter, type, payload, "{}", kSystem);
+  auto r = Translate(adapter, type, payload, config.dump(), kSystem);
   CHECK(r.outcome() == av1::TRANSLATION_OUTCOME_FAILED);
   REQUIRE(r.errors_size() == 1);
   CHECK(r.errors(0).field_path() == "object_type");
@@ -242,7 +243,7 @@ TEST_CASE(
       FAIL("a declared NetSuite record sample appeared; add its checks: "
            << name);
     } else if (type == "salesOrder") {
-      CheckRefused(*host, declared, type, ReadFile(f));
+      CheckRefused(*host, declared, type, ReadFile(f), config);
     } else {
       FAIL("no check written for " << name);
     }
