@@ -148,7 +148,7 @@ TEST_CASE("records exceptions --limit asks for one page and prints no footer",
   REQUIRE(r.code == kExitOk);
   REQUIRE(h.hub.ListRecordExceptions_requests.size() == 1);
   CHECK(h.hub.ListRecordExceptions_requests[0].page_size() == 1);
-  CHECK_THAT(r.out, Catch::StartsWith("record 9 (stripe) #4 "));
+  CHECK_THAT(r.out, Catch::StartsWith("record 9 (stripe) exception 4 "));
   CHECK_THAT(r.out, !Catch::Contains("more"));
   Result json = h.Run({"records", "exceptions", "--json"});
   CHECK(h.hub.ListRecordExceptions_requests[1].page_size() == 0);

@@ -24,9 +24,12 @@ TEST_CASE("every step name has its kind; deliveries are DeliveryStep",
     // A delivery writes a postings row; the other steps do not.
     CHECK(delivery == !PostingKindOf(name).empty());
   }
-  // Each name has a kind of its own.
-  CHECK(FindStep(kStepPostInvoice) != FindStep(kStepPostCreditNote));
-  CHECK(FindStep(kStepPostJournalEntry) != FindStep(kStepPostReversal));
+  // A credit note is an invoice of kind CREDIT_NOTE and a reversal is a
+  // journal entry: one step each, under two names; the other kinds differ.
+  CHECK(FindStep(kStepPostInvoice) == FindStep(kStepPostCreditNote));
+  CHECK(FindStep(kStepPostJournalEntry) == FindStep(kStepPostReversal));
+  CHECK(FindStep(kStepPostInvoice) != FindStep(kStepPostJournalEntry));
+  CHECK(FindStep(kStepSyncCustomer) != FindStep(kStepPostInvoice));
   CHECK(FindStep("post_everything") == nullptr);
   CHECK(FindStep("") == nullptr);
 }

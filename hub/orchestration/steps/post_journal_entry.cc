@@ -1,5 +1,7 @@
-// post_journal_entry: delivers a recognition journal entry (or its next
-// revision) and appends JournalPosted.
+// post_journal_entry and post_reversal: deliver a recognition journal entry
+// (or its next revision), or the reversal of a posted one whose lines
+// changed or that the engine no longer produces (a reversal is a journal
+// entry with debits and credits swapped), and append JournalPosted.
 #include "hub/orchestration/steps/step.h"
 
 namespace revhub::hub {

@@ -16,10 +16,11 @@ const Step* FindStep(absl::string_view name) {
       {kStepPlanPostings, PlanPostingsStep()},
       {kStepCheckPostedInvoice, CheckPostedInvoiceStep()},
       {kStepSyncCustomer, SyncCustomerStep()},
-      {kStepPostInvoice, PostInvoiceStep()},
-      {kStepPostCreditNote, PostCreditNoteStep()},
+      // Two names, one step each: the names say what a workflow did.
+      {kStepPostInvoice, PostBillingDocumentStep()},
+      {kStepPostCreditNote, PostBillingDocumentStep()},
       {kStepPostJournalEntry, PostJournalEntryStep()},
-      {kStepPostReversal, PostReversalStep()},
+      {kStepPostReversal, PostJournalEntryStep()},
   };
   auto it = kSteps->find(std::string_view(name.data(), name.size()));
   return it == kSteps->end() ? nullptr : it->second;

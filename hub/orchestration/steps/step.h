@@ -89,10 +89,10 @@ const Step* ConfirmScheduleStep();
 const Step* PlanPostingsStep();
 const Step* CheckPostedInvoiceStep();
 const Step* SyncCustomerStep();
-const Step* PostInvoiceStep();
-const Step* PostCreditNoteStep();
+// post_invoice and post_credit_note.
+const Step* PostBillingDocumentStep();
+// post_journal_entry and post_reversal.
 const Step* PostJournalEntryStep();
-const Step* PostReversalStep();
 
 }  // namespace revhub::hub
 

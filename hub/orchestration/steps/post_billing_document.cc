@@ -1,11 +1,13 @@
-// post_invoice: delivers an invoice once, naming the customer the target
-// already has; its vendor refs bind to the hub invoice.
+// post_invoice and post_credit_note: deliver a billing document once (a
+// credit note is an invoice of kind CREDIT_NOTE in the canonical model),
+// naming the customer and, for a credit note, the credited invoice the
+// target already has; its vendor refs bind to the hub document.
 #include "hub/orchestration/steps/step.h"
 
 namespace revhub::hub {
 namespace {
 
-class PostInvoice final : public DeliveryStep {
+class PostBillingDocument final : public DeliveryStep {
  public:
   void AddKnownRefs(const hub::v1::WorkflowStep& planned,
                     const KnownRef& known) const override {
@@ -22,8 +24,8 @@ class PostInvoice final : public DeliveryStep {
 
 }  // namespace
 
-const Step* PostInvoiceStep() {
-  static const PostInvoice kStep;
+const Step* PostBillingDocumentStep() {
+  static const PostBillingDocument kStep;
   return &kStep;
 }
 
