@@ -11,11 +11,11 @@
 
 #include <memory>
 
-#include "hub/events/event_bus.h"
-#include "hub/store/store.h"
 #include "hub/api/rpc.h"
 #include "hub/common/util.h"
 #include "hub/common/work_queue.h"
+#include "hub/events/event_bus.h"
+#include "hub/store/store.h"
 
 namespace revhub::hub {
 

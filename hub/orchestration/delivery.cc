@@ -189,7 +189,7 @@ StepProgress WorkflowRunner::Deliver(const Workflow& wf, int index,
     row.posted_at = txn.Now();
     row.payload = planned.payload().SerializeAsString();
     absl::Status put = row.kind == "customer" ? txn.ReplacePosting(row)
-                                                     : txn.RecordPosting(row);
+                                              : txn.RecordPosting(row);
     if (!put.ok() && !absl::IsAlreadyExists(put)) return put;
     RETURN_IF_ERROR(kind.OnDelivered(txn, w, planned, *resp));
     return FinishStep(

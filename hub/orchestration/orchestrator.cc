@@ -198,7 +198,7 @@ absl::StatusOr<Exception> Orchestrator::Resolve(int64_t exception_id,
             row.posted_at = txn.Now();
             row.payload = s->payload().SerializeAsString();
             absl::Status put = row.kind == "customer" ? txn.ReplacePosting(row)
-                                                     : txn.RecordPosting(row);
+                                                      : txn.RecordPosting(row);
             if (!put.ok() && !absl::IsAlreadyExists(put)) return put;
           }
         }

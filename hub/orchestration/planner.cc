@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "canonical/money.h"
 #include "canonical/status_macros.h"
-#include "hub/revenue/revenue_records.h"
 #include "hub/common/util.h"
+#include "hub/revenue/revenue_records.h"
 
 namespace revhub::hub {
 namespace {

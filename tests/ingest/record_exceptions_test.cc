@@ -30,8 +30,8 @@ TEST_CASE("a record's failures are one exception per open spell",
     hub::v1::Exception out;
     REQUIRE(store
                 .Write([&](WriteTxn& txn) -> absl::Status {
-                  auto e = RejectRecord(txn, routing, "salesforce", record,
-                                        errors);
+                  auto e =
+                      RejectRecord(txn, routing, "salesforce", record, errors);
                   if (!e.ok()) return e.status();
                   out = *e;
                   return absl::OkStatus();
@@ -71,11 +71,10 @@ TEST_CASE("a record's failures are one exception per open spell",
   }
 
   // The record applies: its exception is resolved, the other record's not.
-  REQUIRE(store
-              .Write([&](WriteTxn& txn) {
-                return ResolveRecordRejections(txn, 7);
-              })
-              .ok());
+  REQUIRE(
+      store
+          .Write([&](WriteTxn& txn) { return ResolveRecordRejections(txn, 7); })
+          .ok());
   auto resolved = store.GetException(first.exception_id());
   REQUIRE(resolved.ok());
   REQUIRE(resolved->has_value());

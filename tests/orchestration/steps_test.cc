@@ -2,7 +2,6 @@
 // workflow or the planner names has its kind, and the deliveries are the
 // ones the planner writes to the postings ledger.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "hub/orchestration/planner.h"

@@ -1,5 +1,5 @@
-// The hub's revenue configuration (hub/revenue/revenue_config.h): the default chart,
-// the JSON format, and errors that name the JSON path and the rule.
+// The hub's revenue configuration (hub/revenue/revenue_config.h): the default
+// chart, the JSON format, and errors that name the JSON path and the rule.
 #include <catch2/catch.hpp>
 
 #include "hub/revenue/revenue_config.h"

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <thread>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "tests/support/files.h"
 

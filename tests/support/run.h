@@ -22,10 +22,10 @@ struct RunResult {
 // it, at most `timeout`: a program still running then is killed (code -1).
 // Its stdout and stderr go to files in `scratch_dir` (kept, one pair a run)
 // and come back in the result.
-RunResult RunProgram(std::vector<std::string> argv,
-                     const std::string& scratch_dir,
-                     const std::string& stdin_path = "/dev/null",
-                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
+RunResult RunProgram(
+    std::vector<std::string> argv, const std::string& scratch_dir,
+    const std::string& stdin_path = "/dev/null",
+    std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 }  // namespace revhub::testing
 

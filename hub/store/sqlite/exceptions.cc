@@ -74,9 +74,9 @@ absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
   ASSIGN_OR_RETURN(int64_t after,
                    DecodeNumericPageToken(query.page_token,
                                           query.newest_first ? INT64_MAX : 0));
-  std::string sql = absl::StrCat(
-      "SELECT payload FROM exceptions WHERE exception_id ",
-      query.newest_first ? "<" : ">", " ?1");
+  std::string sql =
+      absl::StrCat("SELECT payload FROM exceptions WHERE exception_id ",
+                   query.newest_first ? "<" : ">", " ?1");
   if (!query.include_resolved) {
     absl::StrAppend(
         &sql, " AND state != ", int64_t{hub::v1::EXCEPTION_STATE_RESOLVED});
