@@ -291,7 +291,7 @@ absl::Status ValidateInvoice(const canonical::v1::Invoice& inv) {
       {"invoice.tax_total", inv.has_tax_total(), &inv.tax_total()},
       {"invoice.total", inv.has_total(), &inv.total()},
       {"invoice.amount_paid", inv.has_amount_paid(), &inv.amount_paid()},
-      {"invoice.amount_due", inv.has_amount_due(), &inv.amount_due()},
+      {"invoice.amount_remaining", inv.has_amount_remaining(), &inv.amount_remaining()},
   };
   for (const Field& t : totals) {
     if (t.present) RETURN_IF_ERROR(ValidateAmount(*t.value, currency, t.name));

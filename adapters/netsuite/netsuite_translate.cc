@@ -117,7 +117,7 @@ absl::Status MapInvoice(const TranslateContext& ctx, const Field& r,
         Amount{"discountTotal", &Invoice::mutable_discount_total},
         Amount{"total", &Invoice::mutable_total},
         Amount{"amountPaid", &Invoice::mutable_amount_paid},
-        Amount{"amountRemaining", &Invoice::mutable_amount_due}}) {
+        Amount{"amountRemaining", &Invoice::mutable_amount_remaining}}) {
     if (!r[a.key].present()) continue;
     ASSIGN_OR_RETURN(*(inv.*a.field)(), DecimalMoneyAt(r[a.key], currency));
   }

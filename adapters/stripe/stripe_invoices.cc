@@ -281,8 +281,8 @@ absl::Status MapInvoice(const TranslateContext& ctx, const Field& o,
                    OptionalMinorUnitsAt(o["amount_paid"], currency));
   if (paid) *inv.mutable_amount_paid() = *paid;
   ASSIGN_OR_RETURN(std::optional<Money> due_amount,
-                   OptionalMinorUnitsAt(o["amount_due"], currency));
-  if (due_amount) *inv.mutable_amount_due() = *due_amount;
+                   OptionalMinorUnitsAt(o["amount_remaining"], currency));
+  if (due_amount) *inv.mutable_amount_remaining() = *due_amount;
   // Tax: legacy "tax" / total_tax_amounts[], or total_taxes[].
   ASSIGN_OR_RETURN(std::optional<Money> tax,
                    OptionalMinorUnitsAt(o["tax"], currency));

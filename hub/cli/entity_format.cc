@@ -189,7 +189,7 @@ std::string RenderInvoice(const Invoice& invoice) {
       FormatMoneyOrDash(invoice.tax_total()));
   fields.emplace_back("total", FormatMoneyOrDash(invoice.total()));
   fields.emplace_back("amount paid", FormatMoneyOrDash(invoice.amount_paid()));
-  fields.emplace_back("amount due", FormatMoneyOrDash(invoice.amount_due()));
+  fields.emplace_back("amount remaining", FormatMoneyOrDash(invoice.amount_remaining()));
   AddEntityFooter(fields, invoice);
   std::string out = RenderFields(fields);
 
@@ -300,7 +300,7 @@ std::string RenderInvoiceTable(const hubv1::ListInvoicesResponse& page) {
          EnumShortName(canonical::v1::InvoiceStatus_descriptor(),
                        invoice.status()),
          OrDash(invoice.customer_id()), FormatMoneyOrDash(invoice.total()),
-         FormatMoneyOrDash(invoice.amount_due()),
+         FormatMoneyOrDash(invoice.amount_remaining()),
          FormatTimestamp(invoice.issued_at())});
   }
   return table.Render();

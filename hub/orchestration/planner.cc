@@ -407,7 +407,7 @@ absl::StatusOr<std::vector<Invoice>> CancellationCredits(
       ASSIGN_OR_RETURN(*note.mutable_subtotal(),
                        MoneyFromNanos(inv.currency_code(), total));
       *note.mutable_total() = note.subtotal();
-      *note.mutable_amount_due() = note.subtotal();
+      *note.mutable_amount_remaining() = note.subtotal();
       notes.push_back(std::move(note));
     }
     if (page.next_page_token.empty()) break;

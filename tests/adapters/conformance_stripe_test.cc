@@ -95,7 +95,7 @@ void CheckStripeObject(const json& o, const av1::TranslationResult& r) {
     CheckLink(e, "customer_id", "customer", IdOf(o["customer"]));
     CheckMinor(inv.subtotal(), o["subtotal"], cur);
     CheckMinor(inv.total(), o["total"], cur);
-    CheckMinor(inv.amount_due(), o["amount_due"], cur);
+    CheckMinor(inv.amount_remaining(), o["amount_remaining"], cur);
     CheckMinor(inv.amount_paid(), o["amount_paid"], cur);
     int64_t tax =
         o.contains("tax") && !o["tax"].is_null() ? o["tax"].get<int64_t>()

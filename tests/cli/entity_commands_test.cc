@@ -254,7 +254,7 @@ TEST_CASE("Invoice list shows exact totals, right-aligned", "[format]") {
   first->set_status(canon::INVOICE_STATUS_OPEN);
   first->set_customer_id("cus_1");
   *first->mutable_total() = MoneyOf("12000", "USD");
-  *first->mutable_amount_due() = MoneyOf("11999.99", "USD");
+  *first->mutable_amount_remaining() = MoneyOf("11999.99", "USD");
   *first->mutable_issued_at() = At(1735689600);
   canon::Invoice* second = page.add_invoices();
   second->set_id("inv_2");

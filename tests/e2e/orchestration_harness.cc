@@ -315,7 +315,7 @@ BookedContract Harness::Book(const ContractSpec& spec) {
   *il->mutable_service_period()->mutable_end_time() = end;
   *invoice.mutable_subtotal() = total;
   *invoice.mutable_total() = total;
-  *invoice.mutable_amount_due() = total;
+  *invoice.mutable_amount_remaining() = total;
   *invoice.mutable_tax_total() = Cents(spec.currency, 0);
   *invoice.mutable_discount_total() = Cents(spec.currency, 0);
   *invoice.mutable_amount_paid() = Cents(spec.currency, 0);

@@ -247,7 +247,7 @@ TEST_CASE(
   *changed.mutable_lines(0)->mutable_unit_amount() = lower;
   *changed.mutable_subtotal() = lower;
   *changed.mutable_total() = lower;
-  *changed.mutable_amount_due() = lower;
+  *changed.mutable_amount_remaining() = lower;
   h.UpsertInvoice(changed, "mismatch-reissue");
   REQUIRE(h.WaitQuiet(seconds(60), 2));
   INFO(h.Explain());
