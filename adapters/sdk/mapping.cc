@@ -392,4 +392,17 @@ std::string FormatDate(const Timestamp& time) {
                           absl::UTCTimeZone());
 }
 
+void AddSource(adapter::v1::CanonicalEntity* entity,
+               absl::string_view field_path, absl::string_view vendor_path) {
+  for (auto& source : *entity->mutable_sources()) {
+    if (source.field_path() == field_path) {
+      source.set_vendor_path(std::string(vendor_path));
+      return;
+    }
+  }
+  auto* source = entity->add_sources();
+  source->set_field_path(std::string(field_path));
+  source->set_vendor_path(std::string(vendor_path));
+}
+
 }  // namespace revhub::adapter

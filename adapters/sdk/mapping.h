@@ -25,6 +25,7 @@
 #include "canonical/field_path.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "nlohmann/json.hpp"
+#include "revhub/adapter/v1/adapter_service.pb.h"
 #include "revhub/canonical/v1/money.pb.h"
 
 namespace revhub::adapter {
@@ -124,6 +125,18 @@ absl::StatusOr<std::optional<Timestamp>> TextTimeAt(const Field& field);
 std::string FormatTimestamp(const Timestamp& time);
 // Formats the UTC date of a timestamp ("2026-05-01").
 std::string FormatDate(const Timestamp& time);
+
+// Records in entity->sources that the canonical field `field_path` of the
+// entity ("lines[0].quantity", "term") was translated from the vendor field
+// `vendor_path` ("items.data[0].quantity"), so that the hub can name the
+// vendor field in an error on the canonical one. A later call for the same
+// field_path replaces the earlier one.
+void AddSource(adapter::v1::CanonicalEntity* entity,
+               absl::string_view field_path, absl::string_view vendor_path);
+inline void AddSource(adapter::v1::CanonicalEntity* entity,
+                      absl::string_view field_path, const Field& vendor) {
+  AddSource(entity, field_path, vendor.path());
+}
 
 }  // namespace revhub::adapter
 
