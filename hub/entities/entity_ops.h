@@ -4,8 +4,10 @@
 // idempotency key (or refuse the key when the request differs); resolve the
 // hub id from the request's id or from its external refs; check the expected
 // version; check references; merge external refs with the stored ones; and
-// when anything changed, store the next version, bind its external refs and
-// append its business event. A request equal to the current version changes
+// when anything changed, store the next version, bind its external refs,
+// set the raw records that were WAITING for one of those refs back to
+// RECEIVED (the ingest pipeline applies them after the commit) and append
+// its business event. A request equal to the current version changes
 // nothing and appends no event. UpsertEntityInTxn is the part after the
 // idempotency check, for callers (the ingest pipeline) that upsert several
 // entities inside one transaction of their own.
@@ -14,6 +16,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -139,13 +142,28 @@ struct UpsertResult {
   int64_t event_position = 0;
 };
 
+// Sets the raw records WAITING for `ref` of `type` back to RECEIVED inside
+// txn: what they waited for is known now. The store wakes the ingest
+// pipeline after the commit.
+inline absl::Status ReleaseRecordsWaitingFor(WriteTxn& txn, EntityType type,
+                                             const ExternalRef& ref) {
+  ASSIGN_OR_RETURN(std::vector<RecordWait> waiting,
+                   txn.RecordsWaitingFor(type, ref));
+  for (const RecordWait& w : waiting) {
+    RETURN_IF_ERROR(txn.SetRawRecordStatus(
+        w.record_id, hub::v1::RECORD_STATUS_RECEIVED, ""));
+  }
+  return absl::OkStatus();
+}
+
 // Upserts `entity` inside `txn`: resolves the hub id from entity.id or its
 // external refs; checks the expected version and references; merges external
 // refs with the stored ones; and when anything changed, stores the next
-// version, binds its external refs and appends its business event (derived
-// from the stored state by EntityTraits<T>::DescribeChange). Idempotency
-// keys are the caller's. REQUIRES: EntityTraits<T>::Validate(entity) is OK
-// and entity has no version or recorded_at.
+// version, binds its external refs (releasing the records waiting for them,
+// ReleaseRecordsWaitingFor) and appends its business event (derived from
+// the stored state by EntityTraits<T>::DescribeChange). Idempotency keys
+// are the caller's. REQUIRES: EntityTraits<T>::Validate(entity) is OK and
+// entity has no version or recorded_at.
 template <typename T>
 absl::StatusOr<UpsertResult<T>> UpsertEntityInTxn(WriteTxn& txn,
                                                   const T& entity,
@@ -239,6 +257,8 @@ absl::StatusOr<UpsertResult<T>> UpsertEntityInTxn(WriteTxn& txn,
                         absl::StrCat(field, ".external_refs"), bound.message());
     }
     RETURN_IF_ERROR(bound);
+    RETURN_IF_ERROR(
+        ReleaseRecordsWaitingFor(txn, Traits::kType, next.external_refs(i)));
   }
 
   BusinessEvent event;

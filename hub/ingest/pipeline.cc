@@ -2,29 +2,18 @@
 
 #include <algorithm>
 #include <iostream>
-#include <type_traits>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "canonical/field_path.h"
 #include "canonical/status_macros.h"
-#include "canonical/validation.h"
-#include "google/protobuf/descriptor.h"
-#include "google/protobuf/reflection.h"
-#include "hub/entities/entity_ops.h"
-#include "hub/entities/matching.h"
+#include "hub/ingest/apply_translation.h"
 #include "hub/ingest/record_exceptions.h"
 
 namespace revhub::hub {
 namespace {
 
-using adapter::v1::CanonicalEntity;
-using adapter::v1::EntityLink;
 using adapter::v1::TranslationResult;
-using google::protobuf::FieldDescriptor;
-using google::protobuf::Message;
 using hub::v1::RawRecord;
 using hub::v1::RecordStatus;
 using hub::v1::ReplayOutcome;
@@ -32,200 +21,6 @@ using hub::v1::ReplayOutcome;
 bool IsTransient(const absl::Status& st) {
   return absl::IsUnavailable(st) || absl::IsDeadlineExceeded(st) ||
          absl::IsResourceExhausted(st) || absl::IsCancelled(st);
-}
-
-// The order entities are applied in: what others link to comes first.
-int Rank(const CanonicalEntity& e) {
-  switch (e.entity_case()) {
-    case CanonicalEntity::kCustomer:
-      return 0;
-    case CanonicalEntity::kProduct:
-      return 1;
-    case CanonicalEntity::kContract:
-      return 2;
-    case CanonicalEntity::kInvoice:
-      return 3;
-    case CanonicalEntity::kPayment:
-      return 4;
-    default:
-      return 5;
-  }
-}
-
-// Sets the string field at `path` ("customer_id", "lines[1].product_id")
-// of `msg` to `value`.
-absl::Status SetIdAtPath(Message* msg, absl::string_view path,
-                         const std::string& value) {
-  std::vector<std::string> parts = absl::StrSplit(path, '.');
-  for (size_t i = 0; i < parts.size(); ++i) {
-    std::string name = parts[i];
-    int index = -1;
-    size_t open = name.find('[');
-    if (open != std::string::npos) {
-      if (name.back() != ']' ||
-          !absl::SimpleAtoi(name.substr(open + 1, name.size() - open - 2),
-                            &index) ||
-          index < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("\"", path, "\" is not a field path"));
-      }
-      name = name.substr(0, open);
-    }
-    const FieldDescriptor* f = msg->GetDescriptor()->FindFieldByName(name);
-    if (f == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", path, "\": ", msg->GetDescriptor()->name(),
-                       " has no field ", name));
-    }
-    const auto* refl = msg->GetReflection();
-    const bool last = i + 1 == parts.size();
-    if (f->is_repeated() != (index >= 0)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "\"", path, "\": ", name,
-          f->is_repeated() ? " needs an index" : " is not a list"));
-    }
-    if (last) {
-      if (f->type() != FieldDescriptor::TYPE_STRING || f->is_repeated()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("\"", path, "\" is not an id field"));
-      }
-      refl->SetString(msg, f, value);
-      return absl::OkStatus();
-    }
-    if (f->type() != FieldDescriptor::TYPE_MESSAGE) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", path, "\": ", name, " is not a message"));
-    }
-    if (index >= 0) {
-      if (index >= refl->FieldSize(*msg, f)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("\"", path, "\": ", name, " has ",
-                         refl->FieldSize(*msg, f), " elements"));
-      }
-      msg = refl->MutableRepeatedMessage(msg, f, index);
-    } else {
-      msg = refl->MutableMessage(msg, f);
-    }
-  }
-  return absl::InvalidArgumentError("empty field path");
-}
-
-// What one record needs while its translation is applied.
-struct RecordContext {
-  const RawRecord* record;
-  const hub::v1::System* system;
-  const TranslationResult* result;
-  int changed = 0;
-};
-
-// Resolves links, matches, validates and upserts entity `i` of the result.
-template <typename T>
-absl::Status ApplyEntity(WriteTxn& txn, RecordContext& rc, int i, T entity) {
-  using Traits = EntityTraits<T>;
-  const CanonicalEntity& ce = rc.result->entities(i);
-  for (int l = 0; l < ce.links_size(); ++l) {
-    const EntityLink& link = ce.links(l);
-    const auto& t = link.target();
-    ASSIGN_OR_RETURN(auto id, txn.ResolveExternalRef(link.target_type(), t));
-    if (!id.has_value()) {
-      return FieldError(
-          absl::StatusCode::kFailedPrecondition,
-          absl::StrCat(Traits::kField, ".", link.field_path()),
-          absl::StrCat("refers to ",
-                       canonical::v1::EntityType_Name(link.target_type()), " ",
-                       t.system(), "/", t.object_type(), "/", t.vendor_id(),
-                       ", which the hub does not know; ingest that record, "
-                       "then replay this one"));
-    }
-    absl::Status set = SetIdAtPath(&entity, link.field_path(), *id);
-    if (!set.ok()) {
-      return FieldError(
-          absl::StatusCode::kInvalidArgument,
-          absl::StrCat(Traits::kField, ".", link.field_path()),
-          absl::StrCat("the adapter's link does not fit the entity: ",
-                       set.message()));
-    }
-  }
-  if (entity.version() != 0 || entity.has_recorded_at() ||
-      !entity.id().empty()) {
-    return FieldError(
-        absl::StatusCode::kInvalidArgument, absl::StrCat(Traits::kField, ".id"),
-        "an adapter leaves id, version and recorded_at to the hub");
-  }
-  if constexpr (std::is_same_v<T, canonical::v1::Customer>) {
-    bool known = false;
-    for (const ExternalRef& r : entity.external_refs()) {
-      ASSIGN_OR_RETURN(auto id, txn.ResolveExternalRef(Traits::kType, r));
-      known = known || id.has_value();
-    }
-    if (!known) {
-      ASSIGN_OR_RETURN(auto matched, MatchCustomer(txn, *rc.system, entity));
-      if (matched) entity.set_id(*matched);
-    }
-  }
-  RETURN_IF_ERROR(Traits::Validate(entity));
-
-  // Idempotency by record: the same record translated the same way is
-  // applied once, however often it is replayed.
-  const std::string scope = absl::StrCat(Traits::kField, ".record");
-  const std::string hash = Sha256Hex(DeterministicBytes(entity));
-  const std::string key = absl::StrCat("record:", rc.record->record_id(), "/",
-                                       i, "/", hash.substr(0, 16));
-  ASSIGN_OR_RETURN(auto seen, txn.GetIdempotency(scope, key));
-  if (seen.has_value()) return absl::OkStatus();
-
-  UpsertArgs args;
-  args.source_system = rc.record->system();
-  args.correlation_id = absl::StrCat("record:", rc.record->record_id());
-  args.ctx.principal = rc.record->principal();
-  for (const auto& ev : rc.result->events()) {
-    if (ev.entity_index() != i) continue;
-    if (ev.has_occurred_at()) args.occurred_at = ev.occurred_at();
-    if (!ev.vendor_event_id().empty()) args.causation_id = ev.vendor_event_id();
-  }
-  ASSIGN_OR_RETURN(UpsertResult<T> result,
-                   UpsertEntityInTxn(txn, entity, args));
-  if (result.changed) ++rc.changed;
-  return txn.PutIdempotency(
-      scope, key, IdempotencyRecord{hash, result.entity.SerializeAsString()});
-}
-
-absl::Status ApplyTranslation(WriteTxn& txn, RecordContext& rc) {
-  std::vector<int> order(rc.result->entities_size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    return Rank(rc.result->entities(a)) < Rank(rc.result->entities(b));
-  });
-  for (int i : order) {
-    const CanonicalEntity& ce = rc.result->entities(i);
-    switch (ce.entity_case()) {
-      case CanonicalEntity::kCustomer:
-        RETURN_IF_ERROR(ApplyEntity(txn, rc, i, ce.customer()));
-        break;
-      case CanonicalEntity::kProduct:
-        RETURN_IF_ERROR(ApplyEntity(txn, rc, i, ce.product()));
-        break;
-      case CanonicalEntity::kContract:
-        RETURN_IF_ERROR(ApplyEntity(txn, rc, i, ce.contract()));
-        break;
-      case CanonicalEntity::kInvoice:
-        RETURN_IF_ERROR(ApplyEntity(txn, rc, i, ce.invoice()));
-        break;
-      case CanonicalEntity::kPayment:
-        RETURN_IF_ERROR(ApplyEntity(txn, rc, i, ce.payment()));
-        break;
-      case CanonicalEntity::kJournalEntry:
-        return FieldError(absl::StatusCode::kFailedPrecondition,
-                          "journal_entry",
-                          "the hub does not take journal entries from "
-                          "adapters");
-      default:
-        return FieldError(absl::StatusCode::kInvalidArgument,
-                          absl::StrCat("entities[", i, "]"),
-                          "carries no entity");
-    }
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -307,6 +102,7 @@ void Pipeline::Loop() {
       if (stopping_) return;
       notified_ = false;
     }
+    ExpireWaits();
     auto received = ListByStatus("", hub::v1::RECORD_STATUS_RECEIVED, 1 << 30);
     if (!received.ok()) {
       std::cerr << "revhubd: pipeline: " << received.status().message()
@@ -479,86 +275,204 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
   }
 
   for (size_t k = 0; k < records.size(); ++k) {
-    const RawRecord& record = records[k];
-    const TranslationResult& result = results[k];
-    ReplayOutcome& outcome = outcomes[k];
-    // Whether this pass may (still) work on the record.
-    auto claim = [&](WriteTxn& txn, bool* skip) -> absl::Status {
-      ASSIGN_OR_RETURN(auto now, txn.GetRawRecord(record.record_id()));
-      if (!now.has_value()) {
-        return absl::NotFoundError(
-            absl::StrCat("record ", record.record_id(), " not found"));
-      }
-      *skip = !replay && now->status() != hub::v1::RECORD_STATUS_RECEIVED;
-      if (*skip) outcome.set_status(now->status());
-      return absl::OkStatus();
-    };
-    auto fail = [&](const std::vector<RecordError>& errors) {
-      absl::Status st = store_->Write([&](WriteTxn& txn) -> absl::Status {
-        bool skip = false;
-        RETURN_IF_ERROR(claim(txn, &skip));
-        if (skip) return absl::OkStatus();
-        RETURN_IF_ERROR(txn.SetRawRecordStatus(record.record_id(),
-                                               hub::v1::RECORD_STATUS_FAILED));
-        ASSIGN_OR_RETURN(
-            hub::v1::Exception rejected,
-            RejectRecord(txn, options_.exception_routing, record.system(),
-                         record.record_id(), errors));
-        std::vector<hub::v1::RecordException> views =
-            RecordExceptionsOf(rejected);
-        if (!views.empty()) *outcome.mutable_exception() = views.back();
-        outcome.set_status(hub::v1::RECORD_STATUS_FAILED);
-        return absl::OkStatus();
-      });
-      if (!st.ok()) {
-        outcome.set_status(hub::v1::RECORD_STATUS_RECEIVED);
-        NoteTransient(record.record_id(), record.system());
-      }
-    };
+    ApplyRecord(records[k], **system, results[k], replay, &outcomes[k]);
+  }
+  return outcomes;
+}
 
-    if (result.outcome() == adapter::v1::TRANSLATION_OUTCOME_FAILED ||
-        result.outcome() == adapter::v1::TRANSLATION_OUTCOME_UNSPECIFIED) {
-      std::vector<RecordError> errors;
-      for (const auto& e : result.errors())
-        errors.push_back({e.field_path(), e.reason()});
-      if (errors.empty())
-        errors.push_back({"", "the adapter could not translate the record"});
-      fail(errors);
-      continue;
+void Pipeline::ApplyRecord(const RawRecord& record,
+                           const hub::v1::System& system,
+                           const TranslationResult& result, bool replay,
+                           ReplayOutcome* outcome) {
+  // Whether this pass may (still) work on the record.
+  auto claim = [&](WriteTxn& txn, bool* skip) -> absl::Status {
+    ASSIGN_OR_RETURN(auto now, txn.GetRawRecord(record.record_id()));
+    if (!now.has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat("record ", record.record_id(), " not found"));
     }
-
-    RecordContext rc{&record, &**system, &result, 0};
+    *skip = !replay && now->status() != hub::v1::RECORD_STATUS_RECEIVED;
+    if (*skip) outcome->set_status(now->status());
+    return absl::OkStatus();
+  };
+  auto retry_later = [&](const absl::Status& st) {
+    std::cerr << "revhubd: pipeline: record " << record.record_id() << ": "
+              << st.message() << " (will retry)" << std::endl;
+    outcome->set_status(hub::v1::RECORD_STATUS_RECEIVED);
+    NoteTransient(record.record_id(), record.system());
+  };
+  auto fail = [&](const std::vector<RecordError>& errors) {
     absl::Status st = store_->Write([&](WriteTxn& txn) -> absl::Status {
-      rc.changed = 0;
+      bool skip = false;
+      RETURN_IF_ERROR(claim(txn, &skip));
+      if (skip) return absl::OkStatus();
+      RETURN_IF_ERROR(txn.SetRawRecordStatus(
+          record.record_id(), hub::v1::RECORD_STATUS_FAILED, ""));
+      ASSIGN_OR_RETURN(
+          hub::v1::Exception rejected,
+          RejectRecord(txn, options_.exception_routing, record.system(),
+                       record.record_id(), errors));
+      std::vector<hub::v1::RecordException> views =
+          RecordExceptionsOf(rejected);
+      if (!views.empty()) *outcome->mutable_exception() = views.back();
+      outcome->set_status(hub::v1::RECORD_STATUS_FAILED);
+      return absl::OkStatus();
+    });
+    if (!st.ok()) retry_later(st);
+  };
+
+  if (result.outcome() == adapter::v1::TRANSLATION_OUTCOME_FAILED ||
+      result.outcome() == adapter::v1::TRANSLATION_OUTCOME_UNSPECIFIED) {
+    std::vector<RecordError> errors;
+    for (const auto& e : result.errors())
+      errors.push_back({e.field_path(), e.reason()});
+    if (errors.empty())
+      errors.push_back({"", "the adapter could not translate the record"});
+    fail(errors);
+    return;
+  }
+
+  TranslationToApply t;
+  t.record = &record;
+  t.system = &system;
+  t.result = &result;
+  // A record whose missing ref arrives between its attempt and its wait is
+  // tried again at once, a few times.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    absl::Status st = store_->Write([&](WriteTxn& txn) -> absl::Status {
       bool skip = false;
       RETURN_IF_ERROR(claim(txn, &skip));
       if (skip) return absl::OkStatus();
       RecordStatus status = hub::v1::RECORD_STATUS_SKIPPED;
+      std::string reason;
       if (result.outcome() == adapter::v1::TRANSLATION_OUTCOME_TRANSLATED) {
-        RETURN_IF_ERROR(ApplyTranslation(txn, rc));
+        RETURN_IF_ERROR(ApplyTranslation(txn, t));
         status = hub::v1::RECORD_STATUS_APPLIED;
+      } else {
+        reason = result.skip_reason().empty()
+                     ? "the adapter found nothing for the canonical model"
+                     : result.skip_reason();
       }
-      RETURN_IF_ERROR(txn.SetRawRecordStatus(record.record_id(), status));
+      RETURN_IF_ERROR(
+          txn.SetRawRecordStatus(record.record_id(), status, reason));
       RETURN_IF_ERROR(ResolveRecordRejections(txn, record.record_id()));
-      outcome.set_status(status);
-      outcome.set_entities_changed(rc.changed);
+      outcome->set_status(status);
+      outcome->set_entities_changed(t.changed);
       return absl::OkStatus();
     });
     if (st.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
       backoff_.erase(record.record_id());
-      continue;
+      return;
     }
     if (IsTransient(st) || absl::IsDataLoss(st) || absl::IsInternal(st)) {
-      std::cerr << "revhubd: pipeline: record " << record.record_id() << ": "
-                << st.message() << " (will retry)" << std::endl;
-      outcome.set_status(hub::v1::RECORD_STATUS_RECEIVED);
-      NoteTransient(record.record_id(), record.system());
-      continue;
+      retry_later(st);
+      return;
     }
-    fail({{FieldPathOf(st), ReasonOf(st)}});
+    if (!t.missing.has_value()) {
+      RecordError error{FieldPathOf(st), ReasonOf(st), ""};
+      if (t.failed_entity >= 0) {
+        error.vendor_field_path = VendorFieldPathOf(
+            result.entities(t.failed_entity), error.field_path);
+      }
+      if (!error.vendor_field_path.empty()) {
+        absl::StrAppend(&error.reason, " (", record.system(), " field ",
+                        error.vendor_field_path, ")");
+      }
+      fail({error});
+      return;
+    }
+    // It refers to a record the hub has not received: it waits for it.
+    const MissingRef missing = *t.missing;
+    std::string wait_reason(st.message());
+    if (!missing.vendor_field_path.empty()) {
+      absl::StrAppend(&wait_reason, " (", record.system(), " field ",
+                      missing.vendor_field_path, ")");
+    }
+    bool arrived = false;
+    st = store_->Write([&](WriteTxn& txn) -> absl::Status {
+      arrived = false;
+      bool skip = false;
+      RETURN_IF_ERROR(claim(txn, &skip));
+      if (skip) return absl::OkStatus();
+      ASSIGN_OR_RETURN(auto known,
+                       txn.ResolveExternalRef(missing.type, missing.ref));
+      if (known.has_value()) {
+        arrived = true;
+        return absl::OkStatus();
+      }
+      RecordWait wait;
+      wait.record_id = record.record_id();
+      wait.entity_type = missing.type;
+      wait.ref = missing.ref;
+      wait.field_path = missing.field_path;
+      wait.vendor_field_path = missing.vendor_field_path;
+      wait.amount_at_stake = missing.amount_at_stake;
+      RETURN_IF_ERROR(txn.MarkRecordWaiting(wait, wait_reason));
+      outcome->set_status(hub::v1::RECORD_STATUS_WAITING);
+      outcome->set_entities_changed(0);
+      return absl::OkStatus();
+    });
+    if (!st.ok()) {
+      retry_later(st);
+      return;
+    }
+    if (!arrived) {
+      std::lock_guard<std::mutex> lock(mu_);
+      backoff_.erase(record.record_id());
+      return;
+    }
   }
-  return outcomes;
+  retry_later(absl::AbortedError(
+      "what it refers to kept arriving while it was applied"));
+}
+
+void Pipeline::ExpireWaits() {
+  const absl::Time cutoff = absl::Now() - options_.waiting_timeout;
+  auto waits = store_->WaitingOlderThan(cutoff, 500);
+  if (!waits.ok()) {
+    std::cerr << "revhubd: pipeline: " << waits.status().message() << std::endl;
+    return;
+  }
+  for (const RecordWait& seen : *waits) {
+    std::lock_guard<std::mutex> lock(process_mu_);
+    absl::Status st = store_->Write([&](WriteTxn& txn) -> absl::Status {
+      // Still waiting, and for as long (not applied or replayed since)?
+      ASSIGN_OR_RETURN(auto wait, txn.GetRecordWait(seen.record_id));
+      if (!wait.has_value() || wait->since > cutoff) return absl::OkStatus();
+      ASSIGN_OR_RETURN(auto record, txn.GetRawRecord(seen.record_id));
+      if (!record.has_value()) return absl::OkStatus();
+      ASSIGN_OR_RETURN(auto known,
+                       txn.ResolveExternalRef(wait->entity_type, wait->ref));
+      if (known.has_value()) {
+        return txn.SetRawRecordStatus(seen.record_id,
+                                      hub::v1::RECORD_STATUS_RECEIVED, "");
+      }
+      RecordError error;
+      error.field_path = wait->field_path;
+      error.vendor_field_path = wait->vendor_field_path;
+      error.reason = absl::StrCat(
+          "refers to ", canonical::v1::EntityType_Name(wait->entity_type), " ",
+          wait->ref.system(), "/", wait->ref.object_type(), "/",
+          wait->ref.vendor_id(), ", which the hub did not receive within ",
+          absl::FormatDuration(options_.waiting_timeout), " (waiting since ",
+          absl::FormatTime(absl::RFC3339_sec, wait->since, absl::UTCTimeZone()),
+          "); ingest it and the record is applied by itself");
+      if (!error.vendor_field_path.empty()) {
+        absl::StrAppend(&error.reason, " (", record->system(), " field ",
+                        error.vendor_field_path, ")");
+      }
+      RETURN_IF_ERROR(txn.SetRawRecordStatus(
+          seen.record_id, hub::v1::RECORD_STATUS_FAILED, ""));
+      return RejectRecord(txn, options_.exception_routing, record->system(),
+                          seen.record_id, {error}, wait->amount_at_stake)
+          .status();
+    });
+    if (!st.ok()) {
+      std::cerr << "revhubd: pipeline: record " << seen.record_id
+                << ": giving up its wait: " << st.message() << std::endl;
+    }
+  }
 }
 
 }  // namespace revhub::hub

@@ -4,33 +4,45 @@
 // Notify(), which only wakes the worker. The worker thread
 // (never a gRPC thread) takes RECEIVED records oldest first, per system in
 // batches (TranslateBatch for a backlog, Translate for one), and for each
-// result runs ONE store transaction that
-//   - resolves the adapter's EntityLinks (external refs → hub ids), entities
-//     ordered customers, products, contracts, invoices, payments;
-//   - applies the system's matching rules to a customer no ref resolves;
-//   - validates each entity (canonical/validation.h);
-//   - upserts them with their events (UpsertEntityInTxn; the event type comes
-//     from the stored state, so a "booked" for an ACTIVE contract is an
-//     amendment), with idempotency keys that carry the record id;
-//   - sets the record APPLIED (or SKIPPED) and resolves its open exceptions.
-// A mapping or validation failure, or an unresolved link, rolls that back
-// and instead, in one transaction, sets the record FAILED and opens (or
-// reopens) its RECORD_REJECTED exception in the exception queue (system,
-// record, field path, reason; owner and SLA from
-// PipelineOptions.exception_routing; record_exceptions.h); other records go
-// on. The field path of a failure is the one its status carries
-// (canonical/field_path.h FieldPathOf). A transient
-// adapter failure (UNAVAILABLE, DEADLINE_EXCEEDED, an adapter that does not
-// start) leaves the record RECEIVED and retries it with exponential backoff.
-// Records of a system without an adapter stay RECEIVED.
+// result runs ONE store transaction that applies the translation
+// (apply_translation.h: links resolved, matching rules, validation,
+// upserts with their events and idempotency keys that carry the record id)
+// and sets the record APPLIED, or SKIPPED with the adapter's skip reason as
+// its status_reason, and resolves its open exceptions.
+//
+// Out of order: when a link names an external ref the hub does not know yet
+// (an invoice before its customer), that transaction rolls back and the
+// record becomes WAITING for that ref (status_reason, waiting_for). The
+// transaction that later stores an entity with that ref (an ingested
+// record or an upsert through the API, UpsertEntityInTxn) sets the record
+// RECEIVED again, and the store's listener wakes the worker, which applies
+// it: once, as idempotency is per record. A record that links to several
+// unknown refs waits for one at a time. A record still WAITING after
+// PipelineOptions.waiting_timeout is given up by the worker's sweep: it
+// becomes FAILED with its RECORD_REJECTED exception, whose amount_at_stake
+// is the money of the entity that waited.
+//
+// A mapping or validation failure, or a link the adapter got wrong, rolls
+// back and instead, in one transaction, sets the record FAILED and opens
+// (or reopens) its RECORD_REJECTED exception in the exception queue
+// (system, record, field path and the vendor field it came from, reason;
+// owner and SLA from PipelineOptions.exception_routing;
+// record_exceptions.h); other records go on. The field path of a failure is
+// the one its status carries (canonical/field_path.h FieldPathOf). A
+// transient adapter failure (UNAVAILABLE, DEADLINE_EXCEEDED, an adapter
+// that does not start) leaves the record RECEIVED and retries it with
+// exponential backoff. Records of a system without an adapter stay
+// RECEIVED.
 //
 // At Start() the worker picks up every RECEIVED record, so a crash between
 // ingest and apply loses nothing; a record applied before a crash is not
-// RECEIVED any more, and its upserts committed with its status.
+// RECEIVED any more, and its upserts committed with its status. A WAITING
+// record is in the store and survives a restart likewise.
 //
 // Replay() and ReplayFailed() run the same steps on the caller's thread,
-// serialized with the worker, for records in any status: what was already
-// applied is not applied again (same translation, same idempotency key).
+// serialized with the worker, for records in any status (WAITING too):
+// what was already applied is not applied again (same translation, same
+// idempotency key).
 //
 // Thread-safe.
 #ifndef REVHUB_HUB_INGEST_PIPELINE_H_
@@ -62,6 +74,9 @@ struct PipelineOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   // The worker also looks for work this often without a Notify().
   absl::Duration poll_interval = absl::Seconds(2);
+  // How long a record may wait for the record it refers to before it
+  // becomes FAILED with an exception.
+  absl::Duration waiting_timeout = absl::Hours(24);
   // Owner and SLA of the RECORD_REJECTED exceptions the pipeline opens.
   ExceptionRouting exception_routing;
 };
@@ -72,7 +87,8 @@ class Pipeline {
   Pipeline(Store* store, AdapterSupervisor* adapters, PipelineOptions options);
   ~Pipeline();  // Shutdown()
 
-  // Starts the worker; its first pass takes every RECEIVED record.
+  // Starts the worker; its first pass takes every RECEIVED record and gives
+  // up the records that waited longer than options.waiting_timeout.
   void Start();
   // Wakes the worker (new records were stored) and returns at once; the
   // worker's next pass takes every RECEIVED record not waiting out a
@@ -97,13 +113,22 @@ class Pipeline {
   };
 
   void Loop();
-  // Returns the RECEIVED record ids, oldest first.
+  // Fails the records WAITING for longer than options_.waiting_timeout.
+  void ExpireWaits();
+  // Returns the records in `status` (of `system`, or every system when
+  // empty), oldest first, at most `limit`.
   absl::StatusOr<std::vector<hub::v1::RawRecord>> ListByStatus(
       const std::string& system, hub::v1::RecordStatus status, int limit);
   // Translates and applies records of one system. REQUIRES: process_mu_.
   std::vector<hub::v1::ReplayOutcome> Process(
       const std::string& system, const std::vector<int64_t>& record_ids,
       bool replay);
+  // Applies one translated record (or fails it, or parks it WAITING) and
+  // sets *outcome. REQUIRES: process_mu_.
+  void ApplyRecord(const hub::v1::RawRecord& record,
+                   const hub::v1::System& system,
+                   const adapter::v1::TranslationResult& result, bool replay,
+                   hub::v1::ReplayOutcome* outcome);
   void NoteTransient(int64_t record_id, const std::string& system);
 
   Store* store_;

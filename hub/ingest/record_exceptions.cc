@@ -8,11 +8,10 @@ namespace revhub::hub {
 
 using hub::v1::Exception;
 
-absl::StatusOr<Exception> RejectRecord(WriteTxn& txn,
-                                       const ExceptionRouting& routing,
-                                       const std::string& system,
-                                       int64_t record_id,
-                                       const std::vector<RecordError>& errors) {
+absl::StatusOr<Exception> RejectRecord(
+    WriteTxn& txn, const ExceptionRouting& routing, const std::string& system,
+    int64_t record_id, const std::vector<RecordError>& errors,
+    const std::optional<canonical::v1::Money>& amount_at_stake) {
   if (errors.empty()) {
     return absl::InvalidArgumentError("a rejected record needs a reason");
   }
@@ -32,6 +31,10 @@ absl::StatusOr<Exception> RejectRecord(WriteTxn& txn,
     e.set_state(hub::v1::EXCEPTION_STATE_OPEN);
     e.set_error(error);
     e.set_field_path(errors.front().field_path);
+    e.set_vendor_field_path(errors.front().vendor_field_path);
+    if (amount_at_stake.has_value()) {
+      *e.mutable_amount_at_stake() = *amount_at_stake;
+    }
     e.set_attempts(e.attempts() + 1);
     RecordAction(&e, txn.Now(), "failed again", "hub", error);
     return txn.PutException(std::move(e));
@@ -42,6 +45,10 @@ absl::StatusOr<Exception> RejectRecord(WriteTxn& txn,
   e.set_record_id(record_id);
   e.set_error(error);
   e.set_field_path(errors.front().field_path);
+  e.set_vendor_field_path(errors.front().vendor_field_path);
+  if (amount_at_stake.has_value()) {
+    *e.mutable_amount_at_stake() = *amount_at_stake;
+  }
   e.set_attempts(1);
   return OpenException(txn, routing, std::move(e), "hub");
 }
@@ -64,6 +71,7 @@ std::vector<hub::v1::RecordException> RecordExceptionsOf(const Exception& e) {
     view.set_system(e.system());
     view.set_record_id(e.record_id());
     view.set_field_path(e.field_path());
+    view.set_vendor_field_path(e.vendor_field_path());
     view.set_reason(e.error());
     *view.mutable_recorded_at() = h.at();
     if (e.state() == hub::v1::EXCEPTION_STATE_RESOLVED) {

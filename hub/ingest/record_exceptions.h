@@ -13,30 +13,37 @@
 #define REVHUB_HUB_INGEST_RECORD_EXCEPTIONS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "hub/exceptions/exceptions.h"
 #include "hub/store/store.h"
+#include "revhub/canonical/v1/money.pb.h"
 #include "revhub/hub/v1/pipeline_service.pb.h"
 
 namespace revhub::hub {
 
 // One reason a record was refused: the field path (the vendor's for a
-// mapping error, the canonical one otherwise; may be empty) and the rule.
+// mapping error, the canonical one otherwise; may be empty), the rule, and
+// for a canonical path the vendor field it was translated from, when the
+// adapter said.
 struct RecordError {
   std::string field_path;
   std::string reason;
+  std::string vendor_field_path;
 };
 
 // Opens the record's RECORD_REJECTED exception inside txn, or reopens its
-// open one: field_path is the first error's; error is the reason when there
-// is one error, else every "path: reason" joined by "; ". Owner and SLA come
-// from `routing`. Returns the stored exception. REQUIRES: !errors.empty().
+// open one: field_path and vendor_field_path are the first error's; error
+// is the reason when there is one error, else every "path: reason" joined
+// by "; "; amount_at_stake is set when given. Owner and SLA come from
+// `routing`. Returns the stored exception. REQUIRES: !errors.empty().
 absl::StatusOr<hub::v1::Exception> RejectRecord(
     WriteTxn& txn, const ExceptionRouting& routing, const std::string& system,
-    int64_t record_id, const std::vector<RecordError>& errors);
+    int64_t record_id, const std::vector<RecordError>& errors,
+    const std::optional<canonical::v1::Money>& amount_at_stake = std::nullopt);
 
 // Resolves the record's open exceptions inside txn ("the record was
 // applied").
@@ -44,7 +51,7 @@ absl::Status ResolveRecordRejections(WriteTxn& txn, int64_t record_id);
 
 // Returns the RecordException view of a RECORD_REJECTED exception: one entry
 // per failed attempt, oldest first, each with the exception's id, system,
-// record, field path and error (the latest attempt's: the exception's
+// record, field paths and error (the latest attempt's: the exception's
 // history keeps each attempt's error), recorded_at the time of the attempt
 // and resolved_at once the exception is resolved.
 std::vector<hub::v1::RecordException> RecordExceptionsOf(

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <thread>
 
+#include "absl/time/time.h"
 #include "hub/server/server.h"
 
 int main(int argc, char** argv) {
@@ -36,12 +37,27 @@ int main(int argc, char** argv) {
                  "TranslateBatch call")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  std::string waiting_timeout = "24h";
+  app.add_option("--pipeline-waiting-timeout", waiting_timeout,
+                 "How long a record may wait for the record it refers to "
+                 "(an invoice for its customer) before it fails with an "
+                 "exception, e.g. 24h, 90m, 30s")
+      ->capture_default_str()
+      ->check([](const std::string& text) -> std::string {
+        absl::Duration d;
+        if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration()) {
+          return "must be a positive duration such as 24h, 90m or 30s";
+        }
+        return "";
+      });
   // Orchestration
   app.add_option("--orchestration-config", options.orchestration_config,
                  "JSON file: exception routing rules, SLAs per category and "
                  "the recognition sweep interval (docs/orchestration.md)")
       ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
+  // Checked above.
+  absl::ParseDuration(waiting_timeout, &options.pipeline_waiting_timeout);
 
   // SIGTERM and SIGINT are taken by a thread with sigwait, so no handler
   // runs in an arbitrary thread.

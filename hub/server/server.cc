@@ -83,6 +83,7 @@ class HubServerImpl : public HubServer {
         std::make_unique<AdapterSupervisor>(store_.get(), AdapterHostOptions{});
     PipelineOptions pipeline_options;
     pipeline_options.batch_size = options.pipeline_batch_size;
+    pipeline_options.waiting_timeout = options.pipeline_waiting_timeout;
     pipeline_options.exception_routing =
         static_cast<const ExceptionRouting&>(orchestration);
     pipeline_ = std::make_unique<Pipeline>(store_.get(), adapters_.get(),
@@ -117,6 +118,7 @@ class HubServerImpl : public HubServer {
     int port = 0;
     builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                              &port);
+    // An Ingest request carries up to 16 MiB of payload plus its fields.
     builder.SetMaxReceiveMessageSize(20 << 20);
     builder.SetMaxSendMessageSize(20 << 20);
     for (auto& s : services_) builder.RegisterService(s.get());

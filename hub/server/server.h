@@ -33,6 +33,9 @@ struct HubOptions {
   std::string orchestration_config;
   // The ingest pipeline's records per TranslateBatch call.
   int pipeline_batch_size = 100;
+  // How long the ingest pipeline lets a record wait for the record it
+  // refers to before it becomes FAILED with an exception.
+  absl::Duration pipeline_waiting_timeout = absl::Hours(24);
 };
 
 class HubServer {

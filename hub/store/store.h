@@ -87,7 +87,8 @@ class Store : public SystemReader,
   virtual void SetEventListener(std::function<void(int64_t)> listener) = 0;
 
   // Registers `listener` (replacing any), called on the writer thread after
-  // each commit that stored a new raw record. The listener must not block.
+  // each commit that stored a new raw record or set a stored one's status
+  // to RECEIVED (a record to translate). The listener must not block.
   virtual void SetRawRecordListener(std::function<void()> listener) = 0;
 
   // Returns the highest committed event position (0 when the log is empty).

@@ -110,5 +110,48 @@ TEST_CASE("a record's failures are one exception per open spell",
   CHECK(page->next_page_token.empty());
 }
 
+TEST_CASE(
+    "a rejected record keeps the vendor field and the money at stake, in "
+    "the exception and its view",
+    "[pipeline][exceptions]") {
+  TempDir dir;
+  SqliteStoreOptions o;
+  o.path = dir.path() + "/revhub.db";
+  auto opened = OpenSqliteStore(o);
+  REQUIRE(opened.ok());
+  Store& store = **opened;
+  ExceptionRouting routing;
+  routing.default_owner = "billing-ops";
+  canonical::v1::Money amount;
+  amount.set_currency_code("EUR");
+  amount.set_units(99);
+  hub::v1::Exception out;
+  REQUIRE(store
+              .Write([&](WriteTxn& txn) -> absl::Status {
+                auto e = RejectRecord(
+                    txn, routing, "stripe", 3,
+                    {{"contract.lines[0].quantity", "must not be negative",
+                      "items.data[0].quantity"}},
+                    amount);
+                if (!e.ok()) return e.status();
+                out = *e;
+                return absl::OkStatus();
+              })
+              .ok());
+  CHECK(out.owner() == "billing-ops");
+  CHECK(out.field_path() == "contract.lines[0].quantity");
+  CHECK(out.vendor_field_path() == "items.data[0].quantity");
+  CHECK(out.amount_at_stake().currency_code() == "EUR");
+  CHECK(out.amount_at_stake().units() == 99);
+  auto stored = store.GetException(out.exception_id());
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  CHECK((*stored)->vendor_field_path() == "items.data[0].quantity");
+  std::vector<hub::v1::RecordException> views = RecordExceptionsOf(**stored);
+  REQUIRE(views.size() == 1);
+  CHECK(views[0].vendor_field_path() == "items.data[0].quantity");
+  CHECK(views[0].field_path() == "contract.lines[0].quantity");
+}
+
 }  // namespace
 }  // namespace revhub::hub

@@ -1,5 +1,5 @@
-// The store conformance suite (conformance_test.cc): registered systems and raw
-// records.
+// The store conformance suite (conformance_test.cc): registered systems, raw
+// records and the records that wait.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -124,12 +124,13 @@ TEST_CASE("raw records keep their payload, key and status",
           CHECK((*by_id)->idempotency_key() == "k1");
           CHECK((*by_id)->payload().empty());
           CHECK_FALSE(txn.GetRawRecord(id + 100)->has_value());
-          return txn.SetRawRecordStatus(id, hub::v1::RECORD_STATUS_APPLIED);
+          return txn.SetRawRecordStatus(id, hub::v1::RECORD_STATUS_APPLIED, "");
         }).ok());
     CHECK((*store->GetRawRecord(id))->status() ==
           hub::v1::RECORD_STATUS_APPLIED);
     CHECK(absl::IsNotFound(W(*store, [&](WriteTxn& txn) {
-      return txn.SetRawRecordStatus(id + 100, hub::v1::RECORD_STATUS_APPLIED);
+      return txn.SetRawRecordStatus(id + 100, hub::v1::RECORD_STATUS_APPLIED,
+                                    "");
     })));
     // (system, idempotency_key) is unique.
     CHECK(absl::IsAlreadyExists(W(*store, [&](WriteTxn& txn) {
@@ -159,8 +160,8 @@ TEST_CASE("raw records list newest first, filtered, in pages",
                 if (!r.ok()) return r.status();
                 ids.push_back(*r);
                 if (i == 3) {
-                  return txn.SetRawRecordStatus(*r,
-                                                hub::v1::RECORD_STATUS_FAILED);
+                  return txn.SetRawRecordStatus(
+                      *r, hub::v1::RECORD_STATUS_FAILED, "");
                 }
                 return absl::OkStatus();
               }).ok());
@@ -201,6 +202,187 @@ TEST_CASE("raw records list newest first, filtered, in pages",
     RawRecordQuery bad;
     bad.page_token = "not a token!";
     CHECK(absl::IsInvalidArgument(store->ListRawRecords(bad).status()));
+  }
+}
+
+// --- Records that wait
+
+RecordWait WaitFor(int64_t record_id, const std::string& vendor_id) {
+  RecordWait w;
+  w.record_id = record_id;
+  w.entity_type = cv1::ENTITY_TYPE_CUSTOMER;
+  w.ref = Ref("stripe", vendor_id);
+  w.field_path = "invoice.customer_id";
+  w.vendor_field_path = "customer";
+  cv1::Money amount;
+  amount.set_currency_code("USD");
+  amount.set_units(1200);
+  amount.set_nanos(500000000);
+  w.amount_at_stake = amount;
+  return w;
+}
+
+TEST_CASE(
+    "a WAITING record keeps what it waits for, is found by that ref and by "
+    "age, and forgets it with its next status",
+    "[store][records][waits]") {
+  FOR_EACH_BACKEND {
+    auto store = backend.open();
+    std::atomic<int> heard{0};
+    store->SetRawRecordListener([&] { heard++; });
+    std::vector<int64_t> ids;
+    REQUIRE(W(*store, [&](WriteTxn& txn) -> absl::Status {
+              for (const char* key : {"w1", "w2", "w3"}) {
+                auto r = txn.InsertRawRecord(Record("stripe", key, "invoice"));
+                if (!r.ok()) return r.status();
+                ids.push_back(*r);
+              }
+              return absl::OkStatus();
+            }).ok());
+    absl::Time first_at;
+    REQUIRE(W(*store, [&](WriteTxn& txn) -> absl::Status {
+              first_at = txn.Now();
+              absl::Status st = txn.MarkRecordWaiting(WaitFor(ids[0], "cus_1"),
+                                                      "waits for cus_1");
+              if (!st.ok()) return st;
+              // Not WAITING: no wait.
+              auto none = txn.GetRecordWait(ids[2]);
+              if (!none.ok()) return none.status();
+              CHECK_FALSE(none->has_value());
+              return txn.MarkRecordWaiting(WaitFor(ids[1], "cus_1"),
+                                           "waits for cus_1 too");
+            }).ok());
+
+    // Read back with the record.
+    auto got = store->GetRawRecord(ids[0]);
+    REQUIRE(got.ok());
+    REQUIRE(got->has_value());
+    const hub::v1::RawRecord& r = **got;
+    CHECK(r.status() == hub::v1::RECORD_STATUS_WAITING);
+    CHECK(r.status_reason() == "waits for cus_1");
+    CHECK(r.waiting_for_type() == cv1::ENTITY_TYPE_CUSTOMER);
+    CHECK(r.waiting_for().system() == "stripe");
+    CHECK(r.waiting_for().object_type() == "customer");
+    CHECK(r.waiting_for().vendor_id() == "cus_1");
+    CHECK(TimeUtil::TimestampToMicroseconds(r.waiting_since()) ==
+          absl::ToUnixMicros(first_at));
+    CHECK(r.payload() == "{\"id\":\"w1\"}");
+    RawRecordQuery waiting;
+    waiting.status = hub::v1::RECORD_STATUS_WAITING;
+    auto listed = store->ListRawRecords(waiting);
+    REQUIRE(listed.ok());
+    REQUIRE(listed->records.size() == 2);
+    CHECK(listed->records[0].record_id() == ids[1]);  // newest first
+    CHECK(listed->records[0].waiting_for().vendor_id() == "cus_1");
+    CHECK(listed->records[0].status_reason() == "waits for cus_1 too");
+
+    // By ref, longest waiting first; by age.
+    REQUIRE(W(*store, [&](WriteTxn& txn) -> absl::Status {
+              auto by_ref = txn.RecordsWaitingFor(cv1::ENTITY_TYPE_CUSTOMER,
+                                                  Ref("stripe", "cus_1"));
+              if (!by_ref.ok()) return by_ref.status();
+              CHECK(by_ref->size() == 2);
+              if (by_ref->size() != 2) return absl::InternalError("by ref");
+              CHECK((*by_ref)[0].record_id == ids[0]);
+              CHECK((*by_ref)[1].record_id == ids[1]);
+              const RecordWait& w = (*by_ref)[0];
+              CHECK(w.field_path == "invoice.customer_id");
+              CHECK(w.vendor_field_path == "customer");
+              CHECK(w.amount_at_stake.has_value());
+              CHECK(w.amount_at_stake.value_or(cv1::Money()).currency_code() ==
+                    "USD");
+              CHECK(w.amount_at_stake.value_or(cv1::Money()).units() == 1200);
+              CHECK(w.amount_at_stake.value_or(cv1::Money()).nanos() ==
+                    500000000);
+              CHECK(absl::ToUnixMicros(w.since) ==
+                    absl::ToUnixMicros(first_at));
+              // Another type, system or id is another ref.
+              CHECK(txn.RecordsWaitingFor(cv1::ENTITY_TYPE_PRODUCT,
+                                          Ref("stripe", "cus_1"))
+                        ->empty());
+              CHECK(txn.RecordsWaitingFor(cv1::ENTITY_TYPE_CUSTOMER,
+                                          Ref("netsuite", "cus_1"))
+                        ->empty());
+              CHECK(txn.RecordsWaitingFor(cv1::ENTITY_TYPE_CUSTOMER,
+                                          Ref("stripe", "cus_2"))
+                        ->empty());
+              auto one = txn.GetRecordWait(ids[1]);
+              if (!one.ok()) return one.status();
+              if (!one->has_value()) return absl::NotFoundError("wait");
+              CHECK((*one)->record_id == ids[1]);
+              return absl::OkStatus();
+            }).ok());
+    auto old = store->WaitingOlderThan(first_at, 10);
+    REQUIRE(old.ok());
+    CHECK(old->size() == 2);
+    CHECK(
+        store->WaitingOlderThan(first_at - absl::Microseconds(1), 10)->empty());
+    CHECK(store->WaitingOlderThan(first_at, 1)->size() == 1);
+
+    // Waiting again for the same ref keeps since; for another ref starts
+    // again.
+    REQUIRE(W(*store, [&](WriteTxn& txn) {
+              return txn.MarkRecordWaiting(WaitFor(ids[0], "cus_1"), "again");
+            }).ok());
+    absl::Time second_at;
+    REQUIRE(W(*store, [&](WriteTxn& txn) {
+              second_at = txn.Now();
+              return txn.MarkRecordWaiting(WaitFor(ids[1], "cus_9"), "next");
+            }).ok());
+    CHECK(TimeUtil::TimestampToMicroseconds(
+              (*store->GetRawRecord(ids[0]))->waiting_since()) ==
+          absl::ToUnixMicros(first_at));
+    CHECK((*store->GetRawRecord(ids[0]))->status_reason() == "again");
+    CHECK(TimeUtil::TimestampToMicroseconds(
+              (*store->GetRawRecord(ids[1]))->waiting_since()) ==
+          absl::ToUnixMicros(second_at));
+    CHECK(store->WaitingOlderThan(first_at, 10)->size() == 1);
+
+    // Another status forgets the wait and sets its reason; RECEIVED wakes
+    // the listener. WAITING is set only with a wait.
+    const int before = heard.load();
+    REQUIRE(W(*store, [&](WriteTxn& txn) -> absl::Status {
+              absl::Status st = txn.SetRawRecordStatus(
+                  ids[0], hub::v1::RECORD_STATUS_RECEIVED, "");
+              if (!st.ok()) return st;
+              st = txn.SetRawRecordStatus(
+                  ids[1], hub::v1::RECORD_STATUS_SKIPPED, "nothing to do");
+              if (!st.ok()) return st;
+              CHECK(txn.RecordsWaitingFor(cv1::ENTITY_TYPE_CUSTOMER,
+                                          Ref("stripe", "cus_1"))
+                        ->empty());
+              CHECK_FALSE(txn.GetRecordWait(ids[1])->has_value());
+              return absl::OkStatus();
+            }).ok());
+    auto received = store->GetRawRecord(ids[0]);
+    CHECK((*received)->status() == hub::v1::RECORD_STATUS_RECEIVED);
+    CHECK((*received)->status_reason().empty());
+    CHECK_FALSE((*received)->has_waiting_for());
+    CHECK_FALSE((*received)->has_waiting_since());
+    auto skipped = store->GetRawRecord(ids[1]);
+    CHECK((*skipped)->status() == hub::v1::RECORD_STATUS_SKIPPED);
+    CHECK((*skipped)->status_reason() == "nothing to do");
+    CHECK(store->WaitingOlderThan(absl::Now() + absl::Hours(1), 10)->empty());
+    for (int i = 0; i < 200 && heard == before; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CHECK(heard == before + 1);
+
+    CHECK(absl::IsInvalidArgument(W(*store, [&](WriteTxn& txn) {
+      return txn.SetRawRecordStatus(ids[2], hub::v1::RECORD_STATUS_WAITING, "");
+    })));
+    CHECK(absl::IsNotFound(W(*store, [&](WriteTxn& txn) {
+      return txn.MarkRecordWaiting(WaitFor(ids[2] + 100, "cus_1"), "x");
+    })));
+    // A wait without an amount has none.
+    REQUIRE(W(*store, [&](WriteTxn& txn) {
+              RecordWait w = WaitFor(ids[2], "cus_3");
+              w.amount_at_stake.reset();
+              return txn.MarkRecordWaiting(w, "no money");
+            }).ok());
+    auto no_money = store->WaitingOlderThan(absl::Now() + absl::Hours(1), 10);
+    REQUIRE(no_money->size() == 1);
+    CHECK_FALSE((*no_money)[0].amount_at_stake.has_value());
   }
 }
 

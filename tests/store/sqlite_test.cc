@@ -225,5 +225,57 @@ TEST_CASE("record exceptions move into the exception queue once",
   CHECK(t.ColumnInt(0) == 0);
 }
 
+// Migration 5: records stored before it have no status reason and wait for
+// nothing; they read back as before.
+TEST_CASE("records of a version 4 database read back after migration 5",
+          "[store][migrations]") {
+  TempDir dir;
+  const std::string path = dir.path() + "/revhub.db";
+  {
+    auto db = sqlite::Connection::Open(
+        path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY"
+                     " KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
+                .ok());
+    for (const Migration& m : SchemaMigrations()) {
+      if (m.version > 4) break;
+      if (m.apply != nullptr) REQUIRE(m.apply(*db).ok());
+      REQUIRE(db->Exec(m.sql).ok());
+      sqlite::Statement ins(*db,
+                            "INSERT INTO schema_migrations VALUES (?, ?, 0)");
+      ins.Bind(1, int64_t{m.version}).Bind(2, m.name);
+      REQUIRE(ins.Run().ok());
+    }
+    REQUIRE(db->Exec("INSERT INTO raw_records (system, object_type,"
+                     " content_type, idempotency_key, payload, payload_sha256,"
+                     " received_at, status, principal) VALUES ('stripe',"
+                     " 'invoice', 'application/json', 'k1', x'7b7d', 'sha',"
+                     " 1000, 4, 'ops')")
+                .ok());
+  }
+  auto store = Open(dir.path());
+  auto r = store->GetRawRecord(1);
+  REQUIRE(r.ok());
+  REQUIRE(r->has_value());
+  CHECK((*r)->payload() == "{}");
+  CHECK((*r)->status() == hub::v1::RECORD_STATUS_SKIPPED);
+  CHECK((*r)->status_reason().empty());
+  CHECK_FALSE((*r)->has_waiting_for());
+  // The new table is there: the record can wait.
+  RecordWait w;
+  w.record_id = 1;
+  w.entity_type = canonical::v1::ENTITY_TYPE_CUSTOMER;
+  w.ref.set_system("stripe");
+  w.ref.set_object_type("customer");
+  w.ref.set_vendor_id("cus_1");
+  REQUIRE(store
+              ->Write([&](WriteTxn& txn) {
+                return txn.MarkRecordWaiting(w, "waits for cus_1");
+              })
+              .ok());
+  CHECK((*store->GetRawRecord(1))->waiting_for().vendor_id() == "cus_1");
+}
+
 }  // namespace
 }  // namespace revhub::hub

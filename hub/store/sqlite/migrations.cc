@@ -257,6 +257,26 @@ CREATE TABLE sequences (
 DROP TABLE record_exceptions;
 )sql",
        MoveRecordExceptions},
+      // Why a record has its status, and the records that wait for one the
+      // hub has not received yet (one row per WAITING record).
+      {5, "record status reasons and waits", R"sql(
+ALTER TABLE raw_records ADD COLUMN status_reason TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE record_waits (
+  record_id         INTEGER PRIMARY KEY,
+  entity_type       INTEGER NOT NULL,
+  system            TEXT NOT NULL,
+  object_type       TEXT NOT NULL,
+  vendor_id         TEXT NOT NULL,
+  field_path        TEXT NOT NULL,
+  vendor_field_path TEXT NOT NULL,
+  amount            BLOB,
+  since             INTEGER NOT NULL
+);
+CREATE INDEX record_waits_by_ref
+  ON record_waits (entity_type, system, object_type, vendor_id, since);
+CREATE INDEX record_waits_by_since ON record_waits (since, record_id);
+)sql"},
   };
   return kMigrations;
 }

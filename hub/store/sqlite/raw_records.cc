@@ -1,4 +1,6 @@
-// Raw vendor records (record_store.h) in table `raw_records`.
+// Raw vendor records (record_store.h) in table `raw_records`, read together
+// with what a WAITING record waits for (table `record_waits`, written in
+// record_waits.cc).
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
@@ -10,11 +12,18 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using hub::v1::RawRecord;
 
-// Every column but the payload; ReadRawRecord reads them in this order,
-// and the payload after them when asked.
+// Every column but the payload, with the record's wait when it has one;
+// ReadRawRecord reads them in this order, and the payload after them when
+// asked.
 constexpr char kRawRecordColumns[] =
-    "record_id, system, object_type, content_type, idempotency_key,"
-    " payload_sha256, length(payload), received_at, status, principal";
+    "r.record_id, r.system, r.object_type, r.content_type,"
+    " r.idempotency_key, r.payload_sha256, length(r.payload), r.received_at,"
+    " r.status, r.principal, r.status_reason, w.entity_type, w.system,"
+    " w.object_type, w.vendor_id, w.since";
+constexpr int kPayloadColumn = 16;
+constexpr char kRawRecordsJoined[] =
+    " FROM raw_records r LEFT JOIN record_waits w"
+    " ON w.record_id = r.record_id";
 
 RawRecord ReadRawRecord(Statement& q, bool with_payload) {
   RawRecord r;
@@ -28,7 +37,17 @@ RawRecord ReadRawRecord(Statement& q, bool with_payload) {
   *r.mutable_received_at() = TimeUtil::MicrosecondsToTimestamp(q.ColumnInt(7));
   r.set_status(static_cast<hub::v1::RecordStatus>(q.ColumnInt(8)));
   r.set_principal(q.ColumnText(9));
-  if (with_payload) r.set_payload(q.ColumnBlob(10));
+  r.set_status_reason(q.ColumnText(10));
+  if (!q.ColumnIsNull(11)) {
+    r.set_waiting_for_type(
+        static_cast<canonical::v1::EntityType>(q.ColumnInt(11)));
+    r.mutable_waiting_for()->set_system(q.ColumnText(12));
+    r.mutable_waiting_for()->set_object_type(q.ColumnText(13));
+    r.mutable_waiting_for()->set_vendor_id(q.ColumnText(14));
+    *r.mutable_waiting_since() =
+        TimeUtil::MicrosecondsToTimestamp(q.ColumnInt(15));
+  }
+  if (with_payload) r.set_payload(q.ColumnBlob(kPayloadColumn));
   return r;
 }
 
@@ -37,9 +56,9 @@ RawRecord ReadRawRecord(Statement& q, bool with_payload) {
 absl::StatusOr<std::optional<RawRecord>> FindRawRecord(
     Connection& db, absl::string_view system,
     absl::string_view idempotency_key) {
-  Statement q(db, absl::StrCat("SELECT ", kRawRecordColumns,
-                               " FROM raw_records WHERE system = ? AND"
-                               " idempotency_key = ?"));
+  Statement q(db, absl::StrCat("SELECT ", kRawRecordColumns, kRawRecordsJoined,
+                               " WHERE r.system = ? AND"
+                               " r.idempotency_key = ?"));
   q.Bind(1, system).Bind(2, idempotency_key);
   ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::nullopt;
@@ -51,7 +70,8 @@ absl::StatusOr<int64_t> InsertRawRecord(Connection& db, const RawRecord& r,
   Statement q(db,
               "INSERT INTO raw_records (system, object_type, content_type,"
               " idempotency_key, payload, payload_sha256, received_at, status,"
-              " principal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+              " principal, status_reason)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   q.Bind(1, r.system())
       .Bind(2, r.object_type())
       .Bind(3, r.content_type())
@@ -60,7 +80,8 @@ absl::StatusOr<int64_t> InsertRawRecord(Connection& db, const RawRecord& r,
       .Bind(6, r.payload_sha256())
       .Bind(7, Micros(received_at))
       .Bind(8, int64_t{r.status()})
-      .Bind(9, r.principal());
+      .Bind(9, r.principal())
+      .Bind(10, r.status_reason());
   RETURN_IF_ERROR(q.Run());
   return sqlite3_last_insert_rowid(db.get());
 }
@@ -69,8 +90,8 @@ absl::StatusOr<std::optional<RawRecord>> GetRawRecord(Connection& db,
                                                       int64_t record_id,
                                                       bool with_payload) {
   Statement q(db, absl::StrCat("SELECT ", kRawRecordColumns,
-                               with_payload ? ", payload" : "",
-                               " FROM raw_records WHERE record_id = ?"));
+                               with_payload ? ", r.payload" : "",
+                               kRawRecordsJoined, " WHERE r.record_id = ?"));
   q.Bind(1, record_id);
   ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::nullopt;
@@ -78,15 +99,23 @@ absl::StatusOr<std::optional<RawRecord>> GetRawRecord(Connection& db,
 }
 
 absl::Status SetRawRecordStatus(Connection& db, int64_t record_id,
-                                hub::v1::RecordStatus status) {
-  Statement q(db, "UPDATE raw_records SET status = ? WHERE record_id = ?");
-  q.Bind(1, int64_t{status}).Bind(2, record_id);
+                                hub::v1::RecordStatus status,
+                                absl::string_view status_reason) {
+  if (status == hub::v1::RECORD_STATUS_WAITING) {
+    return absl::InvalidArgumentError(
+        "status: a record is set WAITING with what it waits for "
+        "(MarkRecordWaiting)");
+  }
+  Statement q(db,
+              "UPDATE raw_records SET status = ?, status_reason = ?"
+              " WHERE record_id = ?");
+  q.Bind(1, int64_t{status}).Bind(2, status_reason).Bind(3, record_id);
   RETURN_IF_ERROR(q.Run());
   if (sqlite3_changes(db.get()) == 0) {
     return absl::NotFoundError(
         absl::StrCat("record ", record_id, " not found"));
   }
-  return absl::OkStatus();
+  return ForgetRecordWait(db, record_id);
 }
 
 absl::StatusOr<RawRecordPage> ListRawRecords(Connection& db,
@@ -94,13 +123,13 @@ absl::StatusOr<RawRecordPage> ListRawRecords(Connection& db,
   ASSIGN_OR_RETURN(int64_t before,
                    DecodeNumericPageToken(query.page_token, INT64_MAX));
   std::string sql = absl::StrCat("SELECT ", kRawRecordColumns,
-                                 " FROM raw_records WHERE record_id < ?1");
-  if (!query.system.empty()) sql += " AND system = ?2";
-  if (!query.object_type.empty()) sql += " AND object_type = ?3";
+                                 kRawRecordsJoined, " WHERE r.record_id < ?1");
+  if (!query.system.empty()) sql += " AND r.system = ?2";
+  if (!query.object_type.empty()) sql += " AND r.object_type = ?3";
   if (query.status != hub::v1::RECORD_STATUS_UNSPECIFIED) {
-    sql += " AND status = ?4";
+    sql += " AND r.status = ?4";
   }
-  sql += " ORDER BY record_id DESC LIMIT ?5";
+  sql += " ORDER BY r.record_id DESC LIMIT ?5";
   Statement q(db, sql);
   q.Bind(1, before).Bind(5, int64_t{query.page_size + 1});
   if (!query.system.empty()) q.Bind(2, query.system);

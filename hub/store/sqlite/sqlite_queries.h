@@ -2,10 +2,10 @@
 // connection, so the write transaction (sqlite_write_txn.h, on the writer's
 // connection) and the readers (sqlite_store.cc, on pooled read-only
 // connections) share it. Each area lives in its own file: systems.cc,
-// raw_records.cc, entities.cc, events.cc, idempotency.cc, workflows.cc,
-// exceptions.cc, postings.cc. The contracts are those of the role headers
-// in hub/store/; functions that write take the transaction's commit time
-// where the contract says a time is Now().
+// raw_records.cc, record_waits.cc, entities.cc, events.cc, idempotency.cc,
+// workflows.cc, exceptions.cc, postings.cc. The contracts are those of the role
+// headers in hub/store/; functions that write take the transaction's commit
+// time where the contract says a time is Now().
 //
 // Internal to revhub_store_sqlite. Not thread-safe: a connection belongs to
 // one thread at a time.
@@ -44,9 +44,25 @@ absl::StatusOr<int64_t> InsertRawRecord(Connection& db,
 absl::StatusOr<std::optional<hub::v1::RawRecord>> GetRawRecord(
     Connection& db, int64_t record_id, bool with_payload);
 absl::Status SetRawRecordStatus(Connection& db, int64_t record_id,
-                                hub::v1::RecordStatus status);
+                                hub::v1::RecordStatus status,
+                                absl::string_view status_reason);
 absl::StatusOr<RawRecordPage> ListRawRecords(Connection& db,
                                              const RawRecordQuery& query);
+
+// --- record_waits.cc
+// `now` is the transaction's commit time.
+absl::Status MarkRecordWaiting(Connection& db, const RecordWait& wait,
+                               absl::string_view status_reason, absl::Time now);
+// Deletes the record's wait, if any.
+absl::Status ForgetRecordWait(Connection& db, int64_t record_id);
+absl::StatusOr<std::optional<RecordWait>> GetRecordWait(Connection& db,
+                                                        int64_t record_id);
+absl::StatusOr<std::vector<RecordWait>> RecordsWaitingFor(
+    Connection& db, canonical::v1::EntityType type,
+    const canonical::v1::ExternalRef& ref);
+absl::StatusOr<std::vector<RecordWait>> WaitingOlderThan(Connection& db,
+                                                         absl::Time before,
+                                                         int limit);
 
 // --- entities.cc
 absl::StatusOr<std::optional<StoredEntity>> GetEntity(

@@ -96,6 +96,11 @@ class SqliteStore : public Store {
     Reader r(this);
     return sqlite::ListRawRecords(*r, query);
   }
+  absl::StatusOr<std::vector<RecordWait>> WaitingOlderThan(absl::Time before,
+                                                           int limit) override {
+    Reader r(this);
+    return sqlite::WaitingOlderThan(*r, before, limit);
+  }
 
   // EntityReader:
   absl::StatusOr<std::optional<StoredEntity>> GetEntity(
@@ -219,8 +224,8 @@ class SqliteStore : public Store {
           queue_.pop_front();
         }
       }
-      bool stored_raw_record = false;
-      int64_t committed_position = CommitBatch(batch, &stored_raw_record);
+      bool received_record = false;
+      int64_t committed_position = CommitBatch(batch, &received_record);
       {
         std::lock_guard<std::mutex> lock(mu_);
         for (Job* j : batch) j->done = true;
@@ -230,7 +235,7 @@ class SqliteStore : public Store {
         std::lock_guard<std::mutex> lock(listener_mu_);
         if (listener_) listener_(committed_position);
       }
-      if (stored_raw_record) {
+      if (received_record) {
         std::lock_guard<std::mutex> lock(listener_mu_);
         if (record_listener_) record_listener_();
       }
@@ -239,8 +244,9 @@ class SqliteStore : public Store {
 
   // Runs one batch in one transaction. Returns the new last event position
   // when the batch appended events and committed, else 0.
-  // *stored_raw_record says whether the committed batch stored a raw record.
-  int64_t CommitBatch(const std::vector<Job*>& batch, bool* stored_raw_record) {
+  // *received_record says whether the committed batch stored a raw record
+  // or set one RECEIVED.
+  int64_t CommitBatch(const std::vector<Job*>& batch, bool* received_record) {
     absl::Time now =
         std::max(absl::Now(), last_commit_time_ + absl::Microseconds(1));
     absl::Status begin = writer_db_.Exec("BEGIN IMMEDIATE");
@@ -276,7 +282,7 @@ class SqliteStore : public Store {
       return 0;
     }
     last_commit_time_ = now;
-    *stored_raw_record = txn.stored_raw_record();
+    *received_record = txn.received_record();
     if (txn.max_position() == start_position) return 0;
     last_position_.store(txn.max_position());
     return txn.max_position();

@@ -2,8 +2,8 @@
 // writer's connection inside its open transaction (see CommitBatch in
 // sqlite_store.cc). It forwards to sqlite_queries.h with the batch's commit
 // time, and tracks what the batch did that the store must know after the
-// commit: the last event position assigned and whether a raw record was
-// stored.
+// commit: the last event position assigned and whether a raw record became
+// RECEIVED (stored, or set back to RECEIVED).
 //
 // Internal to revhub_store_sqlite. Used by the writer thread only.
 #ifndef REVHUB_HUB_STORE_SQLITE_SQLITE_WRITE_TXN_H_
@@ -31,8 +31,9 @@ class SqliteWriteTxn : public WriteTxn {
   int64_t max_position() const { return max_position_; }
   // Forgets positions assigned after `p`, when a write rolled back.
   void set_max_position(int64_t p) { max_position_ = p; }
-  // Whether a raw record was inserted (even by a write that rolled back).
-  bool stored_raw_record() const { return stored_raw_record_; }
+  // Whether a raw record was inserted or set RECEIVED (even by a write that
+  // rolled back).
+  bool received_record() const { return received_record_; }
 
   // WriteTxn:
   absl::Time Now() const override { return now_; }
@@ -54,7 +55,7 @@ class SqliteWriteTxn : public WriteTxn {
   absl::StatusOr<int64_t> InsertRawRecord(
       const hub::v1::RawRecord& record) override {
     auto id = sqlite::InsertRawRecord(db_, record, now_);
-    if (id.ok()) stored_raw_record_ = true;
+    if (id.ok()) received_record_ = true;
     return id;
   }
   absl::StatusOr<std::optional<hub::v1::RawRecord>> GetRawRecord(
@@ -62,8 +63,26 @@ class SqliteWriteTxn : public WriteTxn {
     return sqlite::GetRawRecord(db_, record_id, /*with_payload=*/false);
   }
   absl::Status SetRawRecordStatus(int64_t record_id,
-                                  hub::v1::RecordStatus status) override {
-    return sqlite::SetRawRecordStatus(db_, record_id, status);
+                                  hub::v1::RecordStatus status,
+                                  absl::string_view status_reason) override {
+    absl::Status st =
+        sqlite::SetRawRecordStatus(db_, record_id, status, status_reason);
+    if (st.ok() && status == hub::v1::RECORD_STATUS_RECEIVED) {
+      received_record_ = true;
+    }
+    return st;
+  }
+  absl::Status MarkRecordWaiting(const RecordWait& wait,
+                                 absl::string_view status_reason) override {
+    return sqlite::MarkRecordWaiting(db_, wait, status_reason, now_);
+  }
+  absl::StatusOr<std::optional<RecordWait>> GetRecordWait(
+      int64_t record_id) override {
+    return sqlite::GetRecordWait(db_, record_id);
+  }
+  absl::StatusOr<std::vector<RecordWait>> RecordsWaitingFor(
+      EntityType type, const ExternalRef& ref) override {
+    return sqlite::RecordsWaitingFor(db_, type, ref);
   }
 
   // EntityWriter:
@@ -171,7 +190,7 @@ class SqliteWriteTxn : public WriteTxn {
   Connection& db_;
   const absl::Time now_;
   int64_t max_position_;
-  bool stored_raw_record_ = false;
+  bool received_record_ = false;
 };
 
 }  // namespace revhub::hub::sqlite
