@@ -138,6 +138,8 @@ void AdapterSupervisor::Stop(const std::string& system) {
   std::shared_ptr<Slot> slot;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    described_.erase(system);
+    undescribed_.erase(system);
     auto it = slots_.find(system);
     if (it == slots_.end()) return;
     slot = it->second;
@@ -205,15 +207,80 @@ absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::For(
   return slot->client;
 }
 
+std::optional<std::vector<std::string>> AdapterSupervisor::DeclaredObjectTypes(
+    const hub::v1::System& system) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = described_.find(system.name());
+  if (it == described_.end() ||
+      it->second.spec != system.adapter().SerializeAsString()) {
+    // The supervisor's thread asks for it within a second.
+    if (system.adapter().target_case() !=
+        hub::v1::AdapterSpec::TARGET_NOT_SET) {
+      undescribed_.insert(system.name());
+    }
+    return std::nullopt;
+  }
+  return it->second.object_types;
+}
+
+bool AdapterSupervisor::Describe(const hub::v1::System& system,
+                                 const std::shared_ptr<AdapterClient>& client) {
+  auto description = client->Describe();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!description.ok()) {
+    undescribed_.insert(system.name());
+    return false;
+  }
+  Described& d = described_[system.name()];
+  d.spec = system.adapter().SerializeAsString();
+  d.object_types.clear();
+  for (const auto& t : description->inbound_object_types()) {
+    d.object_types.push_back(t.object_type());
+  }
+  undescribed_.erase(system.name());
+  return true;
+}
+
+void AdapterSupervisor::DescribeRunning(const std::string& name) {
+  auto system = store_->GetSystem(name);
+  if (!system.ok() || !system->has_value()) return;
+  std::shared_ptr<Slot> slot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find(name);
+    if (it == slots_.end()) return;
+    slot = it->second;
+  }
+  std::shared_ptr<AdapterClient> client;
+  {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    if (slot->spec != (*system)->adapter().SerializeAsString()) return;
+    client = slot->client;
+  }
+  if (client != nullptr) Describe(**system, client);
+}
+
 void AdapterSupervisor::Loop() {
   while (true) {
     std::string name;
+    std::set<std::string> to_describe;
+    bool woken = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      woken = cv_.wait_for(lock, std::chrono::seconds(1),
+                           [&] { return stopping_ || !pending_.empty(); });
       if (stopping_) return;
-      name = std::move(pending_.front());
-      pending_.pop_front();
+      if (woken) {
+        name = std::move(pending_.front());
+        pending_.pop_front();
+      } else {
+        // Once a second: the running adapters whose description is missing.
+        to_describe.swap(undescribed_);
+      }
+    }
+    if (!woken) {
+      for (const std::string& s : to_describe) DescribeRunning(s);
+      continue;
     }
     std::vector<hub::v1::System> systems;
     if (name.empty()) {
@@ -242,7 +309,9 @@ void AdapterSupervisor::Loop() {
       auto client = For(s);
       if (!client.ok()) {
         std::cerr << "revhubd: " << client.status().message() << std::endl;
+        continue;
       }
+      if (!DeclaredObjectTypes(s).has_value()) Describe(s, *client);
     }
   }
 }

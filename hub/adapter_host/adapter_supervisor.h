@@ -9,7 +9,11 @@
 // adapter spec changed and stops it when the system is disabled or has no
 // adapter. Both run on the supervisor's own thread, so a slow adapter start
 // never holds a gRPC or pipeline thread. For() starts a missing adapter on
-// the caller's thread.
+// the caller's thread. The supervisor's thread asks the adapters it starts
+// to Describe themselves and keeps the object types they declare
+// (DeclaredObjectTypes); an adapter whose description is missing (it did
+// not answer, or another thread started it) is asked within a second of
+// the next DeclaredObjectTypes call for it.
 //
 // An adapter that does not start, or crashes, never stops the hub: For()
 // returns UNAVAILABLE and the caller retries later; the AdapterHost restarts
@@ -24,8 +28,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "hub/adapter_host/adapter_client.h"
@@ -53,6 +60,13 @@ class AdapterSupervisor {
   // has no adapter or is disabled; UNAVAILABLE when it cannot be started.
   absl::StatusOr<std::shared_ptr<AdapterClient>> For(
       const hub::v1::System& system);
+  // Returns the inbound object types the running adapter of `system` (as
+  // registered now) declared, or nullopt when the hub has not had its
+  // description yet (not started, not answering, or its registration
+  // changed since); then the supervisor's thread asks for it. Never blocks
+  // on an adapter.
+  std::optional<std::vector<std::string>> DeclaredObjectTypes(
+      const hub::v1::System& system);
   // Stops every adapter and the supervisor's thread.
   void Shutdown();
 
@@ -62,8 +76,20 @@ class AdapterSupervisor {
     std::string spec;  // serialized AdapterSpec of the running client
     std::shared_ptr<AdapterClient> client;
   };
+  // What a running adapter declared, for the spec it was started with.
+  struct Described {
+    std::string spec;
+    std::vector<std::string> object_types;
+  };
   std::shared_ptr<Slot> SlotFor(const std::string& system);
   void Stop(const std::string& system);
+  // Asks the running adapter of `system` to describe itself; true when it
+  // answered.
+  bool Describe(const hub::v1::System& system,
+                const std::shared_ptr<AdapterClient>& client);
+  // Describes the adapter of system `name` if it runs as registered now;
+  // starts nothing.
+  void DescribeRunning(const std::string& name);
   void Loop();
 
   Store* store_;
@@ -72,6 +98,8 @@ class AdapterSupervisor {
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Slot>> slots_;
   std::deque<std::string> pending_;  // "" means every system
+  std::map<std::string, Described> described_;
+  std::set<std::string> undescribed_;  // running, to describe again
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -82,7 +82,13 @@ class ExceptionServiceImpl final
       if (e->record_id() != 0) {
         ASSIGN_OR_RETURN(auto record,
                          hub_->store->GetRawRecord(e->record_id()));
-        if (record.has_value()) *resp->mutable_record() = std::move(*record);
+        if (record.has_value()) {
+          // A large payload is read with IngestService.ReadRecordPayload.
+          if (record->size_bytes() > kInlinePayloadBytes) {
+            record->clear_payload();
+          }
+          *resp->mutable_record() = std::move(*record);
+        }
       }
       if (!e->workflow_id().empty()) {
         ASSIGN_OR_RETURN(auto wf, hub_->store->GetWorkflow(e->workflow_id()));

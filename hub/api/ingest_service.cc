@@ -1,6 +1,13 @@
-// IngestService: raw vendor payloads, stored before anything else.
+// IngestService: raw vendor payloads, stored before anything else, and
+// read back whole (GetRecord up to 1 MiB, ReadRecordPayload in chunks for
+// any size).
+#include <algorithm>
+#include <memory>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "canonical/status_macros.h"
+#include "hub/adapter_host/adapter_supervisor.h"
 #include "hub/api/services.h"
 #include "hub/entities/entity_ops.h"
 #include "revhub/hub/v1/ingest_service.grpc.pb.h"
@@ -12,6 +19,78 @@ using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 
 constexpr size_t kMaxPayloadBytes = 16 << 20;
+
+// INVALID_ARGUMENT when the running adapter of `system` has described
+// itself and does not declare `object_type`.
+absl::Status CheckObjectType(AdapterSupervisor* adapters,
+                             const hub::v1::System& system,
+                             const std::string& object_type) {
+  if (adapters == nullptr) return absl::OkStatus();
+  std::optional<std::vector<std::string>> declared =
+      adapters->DeclaredObjectTypes(system);
+  if (!declared.has_value() || std::find(declared->begin(), declared->end(),
+                                         object_type) != declared->end()) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "object_type: \"", object_type,
+      "\" is not a type the adapter of system \"", system.name(),
+      "\" translates; it declares: ", absl::StrJoin(*declared, ", ")));
+}
+
+// Streams one record's payload in chunks of kInlinePayloadBytes. The record
+// is read on the work queue; each chunk is written after the previous one
+// is done. gRPC deletes the reactor (OnDone) only after Finish, so `this`
+// outlives the queued read.
+class PayloadReactor
+    : public grpc::ServerWriteReactor<hub::v1::ReadRecordPayloadResponse> {
+ public:
+  PayloadReactor(HubContext* hub, int64_t record_id) {
+    hub->work->Post([this, hub, record_id] {
+      auto record = FindRawRecord(*hub->store, record_id);
+      if (!record.ok()) {
+        Finish(ToGrpcStatus(record.status()));
+        return;
+      }
+      record_ = std::move(*record);
+      WriteNext();
+    });
+  }
+
+  // grpc::ServerWriteReactor:
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                          "the client stopped reading"));
+      return;
+    }
+    WriteNext();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNext() {
+    const int64_t size = static_cast<int64_t>(record_.payload().size());
+    if (offset_ >= size && (size > 0 || sent_)) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    const int64_t n = std::min(kInlinePayloadBytes, size - offset_);
+    chunk_.Clear();
+    chunk_.set_offset(offset_);
+    chunk_.set_data(record_.payload().substr(offset_, n));
+    chunk_.set_size_bytes(size);
+    chunk_.set_payload_sha256(record_.payload_sha256());
+    offset_ += n;
+    sent_ = true;
+    StartWrite(&chunk_);
+  }
+
+  hub::v1::RawRecord record_;
+  hub::v1::ReadRecordPayloadResponse chunk_;
+  int64_t offset_ = 0;
+  bool sent_ = false;
+};
 
 absl::Status ValidateIngest(const hub::v1::IngestRequest& r) {
   if (r.system().empty())
@@ -78,6 +157,12 @@ class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
             ASSIGN_OR_RETURN(
                 auto seen,
                 txn.FindRawRecord(record.system(), record.idempotency_key()));
+            // A resend of what was stored is answered before the check, so
+            // nothing already accepted is refused.
+            if (!seen.has_value()) {
+              RETURN_IF_ERROR(CheckObjectType(hub_->adapters, *system,
+                                              record.object_type()));
+            }
             if (seen.has_value()) {
               if (seen->payload_sha256() != record.payload_sha256() ||
                   seen->object_type() != record.object_type()) {
@@ -107,8 +192,18 @@ class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
     return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
       ASSIGN_OR_RETURN(*resp->mutable_record(),
                        FindRawRecord(*hub_->store, req->record_id()));
+      if (resp->record().size_bytes() > kInlinePayloadBytes) {
+        resp->mutable_record()->clear_payload();
+        resp->set_payload_left_out(true);
+      }
       return absl::OkStatus();
     });
+  }
+
+  grpc::ServerWriteReactor<hub::v1::ReadRecordPayloadResponse>*
+  ReadRecordPayload(CallbackServerContext*,
+                    const hub::v1::ReadRecordPayloadRequest* req) override {
+    return new PayloadReactor(hub_, req->record_id());
   }
 
   ServerUnaryReactor* ListRecords(CallbackServerContext* context,

@@ -46,6 +46,11 @@ std::unique_ptr<grpc::Service> NewEventService(HubContext* hub);
 // The ingest pipeline
 std::unique_ptr<grpc::Service> NewPipelineService(HubContext* hub);
 
+// The largest payload a unary answer carries (GetRecord, GetException), and
+// the largest chunk ReadRecordPayload sends: far below a gRPC client's
+// default 4 MiB receive limit.
+inline constexpr int64_t kInlinePayloadBytes = 1 << 20;
+
 // Returns the raw record `record_id` (a request field, named in errors):
 // INVALID_ARGUMENT when not positive, NOT_FOUND when there is none.
 absl::StatusOr<hub::v1::RawRecord> FindRawRecord(Store& store,

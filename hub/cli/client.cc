@@ -120,6 +120,27 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(exceptions_, ResolveException)
 #undef REVHUB_UNARY
 
+  absl::Status ReadRecordPayload(
+      const hubv1::ReadRecordPayloadRequest& request,
+      const std::function<bool(const hubv1::ReadRecordPayloadResponse&)>&
+          on_chunk) override {
+    grpc::ClientContext context;
+    Prepare(context, options_.call_timeout);
+    std::unique_ptr<grpc::ClientReader<hubv1::ReadRecordPayloadResponse>>
+        reader = ingest_->ReadRecordPayload(&context, request);
+    hubv1::ReadRecordPayloadResponse chunk;
+    while (reader->Read(&chunk)) {
+      if (!on_chunk(chunk)) {
+        context.TryCancel();
+        while (reader->Read(&chunk)) {
+        }
+        reader->Finish().IgnoreError();
+        return absl::OkStatus();
+      }
+    }
+    return FromGrpc(reader->Finish());
+  }
+
   absl::Status Subscribe(
       const hubv1::SubscribeRequest& request,
       const std::function<bool(const hubv1::SubscribeResponse&)>& on_event)

@@ -105,6 +105,13 @@ class HubClient {
       const hubv1::GetRecordRequest& request) = 0;
   virtual absl::StatusOr<hubv1::ListRecordsResponse> ListRecords(
       const hubv1::ListRecordsRequest& request) = 0;
+  // Calls `on_chunk` for every chunk of the payload, in order, until the
+  // stream ends or `on_chunk` returns false (then the call is cancelled and
+  // OK is returned).
+  virtual absl::Status ReadRecordPayload(
+      const hubv1::ReadRecordPayloadRequest& request,
+      const std::function<bool(const hubv1::ReadRecordPayloadResponse&)>&
+          on_chunk) = 0;
 
   // EventService
   // Calls `on_event` for every event the stream delivers, in order, until
@@ -175,6 +182,7 @@ struct HubClientOptions {
   // Deadline of every unary call.
   absl::Duration call_timeout = absl::Seconds(30);
   // Deadline of a Subscribe stream; unset: the stream runs until it ends.
+  // (ReadRecordPayload, which ends by itself, has call_timeout.)
   std::optional<absl::Duration> stream_timeout;
   // Sent as `x-revhub-principal` metadata when not empty.
   std::string principal;

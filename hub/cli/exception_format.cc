@@ -174,6 +174,9 @@ std::string RenderExceptionDetail(const hubv1::GetExceptionResponse& r) {
                       e.has_entity() ? FormatEntityRef(e.entity()) : "-");
   fields.emplace_back("error", OrDash(e.error()));
   fields.emplace_back("field path", OrDash(e.field_path()));
+  if (!e.vendor_field_path().empty()) {
+    fields.emplace_back("vendor field", e.vendor_field_path());
+  }
   fields.emplace_back("vendor code", OrDash(e.vendor_code()));
   fields.emplace_back("attempts", absl::StrCat(e.attempts()));
   fields.emplace_back("created at", FormatTimestamp(e.created_at()));

@@ -1,8 +1,10 @@
 // `revhub records …`: raw vendor payloads the hub stored (IngestService)
 // and what the ingest pipeline made of them (PipelineService): list, get
-// (details or the payload bytes), show (with every exception), exceptions,
+// (details, with why it has its status and what it waits for, or the
+// payload bytes of any size), show (with every exception), exceptions,
 // replay.
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -45,16 +47,59 @@ absl::Status ListRecords(const RecordsFlags& f, CommandContext& ctx) {
   return absl::OkStatus();
 }
 
+// Reads record `record_id`'s payload with ReadRecordPayload, passing each
+// chunk's bytes to `sink` in order. DATA_LOSS when the chunks do not join
+// up to the payload's size.
+absl::Status ReadPayload(CommandContext& ctx, int64_t record_id,
+                         const std::function<void(const std::string&)>& sink) {
+  hubv1::ReadRecordPayloadRequest request;
+  request.set_record_id(record_id);
+  int64_t next = 0;
+  int64_t size = -1;
+  absl::Status broken = absl::OkStatus();
+  RETURN_IF_ERROR(ctx.Hub().ReadRecordPayload(
+      request, [&](const hubv1::ReadRecordPayloadResponse& chunk) {
+        if (chunk.offset() != next) {
+          broken = absl::DataLossError(
+              absl::StrCat("record ", record_id, ": a chunk at offset ",
+                           chunk.offset(), " where ", next, " was expected"));
+          return false;
+        }
+        size = chunk.size_bytes();
+        next += static_cast<int64_t>(chunk.data().size());
+        sink(chunk.data());
+        return true;
+      }));
+  RETURN_IF_ERROR(broken);
+  if (next != size) {
+    return absl::DataLossError(absl::StrCat("record ", record_id, ": read ",
+                                            next, " bytes of ", size));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status GetRecord(const RecordsFlags& f, CommandContext& ctx) {
+  if (f.payload && !ctx.json()) {
+    // The bytes exactly as received, streamed: any stored size.
+    return ReadPayload(ctx, f.record_id,
+                       [&ctx](const std::string& data) { ctx.out() << data; });
+  }
   hubv1::GetRecordRequest request;
   request.set_record_id(f.record_id);
   ASSIGN_OR_RETURN(hubv1::GetRecordResponse response,
                    ctx.Hub().GetRecord(request));
-  if (!f.payload) response.mutable_record()->clear_payload();
+  if (!f.payload) {
+    response.mutable_record()->clear_payload();
+  } else if (response.payload_left_out()) {
+    std::string payload;
+    RETURN_IF_ERROR(
+        ReadPayload(ctx, f.record_id,
+                    [&payload](const std::string& data) { payload += data; }));
+    response.mutable_record()->set_payload(std::move(payload));
+    response.set_payload_left_out(false);
+  }
   if (ctx.json()) {
     ctx.out() << ToJson(response, /*pretty=*/true);
-  } else if (f.payload) {
-    ctx.out() << response.record().payload();
   } else {
     ctx.out() << RenderRecord(response.record());
   }
@@ -141,8 +186,9 @@ void DefineRecordsCommands(CLI::App& app, CommandContext& ctx) {
   CLI::App* get = records->add_subcommand("get", "Show one raw record");
   AddRecordId(get, f);
   get->add_flag("--payload", f.payload,
-                "Write the payload bytes exactly as received instead of "
-                "the record's details (with --json: include it, base64)");
+                "Write the payload bytes exactly as received, of any size, "
+                "instead of the record's details (with --json: include it, "
+                "base64)");
   ctx.OnParsed(get, [&f, &ctx] { return GetRecord(f, ctx); });
 
   CLI::App* show = records->add_subcommand(

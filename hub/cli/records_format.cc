@@ -10,6 +10,14 @@ namespace revhub::cli {
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
+std::string WaitingFor(const hubv1::RawRecord& record) {
+  const auto& ref = record.waiting_for();
+  return absl::StrCat(EnumShortName(canonical::v1::EntityType_descriptor(),
+                                    record.waiting_for_type()),
+                      " ", ref.system(), "/", ref.object_type(), "/",
+                      ref.vendor_id());
+}
+
 std::string RenderRecord(const hubv1::RawRecord& record) {
   Fields fields;
   fields.emplace_back("record", absl::StrCat(record.record_id()));
@@ -17,6 +25,14 @@ std::string RenderRecord(const hubv1::RawRecord& record) {
   fields.emplace_back("object type", record.object_type());
   fields.emplace_back("status", EnumShortName(hubv1::RecordStatus_descriptor(),
                                               record.status()));
+  if (!record.status_reason().empty()) {
+    fields.emplace_back("status reason", record.status_reason());
+  }
+  if (record.has_waiting_for()) {
+    fields.emplace_back("waiting for", WaitingFor(record));
+    fields.emplace_back("waiting since",
+                        FormatTimestamp(record.waiting_since()));
+  }
   fields.emplace_back("content type", OrDash(record.content_type()));
   fields.emplace_back("idempotency key", OrDash(record.idempotency_key()));
   fields.emplace_back("size", absl::StrCat(record.size_bytes(), " bytes"));
@@ -28,7 +44,7 @@ std::string RenderRecord(const hubv1::RawRecord& record) {
 
 std::string RenderRecordTable(const hubv1::ListRecordsResponse& page) {
   Table table({"RECORD", "SYSTEM", "OBJECT TYPE", "STATUS", "SIZE", "RECEIVED",
-               "IDEMPOTENCY KEY"});
+               "IDEMPOTENCY KEY", "WHY"});
   table.AlignRight(0);
   table.AlignRight(4);
   for (const hubv1::RawRecord& record : page.records()) {
@@ -38,7 +54,10 @@ std::string RenderRecordTable(const hubv1::ListRecordsResponse& page) {
          EnumShortName(hubv1::RecordStatus_descriptor(), record.status()),
          absl::StrCat(record.size_bytes()),
          FormatTimestamp(record.received_at()),
-         OrDash(record.idempotency_key())});
+         OrDash(record.idempotency_key()),
+         record.has_waiting_for()
+             ? absl::StrCat("waits for ", WaitingFor(record))
+             : OrDash(record.status_reason())});
   }
   return table.Render();
 }
@@ -49,6 +68,10 @@ std::string RenderRecordException(const hubv1::RecordException& e) {
   std::string out = absl::StrCat("  exception ", e.exception_id(), "  ",
                                  FormatTimestamp(e.recorded_at()), "  ",
                                  OrDash(e.field_path()), ": ", e.reason());
+  if (!e.vendor_field_path().empty() &&
+      e.reason().find(e.vendor_field_path()) == std::string::npos) {
+    absl::StrAppend(&out, " (vendor field ", e.vendor_field_path(), ")");
+  }
   if (e.has_resolved_at()) {
     absl::StrAppend(&out, "  (resolved ", FormatTimestamp(e.resolved_at()),
                     ")");

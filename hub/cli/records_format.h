@@ -11,9 +11,13 @@
 
 namespace revhub::cli {
 
-// Returns the record's details, one "label: value" line per field.
+// Returns what a WAITING record waits for: "customer stripe/customer/cus_1".
+std::string WaitingFor(const hubv1::RawRecord& record);
+// Returns the record's details, one "label: value" line per field (its
+// status reason and what it waits for when it has them).
 std::string RenderRecord(const hubv1::RawRecord& record);
-// Returns one row per record.
+// Returns one row per record; WHY is what a WAITING record waits for, or
+// the record's status reason.
 std::string RenderRecordTable(const hubv1::ListRecordsResponse& page);
 // Returns one indented line for an exception of a record:
 // "  #ID TIME  FIELD: REASON" and when it was resolved.

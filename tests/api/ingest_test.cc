@@ -1,3 +1,8 @@
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hub/common/util.h"
 #include "tests/support/hub_fixture.h"
 
 namespace revhub::testing {
@@ -109,6 +114,105 @@ TEST_CASE("ingest refuses unknown and disabled systems and bad requests",
   st = hub.ingest->Ingest(Ctx().get(), no_type, &r);
   CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(st.error_message().rfind("object_type: is required", 0) == 0);
+}
+
+// A payload of `size` bytes that is not one byte repeated.
+std::string BigPayload(size_t size) {
+  std::string out;
+  out.reserve(size);
+  uint32_t x = 2463534242u;
+  while (out.size() < size) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    out.push_back(static_cast<char>('a' + x % 26));
+  }
+  return out;
+}
+
+TEST_CASE(
+    "a 6 MiB record is stored, left out of GetRecord and read back whole "
+    "through ReadRecordPayload by a client with default limits",
+    "[ingest][large]") {
+  Hub hub;  // its stubs use a channel with gRPC's default limits
+  RegisterSystem(hub, "stripe", v1::SYSTEM_KIND_BILLING);
+  const std::string payload = BigPayload(6 << 20);
+  v1::IngestResponse stored;
+  REQUIRE_GRPC_OK(
+      hub.ingest->Ingest(Ctx().get(), Payload("stripe", payload), &stored));
+
+  v1::GetRecordRequest g;
+  g.set_record_id(stored.record_id());
+  v1::GetRecordResponse got;
+  REQUIRE_GRPC_OK(hub.ingest->GetRecord(Ctx().get(), g, &got));
+  CHECK(got.payload_left_out());
+  CHECK(got.record().payload().empty());
+  CHECK(got.record().size_bytes() == static_cast<int64_t>(payload.size()));
+  CHECK(got.record().payload_sha256() == hub::Sha256Hex(payload));
+
+  v1::ReadRecordPayloadRequest read;
+  read.set_record_id(stored.record_id());
+  auto ctx = Ctx();
+  auto reader = hub.ingest->ReadRecordPayload(ctx.get(), read);
+  v1::ReadRecordPayloadResponse chunk;
+  std::string joined;
+  int chunks = 0;
+  while (reader->Read(&chunk)) {
+    CHECK(chunk.offset() == static_cast<int64_t>(joined.size()));
+    CHECK(chunk.data().size() <= (1u << 20));
+    CHECK(chunk.size_bytes() == static_cast<int64_t>(payload.size()));
+    CHECK(chunk.payload_sha256() == got.record().payload_sha256());
+    joined += chunk.data();
+    ++chunks;
+  }
+  REQUIRE_GRPC_OK(reader->Finish());
+  CHECK(chunks == 6);
+  CHECK(joined.size() == payload.size());
+  CHECK(hub::Sha256Hex(joined) == hub::Sha256Hex(payload));
+  CHECK(joined == payload);
+
+  SECTION("a small payload still comes with GetRecord, and in one chunk") {
+    v1::IngestResponse small;
+    REQUIRE_GRPC_OK(hub.ingest->Ingest(
+        Ctx().get(), Payload("stripe", "{\"id\": 1}"), &small));
+    g.set_record_id(small.record_id());
+    REQUIRE_GRPC_OK(hub.ingest->GetRecord(Ctx().get(), g, &got));
+    CHECK_FALSE(got.payload_left_out());
+    CHECK(got.record().payload() == "{\"id\": 1}");
+    read.set_record_id(small.record_id());
+    auto small_ctx = Ctx();
+    auto small_reader = hub.ingest->ReadRecordPayload(small_ctx.get(), read);
+    std::vector<v1::ReadRecordPayloadResponse> all;
+    while (small_reader->Read(&chunk)) all.push_back(chunk);
+    REQUIRE_GRPC_OK(small_reader->Finish());
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].data() == "{\"id\": 1}");
+  }
+  SECTION("an unknown record is NOT_FOUND, a bad id INVALID_ARGUMENT") {
+    read.set_record_id(stored.record_id() + 100);
+    auto missing_ctx = Ctx();
+    auto missing = hub.ingest->ReadRecordPayload(missing_ctx.get(), read);
+    while (missing->Read(&chunk)) {
+    }
+    CHECK(missing->Finish().error_code() == grpc::StatusCode::NOT_FOUND);
+    read.set_record_id(0);
+    auto bad_ctx = Ctx();
+    auto bad = hub.ingest->ReadRecordPayload(bad_ctx.get(), read);
+    while (bad->Read(&chunk)) {
+    }
+    grpc::Status st = bad->Finish();
+    CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(st.error_message() == "record_id: must be positive");
+  }
+  SECTION("16 MiB is accepted, one byte more is refused naming payload") {
+    v1::IngestResponse r;
+    REQUIRE_GRPC_OK(hub.ingest->Ingest(
+        Ctx().get(), Payload("stripe", BigPayload(16 << 20)), &r));
+    grpc::Status st = hub.ingest->Ingest(
+        Ctx().get(), Payload("stripe", BigPayload((16 << 20) + 1)), &r);
+    CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(st.error_message().rfind("payload: ", 0) == 0);
+  }
 }
 
 }  // namespace

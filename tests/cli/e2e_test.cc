@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "hub/common/util.h"
 #include "tests/support/files.h"
 #include "tests/support/run.h"
 
@@ -385,6 +386,43 @@ TEST_CASE("revhub drives a real revhubd", "[e2e]") {
   Result down = run({"systems", "list"});
   CHECK(down.code == 3);
   CHECK_THAT(down.err, Catch::StartsWith("revhub: UNAVAILABLE: "));
+}
+
+TEST_CASE("revhub records get --payload writes a 6 MiB record byte for byte",
+          "[e2e][large]") {
+  TempDir data;
+  TempDir scratch;
+  HubProcess hubd(data.path());
+  auto run = [&](std::vector<std::string> args) {
+    Result r = RunRevhub(scratch.path(), hubd.address(), args);
+    INFO("revhub " << json(args).dump() << "\nstderr: " << r.err);
+    REQUIRE(r.code == 0);
+    return r;
+  };
+  run({"systems", "register", "--name", "billing-big", "--kind", "billing"});
+  // 6 MiB of text that is not one byte repeated.
+  std::string payload;
+  payload.reserve(6 << 20);
+  for (uint32_t x = 1; payload.size() < (6u << 20); x = x * 1103515245 + 12345)
+    payload.push_back(static_cast<char>('a' + (x >> 16) % 26));
+  const fs::path file = scratch.path() / "big.json";
+  WriteFile(file, payload);
+  json stored =
+      json::parse(run({"ingest", file.string(), "--system", "billing-big",
+                       "--object-type", "invoice", "--json"})
+                      .out);
+  const std::string id = stored["recordId"];
+  const std::string sha = revhub::hub::Sha256Hex(payload);
+
+  // The details: the payload is left out, its size and hash are there.
+  json details = json::parse(run({"records", "get", id, "--json"}).out);
+  CHECK(details["record"]["sizeBytes"] == std::to_string(payload.size()));
+  CHECK(details["record"]["payloadSha256"] == sha);
+  // The bytes, streamed.
+  Result bytes = run({"records", "get", id, "--payload"});
+  CHECK(bytes.out.size() == payload.size());
+  CHECK(revhub::hub::Sha256Hex(bytes.out) == sha);
+  CHECK(bytes.out == payload);
 }
 
 }  // namespace

@@ -85,6 +85,29 @@ class RecordingHub : public HubClient {
 #undef REVHUB_RECORD
 
  public:
+  std::vector<hubv1::ReadRecordPayloadRequest> ReadRecordPayload_requests;
+  // Chunks the stream delivers, then the status it ends with; with no
+  // chunk queued the call fails with UNIMPLEMENTED.
+  std::vector<hubv1::ReadRecordPayloadResponse> ReadRecordPayload_chunks;
+  absl::Status ReadRecordPayload_end = absl::OkStatus();
+
+  absl::Status ReadRecordPayload(
+      const hubv1::ReadRecordPayloadRequest& request,
+      const std::function<bool(const hubv1::ReadRecordPayloadResponse&)>&
+          on_chunk) override {
+    ReadRecordPayload_requests.push_back(request);
+    ++calls;
+    if (ReadRecordPayload_chunks.empty()) {
+      return absl::UnimplementedError(
+          "test queued no answer for ReadRecordPayload");
+    }
+    for (const hubv1::ReadRecordPayloadResponse& chunk :
+         ReadRecordPayload_chunks) {
+      if (!on_chunk(chunk)) return absl::OkStatus();
+    }
+    return ReadRecordPayload_end;
+  }
+
   std::vector<hubv1::SubscribeRequest> Subscribe_requests;
   // Events the stream delivers, then the status it ends with.
   std::vector<hubv1::SubscribeResponse> Subscribe_events;
@@ -173,6 +196,12 @@ class BorrowedHub : public HubClient {
       const std::function<bool(const hubv1::SubscribeResponse&)>& on_event)
       override {
     return hub_.Subscribe(request, on_event);
+  }
+  absl::Status ReadRecordPayload(
+      const hubv1::ReadRecordPayloadRequest& request,
+      const std::function<bool(const hubv1::ReadRecordPayloadResponse&)>&
+          on_chunk) override {
+    return hub_.ReadRecordPayload(request, on_chunk);
   }
 
  private:

@@ -17,6 +17,11 @@ TEST_CASE("records get prints details, or the payload", "[commands]") {
   answer.mutable_record()->set_size_bytes(13);
   answer.mutable_record()->set_status(hubv1::RECORD_STATUS_RECEIVED);
   h.hub.GetRecord_answers = {answer, answer, answer};
+  hubv1::ReadRecordPayloadResponse chunk;
+  chunk.set_offset(0);
+  chunk.set_data("{\"raw\": true}");
+  chunk.set_size_bytes(13);
+  h.hub.ReadRecordPayload_chunks = {chunk};
 
   Result details = h.Run({"records", "get", "3"});
   REQUIRE(details.code == kExitOk);
@@ -27,6 +32,9 @@ TEST_CASE("records get prints details, or the payload", "[commands]") {
 
   Result payload = h.Run({"records", "get", "3", "--payload"});
   CHECK(payload.out == "{\"raw\": true}");
+  // The bytes come from the payload stream, which reads any size.
+  REQUIRE(h.hub.ReadRecordPayload_requests.size() == 1);
+  CHECK(h.hub.ReadRecordPayload_requests[0].record_id() == 3);
 
   Result json = h.Run({"records", "get", "3", "--json"});
   CHECK(nlohmann::json::parse(json.out)["record"]["payload"] == "");
@@ -76,6 +84,106 @@ TEST_CASE("records replay takes an id, or --system with --failed, not both",
             .code == kExitUsage);
   CHECK(RunWith(hub, {"records", "replay", "--failed"}).code == kExitUsage);
   CHECK(hub.calls == calls);
+}
+
+TEST_CASE("records get --payload joins the chunks of a large payload",
+          "[commands]") {
+  Harness h;
+  const std::string first(1 << 20, 'a');
+  const std::string second = "tail";
+  for (const auto& [offset, data] :
+       std::vector<std::pair<int64_t, std::string>>{{0, first},
+                                                    {1 << 20, second}}) {
+    hubv1::ReadRecordPayloadResponse chunk;
+    chunk.set_offset(offset);
+    chunk.set_data(data);
+    chunk.set_size_bytes(static_cast<int64_t>(first.size() + second.size()));
+    h.hub.ReadRecordPayload_chunks.push_back(chunk);
+  }
+  Result payload = h.Run({"records", "get", "9", "--payload"});
+  REQUIRE(payload.code == kExitOk);
+  CHECK(payload.out == first + second);
+
+  // With --json, the record whose payload GetRecord left out gets it from
+  // the stream.
+  hubv1::GetRecordResponse answer;
+  answer.mutable_record()->set_record_id(9);
+  answer.mutable_record()->set_size_bytes(
+      static_cast<int64_t>(first.size() + second.size()));
+  answer.set_payload_left_out(true);
+  h.hub.GetRecord_answers = {answer};
+  Result json = h.Run({"records", "get", "9", "--payload", "--json"});
+  REQUIRE(json.code == kExitOk);
+  nlohmann::json parsed = nlohmann::json::parse(json.out);
+  CHECK(parsed["record"]["payload"].get<std::string>().size() ==
+        ((first.size() + second.size() + 2) / 3) * 4);  // base64
+  CHECK(parsed["payloadLeftOut"] == false);
+
+  // A stream that stops short is an error, not a short file.
+  h.hub.ReadRecordPayload_chunks.pop_back();
+  Result cut = h.Run({"records", "get", "9", "--payload"});
+  CHECK(cut.code != kExitOk);
+  CHECK_THAT(cut.err, Catch::Contains("DATA_LOSS"));
+}
+
+TEST_CASE("records get and list say why a record waits or was skipped",
+          "[commands]") {
+  Harness h;
+  hubv1::GetRecordResponse waiting;
+  auto* r = waiting.mutable_record();
+  r->set_record_id(4);
+  r->set_status(hubv1::RECORD_STATUS_WAITING);
+  r->set_status_reason(
+      "invoice.customer_id: refers to ENTITY_TYPE_CUSTOMER "
+      "stripe/customer/cus_1, which the hub has not received");
+  r->set_waiting_for_type(canonical::v1::ENTITY_TYPE_CUSTOMER);
+  r->mutable_waiting_for()->set_system("stripe");
+  r->mutable_waiting_for()->set_object_type("customer");
+  r->mutable_waiting_for()->set_vendor_id("cus_1");
+  r->mutable_waiting_since()->set_seconds(1767225600);  // 2026-01-01
+  h.hub.GetRecord_answers = {waiting};
+  Result got = h.Run({"records", "get", "4"});
+  REQUIRE(got.code == kExitOk);
+  CHECK_THAT(got.out, Catch::Contains("status:          waiting\n"));
+  CHECK_THAT(got.out, Catch::Contains(
+                          "waiting for:     customer stripe/customer/cus_1"));
+  CHECK_THAT(got.out, Catch::Contains("waiting since:   2026-01-01"));
+  CHECK_THAT(got.out, Catch::Contains("status reason:   invoice.customer_id"));
+
+  hubv1::ListRecordsResponse page;
+  *page.add_records() = waiting.record();
+  auto* skipped = page.add_records();
+  skipped->set_record_id(5);
+  skipped->set_status(hubv1::RECORD_STATUS_SKIPPED);
+  skipped->set_status_reason("Stripe object \"balance\" has no counterpart");
+  h.hub.ListRecords_answers = {page};
+  Result list = h.Run({"records", "list", "--status", "waiting"});
+  REQUIRE(list.code == kExitOk);
+  REQUIRE(h.hub.ListRecords_requests.size() == 1);
+  CHECK(h.hub.ListRecords_requests[0].status() == hubv1::RECORD_STATUS_WAITING);
+  CHECK_THAT(list.out, Catch::Contains("WHY"));
+  CHECK_THAT(list.out,
+             Catch::Contains("waits for customer stripe/customer/cus_1"));
+  CHECK_THAT(list.out, Catch::Contains("has no counterpart"));
+}
+
+TEST_CASE("records show names the vendor field of a canonical error",
+          "[cli][pipeline]") {
+  RecordingHub hub;
+  hubv1::ShowRecordResponse s;
+  s.mutable_record()->set_record_id(8);
+  s.mutable_record()->set_status(hubv1::RECORD_STATUS_FAILED);
+  auto* e = s.add_exceptions();
+  e->set_exception_id(2);
+  e->set_field_path("contract.lines[0].quantity");
+  e->set_vendor_field_path("items.data[0].quantity");
+  e->set_reason("must not be negative");
+  hub.ShowRecord_answers.push_back(s);
+  Result r = RunWith(hub, {"records", "show", "8"});
+  CHECK(r.code == kExitOk);
+  CHECK_THAT(r.out,
+             Catch::Contains("contract.lines[0].quantity: must not be negative "
+                             "(vendor field items.data[0].quantity)"));
 }
 
 }  // namespace
