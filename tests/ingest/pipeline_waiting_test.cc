@@ -112,6 +112,14 @@ TEST_CASE(
   CHECK(hub.Show(invoice).exceptions_size() == 0);
   CHECK(ExceptionsOf(hub, invoice).empty());
   CHECK(hub.CountRecords(v1::RECORD_STATUS_WAITING) == 1);
+  // A replay while it waits finds it still waiting, since the same time.
+  v1::ReplayOutcome early = hub.Replay(invoice);
+  CHECK(early.status() == v1::RECORD_STATUS_WAITING);
+  CHECK(early.entities_changed() == 0);
+  CHECK(hub.Record(invoice).waiting_since().seconds() ==
+        waiting.waiting_since().seconds());
+  CHECK(hub.Record(invoice).waiting_since().nanos() ==
+        waiting.waiting_since().nanos());
 
   // The customer arrives: no replay, the invoice is applied.
   int64_t customer = hub.Ingest("stripe", "customer",
