@@ -277,41 +277,40 @@ TEST_CASE(
     CHECK(listed->records[0].status_reason() == "waits for cus_1 too");
 
     // By ref, longest waiting first; by age.
-    REQUIRE(W(*store, [&](WriteTxn& txn) -> absl::Status {
-              auto by_ref = txn.RecordsWaitingFor(cv1::ENTITY_TYPE_CUSTOMER,
-                                                  Ref("stripe", "cus_1"));
-              if (!by_ref.ok()) return by_ref.status();
-              CHECK(by_ref->size() == 2);
-              if (by_ref->size() != 2) return absl::InternalError("by ref");
-              CHECK((*by_ref)[0].record_id == ids[0]);
-              CHECK((*by_ref)[1].record_id == ids[1]);
-              const RecordWait& w = (*by_ref)[0];
-              CHECK(w.field_path == "invoice.customer_id");
-              CHECK(w.vendor_field_path == "customer");
-              CHECK(w.amount_at_stake.has_value());
-              CHECK(w.amount_at_stake.value_or(cv1::Money()).currency_code() ==
-                    "USD");
-              CHECK(w.amount_at_stake.value_or(cv1::Money()).units() == 1200);
-              CHECK(w.amount_at_stake.value_or(cv1::Money()).nanos() ==
-                    500000000);
-              CHECK(absl::ToUnixMicros(w.since) ==
-                    absl::ToUnixMicros(first_at));
-              // Another type, system or id is another ref.
-              CHECK(txn.RecordsWaitingFor(cv1::ENTITY_TYPE_PRODUCT,
-                                          Ref("stripe", "cus_1"))
-                        ->empty());
-              CHECK(txn.RecordsWaitingFor(cv1::ENTITY_TYPE_CUSTOMER,
-                                          Ref("netsuite", "cus_1"))
-                        ->empty());
-              CHECK(txn.RecordsWaitingFor(cv1::ENTITY_TYPE_CUSTOMER,
-                                          Ref("stripe", "cus_2"))
-                        ->empty());
-              auto one = txn.GetRecordWait(ids[1]);
-              if (!one.ok()) return one.status();
-              if (!one->has_value()) return absl::NotFoundError("wait");
-              CHECK((*one)->record_id == ids[1]);
-              return absl::OkStatus();
-            }).ok());
+    REQUIRE(
+        W(*store, [&](WriteTxn& txn) -> absl::Status {
+          auto by_ref = txn.RecordsWaitingFor(cv1::ENTITY_TYPE_CUSTOMER,
+                                              Ref("stripe", "cus_1"));
+          if (!by_ref.ok()) return by_ref.status();
+          CHECK(by_ref->size() == 2);
+          if (by_ref->size() != 2) return absl::InternalError("by ref");
+          CHECK((*by_ref)[0].record_id == ids[0]);
+          CHECK((*by_ref)[1].record_id == ids[1]);
+          const RecordWait& w = (*by_ref)[0];
+          CHECK(w.field_path == "invoice.customer_id");
+          CHECK(w.vendor_field_path == "customer");
+          CHECK(w.amount_at_stake.has_value());
+          CHECK(w.amount_at_stake.value_or(cv1::Money()).currency_code() ==
+                "USD");
+          CHECK(w.amount_at_stake.value_or(cv1::Money()).units() == 1200);
+          CHECK(w.amount_at_stake.value_or(cv1::Money()).nanos() == 500000000);
+          CHECK(absl::ToUnixMicros(w.since) == absl::ToUnixMicros(first_at));
+          // Another type, system or id is another ref.
+          CHECK(txn.RecordsWaitingFor(cv1::ENTITY_TYPE_PRODUCT,
+                                      Ref("stripe", "cus_1"))
+                    ->empty());
+          CHECK(txn.RecordsWaitingFor(cv1::ENTITY_TYPE_CUSTOMER,
+                                      Ref("netsuite", "cus_1"))
+                    ->empty());
+          CHECK(txn.RecordsWaitingFor(cv1::ENTITY_TYPE_CUSTOMER,
+                                      Ref("stripe", "cus_2"))
+                    ->empty());
+          auto one = txn.GetRecordWait(ids[1]);
+          if (!one.ok()) return one.status();
+          if (!one->has_value()) return absl::NotFoundError("wait");
+          CHECK((*one)->record_id == ids[1]);
+          return absl::OkStatus();
+        }).ok());
     auto old = store->WaitingOlderThan(first_at, 10);
     REQUIRE(old.ok());
     CHECK(old->size() == 2);
