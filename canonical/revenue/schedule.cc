@@ -131,9 +131,12 @@ absl::Status Builder::CollectTriggers(const Contract& latest,
     const int64_t at = ToMs(inv.issued_at());
     for (const auto& line : inv.lines()) {
       if (line.contract_line_id().empty()) continue;
+      // A one-off invoice line says when it was delivered.
+      const int64_t line_at =
+          line.has_delivered_at() ? ToMs(line.delivered_at()) : at;
       auto [it, inserted] =
-          trig_.invoiced_at.try_emplace(line.contract_line_id(), at);
-      if (!inserted) it->second = std::min(it->second, at);
+          trig_.invoiced_at.try_emplace(line.contract_line_id(), line_at);
+      if (!inserted) it->second = std::min(it->second, line_at);
     }
   }
   for (size_t i = 0; i < events.activations.size(); ++i) {

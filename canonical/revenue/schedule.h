@@ -16,7 +16,8 @@
 //                                   earn exactly the allocation;
 //   a one-off line (delivered_at)   whole at delivered_at;
 //   any line without a service period (and no activation) is recognised when
-//   the first invoice billing it (InvoiceLine.contract_line_id) is issued.
+//   the first invoice billing it (InvoiceLine.contract_line_id) is issued,
+//   or at that invoice line's delivered_at when it is a one-off line.
 // What cannot be scheduled yet (no invoice, milestone or activation) is the
 // obligation's pending_amount, with the reason.
 //
