@@ -231,6 +231,14 @@ absl::Status MapSubscription(const TranslateContext& ctx, const Field& o,
   if (items.empty())
     return MappingError(o["items"]["data"].path(),
                         "a subscription needs at least one item");
+  ASSIGN_OR_RETURN(std::optional<bool> more_items,
+                   o["items"]["has_more"].OptionalBool());
+  if (more_items.value_or(false)) {
+    return MappingError(
+        o["items"]["has_more"].path(),
+        "the subscription has more items than the payload carries; send it "
+        "with every item (GET /v1/subscription_items?subscription={id})");
+  }
   int index = out.AddEntity(CanonicalEntity());
   CanonicalEntity* entity = out.result().mutable_entities(index);
   // currency is on subscriptions since API 2021-ish; before, on the prices.
