@@ -8,6 +8,11 @@
 //   - resolves the adapter's EntityLinks (external refs → hub ids), entities
 //     ordered customers, products, contracts, invoices, payments;
 //   - applies the system's matching rules to a customer no ref resolves;
+//   - completes what an adapter leaves to the hub: a product without a name
+//     (a Stripe price) keeps the stored product's name, SKU, description,
+//     state and the attributes it does not set, and needs that product; a
+//     contract line without a unit price takes its product's standalone
+//     selling price when that is in the contract's currency;
 //   - validates each entity (canonical/validation.h);
 //   - upserts them with their events (UpsertEntityInTxn; the event type comes
 //     from the stored state, so a "booked" for an ACTIVE contract is an
