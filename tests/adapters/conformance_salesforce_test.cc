@@ -187,7 +187,8 @@ void CheckSalesforceRecord(const json& rec, const av1::CanonicalEntity& e) {
 
 }  // namespace
 
-TEST_CASE("Salesforce samples translate field by field", "[conformance]") {
+TEST_CASE("Salesforce samples translate field by field",
+          "[conformance][salesforce]") {
   if (SharedAbsent("salesforce")) return;
   auto host = StartAdapter("salesforce");
   std::set<std::string> declared = Declared(*host);

@@ -17,7 +17,7 @@ namespace {
 
 // Vendors whose golden cases have a test case of their own (tagged with the
 // vendor's name, so that "[stripe]" runs a vendor's cases alone).
-const char* const kOwnTestCase[] = {"stripe"};
+const char* const kOwnTestCase[] = {"stripe", "salesforce", "netsuite"};
 
 // Runs every case of one vendor's folder; returns how many ran.
 int RunVendorCases(const fs::path& vendor_dir, bool update) {
@@ -90,4 +90,24 @@ TEST_CASE("every Stripe golden payload translates to its expected result",
   std::cout << "stripe golden cases run: " << cases << "\n";
   // Every object type the adapter declares, across API versions.
   CHECK(cases >= 40);
+}
+
+TEST_CASE("every Salesforce golden payload translates to its expected result",
+          "[golden][salesforce]") {
+  fs::path dir = fs::path(REVHUB_GOLDEN_DIR) / "salesforce";
+  bool update = std::getenv("REVHUB_UPDATE_GOLDEN") != nullptr;
+  int cases = RunVendorCases(dir, update);
+  std::cout << "salesforce golden cases run: " << cases << "\n";
+  // Every object type the adapter declares, and each configuration rule.
+  CHECK(cases >= 18);
+}
+
+TEST_CASE("every NetSuite golden payload translates to its expected result",
+          "[golden][netsuite]") {
+  fs::path dir = fs::path(REVHUB_GOLDEN_DIR) / "netsuite";
+  bool update = std::getenv("REVHUB_UPDATE_GOLDEN") != nullptr;
+  int cases = RunVendorCases(dir, update);
+  std::cout << "netsuite golden cases run: " << cases << "\n";
+  // Every record type read in, each with its cases.
+  CHECK(cases >= 9);
 }
