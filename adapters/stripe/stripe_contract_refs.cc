@@ -122,4 +122,19 @@ absl::StatusOr<bool> LinkContractByMetadata(const TranslateContext& ctx,
   return true;
 }
 
+absl::StatusOr<std::optional<ExternalRef>> SubscriptionContractRef(
+    const TranslateContext& ctx, const Field& o) {
+  ASSIGN_OR_RETURN(std::optional<ContractRefRule> rule,
+                   ContractRefRuleOf(ctx.config));
+  if (!rule) return std::optional<ExternalRef>();
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   MetadataValue(o["metadata"], rule->metadata_key));
+  if (!value) return std::optional<ExternalRef>();
+  ExternalRef ref;
+  ref.set_system(rule->system);
+  ref.set_object_type(rule->object_type);
+  ref.set_vendor_id(*value);
+  return std::optional<ExternalRef>(std::move(ref));
+}
+
 }  // namespace revhub::adapter::stripe

@@ -138,6 +138,14 @@ absl::StatusOr<std::optional<std::string>> InvoiceSubscription(const Field& o);
 absl::StatusOr<bool> LinkContractByMetadata(const TranslateContext& ctx,
                                             const Field& o, bool invoice,
                                             int index, TranslationBuilder& out);
+// The contract's record in another system that a subscription (or
+// schedule) names in its metadata under config.contract_ref_metadata_key
+// (the Salesforce opportunity it was sold as), when it names one. The
+// contract translated from the subscription carries it as one more external
+// ref: with that system authoritative for contracts, the hub binds the
+// subscription to the CRM's contract instead of booking a second one.
+absl::StatusOr<std::optional<ExternalRef>> SubscriptionContractRef(
+    const TranslateContext& ctx, const Field& o);
 
 // Defined in stripe_customers_products.cc.
 

@@ -226,6 +226,9 @@ absl::Status MapSubscription(const TranslateContext& ctx, const Field& o,
   Contract c;
   ASSIGN_OR_RETURN(std::string id, o["id"].String());
   *c.add_external_refs() = ctx.Ref("subscription", id);
+  ASSIGN_OR_RETURN(std::optional<ExternalRef> crm_ref,
+                   SubscriptionContractRef(ctx, o));
+  if (crm_ref) *c.add_external_refs() = *crm_ref;
   ASSIGN_OR_RETURN(std::string customer, RequiredId(o["customer"]));
   ASSIGN_OR_RETURN(std::vector<Field> items, o["items"]["data"].Elements());
   if (items.empty())
@@ -415,6 +418,9 @@ absl::Status MapSubscriptionSchedule(const TranslateContext& ctx,
     *c.add_external_refs() = ctx.Ref("subscription_schedule", id);
     if (subscription)
       *c.add_external_refs() = ctx.Ref("subscription", *subscription);
+    ASSIGN_OR_RETURN(std::optional<ExternalRef> crm_ref,
+                     SubscriptionContractRef(ctx, o));
+    if (crm_ref) *c.add_external_refs() = *crm_ref;
     int index = out.AddEntity(CanonicalEntity());
     CanonicalEntity* entity = out.result().mutable_entities(index);
     ASSIGN_OR_RETURN(std::vector<Field> items, phase["items"].Elements());
