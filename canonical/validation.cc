@@ -73,16 +73,84 @@ absl::Status ValidateAmount(const canonical::v1::Money& m,
   return absl::OkStatus();
 }
 
-absl::Status ValidatePeriod(const ServicePeriod& p, absl::string_view field) {
+// A period needs a start, and an end after it unless `open_end_allowed` and
+// the end is unset. `open_end_rule` says, when the end is missing and not
+// allowed, why it is required.
+absl::Status ValidatePeriod(const ServicePeriod& p, absl::string_view field,
+                            bool open_end_allowed = false,
+                            absl::string_view open_end_rule = "is required") {
   if (!p.has_start_time()) return Required(absl::StrCat(field, ".start_time"));
-  if (!p.has_end_time()) return Required(absl::StrCat(field, ".end_time"));
+  if (!p.has_end_time()) {
+    if (open_end_allowed) return absl::OkStatus();
+    return Invalid(absl::StrCat(field, ".end_time"), open_end_rule);
+  }
   using google::protobuf::util::TimeUtil;
   if (p.end_time() <= p.start_time()) {
     return Invalid(
         absl::StrCat(field, ".end_time"),
-        absl::StrCat("must be after start_time (the period is half-open), got ",
+        absl::StrCat("must be after start_time (the period is half-open; a "
+                     "one-off charge has delivered_at instead), got ",
                      TimeUtil::ToString(p.end_time()),
                      " <= ", TimeUtil::ToString(p.start_time())));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateInterval(const canonical::v1::Interval& i,
+                              absl::string_view field) {
+  if (i.unit() == canonical::v1::INTERVAL_UNIT_UNSPECIFIED) {
+    return Invalid(absl::StrCat(field, ".unit"),
+                   "is required (DAY, WEEK, MONTH or YEAR)");
+  }
+  if (i.count() < 1) {
+    return Invalid(absl::StrCat(field, ".count"),
+                   absl::StrCat("must be at least 1, got ", i.count()));
+  }
+  return absl::OkStatus();
+}
+
+// The term and renewal fields of a contract.
+absl::Status ValidateTerm(const canonical::v1::Contract& c) {
+  using canonical::v1::RENEWAL_BEHAVIOR_AUTO_RENEW;
+  using canonical::v1::RENEWAL_BEHAVIOR_EVERGREEN;
+  using canonical::v1::RENEWAL_BEHAVIOR_FIXED;
+  const auto behavior = c.renewal_behavior();
+  const char* name =
+      behavior == RENEWAL_BEHAVIOR_AUTO_RENEW ? "an AUTO_RENEW" : "a FIXED";
+  if (behavior == RENEWAL_BEHAVIOR_EVERGREEN) {
+    if (!c.has_term() || !c.term().has_start_time()) {
+      return Invalid("contract.term.start_time",
+                     "is required (when the EVERGREEN contract began)");
+    }
+    if (c.term().has_end_time()) {
+      return Invalid("contract.term.end_time",
+                     "must be unset for an EVERGREEN contract (it runs until "
+                     "cancelled; a contract with an end is FIXED or "
+                     "AUTO_RENEW)");
+    }
+  }
+  if (behavior == RENEWAL_BEHAVIOR_AUTO_RENEW ||
+      behavior == RENEWAL_BEHAVIOR_FIXED) {
+    if (!c.has_term() || !c.term().has_end_time()) {
+      return Invalid("contract.term.end_time",
+                     absl::StrCat("is required for ", name,
+                                  " contract (an open-ended contract is "
+                                  "EVERGREEN)"));
+    }
+  }
+  if (c.has_term()) {
+    RETURN_IF_ERROR(
+        ValidatePeriod(c.term(), "contract.term", IsOpenEnded(c),
+                       "is required unless the contract is EVERGREEN"));
+  }
+  if (behavior == RENEWAL_BEHAVIOR_AUTO_RENEW && !c.has_renewal_interval()) {
+    return Invalid("contract.renewal_interval",
+                   "is required for an AUTO_RENEW contract (the length of "
+                   "each renewal term)");
+  }
+  if (c.has_renewal_interval()) {
+    RETURN_IF_ERROR(
+        ValidateInterval(c.renewal_interval(), "contract.renewal_interval"));
   }
   return absl::OkStatus();
 }
@@ -99,6 +167,18 @@ absl::Status ValidatePercent(const canonical::v1::Decimal& d,
 }
 
 }  // namespace
+
+bool IsOpenEnded(const canonical::v1::Contract& c) {
+  switch (c.renewal_behavior()) {
+    case canonical::v1::RENEWAL_BEHAVIOR_EVERGREEN:
+      return true;
+    case canonical::v1::RENEWAL_BEHAVIOR_UNSPECIFIED:
+      return c.has_term() && c.term().has_start_time() &&
+             !c.term().has_end_time();
+    default:
+      return false;
+  }
+}
 
 absl::Status ValidateCustomer(const canonical::v1::Customer& c) {
   if (c.name().empty()) return Required("customer.name");
@@ -152,7 +232,8 @@ absl::Status ValidateContract(const canonical::v1::Contract& c) {
   RETURN_IF_ERROR(
       ValidateCurrencyCode(c.currency_code(), "contract.currency_code"));
   const std::string& currency = c.currency_code();
-  if (c.has_term()) RETURN_IF_ERROR(ValidatePeriod(c.term(), "contract.term"));
+  RETURN_IF_ERROR(ValidateTerm(c));
+  const bool open_ended = IsOpenEnded(c);
   if (c.status() == CONTRACT_STATUS_ACTIVE && c.lines().empty()) {
     return Invalid("contract.lines",
                    "an ACTIVE contract needs at least one line");
@@ -203,9 +284,20 @@ absl::Status ValidateContract(const canonical::v1::Contract& c) {
       RETURN_IF_ERROR(ValidatePercent(l.discount_percent(),
                                       absl::StrCat(f, ".discount_percent")));
     }
+    if (l.has_delivered_at() && l.has_service_period()) {
+      return Invalid(absl::StrCat(f, ".delivered_at"),
+                     "a one-off line (delivered_at) has no service_period; "
+                     "set one or the other");
+    }
     if (l.has_service_period()) {
-      RETURN_IF_ERROR(ValidatePeriod(l.service_period(),
-                                     absl::StrCat(f, ".service_period")));
+      RETURN_IF_ERROR(ValidatePeriod(
+          l.service_period(), absl::StrCat(f, ".service_period"), open_ended,
+          "is required (only a line of an open-ended contract runs without "
+          "an end)"));
+    }
+    if (l.has_included_tax()) {
+      RETURN_IF_ERROR(ValidateAmount(l.included_tax(), currency,
+                                     absl::StrCat(f, ".included_tax")));
     }
     if (l.has_standalone_selling_price()) {
       RETURN_IF_ERROR(
@@ -273,6 +365,11 @@ absl::Status ValidateInvoice(const canonical::v1::Invoice& inv) {
                                      absl::StrCat(f, ".tax_amount"),
                                      l.proration()));
     }
+    if (l.has_delivered_at() && l.has_service_period()) {
+      return Invalid(absl::StrCat(f, ".delivered_at"),
+                     "a one-off line (delivered_at) has no service_period; "
+                     "set one or the other");
+    }
     if (l.has_service_period()) {
       RETURN_IF_ERROR(ValidatePeriod(l.service_period(),
                                      absl::StrCat(f, ".service_period")));
@@ -291,7 +388,10 @@ absl::Status ValidateInvoice(const canonical::v1::Invoice& inv) {
       {"invoice.tax_total", inv.has_tax_total(), &inv.tax_total()},
       {"invoice.total", inv.has_total(), &inv.total()},
       {"invoice.amount_paid", inv.has_amount_paid(), &inv.amount_paid()},
-      {"invoice.amount_remaining", inv.has_amount_remaining(), &inv.amount_remaining()},
+      {"invoice.amount_remaining", inv.has_amount_remaining(),
+       &inv.amount_remaining()},
+      {"invoice.amount_credited", inv.has_amount_credited(),
+       &inv.amount_credited()},
   };
   for (const Field& t : totals) {
     if (t.present) RETURN_IF_ERROR(ValidateAmount(*t.value, currency, t.name));
@@ -304,18 +404,23 @@ absl::Status ValidateInvoice(const canonical::v1::Invoice& inv) {
             "is ", FormatMoney(inv.subtotal()), " but the lines sum to ",
             FormatNanos(line_sum, MinorUnitExponent(currency)), " ", currency));
   }
+  // One definition of total, whether the vendor's prices included tax or
+  // not: the amounts are net, tax_total is the tax.
   if (inv.has_total() && inv.has_subtotal()) {
-    Nanos expected = ToNanos(inv.subtotal()) - ToNanos(inv.discount_total());
-    if (!inv.tax_inclusive()) expected += ToNanos(inv.tax_total());
+    const Nanos expected = ToNanos(inv.subtotal()) -
+                           ToNanos(inv.discount_total()) +
+                           ToNanos(inv.tax_total());
     if (ToNanos(inv.total()) != expected) {
       return Invalid(
           "invoice.total",
           absl::StrCat("is ", FormatMoney(inv.total()),
-                       " but subtotal - "
-                       "discount_total",
-                       inv.tax_inclusive() ? "" : " + tax_total", " is ",
+                       " but subtotal - discount_total + tax_total is ",
                        FormatNanos(expected, MinorUnitExponent(currency)), " ",
-                       currency));
+                       currency,
+                       inv.tax_inclusive()
+                           ? " (tax-inclusive prices too: subtotal and "
+                             "discount_total are net, tax_total is added)"
+                           : ""));
     }
   }
   return ValidateExternalRefs(inv.external_refs(), "invoice");

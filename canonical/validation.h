@@ -30,18 +30,32 @@ absl::Status ValidateCustomer(const canonical::v1::Customer& customer);
 // Product: name required; SSP, when set, well formed and not negative.
 absl::Status ValidateProduct(const canonical::v1::Product& product);
 
+// Returns true when the contract is open-ended: renewal_behavior EVERGREEN,
+// or UNSPECIFIED with a term that has a start and no end. A contract without
+// a term is not open-ended.
+bool IsOpenEnded(const canonical::v1::Contract& contract);
+
 // Contract: customer_id, status and a known currency required; lines with
 // unique ids; every amount in the contract's currency; quantity not negative
-// unless the line is a downgrade; unit price not negative; discounts between
-// 0 and 100 percent and not above the line's extended price; periods with an
-// end after the start; contract discounts positive and naming existing lines;
-// an ACTIVE contract has at least one line.
+// unless the line is a downgrade; unit price and included tax not negative;
+// discounts between 0 and 100 percent and not above the line's extended
+// price; contract discounts positive and naming existing lines; an ACTIVE
+// contract has at least one line. Term: a term has a start_time; its end is
+// after the start, and is unset exactly when the contract is open-ended
+// (EVERGREEN refuses an end, FIXED and AUTO_RENEW need one); AUTO_RENEW needs
+// renewal_interval; an interval, when set, has a unit and a count of at least
+// 1. A line's service period has a start and an end after it; only a line of
+// an open-ended contract may leave the end unset. A one-off line has
+// delivered_at and no service_period.
 absl::Status ValidateContract(const canonical::v1::Contract& contract);
 
 // Invoice and credit note: customer_id, kind, status and a known currency
-// required; every amount in the invoice's currency and not negative; when
-// given, subtotal equals the sum of line amounts, and total equals subtotal -
-// discount_total + tax_total (tax_total not added when tax_inclusive).
+// required; every amount in the invoice's currency and, except a proration
+// line's, not negative (amount_paid, amount_remaining and amount_credited
+// included); a line's service period has an end after its start, and a
+// one-off line has delivered_at instead of a service period; when given,
+// subtotal equals the sum of line amounts, and total equals subtotal -
+// discount_total + tax_total (absent ones count 0), tax_inclusive or not.
 absl::Status ValidateInvoice(const canonical::v1::Invoice& invoice);
 
 // Payment: customer_id and a positive amount required; allocations and

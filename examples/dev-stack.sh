@@ -68,8 +68,15 @@ echo "dev-stack: revhubd at $hub (data in $data)"
 # 3. The systems, each with its adapter.
 revhub() { "$bin/revhub" --hub "$hub" "$@"; }
 abs_bin="$(cd "$bin" && pwd)"
+# Salesforce: which products are recognised how, and where an
+# opportunity's term is (docs/adapter-guide.md, "Salesforce").
 cat >"$run_dir/salesforce.json" <<JSON
-{"default_currency": "USD"}
+{"default_currency": "USD",
+ "revenue_rule_by_family": {"Subscription": "RATABLE",
+                            "Professional Services": "POINT_IN_TIME"},
+ "default_revenue_rule": "RATABLE",
+ "opportunity_start_date_field": "Contract_Start_Date__c",
+ "opportunity_term_months_field": "Contract_Term_Months__c"}
 JSON
 cat >"$run_dir/stripe.json" <<JSON
 {"contract_ref_metadata_key": "salesforce_opportunity_id",

@@ -30,6 +30,9 @@ struct RecordMapping {
 constexpr RecordMapping kRecordMappings[] = {
     {"customer", &netsuite::MapCustomer},
     {"invoice", &netsuite::MapInvoice},
+    {"creditMemo", &netsuite::MapCreditMemo},
+    {"subscription", &netsuite::MapSubscription},
+    {"subscriptionPlan", &netsuite::MapSubscriptionPlan},
 };
 
 class NetSuiteAdapter final : public Adapter {
@@ -51,7 +54,26 @@ class NetSuiteAdapter final : public Adapter {
         "invoice record (GET record/v1/invoice/{id}?expandSubResources=true) "
         "-> Invoice");
     invoice.add_produces(cv1::ENTITY_TYPE_INVOICE);
-    info.inbound = {customer, invoice};
+    InboundObjectType credit_memo;
+    credit_memo.set_object_type("creditMemo");
+    credit_memo.set_description(
+        "creditMemo record (GET record/v1/creditMemo/{id}?expandSubResources="
+        "true) -> Invoice of kind CREDIT_NOTE crediting its invoice");
+    credit_memo.add_produces(cv1::ENTITY_TYPE_INVOICE);
+    InboundObjectType subscription;
+    subscription.set_object_type("subscription");
+    subscription.set_description(
+        "SuiteBilling subscription (GET record/v1/subscription/{id}?"
+        "expandSubResources=true) -> Contract, lines from subscriptionLine "
+        "priced by priceInterval");
+    subscription.add_produces(cv1::ENTITY_TYPE_CONTRACT);
+    InboundObjectType plan;
+    plan.set_object_type("subscriptionPlan");
+    plan.set_description(
+        "SuiteBilling subscription plan (GET record/v1/subscriptionPlan/{id}?"
+        "expandSubResources=true) -> a Product per member item");
+    plan.add_produces(cv1::ENTITY_TYPE_PRODUCT);
+    info.inbound = {customer, invoice, credit_memo, subscription, plan};
     auto op = [](const char* name, EntityType type, const char* vendor_type,
                  const char* description) {
       OutboundOperation o;

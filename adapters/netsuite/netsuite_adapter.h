@@ -1,6 +1,7 @@
 // revhub-adapter-netsuite: delivers customers, invoices, credit memos and
 // journal entries to NetSuite's SuiteTalk REST record API, and reads
-// NetSuite customer and invoice records back for reconciliation.
+// NetSuite customer, invoice and credit memo records back, and SuiteBilling
+// subscriptions and subscription plans in (netsuite_mapping.h).
 //
 // Delivery is an upsert by external id: PUT
 // {base_url}/services/rest/record/v1/<type>/eid:<hub id>. The hub id of the

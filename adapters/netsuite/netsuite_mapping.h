@@ -13,7 +13,18 @@
 //                                                      memo, line.items[]}
 //   Translate  customer               -> Customer
 //              invoice                -> Invoice (lines when item.items is
-//                                        expanded)
+//                                        expanded); amountRemaining is
+//                                        amount_remaining
+//              creditMemo             -> Invoice of kind CREDIT_NOTE, the
+//                                        credited invoice from createdFrom
+//                                        or its one applied invoice
+//              subscription           -> Contract: term from startDate and
+//                                        endDate, renewal from autoRenewal
+//                                        and initialTerm, lines from
+//                                        subscriptionLine priced by
+//                                        priceInterval
+//              subscriptionPlan       -> a Product per member item, its
+//                                        revenue rule from the line type
 //
 // A reference to another record is {"id": <internal id>} when the hub knows
 // the record's NetSuite id (ApplyRequest.known_refs), otherwise
@@ -26,6 +37,7 @@
 #ifndef REVHUB_ADAPTERS_NETSUITE_NETSUITE_MAPPING_H_
 #define REVHUB_ADAPTERS_NETSUITE_NETSUITE_MAPPING_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -60,11 +72,34 @@ HttpRequest BaseRequest(const Config& config);
 ApplyResponse Deliver(const ApplyContext& ctx, const Outbound& out,
                       const std::string& external_id);
 
-// Inbound, defined in netsuite_translate.cc: one record `r` into `out`.
+// Inbound helpers, defined in netsuite_translate.cc.
+
+// Returns the ISO code of a record's currency: currency.refName when it is
+// one, else the code config.currency_ids maps to currency.id, else (no
+// currency) config.default_currency.
+absl::StatusOr<std::string> RecordCurrency(const TranslateContext& ctx,
+                                           const Field& r);
+// The vendor path the record's currency came from.
+std::string CurrencySourcePath(const Field& r);
+// Returns a NetSuite enumeration, written as text ("ACTIVE") or as a
+// reference ({"id": "ACTIVE", "refName": "Active"}: the id); "" when absent.
+absl::StatusOr<std::string> EnumAt(const Field& field);
+// Returns the exclusive end of a NetSuite end date, which names the last
+// day of service: the day after; nullopt when absent.
+absl::StatusOr<std::optional<Timestamp>> LastDayAt(const Field& field);
+
+// Inbound, one record `r` into `out`. In netsuite_translate.cc:
 absl::Status MapCustomer(const TranslateContext& ctx, const Field& r,
                          TranslationBuilder& out);
 absl::Status MapInvoice(const TranslateContext& ctx, const Field& r,
                         TranslationBuilder& out);
+absl::Status MapCreditMemo(const TranslateContext& ctx, const Field& r,
+                           TranslationBuilder& out);
+// In netsuite_subscriptions.cc:
+absl::Status MapSubscription(const TranslateContext& ctx, const Field& r,
+                             TranslationBuilder& out);
+absl::Status MapSubscriptionPlan(const TranslateContext& ctx, const Field& r,
+                                 TranslationBuilder& out);
 
 }  // namespace revhub::adapter::netsuite
 

@@ -1,4 +1,5 @@
-// Salesforce Account and Product2 -> canonical Customer and Product.
+// Salesforce Account and Product2 -> canonical Customer and Product (with
+// the revenue rule the configuration gives it, salesforce_terms.cc).
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "adapters/salesforce/salesforce_mapping.h"
@@ -57,6 +58,11 @@ absl::Status MapAccount(const TranslateContext& ctx, const Field& r,
   }
   CanonicalEntity e;
   *e.mutable_customer() = std::move(c);
+  AddSource(&e, "name", r["Name"]);
+  if (r["CurrencyIsoCode"].present())
+    AddSource(&e, "currency_code", r["CurrencyIsoCode"]);
+  if (country)
+    AddSource(&e, "billing_address.country_code", r["BillingCountryCode"]);
   int index = out.AddEntity(std::move(e));
   const auto& cust = out.result().entities(index).customer();
   out.AddEvent(
@@ -83,8 +89,13 @@ absl::Status MapProduct2(const TranslateContext& ctx, const Field& r,
   PutIfString(r, "Family", p.mutable_attributes());
   PutIfString(r, "QuantityUnitOfMeasure", p.mutable_attributes());
   RETURN_IF_ERROR(SetTimes(r, p, true));
+  const RuleChoice rule = Product2Rule(ctx.config, r);
+  p.set_revenue_rule(rule.rule);
   CanonicalEntity e;
   *e.mutable_product() = std::move(p);
+  AddSource(&e, "name", r["Name"]);
+  if (rule.rule != cv1::REVENUE_RULE_UNSPECIFIED)
+    AddSource(&e, "revenue_rule", rule.vendor_path);
   int index = out.AddEntity(std::move(e));
   out.AddEvent(cv1::EVENT_TYPE_PRODUCT_CHANGED, index, nullptr);
   return absl::OkStatus();

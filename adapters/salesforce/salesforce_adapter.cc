@@ -29,7 +29,25 @@ constexpr RecordMapping kRecordMappings[] = {
     {"Opportunity", &salesforce::MapOpportunity},
     {"Order", &salesforce::MapOrder},
     {"Contract", &salesforce::MapContract},
+    {"OpportunityLineItem", &salesforce::MapOpportunityLineItem},
+    {"OrderItem", &salesforce::MapOrderItem},
 };
+
+// Returns the config field `f` limited to `allowed`.
+ConfigField Limited(ConfigField f, std::vector<std::string> allowed) {
+  f.allowed_values = std::move(allowed);
+  return f;
+}
+
+// After several records, a skipped one (a closed-lost opportunity) must not
+// make the whole payload SKIPPED when others were translated.
+void KeepTranslated(TranslationBuilder& out) {
+  if (out.result().entities_size() > 0 &&
+      out.result().outcome() == adapter::v1::TRANSLATION_OUTCOME_SKIPPED) {
+    out.result().set_outcome(adapter::v1::TRANSLATION_OUTCOME_UNSPECIFIED);
+    out.result().clear_skip_reason();
+  }
+}
 
 absl::Status MapRecord(const TranslateContext& ctx, absl::string_view type,
                        const Field& r, TranslationBuilder& out) {
@@ -73,12 +91,24 @@ class SalesforceAdapter final : public Adapter {
         cv1::ENTITY_TYPE_CONTRACT);
     add("Order", "Order with OrderItems -> new Contract version (amendment)",
         cv1::ENTITY_TYPE_CONTRACT);
-    add("Contract", "Contract -> new Contract version",
+    add("Contract",
+        "Contract (StartDate, ContractTerm/EndDate, Status) with the "
+        "OrderItems of its Orders -> new Contract version",
         cv1::ENTITY_TYPE_CONTRACT);
+    for (const char* item : {"OpportunityLineItem", "OrderItem"}) {
+      InboundObjectType t;
+      t.set_object_type(item);
+      t.set_description(absl::StrCat(
+          item,
+          " alone: checked, then skipped (a line is booked with its "
+          "Opportunity or Order)"));
+      info.inbound.push_back(t);
+    }
     InboundObjectType query;
     query.set_object_type("query_response");
     query.set_description(
-        "SOQL query result; every record by its attributes.type");
+        "SOQL query result (/query, /queryAll); every record by its "
+        "attributes.type");
     for (EntityType e : {cv1::ENTITY_TYPE_CUSTOMER, cv1::ENTITY_TYPE_PRODUCT,
                          cv1::ENTITY_TYPE_CONTRACT}) {
       query.add_produces(e);
@@ -95,6 +125,60 @@ class SalesforceAdapter final : public Adapter {
          "\"v59.0\""},
         {"request_timeout_ms", ConfigType::kInteger, false, false,
          "Timeout of one HTTP request", "10000"},
+        Limited({"revenue_rule_by_product_code", ConfigType::kStringMap, false,
+                 false,
+                 "Product2.ProductCode -> revenue rule (RATABLE, "
+                 "POINT_IN_TIME, USAGE, MILESTONE); checked before "
+                 "revenue_rule_by_family",
+                 ""},
+                salesforce::RevenueRuleNames()),
+        Limited({"revenue_rule_by_family", ConfigType::kStringMap, false, false,
+                 "Product2.Family -> revenue rule (RATABLE, POINT_IN_TIME, "
+                 "USAGE, MILESTONE)",
+                 ""},
+                salesforce::RevenueRuleNames()),
+        Limited({"default_revenue_rule", ConfigType::kString, false, false,
+                 "Revenue rule of a product that no ProductCode or Family "
+                 "above matches; NONE leaves it without one",
+                 "\"RATABLE\""},
+                [] {
+                  auto names = salesforce::RevenueRuleNames();
+                  names.push_back("NONE");
+                  return names;
+                }()),
+        {"opportunity_start_date_field", ConfigType::kString, false, false,
+         "Opportunity date field where the contract term starts "
+         "(e.g. Contract_Start_Date__c); else CloseDate when a term end or "
+         "length is configured",
+         ""},
+        {"opportunity_end_date_field", ConfigType::kString, false, false,
+         "Opportunity date field where the contract term ends "
+         "(e.g. Contract_End_Date__c)",
+         ""},
+        {"opportunity_term_months_field", ConfigType::kString, false, false,
+         "Opportunity number field with the term in months "
+         "(e.g. Term_Months__c), when no end date field is set",
+         ""},
+        {"line_end_date_field", ConfigType::kString, false, false,
+         "OpportunityLineItem date field where a line's service ends (the "
+         "standard object has only ServiceDate; e.g. End_Date__c)",
+         "\"EndDate\""},
+        {"end_date_inclusive", ConfigType::kBoolean, false, false,
+         "Order and line end dates name the last day of service (CPQ "
+         "style): the service ends the day after",
+         "false"},
+        {"evergreen_field", ConfigType::kString, false, false,
+         "Checkbox on Contract or Opportunity marking an evergreen contract "
+         "(no end)",
+         "\"SBQQ__Evergreen__c\""},
+        {"auto_renew_field", ConfigType::kString, false, false,
+         "Checkbox on Contract or Opportunity marking a contract that renews "
+         "by itself (e.g. Auto_Renew__c)",
+         ""},
+        {"renewal_term_field", ConfigType::kString, false, false,
+         "Number field with the months of each automatic renewal; else the "
+         "length of the term",
+         "\"SBQQ__RenewalTerm__c\""},
     };
     return info;
   }
@@ -114,12 +198,14 @@ class SalesforceAdapter final : public Adapter {
         RETURN_IF_ERROR(MapRecord(ctx, rtype, r, out));
       }
       if (records.empty()) out.Skip("the query returned no records");
+      KeepTranslated(out);
       return absl::OkStatus();
     }
     if (doc.is_array()) {
       ASSIGN_OR_RETURN(std::vector<Field> records, root.Elements());
       for (const Field& r : records)
         RETURN_IF_ERROR(MapRecord(ctx, type, r, out));
+      KeepTranslated(out);
       return absl::OkStatus();
     }
     return MapRecord(ctx, type, root, out);

@@ -1,4 +1,5 @@
-// Helpers shared by the Salesforce mappings (salesforce_mapping.h).
+// Helpers shared by the Salesforce mappings (salesforce_mapping.h):
+// currency, attributes, field presence.
 #include "adapters/salesforce/salesforce_mapping.h"
 #include "canonical/status_macros.h"
 
@@ -15,6 +16,11 @@ void PutIfString(const Field& r, const char* key,
   if (r[key].present() && r[key].json().is_string()) {
     (*attributes)[key] = r[key].json().get<std::string>();
   }
+}
+
+bool HasKey(const Field& object, const char* key) {
+  return object.present() && object.json().is_object() &&
+         object.json().contains(key);
 }
 
 }  // namespace revhub::adapter::salesforce

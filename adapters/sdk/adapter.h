@@ -80,6 +80,9 @@ struct ConfigField {
   std::string description;
   // JSON text of the default value; empty for none.
   std::string default_json;
+  // When not empty, the values allowed: the value of a kString field, every
+  // value of a kStringMap field. Published as a JSON Schema "enum".
+  std::vector<std::string> allowed_values;
 };
 
 // Config is a configuration that passed validation. Getters return the

@@ -14,6 +14,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "adapters/sdk/adapter.h"
 #include "adapters/sdk/mapping.h"
 #include "google/protobuf/util/json_util.h"
@@ -250,9 +251,13 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
       known_type = known_type || t.object_type() == record.object_type();
     }
     if (!known_type) {
-      status = MappingError("object_type",
-                            absl::StrCat("this adapter does not translate \"",
-                                         record.object_type(), "\""));
+      std::vector<std::string> declared;
+      for (const auto& t : info_.inbound) declared.push_back(t.object_type());
+      status =
+          MappingError("object_type",
+                       absl::StrCat("this adapter does not translate \"",
+                                    record.object_type(), "\"; it translates ",
+                                    absl::StrJoin(declared, ", ")));
     } else if (!record.content_type().empty() &&
                !absl::StartsWith(record.content_type(), "application/json")) {
       status = MappingError("content_type",

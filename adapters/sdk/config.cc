@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -21,11 +22,25 @@ FieldError MakeError(absl::string_view path, absl::string_view reason) {
   return e;
 }
 
+// Returns "" when `value` is one of field.allowed_values (or any is), else
+// the rule, naming `what` ("" for the field itself, "value of \"k\" ").
+std::string CheckAllowed(const ConfigField& field, const std::string& value,
+                         absl::string_view what) {
+  if (field.allowed_values.empty()) return "";
+  for (const std::string& allowed : field.allowed_values) {
+    if (value == allowed) return "";
+  }
+  return absl::StrCat(what, "must be one of ",
+                      absl::StrJoin(field.allowed_values, ", "), " (got \"",
+                      value, "\")");
+}
+
 // Returns "" when `v` satisfies `field`, else the broken rule.
 std::string CheckValue(const ConfigField& field, const Json& v) {
   switch (field.type) {
     case ConfigType::kString:
-      return v.is_string() ? "" : "must be a string";
+      if (!v.is_string()) return "must be a string";
+      return CheckAllowed(field, v.get<std::string>(), "");
     case ConfigType::kUrl:
       if (!v.is_string()) return "must be a string";
       if (!absl::StartsWith(v.get<std::string>(), "http://") &&
@@ -61,14 +76,23 @@ std::string CheckValue(const ConfigField& field, const Json& v) {
       for (const auto& [k, item] : v.items()) {
         if (!item.is_string())
           return absl::StrCat("value of \"", k, "\" must be a string");
+        std::string rule = CheckAllowed(field, item.get<std::string>(),
+                                        absl::StrCat("value of \"", k, "\" "));
+        if (!rule.empty()) return rule;
       }
       return "";
   }
   return "unknown type";
 }
 
-std::string SchemaType(ConfigType type) {
-  switch (type) {
+// Returns `,"enum":[...]` for the allowed values, "" when any value is.
+std::string SchemaEnum(const ConfigField& field) {
+  if (field.allowed_values.empty()) return "";
+  return absl::StrCat(",\"enum\":", Json(field.allowed_values).dump());
+}
+
+std::string SchemaType(const ConfigField& field) {
+  switch (field.type) {
     case ConfigType::kInteger:
       return R"("type":"integer","minimum":0)";
     case ConfigType::kBoolean:
@@ -78,11 +102,13 @@ std::string SchemaType(ConfigType type) {
     case ConfigType::kCurrency:
       return R"("type":"string","pattern":"^[A-Z]{3}$")";
     case ConfigType::kStringMap:
-      return R"("type":"object","additionalProperties":{"type":"string"})";
+      return absl::StrCat(
+          R"("type":"object","additionalProperties":{"type":"string")",
+          SchemaEnum(field), "}");
     case ConfigType::kString:
       break;
   }
-  return R"("type":"string")";
+  return absl::StrCat(R"("type":"string")", SchemaEnum(field));
 }
 
 }  // namespace
@@ -190,7 +216,7 @@ std::string ConfigJsonSchema(const std::vector<ConfigField>& fields) {
   std::string required;
   for (const ConfigField& f : fields) {
     if (!props.empty()) props += ",";
-    absl::StrAppend(&props, Json(f.name).dump(), ":{", SchemaType(f.type),
+    absl::StrAppend(&props, Json(f.name).dump(), ":{", SchemaType(f),
                     ",\"description\":", Json(f.description).dump());
     if (f.secret) props += R"(,"writeOnly":true,"x-revhub-secret":true)";
     if (!f.default_json.empty())

@@ -1,10 +1,12 @@
 #include "adapters/sdk/mapping.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "canonical/currency.h"
 #include "canonical/money.h"
@@ -390,6 +392,41 @@ std::string FormatTimestamp(const Timestamp& time) {
 std::string FormatDate(const Timestamp& time) {
   return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(time.seconds()),
                           absl::UTCTimeZone());
+}
+
+Timestamp AddCalendar(const Timestamp& time, int months, int days) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilSecond cs =
+      absl::ToCivilSecond(absl::FromUnixSeconds(time.seconds()), utc);
+  const absl::CivilMonth month = absl::CivilMonth(cs) + months;
+  // The last day of the target month: the day before the next month.
+  const int last_day = (absl::CivilDay(month + 1) - 1).day();
+  const absl::CivilDay day = absl::CivilDay(month.year(), month.month(),
+                                            std::min(cs.day(), last_day)) +
+                             days;
+  const absl::CivilSecond moved(day.year(), day.month(), day.day(), cs.hour(),
+                                cs.minute(), cs.second());
+  Timestamp out;
+  out.set_seconds(absl::ToUnixSeconds(absl::FromCivil(moved, utc)));
+  out.set_nanos(time.nanos());
+  return out;
+}
+
+std::optional<int> WholeMonthsBetween(const Timestamp& start,
+                                      const Timestamp& end) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilSecond a =
+      absl::ToCivilSecond(absl::FromUnixSeconds(start.seconds()), utc);
+  const absl::CivilSecond b =
+      absl::ToCivilSecond(absl::FromUnixSeconds(end.seconds()), utc);
+  const int months =
+      static_cast<int>(absl::CivilMonth(b) - absl::CivilMonth(a));
+  for (int n : {months - 1, months}) {
+    if (n <= 0) continue;
+    Timestamp t = AddCalendar(start, n, 0);
+    if (t.seconds() == end.seconds() && t.nanos() == end.nanos()) return n;
+  }
+  return std::nullopt;
 }
 
 void AddSource(adapter::v1::CanonicalEntity* entity,

@@ -125,6 +125,14 @@ absl::StatusOr<std::optional<Timestamp>> TextTimeAt(const Field& field);
 std::string FormatTimestamp(const Timestamp& time);
 // Formats the UTC date of a timestamp ("2026-05-01").
 std::string FormatDate(const Timestamp& time);
+// Returns `time` moved by calendar months and days in UTC, the time of day
+// kept. A day of month the target month lacks becomes its last day
+// (2025-01-31 + 1 month = 2025-02-28).
+Timestamp AddCalendar(const Timestamp& time, int months, int days);
+// Returns the whole number of calendar months from `start` to `end`
+// (AddCalendar(start, n, 0) == end), or nullopt when there is none.
+std::optional<int> WholeMonthsBetween(const Timestamp& start,
+                                      const Timestamp& end);
 
 // Records in entity->sources that the canonical field `field_path` of the
 // entity ("lines[0].quantity", "term") was translated from the vendor field

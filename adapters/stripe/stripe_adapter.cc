@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "adapters/sdk/http_client.h"
 #include "adapters/sdk/mapping.h"
 #include "adapters/stripe/stripe_mapping.h"
@@ -92,22 +93,48 @@ const std::vector<ObjectMapping>& ObjectMappings() {
        {cv1::ENTITY_TYPE_PAYMENT},
        &stripe::MapPayment},
       {"charge",
-       "Charge -> Payment",
+       "Charge -> Payment (amount_refunded -> refunded_amount)",
        {cv1::ENTITY_TYPE_PAYMENT},
        &stripe::MapPayment},
+      {"refund",
+       "Refund -> the refunded Payment when its charge is expanded "
+       "(otherwise skipped: the charge carries amount_refunded)",
+       {cv1::ENTITY_TYPE_PAYMENT},
+       [](const TranslateContext& ctx, const Field& o, absl::string_view,
+          const EventInfo* ev, TranslationBuilder& out) {
+         return stripe::MapRefund(ctx, o, ev, out);
+       }},
   };
   return *kObjectMappings;
 }
 
-absl::Status MapObject(const TranslateContext& ctx, absl::string_view object,
-                       const Field& o, const EventInfo* ev,
-                       TranslationBuilder& out) {
+// "customer, product, ..., event": the object types the adapter declares.
+std::string DeclaredTypes() {
+  std::vector<std::string> names;
+  for (const ObjectMapping& m : ObjectMappings()) names.push_back(m.object);
+  names.push_back("event");
+  return absl::StrJoin(names, ", ");
+}
+
+const ObjectMapping* FindMapping(absl::string_view object) {
   for (const ObjectMapping& m : ObjectMappings()) {
-    if (object == m.object) return m.map(ctx, o, object, ev, out);
+    if (object == m.object) return &m;
   }
-  out.Skip(absl::StrCat("Stripe object \"", object,
-                        "\" has no canonical counterpart"));
-  return absl::OkStatus();
+  return nullptr;
+}
+
+// Maps a record's object: an object type the adapter does not declare is
+// refused, naming the ones it does.
+absl::Status MapObject(const TranslateContext& ctx, absl::string_view object,
+                       const Field& o, TranslationBuilder& out) {
+  const ObjectMapping* m = FindMapping(object);
+  if (m == nullptr) {
+    return MappingError(
+        "object_type",
+        absl::StrCat("unknown Stripe object type \"", object,
+                     "\"; the adapter translates ", DeclaredTypes()));
+  }
+  return m->map(ctx, o, object, nullptr, out);
 }
 
 absl::Status MapEvent(const TranslateContext& ctx, const Field& root,
@@ -126,8 +153,21 @@ absl::Status MapEvent(const TranslateContext& ctx, const Field& root,
     RETURN_IF_ERROR(prev.RequireObject());
     for (const auto& [k, v] : prev.json().items()) ev.changed.insert(k);
   }
+  ASSIGN_OR_RETURN(std::optional<std::string> api_version,
+                   root["api_version"].OptionalString());
+  ev.api_version = api_version.value_or("");
   ASSIGN_OR_RETURN(std::string object, obj["object"].String());
-  return MapObject(ctx, object, obj, &ev, out);
+  const ObjectMapping* m = FindMapping(object);
+  if (m == nullptr) {
+    // Webhooks about coupons, tax rates, invoice items, ...: nothing for
+    // the canonical model, and nothing wrong with the record.
+    out.Skip(absl::StrCat("event ", ev.type, " is about a Stripe \"", object,
+                          "\", which has no canonical counterpart; the "
+                          "adapter translates ",
+                          DeclaredTypes()));
+    return absl::OkStatus();
+  }
+  return m->map(ctx, obj, object, &ev, out);
 }
 
 class StripeAdapter final : public Adapter {
@@ -164,6 +204,11 @@ class StripeAdapter final : public Adapter {
          ""},
         {"request_timeout_ms", ConfigType::kInteger, false, false,
          "Timeout of one HTTP request", "10000"},
+        {"default_currency", ConfigType::kCurrency, false, false,
+         "The Stripe account's default currency, for records that do not "
+         "say theirs (subscription schedule phases of API versions before "
+         "2022-08-01 whose items carry price ids only)",
+         ""},
         {"contract_ref_metadata_key", ConfigType::kString, false, false,
          "Metadata key of invoices and credit notes (or their subscription "
          "details or lines) naming the contract's record in another system, "
@@ -187,7 +232,7 @@ class StripeAdapter final : public Adapter {
     Field root(doc);
     const std::string& type = ctx.record.object_type();
     if (type == "event") return MapEvent(ctx, root, out);
-    return MapObject(ctx, type, root, nullptr, out);
+    return MapObject(ctx, type, root, out);
   }
 
   absl::Status Check(const CheckContext& ctx) override {

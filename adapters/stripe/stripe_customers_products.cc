@@ -60,6 +60,10 @@ absl::Status MapCustomer(const TranslateContext& ctx, const Field& o,
   PutMetadata(o["metadata"], c.mutable_attributes());
   CanonicalEntity e;
   *e.mutable_customer() = std::move(c);
+  AddSource(&e, "name", name ? o["name"] : email ? o["email"] : o["id"]);
+  AddSource(&e, "email", o["email"]);
+  AddSource(&e, "currency_code", o["currency"]);
+  AddSource(&e, "billing_address", o["address"]);
   int index = out.AddEntity(std::move(e));
   out.AddEvent(
       cv1::EVENT_TYPE_CUSTOMER_CHANGED, index,
@@ -73,13 +77,19 @@ namespace {
 // Adds a product mapped from Stripe object `o` (a product, price or plan):
 // its creation time and metadata, and its ProductChanged event, dated by the
 // webhook event when there is one, else by the object's creation.
-absl::Status AddProduct(Product p, const Field& o, const EventInfo* ev,
-                        TranslationBuilder& out) {
+absl::Status AddProduct(Product p, const Field& o, const Field& name,
+                        const EventInfo* ev, TranslationBuilder& out) {
   ASSIGN_OR_RETURN(std::optional<Timestamp> created, UnixTimeAt(o["created"]));
   if (created) *p.mutable_effective_at() = *created;
   PutMetadata(o["metadata"], p.mutable_attributes());
   CanonicalEntity e;
   *e.mutable_product() = std::move(p);
+  AddSource(&e, "name", name);
+  if (e.product().has_standalone_selling_price())
+    AddSource(&e, "standalone_selling_price",
+              o["object"].present() && o["object"].json() == "plan"
+                  ? o["amount"]
+                  : o["unit_amount"]);
   int index = out.AddEntity(std::move(e));
   out.AddEvent(
       cv1::EVENT_TYPE_PRODUCT_CHANGED, index,
@@ -111,14 +121,20 @@ absl::Status MapProduct(const TranslateContext& ctx, const Field& o,
   }
   ASSIGN_OR_RETURN(std::optional<std::string> default_price,
                    ExpandableId(o["default_price"]));
-  if (default_price)
+  if (default_price) {
     (*p.mutable_attributes())["default_price"] = *default_price;
+    // The product is known by its default price too: a subscription
+    // schedule item naming only that price finds its product.
+    *p.add_external_refs() = ctx.Ref("price", *default_price);
+  }
   ASSIGN_OR_RETURN(std::optional<Timestamp> updated, UnixTimeAt(o["updated"]));
   if (updated) *p.mutable_source_updated_at() = *updated;
-  return AddProduct(std::move(p), o, ev, out);
+  return AddProduct(std::move(p), o, o["name"], ev, out);
 }
 
-// price and its legacy form plan ("amount" instead of "unit_amount").
+// price and its legacy form plan ("amount" instead of "unit_amount"):
+// the product's standalone selling price, revenue rule and billing
+// interval, and the price id as one more ref of the product.
 absl::Status MapPrice(const TranslateContext& ctx, const Field& o,
                       absl::string_view object, const EventInfo* ev,
                       TranslationBuilder& out) {
@@ -131,18 +147,31 @@ absl::Status MapPrice(const TranslateContext& ctx, const Field& o,
   ASSIGN_OR_RETURN(std::string currency, CurrencyAt(o["currency"]));
   ASSIGN_OR_RETURN(std::optional<std::string> nickname,
                    o["nickname"].OptionalString());
-  std::optional<std::string> product_name;
-  if (o["product"].present() && o["product"].json().is_object()) {
-    ASSIGN_OR_RETURN(product_name, o["product"]["name"].OptionalString());
+  if (nickname) (*p.mutable_attributes())["price_nickname"] = *nickname;
+  // A price is not its product: it names the product only when it carries
+  // it expanded. Otherwise the name stays empty and the hub keeps the
+  // product's own name, description, SKU, state and attributes, taking
+  // only the price's facts below (a product update without a name).
+  bool expanded = o["product"].present() && o["product"].json().is_object();
+  if (expanded) {
+    Field product = o["product"];
+    ASSIGN_OR_RETURN(std::string name, product["name"].String());
+    p.set_name(name);
+    ASSIGN_OR_RETURN(std::optional<std::string> description,
+                     product["description"].OptionalString());
+    p.set_description(description.value_or(""));
+    ASSIGN_OR_RETURN(std::optional<bool> active,
+                     product["active"].OptionalBool());
+    p.set_active(active.value_or(true));
   }
-  // A price has no name of its own: the product's, its nickname or its id.
-  p.set_name(product_name ? *product_name : nickname ? *nickname : id);
   ASSIGN_OR_RETURN(
       std::optional<Money> unit,
       UnitAmount(o, object == "plan" ? "amount" : "unit_amount", currency));
   if (unit) *p.mutable_standalone_selling_price() = *unit;
-  ASSIGN_OR_RETURN(std::optional<bool> active, o["active"].OptionalBool());
-  p.set_active(active.value_or(true));
+  ASSIGN_OR_RETURN(std::optional<bool> price_active,
+                   o["active"].OptionalBool());
+  (*p.mutable_attributes())["price_active"] =
+      price_active.value_or(true) ? "true" : "false";
   Field recurring = object == "plan" ? o : o["recurring"];
   if (recurring.present() && recurring["interval"].present()) {
     ASSIGN_OR_RETURN(std::string interval, recurring["interval"].String());
@@ -163,7 +192,8 @@ absl::Status MapPrice(const TranslateContext& ctx, const Field& o,
     p.set_revenue_rule(cv1::REVENUE_RULE_POINT_IN_TIME);
   }
   (*p.mutable_attributes())["price_id"] = id;
-  return AddProduct(std::move(p), o, ev, out);
+  return AddProduct(std::move(p), o,
+                    expanded ? o["product"]["name"] : o["product"], ev, out);
 }
 
 }  // namespace revhub::adapter::stripe

@@ -40,6 +40,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -55,6 +56,10 @@ struct EventInfo {
   std::string type;               // "customer.subscription.updated"
   std::set<std::string> changed;  // keys of previous_attributes
   std::optional<Timestamp> created;
+  // The API version the envelope was rendered in ("2022-11-15"); empty
+  // when the envelope does not say. The mappings read every shape by the
+  // fields present, so this is kept for the record (attributes).
+  std::string api_version;
 };
 
 // Defined in stripe_common.cc.
@@ -72,11 +77,75 @@ absl::StatusOr<std::optional<Money>> SumAmounts(const Field& list,
 absl::StatusOr<std::optional<Money>> UnitAmount(const Field& price,
                                                 absl::string_view amount_key,
                                                 absl::string_view currency);
+// Returns Money for an amount in decimal minor units, a number or a numeric
+// string ("1000", "12.5": Stripe's *_decimal and unit_amount_excluding_tax);
+// none when absent.
+absl::StatusOr<std::optional<Money>> DecimalMinorUnitsAt(
+    const Field& dec, absl::string_view currency);
 // Copies the string values of a metadata object to attributes "metadata.<k>".
 void PutMetadata(const Field& metadata,
                  google::protobuf::Map<std::string, std::string>* attributes);
 // Requires `obj` to be an object whose "object", when present, is `expected`.
 absl::Status CheckObject(const Field& obj, absl::string_view expected);
+// The price of a subscription item, schedule phase item or invoice line:
+// "price" (API 2018-02-05 and later), else the legacy "plan". Expanded
+// object or id.
+Field PriceOf(const Field& item);
+// True when an expanded price is a legacy plan (amount, interval at top).
+bool IsPlan(const Field& price);
+// The billing interval of an expanded price (recurring.interval and
+// interval_count) or plan; none for a one-time price or a price id.
+absl::StatusOr<std::optional<canonical::v1::Interval>> PriceInterval(
+    const Field& price);
+// The sum of the percentages of the tax rates (expanded tax_rate objects)
+// that are inclusive; none when no rate is inclusive.
+absl::StatusOr<std::optional<Decimal>> InclusivePercent(
+    const std::vector<Field>& rates);
+// Returns `gross` without the tax it includes at `percent`, rounded half up
+// to the currency's minor unit: gross * 100 / (100 + percent).
+absl::StatusOr<Money> NetOfInclusiveTax(const Money& gross,
+                                        const Decimal& percent);
+
+// The taxes of an invoice or credit note line: legacy tax_amounts[]
+// ({amount, inclusive, taxable_amount}) or, from API 2025-03-31, taxes[]
+// ({amount, tax_behavior, taxable_amount}).
+struct LineTaxes {
+  Money total;      // every tax on the line
+  Money inclusive;  // the part already inside the line's amount
+  // taxable_amount of the first inclusive tax: the amount after discounts
+  // and without the inclusive tax, when Stripe says it.
+  std::optional<Money> taxable;
+  std::string path;  // the vendor array they were read from
+};
+absl::StatusOr<LineTaxes> ReadLineTaxes(const Field& line,
+                                        absl::string_view currency);
+// Returns `gross` (an amount that includes `taxes.inclusive`, before the
+// line's `discount`) without its inclusive tax: gross * T / (T + inclusive),
+// T the taxable amount (taxable_amount, else gross - discount - inclusive),
+// rounded half up to the minor unit. `gross` itself when there is no
+// inclusive tax.
+absl::StatusOr<Money> NetOfLineTax(const Money& gross, const LineTaxes& taxes,
+                                   const Money& line_gross,
+                                   const Money& discount);
+
+// Defined in stripe_contract_refs.cc.
+
+// The subscription an invoice or line bills: legacy top-level
+// "subscription" or parent.subscription_details.subscription (2025-03-31).
+absl::StatusOr<std::optional<std::string>> InvoiceSubscription(const Field& o);
+// Links entity `index`'s contract_id by config.contract_ref_metadata_key
+// (see stripe_contract_refs.cc); returns whether it did.
+absl::StatusOr<bool> LinkContractByMetadata(const TranslateContext& ctx,
+                                            const Field& o, bool invoice,
+                                            int index, TranslationBuilder& out);
+// The contract's record in another system that a subscription (or
+// schedule) names in its metadata under config.contract_ref_metadata_key
+// (the Salesforce opportunity it was sold as), when it names one. The
+// contract translated from the subscription carries it as one more external
+// ref: with that system authoritative for contracts, the hub binds the
+// subscription to the CRM's contract instead of booking a second one.
+absl::StatusOr<std::optional<ExternalRef>> SubscriptionContractRef(
+    const TranslateContext& ctx, const Field& o);
 
 // Defined in stripe_customers_products.cc.
 
@@ -110,6 +179,10 @@ absl::Status MapCreditNote(const TranslateContext& ctx, const Field& o,
 absl::Status MapPayment(const TranslateContext& ctx, const Field& o,
                         absl::string_view object, const EventInfo* ev,
                         TranslationBuilder& out);
+// refund: the charge (or payment intent) it refunds when expanded, whose
+// amount_refunded includes it; otherwise skipped with the reason.
+absl::Status MapRefund(const TranslateContext& ctx, const Field& o,
+                       const EventInfo* ev, TranslationBuilder& out);
 
 }  // namespace revhub::adapter::stripe
 

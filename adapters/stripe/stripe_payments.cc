@@ -1,4 +1,11 @@
-// Stripe payment_intent and charge -> canonical Payment.
+// Stripe payment_intent, charge and refund -> canonical Payment.
+//
+// A payment intent and its charges are one payment: each carries the
+// other's id as an external ref, so the hub keeps one Payment whichever
+// arrives first. Refunds: charge.amount_refunded; on a payment intent the
+// charges it lists (charges.data[], before API 2022-11-15) or its expanded
+// latest_charge (2022-11-15 and later). An invoice link (the payment's
+// "invoice", gone from API 2025-03-31) becomes an allocation.
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -48,15 +55,57 @@ absl::Status MapPayment(const TranslateContext& ctx, const Field& o,
       ASSIGN_OR_RETURN(std::string method, methods[0].String());
       pay.set_method(method);
     }
-    ASSIGN_OR_RETURN(std::optional<std::string> charge,
-                     ExpandableId(o["latest_charge"]));
-    if (charge) *pay.add_external_refs() = ctx.Ref("charge", *charge);
+    // The charges: charges.data[] (before 2022-11-15), latest_charge after.
+    ASSIGN_OR_RETURN(std::vector<Field> charges,
+                     o["charges"]["data"].Elements());
+    if (o["latest_charge"].present()) charges.push_back(o["latest_charge"]);
+    std::optional<Money> refunded;
+    for (const Field& charge : charges) {
+      ASSIGN_OR_RETURN(std::optional<std::string> charge_id,
+                       ExpandableId(charge));
+      if (!charge_id) continue;
+      if (charge.json().is_object()) {
+        ASSIGN_OR_RETURN(std::optional<std::string> charge_status,
+                         charge["status"].OptionalString());
+        // A failed attempt is not this payment's charge.
+        if (charge_status && *charge_status == "failed") continue;
+      }
+      ExternalRef ref = ctx.Ref("charge", *charge_id);
+      bool seen = false;
+      for (const auto& r : pay.external_refs())
+        seen = seen || r.vendor_id() == ref.vendor_id();
+      if (seen) continue;
+      *pay.add_external_refs() = ref;
+      if (!charge.json().is_object()) continue;
+      ASSIGN_OR_RETURN(
+          std::optional<Money> part,
+          OptionalMinorUnitsAt(charge["amount_refunded"], currency));
+      if (!part) continue;
+      if (refunded) {
+        ASSIGN_OR_RETURN(refunded, Add(*refunded, *part));
+      } else {
+        refunded = part;
+      }
+    }
+    if (refunded && pstatus == cv1::PAYMENT_STATUS_SUCCEEDED) {
+      *pay.mutable_refunded_amount() = *refunded;
+      if (!IsZero(*refunded)) {
+        pstatus = Compare(*refunded, amount) >= 0
+                      ? cv1::PAYMENT_STATUS_REFUNDED
+                      : cv1::PAYMENT_STATUS_PARTIALLY_REFUNDED;
+      }
+    }
   } else {
     ASSIGN_OR_RETURN(amount, MinorUnitsAt(o["amount"], currency));
     ASSIGN_OR_RETURN(Money refunded,
                      MinorUnitsAt(o["amount_refunded"], currency));
     *pay.mutable_refunded_amount() = refunded;
-    if (status == "succeeded") {
+    ASSIGN_OR_RETURN(std::optional<bool> captured,
+                     o["captured"].OptionalBool());
+    if (status == "succeeded" && !captured.value_or(true)) {
+      // Authorised, not captured: no money has moved yet.
+      pstatus = cv1::PAYMENT_STATUS_PENDING;
+    } else if (status == "succeeded") {
       pstatus = IsZero(refunded) ? cv1::PAYMENT_STATUS_SUCCEEDED
                 : Compare(refunded, amount) >= 0
                     ? cv1::PAYMENT_STATUS_REFUNDED
@@ -80,13 +129,22 @@ absl::Status MapPayment(const TranslateContext& ctx, const Field& o,
     *pay.mutable_effective_at() = *created;
   }
   int index = out.AddEntity(CanonicalEntity());
+  CanonicalEntity* entity = out.result().mutable_entities(index);
   out.Link(index, "customer_id", cv1::ENTITY_TYPE_CUSTOMER,
            ctx.Ref("customer", *customer));
+  AddSource(entity, "customer_id", o["customer"]);
+  AddSource(entity, "amount",
+            object == "payment_intent" && status == "succeeded"
+                ? o["amount_received"]
+                : o["amount"]);
+  AddSource(entity, "refunded_amount",
+            object == "charge" ? o["amount_refunded"] : o["charges"]);
   if (invoice) {
     auto* alloc = pay.add_allocations();
     *alloc->mutable_amount() = amount;
     out.Link(index, "allocations[0].invoice_id", cv1::ENTITY_TYPE_INVOICE,
              ctx.Ref("invoice", *invoice));
+    AddSource(entity, "allocations[0]", o["invoice"]);
   }
   PutMetadata(o["metadata"], pay.mutable_attributes());
   *out.result().mutable_entities(index)->mutable_payment() = std::move(pay);
@@ -97,6 +155,33 @@ absl::Status MapPayment(const TranslateContext& ctx, const Field& o,
       index,
       ev && ev->created ? &*ev->created : (created ? &*created : nullptr),
       ev ? ev->id : "");
+  return absl::OkStatus();
+}
+
+absl::Status MapRefund(const TranslateContext& ctx, const Field& o,
+                       const EventInfo* ev, TranslationBuilder& out) {
+  RETURN_IF_ERROR(CheckObject(o, "refund"));
+  ASSIGN_OR_RETURN(std::string id, o["id"].String());
+  // The refunded payment, when the refund carries it expanded: its
+  // amount_refunded already counts this refund once it succeeded.
+  for (const char* key : {"charge", "payment_intent"}) {
+    Field paid = o[key];
+    if (paid.present() && paid.json().is_object()) {
+      return MapPayment(ctx, paid, key, ev, out);
+    }
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> charge,
+                   ExpandableId(o["charge"]));
+  ASSIGN_OR_RETURN(std::optional<std::string> intent,
+                   ExpandableId(o["payment_intent"]));
+  out.Skip(absl::StrCat(
+      "refund ", id, " of ",
+      charge   ? absl::StrCat("charge ", *charge)
+      : intent ? absl::StrCat("payment_intent ", *intent)
+               : std::string("no charge"),
+      ": a refund changes its payment's amount_refunded, which the hub takes "
+      "from the charge (the charge.refunded event, or the charge record) or "
+      "from this refund sent with \"charge\" expanded"));
   return absl::OkStatus();
 }
 

@@ -54,7 +54,9 @@ absl::StatusOr<DocumentAmounts> ReadDocumentAmounts(const Invoice& doc,
                        Amount(doc.discount_total(), currency,
                               absl::StrCat(field, ".discount_total")));
     }
-    a.total = subtotal - discount + (doc.tax_inclusive() ? 0 : a.tax);
+    // One definition, tax_inclusive or not: subtotal and discount_total are
+    // net of tax, tax_total is added.
+    a.total = subtotal - discount + a.tax;
   }
   a.net = a.total - a.tax;
   if (a.net < 0) {

@@ -6,9 +6,11 @@
 //   - A VOID document that was issued counts at issued_at and is reversed at
 //     its void time: effective_at when set and not earlier, else issued_at.
 //     A void credit note does not reduce the transaction price.
-//   - Amounts: total (or, when unset, subtotal - discount_total, plus
-//     tax_total unless tax_inclusive), of which tax_total is tax and the
-//     rest, the net amount, is consideration. Tax is never revenue.
+//   - Amounts: total (or, when unset, subtotal - discount_total +
+//     tax_total, whether the vendor's prices included tax or not: the
+//     canonical amounts are net and tax_total is the tax), of which
+//     tax_total is tax and the rest, the net amount, is consideration. Tax
+//     is never revenue.
 //   - A payment counts when SUCCEEDED, PARTIALLY_REFUNDED or REFUNDED, at
 //     received_at, for the sum of its allocations to the contract's
 //     invoices (all of it when it has no allocations); its refunded_amount

@@ -5,6 +5,7 @@
 #include "canonical/revenue/calendar.h"
 #include "canonical/revenue/pattern.h"
 #include "canonical/status_macros.h"
+#include "canonical/validation.h"
 
 namespace revhub::revenue {
 namespace {
@@ -46,6 +47,7 @@ absl::StatusOr<std::vector<Obligation>> IdentifyObligations(
                       absl::StrCat("\"", contract.currency_code(),
                                    "\" is not an ISO 4217 currency"));
   }
+  const bool open_ended = IsOpenEnded(contract);
   std::vector<Obligation> out;
   out.reserve(contract.lines_size());
   absl::flat_hash_set<std::string> seen;
@@ -74,6 +76,22 @@ absl::StatusOr<std::vector<Obligation>> IdentifyObligations(
                   ? line.revenue_rule()
               : product != nullptr ? product->revenue_rule()
                                    : RevenueRule::REVENUE_RULE_UNSPECIFIED;
+    if (line.has_delivered_at()) {
+      if (line.has_service_period()) {
+        return FieldError(absl::StrCat(field, ".delivered_at"),
+                          "a one-off line (delivered_at) has no "
+                          "service_period; set one or the other");
+      }
+      if (line.revenue_rule() == RevenueRule::REVENUE_RULE_USAGE ||
+          line.revenue_rule() == RevenueRule::REVENUE_RULE_MILESTONE) {
+        return FieldError(absl::StrCat(field, ".revenue_rule"),
+                          "a one-off line (delivered_at) is recognised at "
+                          "delivery; USAGE and MILESTONE do not apply");
+      }
+      ob.one_off = true;
+      ob.delivered_ms = ToMs(line.delivered_at());
+      ob.rule = RevenueRule::REVENUE_RULE_POINT_IN_TIME;
+    }
     if (ob.rule == RevenueRule::REVENUE_RULE_UNSPECIFIED) {
       if (product == nullptr && !line.product_id().empty()) {
         return FieldError(
@@ -93,7 +111,13 @@ absl::StatusOr<std::vector<Obligation>> IdentifyObligations(
     if (ob.rule == RevenueRule::REVENUE_RULE_MILESTONE) {
       ob.distinct_periods = false;
     }
-    if (line.has_service_period()) {
+    if (line.has_service_period() && !line.service_period().has_end_time()) {
+      if (!open_ended) {
+        return FieldError(absl::StrCat(field, ".service_period.end_time"),
+                          "required (only a line of an open-ended contract "
+                          "runs without an end)");
+      }
+    } else if (line.has_service_period()) {
       ob.has_period = true;
       ob.start_ms = ToMs(line.service_period().start_time());
       ob.end_ms = ToMs(line.service_period().end_time());
@@ -148,21 +172,19 @@ absl::StatusOr<std::vector<Obligation>> IdentifyObligations(
       ssp_field = absl::StrCat("products[\"", product->id(),
                                "\"].standalone_selling_price");
     }
+    ob.quantity = quantity;
     if (unit_ssp != nullptr) {
       RETURN_IF_ERROR(CheckCurrency(*unit_ssp, contract, ssp_field));
-      Nanos ssp = MulNanos(ToNanos(*unit_ssp), quantity);
+      ob.unit_ssp = ToNanos(*unit_ssp);
       if (product != nullptr && !line.has_standalone_selling_price() &&
-          product->ssp_period_months() > 0 &&
-          ob.rule == RevenueRule::REVENUE_RULE_RATABLE && ob.has_period) {
-        const Span months{ob.start_ms, ob.end_ms,
-                          PeriodConvention::PERIOD_CONVENTION_MONTHLY_PRO_RATA};
-        const Weight w = TotalWeight(months);
-        ssp = ssp * w /
-              (static_cast<Nanos>(kProRataUnitsPerMonth) *
-               product->ssp_period_months());
+          ob.rule == RevenueRule::REVENUE_RULE_RATABLE) {
+        ob.ssp_period_months = product->ssp_period_months();
       }
-      ob.ssp = ssp;
       ob.ssp_given = true;
+      ob.ssp = ob.has_period
+                   ? BilledStandaloneSellingPrice(ob, quantity, true,
+                                                  ob.start_ms, ob.end_ms, 0)
+                   : MulNanos(ob.unit_ssp, quantity);
     } else {
       ob.ssp = ob.net_price;
     }
@@ -171,9 +193,24 @@ absl::StatusOr<std::vector<Obligation>> IdentifyObligations(
   return out;
 }
 
+Nanos BilledStandaloneSellingPrice(const Obligation& ob, Nanos quantity,
+                                   bool has_period, int64_t start_ms,
+                                   int64_t end_ms, Nanos billed_amount) {
+  if (!ob.ssp_given) return billed_amount < 0 ? 0 : billed_amount;
+  Nanos ssp = MulNanos(ob.unit_ssp, quantity);
+  if (ob.ssp_period_months > 0 && has_period) {
+    const Span months{start_ms, end_ms,
+                      PeriodConvention::PERIOD_CONVENTION_MONTHLY_PRO_RATA};
+    ssp = ssp * TotalWeight(months) /
+          (static_cast<Nanos>(kProRataUnitsPerMonth) * ob.ssp_period_months);
+  }
+  return ssp;
+}
+
 bool SameTerms(const Obligation& a, const Obligation& b) {
   return a.rule == b.rule && a.has_period == b.has_period &&
          a.start_ms == b.start_ms && a.end_ms == b.end_ms &&
+         a.one_off == b.one_off && a.delivered_ms == b.delivered_ms &&
          a.net_price == b.net_price && a.ssp == b.ssp &&
          a.product_id == b.product_id && a.unit_price == b.unit_price;
 }

@@ -17,6 +17,7 @@
 #include "canonical/revenue/calendar.h"
 #include "canonical/revenue/schedule_builder.h"
 #include "canonical/status_macros.h"
+#include "canonical/validation.h"
 
 namespace revhub::revenue {
 namespace schedule_internal {
@@ -130,9 +131,12 @@ absl::Status Builder::CollectTriggers(const Contract& latest,
     const int64_t at = ToMs(inv.issued_at());
     for (const auto& line : inv.lines()) {
       if (line.contract_line_id().empty()) continue;
+      // A one-off invoice line says when it was delivered.
+      const int64_t line_at =
+          line.has_delivered_at() ? ToMs(line.delivered_at()) : at;
       auto [it, inserted] =
-          trig_.invoiced_at.try_emplace(line.contract_line_id(), at);
-      if (!inserted) it->second = std::min(it->second, at);
+          trig_.invoiced_at.try_emplace(line.contract_line_id(), line_at);
+      if (!inserted) it->second = std::min(it->second, line_at);
     }
   }
   for (size_t i = 0; i < events.activations.size(); ++i) {
@@ -261,10 +265,15 @@ absl::StatusOr<RevenueSchedule> Builder::Run(
                    });
   RETURN_IF_ERROR(Validate(ordered));
   const Contract& latest = *ordered.back();
-  RETURN_IF_ERROR(CollectTriggers(latest, events));
-  RETURN_IF_ERROR(Book(*ordered.front()));
-  RETURN_IF_ERROR(ApplyChanges(ordered, events));
-  RETURN_IF_ERROR(ScheduleUsage(latest, events));
+  for (const Contract* v : ordered) billed_ = billed_ || IsOpenEnded(*v);
+  if (billed_) {
+    RETURN_IF_ERROR(RecogniseBilledPeriods(ordered, events));
+  } else {
+    RETURN_IF_ERROR(CollectTriggers(latest, events));
+    RETURN_IF_ERROR(Book(*ordered.front()));
+    RETURN_IF_ERROR(ApplyChanges(ordered, events));
+    RETURN_IF_ERROR(ScheduleUsage(latest, events));
+  }
 
   RevenueSchedule& out = schedule_;
   out.set_id(absl::StrCat("rs_", latest.id()));
@@ -286,7 +295,9 @@ absl::StatusOr<RevenueSchedule> Builder::Run(
 
 // Applies the amendments (versions after the first) and the issued, not
 // void, credit notes of the contract in time order; at equal times
-// amendments first, then by version or credit note id.
+// amendments first, then by version or credit note id. For an open-ended
+// contract (billed_) an amendment is only recorded and a credit note takes
+// back from the periods it credits (schedule_billed.cc).
 absl::Status Builder::ApplyChanges(const std::vector<const Contract*>& ordered,
                                    const RecognitionEvents& events) {
   const Contract& latest = *ordered.back();
@@ -323,11 +334,16 @@ absl::Status Builder::ApplyChanges(const std::vector<const Contract*>& ordered,
                      events.invoices[b.index].SerializeAsString();
             });
   for (const Change& c : changes) {
+    const int index = static_cast<int>(c.index);
     if (c.order == 0) {
-      RETURN_IF_ERROR(Amend(*ordered[c.index - 1], *ordered[c.index]));
+      const Contract& before = *ordered[c.index - 1];
+      const Contract& after = *ordered[c.index];
+      RETURN_IF_ERROR(billed_ ? RecordBilledVersion(before, after)
+                              : Amend(before, after));
     } else {
-      RETURN_IF_ERROR(
-          ApplyCredit(events.invoices[c.index], static_cast<int>(c.index)));
+      const Invoice& credit = events.invoices[c.index];
+      RETURN_IF_ERROR(billed_ ? CreditBilledPeriods(credit, index)
+                              : ApplyCredit(credit, index));
     }
   }
   return absl::OkStatus();

@@ -14,8 +14,10 @@
 //                                   cumulative shares are truncated the same
 //                                   way as periods, so the shares that reach 1
 //                                   earn exactly the allocation;
+//   a one-off line (delivered_at)   whole at delivered_at;
 //   any line without a service period (and no activation) is recognised when
-//   the first invoice billing it (InvoiceLine.contract_line_id) is issued.
+//   the first invoice billing it (InvoiceLine.contract_line_id) is issued,
+//   or at that invoice line's delivered_at when it is a one-off line.
 // What cannot be scheduled yet (no invoice, milestone or activation) is the
 // obligation's pending_amount, with the reason.
 //
@@ -41,6 +43,35 @@
 // allocation, and each share reduces recognised revenue (a CREDIT line in the
 // credit's period) and the revenue still to come, pro rata to the
 // recognised and unrecognised parts of the allocation.
+//
+// Open-ended contracts (any version IsOpenEnded, canonical/validation.h) are
+// recognised by the periods billed instead; nothing above about allocation,
+// amendments or triggers applies to them:
+//   - every issued, not void invoice of the contract is the consideration
+//     for what it bills: its net amount (billing.h) is split over its lines,
+//     proration and negative lines keeping their own amount and the others
+//     sharing the rest by relative SSP (the contract line's unit SSP times
+//     the billed quantity, by the billed months for a product SSP with
+//     ssp_period_months; the billed amount where no SSP is given). Each
+//     line belongs to the contract line named by contract_line_id, else to
+//     the only line selling its product; an invoice line matching none is
+//     an error.
+//   - a billed line with a service period is recognised over that period by
+//     the convention; a one-off line at its delivered_at (the invoice
+//     line's, else the contract line's); any other when the invoice is
+//     issued. Nothing is recognised for periods not billed.
+//   - a credit note whose lines carry amounts takes each line's share of its
+//     net amount from the period the line credits: the part that period
+//     recognised before the credit's date is a CREDIT line at the date, the
+//     rest lowers what it still had to earn (a credit line without a period
+//     reduces its obligation pro rata, as above; a credit note without line
+//     amounts is split by allocation, as above).
+//   - a cancelled contract stops at cancelled_at (else the version's
+//     effective_at): what billed periods had still to earn beyond it is
+//     recognised at cancelled_at, unless a credit note takes it back.
+//   - a later version is recorded (NONE when its lines are unchanged, else
+//     PROSPECTIVE: periods billed stay as billed) and moves nothing.
+//   - usage reports, activations and milestones are refused.
 //
 // Lines sum exactly to each obligation's allocated amount less its pending
 // amount; the obligations' allocations sum exactly to the schedule's

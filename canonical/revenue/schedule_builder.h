@@ -8,6 +8,8 @@
 //   schedule_modification.cc  Builder::Amend, one function per kind of
 //                             contract modification (modification.h)
 //   schedule_credit.cc        Builder::ApplyCredit: credit notes
+//   schedule_billed.cc        open-ended contracts: recognition by the
+//                             periods billed
 //
 // Amounts in Piece, Plan and ObState are in the currency's minor units; times
 // are milliseconds since the epoch. A Builder builds one schedule and is not
@@ -106,6 +108,22 @@ Plan PlanRecognition(const Obligation& ob, Nanos amount, const Triggers& trig,
 std::pair<Nanos, Nanos> RemainingShare(const Obligation& ob,
                                        const Triggers& trig,
                                        PeriodConvention convention, int64_t t);
+// How a billed part of an obligation is earned: over a span, or at an
+// instant.
+struct Earning {
+  bool is_span = false;
+  Span span;
+  int64_t at = 0;
+};
+
+// Returns the pieces by which `amount` billed (or, negative, credited) as
+// `earning` is recognised when the contract stops at `cancelled` (kNever:
+// not cancelled): a span up to `cancelled`, and what the span has beyond it
+// at `cancelled`. What these pieces would recognise before `not_before` (a
+// credit note's date) is one CREDIT point at not_before instead.
+std::vector<Piece> EarnBilled(const Earning& earning, Nanos amount,
+                              int64_t cancelled, int64_t not_before);
+
 // True when both versions carry the same discounts.
 bool SameDiscounts(const Contract& a, const Contract& b);
 
@@ -174,6 +192,24 @@ class Builder {
   void RespreadFrom(Amendment& a, size_t j, Nanos amount, bool drop_zero);
   absl::Status CarryResidual(Amendment& a, Nanos pool, int first_catch_up);
 
+  // schedule_billed.cc
+  absl::Status RecogniseBilledPeriods(
+      const std::vector<const Contract*>& ordered,
+      const RecognitionEvents& events);
+  absl::Status BookBilledObligations(
+      const std::vector<const Contract*>& ordered);
+  absl::Status RecordBilledVersion(const Contract& before,
+                                   const Contract& after);
+  absl::Status BillInvoice(const Invoice& invoice, int index);
+  absl::Status CreditBilledPeriods(const Invoice& credit, int index);
+  absl::StatusOr<int> BilledTarget(const canonical::v1::InvoiceLine& line,
+                                   const std::string& field);
+  absl::StatusOr<Earning> HowBilled(const canonical::v1::InvoiceLine& line,
+                                    const Obligation& ob, int64_t issued_ms,
+                                    const std::string& field) const;
+  absl::StatusOr<Nanos> LineAmount(const canonical::v1::InvoiceLine& line,
+                                   const std::string& field) const;
+
   // schedule_credit.cc
   absl::Status ApplyCredit(const Invoice& credit, int index);
   absl::StatusOr<std::vector<int>> CreditTargets(const Invoice& credit,
@@ -186,6 +222,11 @@ class Builder {
   int exponent_ = 2;
   Nanos step_ = 10'000'000;
   Triggers trig_;
+  // The contract is (or was, at some version) open-ended: recognised by the
+  // periods billed.
+  bool billed_ = false;
+  // An open-ended contract's cancellation: recognition stops there.
+  int64_t cancelled_at_ = kNever;
   std::vector<ObState> states_;
   RevenueSchedule schedule_;
 };

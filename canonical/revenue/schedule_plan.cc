@@ -78,6 +78,10 @@ Plan PlanRecognition(const Obligation& ob, Nanos amount, const Triggers& trig,
     if (plan.pending != 0) plan.pending_reason = "awaiting milestone";
     return plan;
   }
+  if (ob.one_off) {
+    plan.pieces.push_back(Point(ob.delivered_ms, amount));
+    return plan;
+  }
   const bool point = ob.rule == RevenueRule::REVENUE_RULE_POINT_IN_TIME;
   if (point) {
     auto act = trig.activated_at.find(ob.line_id);
@@ -122,6 +126,7 @@ std::pair<Nanos, Nanos> RemainingShare(const Obligation& ob,
     }
     return {kWholeShare - done, kWholeShare};
   }
+  if (ob.one_off) return {ob.delivered_ms < t ? 0 : 1, 1};
   if (ob.rule == RevenueRule::REVENUE_RULE_RATABLE && ob.has_period) {
     const Span span{ob.start_ms, ob.end_ms, convention};
     const Weight whole = TotalWeight(span);

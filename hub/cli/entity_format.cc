@@ -184,12 +184,17 @@ std::string RenderInvoice(const Invoice& invoice) {
   fields.emplace_back("subtotal", FormatMoneyOrDash(invoice.subtotal()));
   fields.emplace_back("discount total",
                       FormatMoneyOrDash(invoice.discount_total()));
+  // Amounts are net of tax either way; say when the vendor's prices
+  // included it.
   fields.emplace_back(
-      invoice.tax_inclusive() ? "tax total (included)" : "tax total",
+      invoice.tax_inclusive() ? "tax total (prices included it)" : "tax total",
       FormatMoneyOrDash(invoice.tax_total()));
   fields.emplace_back("total", FormatMoneyOrDash(invoice.total()));
   fields.emplace_back("amount paid", FormatMoneyOrDash(invoice.amount_paid()));
-  fields.emplace_back("amount remaining", FormatMoneyOrDash(invoice.amount_remaining()));
+  fields.emplace_back("amount credited",
+                      FormatMoneyOrDash(invoice.amount_credited()));
+  fields.emplace_back("amount remaining",
+                      FormatMoneyOrDash(invoice.amount_remaining()));
   AddEntityFooter(fields, invoice);
   std::string out = RenderFields(fields);
 

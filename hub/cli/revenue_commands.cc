@@ -5,7 +5,7 @@
 //                                 PreviewScheduleRequest (contract, products,
 //                                 invoices, payments, …). Products a bare
 //                                 contract's lines name are read from the hub.
-//   revhub revenue show CONTRACT [--as-of TIME]
+//   revhub revenue show CONTRACT|--ref REF [--as-of TIME]
 //                                 the stored schedule, current or as of TIME
 //   revhub revenue journal CONTRACT [--from YYYY-MM] [--to YYYY-MM]
 //                                 the stored journal entries, by period
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "canonical/status_macros.h"
 #include "hub/cli/command_groups.h"
 #include "hub/cli/format.h"
@@ -32,6 +33,7 @@ namespace canon = ::revhub::canonical::v1;
 struct RevenueFlags {
   std::string preview_file;
   std::string contract_id;
+  std::string contract_ref;
   std::string as_of;
   CLI::Option* as_of_option = nullptr;
   std::string period_from, period_to;
@@ -102,9 +104,35 @@ absl::Status Preview(const RevenueFlags& f, CommandContext& ctx) {
   return absl::OkStatus();
 }
 
+// The hub id of the contract named by CONTRACT or by --ref
+// SYSTEM:OBJECT_TYPE:VENDOR_ID (looked up in the hub).
+absl::StatusOr<std::string> ContractIdOf(const RevenueFlags& f,
+                                         CommandContext& ctx) {
+  if (f.contract_id.empty() == f.contract_ref.empty()) {
+    return UsageError(
+        "give either the CONTRACT id or --ref, not both or neither");
+  }
+  if (!f.contract_id.empty()) return f.contract_id;
+  std::vector<std::string> parts =
+      absl::StrSplit(f.contract_ref, absl::MaxSplits(':', 2));
+  if (parts.size() != 3 || parts[0].empty() || parts[1].empty() ||
+      parts[2].empty()) {
+    return UsageError(absl::StrCat("--ref: '", f.contract_ref,
+                                   "' is not SYSTEM:OBJECT_TYPE:VENDOR_ID"));
+  }
+  hubv1::GetContractRequest request;
+  request.mutable_external_ref()->set_system(parts[0]);
+  request.mutable_external_ref()->set_object_type(parts[1]);
+  request.mutable_external_ref()->set_vendor_id(parts[2]);
+  ASSIGN_OR_RETURN(hubv1::GetContractResponse response,
+                   ctx.Hub().GetContract(request));
+  return response.contract().id();
+}
+
 absl::Status Show(const RevenueFlags& f, CommandContext& ctx) {
   hubv1::GetScheduleRequest request;
-  request.set_contract_id(f.contract_id);
+  ASSIGN_OR_RETURN(std::string contract_id, ContractIdOf(f, ctx));
+  request.set_contract_id(contract_id);
   if (f.as_of_option->count() > 0) {
     absl::StatusOr<google::protobuf::Timestamp> at =
         ParseTimestamp(f.as_of, "--as-of");
@@ -119,7 +147,8 @@ absl::Status Show(const RevenueFlags& f, CommandContext& ctx) {
 
 absl::Status Journal(const RevenueFlags& f, CommandContext& ctx) {
   hubv1::ListJournalEntriesRequest request;
-  request.set_contract_id(f.contract_id);
+  ASSIGN_OR_RETURN(std::string contract_id, ContractIdOf(f, ctx));
+  request.set_contract_id(contract_id);
   request.set_period_start(f.period_from);
   request.set_period_end(f.period_to);
   const Paging paging = Paging::Everything();
@@ -162,8 +191,10 @@ void DefineRevenueCommands(CLI::App& app, CommandContext& ctx) {
 
   CLI::App* show = revenue->add_subcommand(
       "show", "Show a contract's stored schedule, period by obligation");
-  show->add_option("CONTRACT", f.contract_id, "Hub id of the contract")
-      ->required();
+  show->add_option("CONTRACT", f.contract_id, "Hub id of the contract");
+  show->add_option("--ref", f.contract_ref,
+                   "Find the contract by external ref "
+                   "SYSTEM:OBJECT_TYPE:VENDOR_ID instead of its hub id");
   f.as_of_option = show->add_option(
       "--as-of", f.as_of,
       "The schedule version current at this recorded time (RFC 3339)");
@@ -171,8 +202,10 @@ void DefineRevenueCommands(CLI::App& app, CommandContext& ctx) {
 
   CLI::App* journal = revenue->add_subcommand(
       "journal", "List a contract's stored journal entries by period");
-  journal->add_option("CONTRACT", f.contract_id, "Hub id of the contract")
-      ->required();
+  journal->add_option("CONTRACT", f.contract_id, "Hub id of the contract");
+  journal->add_option("--ref", f.contract_ref,
+                      "Find the contract by external ref "
+                      "SYSTEM:OBJECT_TYPE:VENDOR_ID instead of its hub id");
   journal->add_option("--from", f.period_from, "First period, YYYY-MM");
   journal->add_option("--to", f.period_to, "Last period, YYYY-MM");
   ctx.OnParsed(journal, [&f, &ctx] { return Journal(f, ctx); });

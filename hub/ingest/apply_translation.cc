@@ -100,6 +100,60 @@ absl::Status SetIdAtPath(Message* msg, absl::string_view path,
   return absl::InvalidArgumentError("empty field path");
 }
 
+// A product an adapter sends without a name updates the product its refs
+// name with what it carries (a Stripe price: selling price, revenue rule,
+// billing interval) and keeps that product's name, SKU, description, state
+// and the attributes it does not set. The product must be known.
+absl::Status CompleteNamelessProduct(WriteTxn& txn,
+                                     canonical::v1::Product& product) {
+  std::optional<std::string> id;
+  for (const ExternalRef& r : product.external_refs()) {
+    ASSIGN_OR_RETURN(
+        id, txn.ResolveExternalRef(canonical::v1::ENTITY_TYPE_PRODUCT, r));
+    if (id) break;
+  }
+  if (!id) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "product.name",
+                      "is empty: the record updates a product the hub does "
+                      "not know yet; ingest the product, then replay it");
+  }
+  ASSIGN_OR_RETURN(auto stored, txn.GetCurrentEntity(
+                                    canonical::v1::ENTITY_TYPE_PRODUCT, *id));
+  if (!stored) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto current, ParseEntity<canonical::v1::Product>(*stored));
+  product.set_name(current.name());
+  if (product.sku().empty()) product.set_sku(current.sku());
+  if (product.description().empty())
+    product.set_description(current.description());
+  product.set_active(current.active());
+  for (const auto& [key, value] : current.attributes()) {
+    product.mutable_attributes()->insert({key, value});
+  }
+  return absl::OkStatus();
+}
+
+// A contract line an adapter sends without a unit price (a Stripe schedule
+// phase item that names only its price) is priced at its product's
+// standalone selling price, when that is in the contract's currency.
+absl::Status PriceLinesFromProducts(WriteTxn& txn,
+                                    canonical::v1::Contract& contract) {
+  for (auto& line : *contract.mutable_lines()) {
+    if (line.has_unit_price() || line.product_id().empty()) continue;
+    ASSIGN_OR_RETURN(auto stored,
+                     txn.GetCurrentEntity(canonical::v1::ENTITY_TYPE_PRODUCT,
+                                          line.product_id()));
+    if (!stored) continue;
+    ASSIGN_OR_RETURN(auto product,
+                     ParseEntity<canonical::v1::Product>(*stored));
+    if (product.has_standalone_selling_price() &&
+        product.standalone_selling_price().currency_code() ==
+            contract.currency_code()) {
+      *line.mutable_unit_price() = product.standalone_selling_price();
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Resolves links, matches, validates and upserts entity `i` of the result.
 template <typename T>
 absl::Status ApplyEntity(WriteTxn& txn, TranslationToApply& t, int i,
@@ -141,6 +195,13 @@ absl::Status ApplyEntity(WriteTxn& txn, TranslationToApply& t, int i,
     return FieldError(
         absl::StatusCode::kInvalidArgument, absl::StrCat(Traits::kField, ".id"),
         "an adapter leaves id, version and recorded_at to the hub");
+  }
+  if constexpr (std::is_same_v<T, canonical::v1::Product>) {
+    if (entity.name().empty())
+      RETURN_IF_ERROR(CompleteNamelessProduct(txn, entity));
+  }
+  if constexpr (std::is_same_v<T, canonical::v1::Contract>) {
+    RETURN_IF_ERROR(PriceLinesFromProducts(txn, entity));
   }
   if constexpr (std::is_same_v<T, canonical::v1::Customer>) {
     bool known = false;

@@ -2,9 +2,14 @@
 // pipeline's transaction for its record (pipeline.h): the entities in the
 // order others link to them (customers, products, contracts, invoices,
 // payments), each with its EntityLinks resolved to hub ids, a customer no
-// ref resolves matched by the system's matching rules, validated
-// (canonical/validation.h) and upserted with its event (UpsertEntityInTxn)
-// under an idempotency key that carries the record id.
+// ref resolves matched by the system's matching rules, what an adapter
+// leaves to the hub completed (a product without a name, a Stripe price,
+// keeps the stored product's name, SKU, description, state and the
+// attributes it does not set, and needs that product; a contract line
+// without a unit price takes its product's standalone selling price when
+// that is in the contract's currency), validated (canonical/validation.h)
+// and upserted with its event (UpsertEntityInTxn) under an idempotency key
+// that carries the record id.
 //
 // What a failure needs to be told to a person is worked out here too: the
 // vendor field a canonical field came from (CanonicalEntity.sources), the

@@ -5,8 +5,9 @@
 // (never a gRPC thread) takes RECEIVED records oldest first, per system in
 // batches (TranslateBatch for a backlog, Translate for one), and for each
 // result runs ONE store transaction that applies the translation
-// (apply_translation.h: links resolved, matching rules, validation,
-// upserts with their events and idempotency keys that carry the record id)
+// (apply_translation.h: links resolved, matching rules, what the adapter
+// leaves to the hub completed, validation, upserts with their events and
+// idempotency keys that carry the record id)
 // and sets the record APPLIED, or SKIPPED with the adapter's skip reason as
 // its status_reason, and resolves its open exceptions.
 //

@@ -213,7 +213,7 @@ void CheckRefused(revhub::hub::AdapterClient& adapter,
 
 TEST_CASE(
     "NetSuite samples: Apply sends Oracle's request bodies field by field",
-    "[conformance]") {
+    "[conformance][netsuite]") {
   if (SharedAbsent("netsuite")) return;
   Emulator emu(kToken);
   auto host = StartAdapter("netsuite");

@@ -53,7 +53,38 @@ bool ExpectSalesforceOk(const json& rec, std::string* missing) {
       return false;
     }
   }
+  if (type == "Contract" && rec.value("Status", "") == "Activated") {
+    bool items = false;
+    if (rec.contains("Orders") && rec["Orders"].is_object()) {
+      for (const auto& order : rec["Orders"]["records"]) {
+        items = items || (order.contains("OrderItems") &&
+                          order["OrderItems"].is_object() &&
+                          !order["OrderItems"]["records"].empty());
+      }
+    }
+    if (!items) {
+      *missing = "Orders";
+      return false;
+    }
+  }
   return true;
+}
+
+// The vendor path the entity's sources give for a canonical field.
+std::string SourceOf(const av1::CanonicalEntity& e, const std::string& field) {
+  for (const auto& s : e.sources()) {
+    if (s.field_path() == field) return s.vendor_path();
+  }
+  return "";
+}
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() &&
+         s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+bool Null(const json& rec, const char* key) {
+  return !rec.contains(key) || rec[key].is_null();
 }
 
 void CheckSalesforceRecord(const json& rec, const av1::CanonicalEntity& e) {
@@ -73,10 +104,14 @@ void CheckSalesforceRecord(const json& rec, const av1::CanonicalEntity& e) {
     if (rec.contains("SystemModstamp"))
       CHECK(c.source_updated_at().seconds() ==
             SalesforceTime(rec["SystemModstamp"]));
+    CHECK(EndsWith(SourceOf(e, "name"), "Name"));
   } else if (type == "Product2") {
     CHECK(HasRef(e.product().external_refs(), "Product2", id));
     CHECK(e.product().name() == rec["Name"].get<std::string>());
     CHECK(e.product().active() == rec.value("IsActive", true));
+    // No rule is configured by code or family: the default, RATABLE.
+    CHECK(e.product().revenue_rule() == cv1::REVENUE_RULE_RATABLE);
+    CHECK(EndsWith(SourceOf(e, "revenue_rule"), "Family"));
   } else if (type == "Opportunity") {
     const auto& c = e.contract();
     CHECK(HasRef(c.external_refs(), "Opportunity", id));
@@ -104,9 +139,23 @@ void CheckSalesforceRecord(const json& rec, const av1::CanonicalEntity& e) {
       std::string product = items[i].contains("Product2Id")
                                 ? items[i]["Product2Id"]
                                 : items[i]["PricebookEntry"]["Product2Id"];
-      CheckLink(e, "lines[" + std::to_string(i) + "].product_id", "Product2",
-                product);
+      const std::string at = "lines[" + std::to_string(i) + "]";
+      CheckLink(e, at + ".product_id", "Product2", product);
+      const std::string vendor =
+          "OpportunityLineItems.records[" + std::to_string(i) + "]";
+      CHECK(EndsWith(SourceOf(e, at + ".quantity"), vendor + ".Quantity"));
+      CHECK(EndsWith(SourceOf(e, at + ".unit_price"), vendor + ".UnitPrice"));
+      // Dates: a ServiceDate alone is the day a one-off line is delivered.
+      if (!Null(items[i], "ServiceDate")) {
+        CHECK(line.delivered_at().seconds() ==
+              SalesforceTime(items[i]["ServiceDate"]));
+      } else {
+        CHECK_FALSE(line.has_delivered_at());
+        CHECK_FALSE(line.has_service_period());
+      }
+      CHECK(line.downgrade() == false);
     }
+    CHECK(EndsWith(SourceOf(e, "customer_id"), "AccountId"));
   } else if (type == "Order") {
     const auto& c = e.contract();
     CHECK(HasRef(c.external_refs(), "Order", id));
@@ -117,10 +166,20 @@ void CheckSalesforceRecord(const json& rec, const av1::CanonicalEntity& e) {
                              ? cv1::CONTRACT_STATUS_ACTIVE
                              : cv1::CONTRACT_STATUS_DRAFT));
     CHECK(c.effective_at().seconds() == SalesforceTime(rec["EffectiveDate"]));
+    CHECK(c.term().start_time().seconds() ==
+          SalesforceTime(rec["EffectiveDate"]));
+    if (Null(rec, "EndDate")) {
+      CHECK_FALSE(c.term().has_end_time());
+      CHECK(c.renewal_behavior() == cv1::RENEWAL_BEHAVIOR_EVERGREEN);
+    } else {
+      CHECK(c.term().end_time().seconds() == SalesforceTime(rec["EndDate"]));
+      CHECK(c.renewal_behavior() == cv1::RENEWAL_BEHAVIOR_FIXED);
+    }
     int items = rec.contains("OrderItems") && rec["OrderItems"].is_object()
                     ? static_cast<int>(rec["OrderItems"]["records"].size())
                     : 0;
     CHECK(c.lines_size() == items);
+    CHECK(EndsWith(SourceOf(e, "status"), "Status"));
   } else {
     FAIL("no check written for " << type);
   }
@@ -128,7 +187,8 @@ void CheckSalesforceRecord(const json& rec, const av1::CanonicalEntity& e) {
 
 }  // namespace
 
-TEST_CASE("Salesforce samples translate field by field", "[conformance]") {
+TEST_CASE("Salesforce samples translate field by field",
+          "[conformance][salesforce]") {
   if (SharedAbsent("salesforce")) return;
   auto host = StartAdapter("salesforce");
   std::set<std::string> declared = Declared(*host);

@@ -87,9 +87,11 @@ TEST_CASE(
     types.push_back(t.object_type());
     CHECK_FALSE(t.description().empty());
   }
-  CHECK(types == std::vector<std::string>{"companies", "deals", "line_items"});
+  CHECK(types == std::vector<std::string>{"companies", "deals", "line_items",
+                                          "products"});
   CHECK(d->inbound_object_types(0).produces(0) == cv1::ENTITY_TYPE_CUSTOMER);
   CHECK(d->inbound_object_types(1).produces(0) == cv1::ENTITY_TYPE_CONTRACT);
+  CHECK(d->inbound_object_types(3).produces(0) == cv1::ENTITY_TYPE_PRODUCT);
   CHECK(d->outbound_operations_size() == 0);
   json schema = json::parse(d->config_schema_json());
   CHECK(schema["type"] == "object");
@@ -251,6 +253,49 @@ TEST_CASE("Translate maps a company and a closed-won deal over gRPC",
   CHECK(deal.events(0).type() == cv1::EVENT_TYPE_CONTRACT_BOOKED);
   CHECK(deal.events(0).entity_index() == 0);
   CheckTime(deal.events(0).occurred_at(), "2026-03-31T10:15:00Z");
+}
+
+TEST_CASE(
+    "deals from the search API translate without associations; the company "
+    "comes from a configured property; every line names its HubSpot fields",
+    "[hubspot]") {
+  auto host = StartAdapter("hubspot");
+  const std::string page = Golden("deals_search_without_associations.json");
+  auto plain = Translate(*host, "deals", page,
+                         json{{"default_currency", "EUR"}}.dump(), "hubspot");
+  for (const auto& e : plain.errors())
+    UNSCOPED_INFO(e.field_path() << ": " << e.reason());
+  REQUIRE(plain.outcome() == av1::TRANSLATION_OUTCOME_TRANSLATED);
+  REQUIRE(plain.entities_size() == 2);
+  for (const auto& e : plain.entities()) {
+    CHECK(e.links_size() == 0);  // no company: the hub holds the contract
+    std::map<std::string, std::string> sources;
+    for (const auto& s : e.sources()) sources[s.field_path()] = s.vendor_path();
+    CHECK(sources.count("customer_id") == 1);
+  }
+  std::map<std::string, std::string> first;
+  for (const auto& s : plain.entities(0).sources())
+    first[s.field_path()] = s.vendor_path();
+  CHECK(first.at("customer_id") == "results[0].associations.companies");
+  CHECK(first.at("status") == "results[0].properties.dealstage");
+
+  auto linked = Translate(
+      *host, "deals", page,
+      json{{"default_currency", "EUR"}, {"deal_company_property", "company_id"}}
+          .dump(),
+      "hubspot");
+  REQUIRE(linked.outcome() == av1::TRANSLATION_OUTCOME_TRANSLATED);
+  REQUIRE(linked.entities_size() == 2);
+  REQUIRE(linked.entities(0).links_size() == 1);
+  CHECK(linked.entities(0).links(0).field_path() == "customer_id");
+  CHECK(linked.entities(0).links(0).target().object_type() == "companies");
+  CHECK(linked.entities(0).links(0).target().vendor_id() == "9100");
+  // The second deal has no company id in the property either.
+  CHECK(linked.entities(1).links_size() == 0);
+  for (const auto& s : linked.entities(0).sources()) {
+    if (s.field_path() == "customer_id")
+      CHECK(s.vendor_path() == "results[0].properties.company_id");
+  }
 }
 
 TEST_CASE(

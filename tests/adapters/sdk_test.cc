@@ -2,6 +2,7 @@
 // validation, redaction, and the error conventions seen over gRPC.
 #include <catch2/catch.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "adapters/sdk/adapter.h"
 #include "adapters/sdk/mapping.h"
 #include "canonical/money.h"
@@ -64,6 +65,26 @@ TEST_CASE("vendor times are read as the vendors write them", "[sdk]") {
   CHECK(FieldPathOf(TextTimeAt(f["bad"]).status()) == "bad");
 }
 
+TEST_CASE("calendar arithmetic keeps the time of day and clamps the day",
+          "[sdk]") {
+  auto at = [](const char* text) {
+    auto doc = ParseExactJson(absl::StrCat("\"", text, "\""));
+    return **TextTimeAt(Field(*doc));
+  };
+  CHECK(FormatTimestamp(AddCalendar(at("2025-01-31"), 1, 0)) ==
+        "2025-02-28T00:00:00Z");
+  CHECK(FormatTimestamp(AddCalendar(at("2024-01-31T10:15:00Z"), 1, 0)) ==
+        "2024-02-29T10:15:00Z");
+  CHECK(FormatTimestamp(AddCalendar(at("2025-12-31"), 0, 1)) ==
+        "2026-01-01T00:00:00Z");
+  CHECK(FormatTimestamp(AddCalendar(at("2025-03-01"), 12, -1)) ==
+        "2026-02-28T00:00:00Z");
+  CHECK(WholeMonthsBetween(at("2025-01-01"), at("2026-01-01")) == 12);
+  CHECK(WholeMonthsBetween(at("2025-01-31"), at("2025-02-28")) == 1);
+  CHECK(WholeMonthsBetween(at("2025-01-01"), at("2025-12-31")) == std::nullopt);
+  CHECK(WholeMonthsBetween(at("2025-01-01"), at("2025-01-01")) == std::nullopt);
+}
+
 TEST_CASE("configuration is validated against the declared fields", "[sdk]") {
   std::vector<ConfigField> fields = {
       {"base_url", ConfigType::kUrl, true, false, "", ""},
@@ -100,6 +121,34 @@ TEST_CASE("configuration is validated against the declared fields", "[sdk]") {
   CHECK(schema["required"] == nlohmann::json::array({"base_url", "token"}));
   CHECK(schema["properties"]["token"]["writeOnly"] == true);
   CHECK(schema["additionalProperties"] == false);
+}
+
+TEST_CASE("configuration values can be limited to a declared set", "[sdk]") {
+  ConfigField rule{"rule", ConfigType::kString, false, false, "", "\"A\""};
+  rule.allowed_values = {"A", "B"};
+  ConfigField rules{"rules", ConfigType::kStringMap, false, false, "", ""};
+  rules.allowed_values = {"A", "B"};
+  std::vector<ConfigField> fields = {rule, rules};
+  std::vector<FieldError> errors;
+  auto ok = Config::Parse(R"({"rules":{"x":"B"}})", fields, &errors);
+  REQUIRE(ok.ok());
+  CHECK(ok->GetString("rule") == "A");
+  CHECK(ok->GetStringMap("rules").at("x") == "B");
+
+  auto bad = Config::Parse(R"({"rule":"C","rules":{"x":"A","y":"b"}})", fields,
+                           &errors);
+  CHECK_FALSE(bad.ok());
+  std::map<std::string, std::string> by_path;
+  for (const auto& e : errors) by_path[e.field_path()] = e.reason();
+  CHECK(by_path.at("config.rule") == "must be one of A, B (got \"C\")");
+  CHECK(by_path.at("config.rules") ==
+        "value of \"y\" must be one of A, B (got \"b\")");
+
+  auto schema = nlohmann::json::parse(ConfigJsonSchema(fields));
+  CHECK(schema["properties"]["rule"]["enum"] ==
+        nlohmann::json::array({"A", "B"}));
+  CHECK(schema["properties"]["rules"]["additionalProperties"]["enum"] ==
+        nlohmann::json::array({"A", "B"}));
 }
 
 TEST_CASE("bad records fail alone, with the field named, over gRPC", "[sdk]") {

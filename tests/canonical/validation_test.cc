@@ -180,10 +180,16 @@ TEST_CASE("invoice arithmetic must add up", "[validation]") {
           "tax_total "
           "is 165.50 USD");
   }
-  SECTION("tax inclusive totals do not add tax") {
+  // Issue 10 gave total one definition: tax-inclusive prices are netted by
+  // the adapters, so tax_total is added whatever tax_inclusive says.
+  SECTION("tax inclusive totals add tax too") {
     inv.set_tax_inclusive(true);
-    inv.mutable_total()->set_units(150);
     CHECK(ValidateInvoice(inv).ok());
+    inv.mutable_total()->set_units(150);
+    CHECK(Error(ValidateInvoice(inv)) ==
+          "invoice.total: is 150.50 USD but subtotal - discount_total + "
+          "tax_total is 165.50 USD (tax-inclusive prices too: subtotal and "
+          "discount_total are net, tax_total is added)");
   }
   SECTION("kind required") {
     inv.clear_kind();

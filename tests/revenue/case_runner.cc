@@ -9,8 +9,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "canonical/revenue/calendar.h"
+#include "canonical/validation.h"
 
 namespace revhub::revenue::testing {
 namespace {
@@ -94,6 +96,31 @@ canonical::v1::RevenueRule RuleNamed(absl::string_view name) {
   if (name == "usage") return canonical::v1::REVENUE_RULE_USAGE;
   if (name == "milestone") return canonical::v1::REVENUE_RULE_MILESTONE;
   return canonical::v1::REVENUE_RULE_UNSPECIFIED;
+}
+
+// Parses "1m", "3m", "1y", "2w", "30d" into the version's renewal_interval.
+bool ParseInterval(const std::string& text, Contract* version) {
+  if (text.size() < 2) return false;
+  int count = 0;
+  if (!absl::SimpleAtoi(text.substr(0, text.size() - 1), &count)) return false;
+  auto* i = version->mutable_renewal_interval();
+  i->set_count(count);
+  switch (text.back()) {
+    case 'd':
+      i->set_unit(canonical::v1::INTERVAL_UNIT_DAY);
+      return true;
+    case 'w':
+      i->set_unit(canonical::v1::INTERVAL_UNIT_WEEK);
+      return true;
+    case 'm':
+      i->set_unit(canonical::v1::INTERVAL_UNIT_MONTH);
+      return true;
+    case 'y':
+      i->set_unit(canonical::v1::INTERVAL_UNIT_YEAR);
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -191,6 +218,27 @@ absl::Status ParseCaseFile(const std::string& path, std::vector<Case>* out) {
                               : canonical::v1::CONTRACT_STATUS_ACTIVE);
       if (a.Has("effective"))
         ok = instant(a.Get("effective"), version->mutable_effective_at());
+      if (a.Has("term_start"))
+        ok = ok && instant(a.Get("term_start"),
+                           version->mutable_term()->mutable_start_time());
+      if (a.Has("term_end"))
+        ok = ok && instant(a.Get("term_end"),
+                           version->mutable_term()->mutable_end_time());
+      if (a.Has("renewal")) {
+        const std::string r = a.Get("renewal");
+        version->set_renewal_behavior(
+            r == "evergreen"    ? canonical::v1::RENEWAL_BEHAVIOR_EVERGREEN
+            : r == "auto_renew" ? canonical::v1::RENEWAL_BEHAVIOR_AUTO_RENEW
+            : r == "fixed"      ? canonical::v1::RENEWAL_BEHAVIOR_FIXED
+                                : canonical::v1::RENEWAL_BEHAVIOR_UNSPECIFIED);
+        ok = ok && version->renewal_behavior() !=
+                       canonical::v1::RENEWAL_BEHAVIOR_UNSPECIFIED;
+      }
+      if (a.Has("interval"))
+        ok = ok && ParseInterval(a.Get("interval"), version);
+      if (a.Has("cancelled"))
+        ok = ok && instant(a.Get("cancelled"), version->mutable_cancelled_at());
+      if (a.Has("reason")) version->set_cancellation_reason(a.Get("reason"));
     } else if (cmd == "line") {
       if (version == nullptr)
         return Bad(path, n, "`line` needs a `version` first");
@@ -200,12 +248,17 @@ absl::Status ParseCaseFile(const std::string& path, std::vector<Case>* out) {
       ok = decimal(a.Has("qty") ? a.Get("qty") : "1", l->mutable_quantity()) &&
            money(a.Get("price"), l->mutable_unit_price());
       if (a.Has("start")) {
-        ok = ok &&
-             instant(a.Get("start"),
-                     l->mutable_service_period()->mutable_start_time()) &&
-             instant(a.Get("end"),
-                     l->mutable_service_period()->mutable_end_time());
+        ok = ok && instant(a.Get("start"),
+                           l->mutable_service_period()->mutable_start_time());
       }
+      if (a.Has("end")) {
+        ok = ok && instant(a.Get("end"),
+                           l->mutable_service_period()->mutable_end_time());
+      }
+      if (a.Has("delivered"))
+        ok = ok && instant(a.Get("delivered"), l->mutable_delivered_at());
+      if (a.Has("included_tax"))
+        ok = ok && money(a.Get("included_tax"), l->mutable_included_tax());
       if (a.Has("ssp"))
         ok = ok && money(a.Get("ssp"), l->mutable_standalone_selling_price());
       if (a.Has("discount"))
@@ -238,6 +291,10 @@ absl::Status ParseCaseFile(const std::string& path, std::vector<Case>* out) {
       ok = instant(a.Get("issued"), inv.mutable_issued_at()) &&
            money(a.Get("subtotal"), inv.mutable_subtotal());
       if (a.Has("tax")) ok = ok && money(a.Get("tax"), inv.mutable_tax_total());
+      if (a.Has("discount"))
+        ok = ok && money(a.Get("discount"), inv.mutable_discount_total());
+      if (a.Has("total")) ok = ok && money(a.Get("total"), inv.mutable_total());
+      inv.set_tax_inclusive(a.Has("inclusive"));
       if (a.Has("voided"))
         ok = ok && instant(a.Get("voided"), inv.mutable_effective_at());
       if (a.Has("lines")) {
@@ -245,6 +302,28 @@ absl::Status ParseCaseFile(const std::string& path, std::vector<Case>* out) {
           inv.add_lines()->set_contract_line_id(std::string(id));
         }
       }
+    } else if (cmd == "bill") {
+      // bill LINE amount=X [start=.. end=..] [delivered=..] [proration]
+      //      [product=P] [qty=N] [tax=T]: a line of the last invoice; LINE
+      //      "-" names no contract line.
+      if (c->input.events.invoices.empty())
+        return Bad(path, n, "`bill` needs an `invoice` first");
+      auto* l = c->input.events.invoices.back().add_lines();
+      if (a.positional.at(0) != "-")
+        l->set_contract_line_id(a.positional.at(0));
+      l->set_product_id(a.Get("product"));
+      ok = money(a.Get("amount"), l->mutable_amount());
+      if (a.Has("start"))
+        ok = ok && instant(a.Get("start"),
+                           l->mutable_service_period()->mutable_start_time());
+      if (a.Has("end"))
+        ok = ok && instant(a.Get("end"),
+                           l->mutable_service_period()->mutable_end_time());
+      if (a.Has("delivered"))
+        ok = ok && instant(a.Get("delivered"), l->mutable_delivered_at());
+      if (a.Has("qty")) ok = ok && decimal(a.Get("qty"), l->mutable_quantity());
+      if (a.Has("tax")) ok = ok && money(a.Get("tax"), l->mutable_tax_amount());
+      l->set_proration(a.Has("proration"));
     } else if (cmd == "payment") {
       Payment& p = c->input.payments.emplace_back();
       p.set_id(a.positional.at(0));
@@ -305,7 +384,9 @@ std::vector<std::string> RunCase(const Case& c) {
           : c.input.contract_versions.front().currency_code();
   for (const Expectation& e : c.expectations) {
     if (!e.words.empty() && e.words[0] == "error") {
-      const std::string want = e.words.size() > 1 ? e.words[1] : "";
+      // The whole text after `error`, spaces included.
+      const std::string want = absl::StrJoin(
+          std::vector<std::string>(e.words.begin() + 1, e.words.end()), " ");
       if (result.ok()) {
         fail(e.line_number, absl::StrCat("expected an error containing \"",
                                          want, "\", got OK"));
@@ -376,7 +457,21 @@ std::vector<std::string> RunCase(const Case& c) {
     const std::string& kind = w.at(0);
     Nanos want = 0;
     if (kind == "error") continue;
-    if (kind == "price") {
+    if (kind == "valid") {
+      // expect valid: every version and invoice passes canonical validation.
+      for (const Contract& v : c.input.contract_versions) {
+        const absl::Status st = ValidateContract(v);
+        if (!st.ok())
+          fail(e.line_number,
+               absl::StrCat("version ", v.version(), ": ", st.message()));
+      }
+      for (const Invoice& inv : c.input.events.invoices) {
+        const absl::Status st = ValidateInvoice(inv);
+        if (!st.ok())
+          fail(e.line_number,
+               absl::StrCat("invoice ", inv.id(), ": ", st.message()));
+      }
+    } else if (kind == "price") {
       if (want_money(e, w.at(1), &want))
         check(e, ToNanos(s.transaction_price()), want, "price");
     } else if (kind == "allocation" || kind == "pending") {

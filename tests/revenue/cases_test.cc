@@ -26,5 +26,13 @@ TEST_CASE("ASC 606 illustrative cases", "[revenue][cases]") {
 
 TEST_CASE("edge cases", "[revenue][cases]") { RunFile("edge.test"); }
 
+TEST_CASE("open-ended and auto-renewing contracts", "[revenue][cases]") {
+  RunFile("open_ended.test");
+}
+
+TEST_CASE("one-off lines", "[revenue][cases]") { RunFile("one_off.test"); }
+
+TEST_CASE("tax is never revenue", "[revenue][cases]") { RunFile("tax.test"); }
+
 }  // namespace
 }  // namespace revhub::revenue::testing

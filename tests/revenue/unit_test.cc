@@ -2,10 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include "canonical/revenue/allocation.h"
+#include "canonical/revenue/billing.h"
 #include "canonical/revenue/calendar.h"
 #include "canonical/revenue/engine.h"
 #include "canonical/revenue/modification.h"
 #include "canonical/revenue/pattern.h"
+#include "canonical/revenue/schedule_builder.h"
 
 namespace revhub::revenue {
 namespace {
@@ -88,6 +90,73 @@ TEST_CASE("month-even slices count from the start date", "[revenue][unit]") {
   // Slices start Jan 31, Feb 29, Mar 31: three, in Jan, Feb, Mar.
   CHECK(TotalWeight(span) == 3);
   CHECK(PeriodName(LastPeriod(span)) == "2024-03");
+}
+
+// Issue 10: total = subtotal - discount_total + tax_total whatever
+// tax_inclusive says (the amounts are net; tax_inclusive only records how
+// the vendor priced). 120 including 20% VAT is net 100, tax 20.
+TEST_CASE("document amounts read total one way, tax inclusive or not",
+          "[revenue][unit]") {
+  Invoice doc;
+  doc.set_currency_code("EUR");
+  *doc.mutable_subtotal() = *ParseMoney("110", "EUR");
+  *doc.mutable_discount_total() = *ParseMoney("10", "EUR");
+  *doc.mutable_tax_total() = *ParseMoney("20", "EUR");
+  for (bool inclusive : {false, true}) {
+    doc.set_tax_inclusive(inclusive);
+    auto a = ReadDocumentAmounts(doc, "EUR", "invoices[0]");
+    REQUIRE(a.ok());
+    CHECK(a->total == ToNanos(*ParseMoney("120", "EUR")));
+    CHECK(a->tax == ToNanos(*ParseMoney("20", "EUR")));
+    CHECK(a->net == ToNanos(*ParseMoney("100", "EUR")));
+  }
+  // A given total is taken as it is; the tax comes out of it.
+  *doc.mutable_total() = *ParseMoney("120", "EUR");
+  auto a = ReadDocumentAmounts(doc, "EUR", "invoices[0]");
+  REQUIRE(a.ok());
+  CHECK(a->net == ToNanos(*ParseMoney("100", "EUR")));
+  *doc.mutable_tax_total() = *ParseMoney("130", "EUR");
+  CHECK(ReadDocumentAmounts(doc, "EUR", "invoices[0]").status().message() ==
+        "invoices[0].tax_total: exceeds the document's total");
+}
+
+TEST_CASE("billed parts earn up to a cancellation, the rest at it",
+          "[revenue][unit]") {
+  using schedule_internal::EarnBilled;
+  using schedule_internal::Earning;
+  using schedule_internal::kDawn;
+  using schedule_internal::kNever;
+  using schedule_internal::PieceBefore;
+  // March by day: 31 days, 10000 minor units.
+  Earning e;
+  e.is_span = true;
+  e.span = Span{Day(2024, 3, 1), Day(2024, 4, 1),
+                canonical::v1::PERIOD_CONVENTION_BY_DAY};
+  auto total = [](const std::vector<schedule_internal::Piece>& ps, int64_t t) {
+    Nanos s = 0;
+    for (const auto& p : ps) s += PieceBefore(p, t);
+    return s;
+  };
+  const auto whole = EarnBilled(e, 10000, kNever, kDawn);
+  CHECK(total(whole, Day(2024, 3, 16)) == 4838);  // 15 of 31 days
+  CHECK(total(whole, kNever) == 10000);
+  const auto cut = EarnBilled(e, 10000, Day(2024, 3, 16), kDawn);
+  CHECK(total(cut, Day(2024, 3, 16)) == 4838);
+  CHECK(total(cut, Day(2024, 3, 16) + 1) == 10000);  // 5162 at the cut
+  // A credit dated after some of its period: what the period recognised
+  // before the date is one CREDIT point at the date.
+  const auto credit = EarnBilled(e, -3100, kNever, Day(2024, 3, 11));
+  REQUIRE_FALSE(credit.empty());
+  CHECK(credit[0].at == Day(2024, 3, 11));
+  CHECK(credit[0].amount == -1000);  // 10 of 31 days of -3100
+  CHECK(credit[0].kind == canonical::v1::REVENUE_SCHEDULE_LINE_KIND_CREDIT);
+  CHECK(total(credit, Day(2024, 3, 11)) == 0);
+  CHECK(total(credit, kNever) == -3100);
+  // A credit after the cancellation takes it all back at its date.
+  const auto late = EarnBilled(e, -5161, Day(2024, 3, 16), Day(2024, 4, 2));
+  REQUIRE(late.size() == 1);
+  CHECK(late[0].at == Day(2024, 4, 2));
+  CHECK(late[0].amount == -5161);
 }
 
 TEST_CASE("modification treatment follows the facts", "[revenue][unit]") {

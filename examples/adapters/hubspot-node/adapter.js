@@ -261,8 +261,8 @@ function makeAdapterService() {
                                reason: `${errors[0].field_path}: ${errors[0].reason}`,
                                field_path: errors[0].field_path});
       }
-      const reason = 'the HubSpot adapter is inbound only: it reads companies, deals and ' +
-                     'line items and writes nothing to HubSpot';
+      const reason = 'the HubSpot adapter is inbound only: it reads companies, deals, ' +
+                     'line items and products and writes nothing to HubSpot';
       log('INFO', `apply ${call.request.idempotency_key}: APPLY_OUTCOME_REJECTED ${reason}`);
       callback(null, {outcome: 'APPLY_OUTCOME_REJECTED', reason, field_path: 'operation'});
     },

@@ -7,18 +7,26 @@
 //                  (ContractChanged), closed lost is skipped
 //   line_items  -> contract line data, checked on its own; the line becomes
 //                  part of a contract when its deal is translated with it
+//   products    -> Product (ProductChanged): recurring products RATABLE,
+//                  others POINT_IN_TIME
 // A payload is one v3 object ({id, properties, associations, ...}), a v3
 // list or search response ({results: [...], paging, total}) or a JSON array
 // of objects, all of the record's object type; a list is translated whole
 // or not at all. Ids go into ExternalRef(system, "companies" | "deals" |
 // "line_items" | "products", id); a deal names its customer by its
-// associated company, a line its product by hs_product_id.
+// associated company (or config.deal_company_property), a line its product
+// by hs_product_id. Every entity says, in `sources`, which HubSpot field
+// each canonical field that validation can refuse came from.
 //
 // A deal's line items travel with it: the v3 deal read with
 // associations=companies,line_items, plus the line item objects (from
 // POST /crm/v3/objects/line_items/batch/read) under "line_items", as an
 // array or as the batch response ({results: [...]}). Every associated line
 // item must be there, so a contract is never booked without some lines.
+// A deal from the search API (POST /crm/v3/objects/deals/search) carries
+// no associations at all: it is translated as it is, without a customer
+// link unless config.deal_company_property names one, and the hub decides
+// what a contract without its company or lines can be.
 'use strict';
 
 const x = require('./exact');
@@ -37,8 +45,9 @@ const INBOUND = [
   {
     object_type: 'deals',
     description: 'CRM v3 deal with associations (companies, line_items) and its line ' +
-                 'item objects under "line_items" (or a list/search response of deals) -> ' +
-                 'Contract: closedwon ACTIVE (booked), open stages DRAFT, closedlost skipped',
+                 'item objects under "line_items" (or a list/search response of deals, ' +
+                 'with or without associations) -> Contract: closedwon ACTIVE (booked), ' +
+                 'open stages DRAFT, closedlost skipped',
     produces: ['ENTITY_TYPE_CONTRACT'],
   },
   {
@@ -46,6 +55,12 @@ const INBOUND = [
     description: 'CRM v3 line item (or a list/search response of them): quantity, price, ' +
                  'discount and term are checked; the line is booked with its deal',
     produces: [],
+  },
+  {
+    object_type: 'products',
+    description: 'CRM v3 product (or a list/search response of them) -> Product: recurring ' +
+                 'products RATABLE, one-time products POINT_IN_TIME',
+    produces: ['ENTITY_TYPE_PRODUCT'],
   },
 ];
 
@@ -66,6 +81,9 @@ const CONFIG_FIELDS = [
                 'deal_currency_code / hs_line_item_currency_code'},
   {name: 'request_timeout_ms', type: 'integer', required: false, secret: false,
    description: 'Timeout of one HTTP request made by Check', default: 10000},
+  {name: 'deal_company_property', type: 'string', required: false, secret: false,
+   description: 'Deal property holding the id of the deal\'s company, for deals read ' +
+                'without associations (the search API); the associations win when present'},
 ];
 
 // ---- field access ----------------------------------------------------------
@@ -135,8 +153,14 @@ class Builder {
   ref(objectType, vendorId) {
     return {system: this.system, object_type: objectType, vendor_id: vendorId};
   }
-  addEntity(kind, entity, links) {
-    this.entities.push({[kind]: entity, links});
+  // `sources`: [[canonical field path, vendor field path], ...].
+  addEntity(kind, entity, links, sources = []) {
+    this.entities.push({
+      [kind]: entity,
+      links,
+      sources: sources.filter(([, vendor]) => vendor)
+          .map(([field, vendor]) => ({field_path: field, vendor_path: vendor})),
+    });
     return this.entities.length - 1;
   }
   addEvent(type, index, occurredAt) {
@@ -225,8 +249,59 @@ function mapCompany(b, record, path) {
                      'lifecyclestage', 'hubspot_owner_id']) {
     putAttribute(customer.attributes, key, props[key]);
   }
-  const index = b.addEntity('customer', customer, []);
+  const sources = [['name', join(pp, props.name ? 'name' : 'domain')]];
+  if (customer.billing_address && customer.billing_address.country_code) {
+    sources.push(['billing_address.country_code', join(pp, 'country')]);
+  }
+  const index = b.addEntity('customer', customer, [], sources);
   b.addEvent('EVENT_TYPE_CUSTOMER_CHANGED', index, updated);
+}
+
+// ---- products --------------------------------------------------------------
+
+// A v3 product: what the deal's line items link to by hs_product_id. A
+// product billed on a recurring basis (recurringbillingfrequency or
+// hs_recurring_billing_period) is recognised RATABLE over its service
+// period, any other POINT_IN_TIME.
+function mapProduct(b, record, path) {
+  const id = idAt(record.id, join(path, 'id'));
+  checkPortal(b, record, path);
+  const props = propertiesOf(record, path);
+  const pp = join(path, 'properties');
+  const name = optionalString(props.name, join(pp, 'name'));
+  if (!name) throw new MappingError(join(pp, 'name'), 'required field is missing');
+  const frequency = optionalString(props.recurringbillingfrequency,
+                                   join(pp, 'recurringbillingfrequency'));
+  const period = optionalString(props.hs_recurring_billing_period,
+                                join(pp, 'hs_recurring_billing_period'));
+  const archived = record.archived === undefined ? false
+      : optionalBool(record.archived, join(path, 'archived'));
+  const product = {
+    external_refs: [b.ref('products', id)],
+    name,
+    sku: optionalString(props.hs_sku, join(pp, 'hs_sku')) || '',
+    description: optionalString(props.description, join(pp, 'description')) || '',
+    revenue_rule: frequency || period ? 'REVENUE_RULE_RATABLE' : 'REVENUE_RULE_POINT_IN_TIME',
+    active: !archived,
+    attributes: {},
+  };
+  // The list price is kept as written, exactly; it is not a standalone
+  // selling price.
+  const price = x.optionalDecimalNanos(props.price, join(pp, 'price'));
+  if (price !== null) product.attributes.price = x.formatDecimal(price);
+  for (const key of ['hs_product_type', 'recurringbillingfrequency',
+                     'hs_recurring_billing_period', 'hs_folder_id']) {
+    putAttribute(product.attributes, key, props[key]);
+  }
+  const {updated, created} = recordTimes(record, props, path);
+  if (created) product.effective_at = created;
+  if (updated) product.source_updated_at = updated;
+  const index = b.addEntity('product', product, [], [
+    ['name', join(pp, 'name')],
+    ['revenue_rule', join(pp, period && !frequency ? 'hs_recurring_billing_period'
+                                                   : 'recurringbillingfrequency')],
+  ]);
+  b.addEvent('EVENT_TYPE_PRODUCT_CHANGED', index, updated);
 }
 
 // ---- line items ------------------------------------------------------------
@@ -234,8 +309,9 @@ function mapCompany(b, record, path) {
 // Maps one v3 line item onto a canonical.v1.ContractLine in `currency`
 // (null: the line's own currency or the default). `serviceStart` is where
 // a recurring line's term starts when it names no start date (the deal's
-// close date). Returns {line, productId, currency}.
-function mapLineItem(b, item, path, currency, serviceStart) {
+// close date). Returns {line, productId, currency, sources}; sources are
+// [canonical path below the line (".quantity"), vendor path].
+function mapLineItem(b, item, path, currency, serviceStart, serviceStartPath) {
   requireObject(item, path);
   const id = idAt(item.id, join(path, 'id'));
   const props = propertiesOf(item, path);
@@ -267,6 +343,8 @@ function mapLineItem(b, item, path, currency, serviceStart) {
     unit_price: x.toMoney(price, lineCurrencyOrDefault),
     external_refs: [b.ref('line_items', id)],
   };
+  const sources = [['', path], ['.line_id', join(path, 'id')],
+                   ['.quantity', join(pp, 'quantity')], ['.unit_price', join(pp, 'price')]];
   // HubSpot's "discount" is an amount off each unit; the canonical discount
   // amount is off the line's extended price.
   const unitDiscount = x.optionalDecimalNanos(props.discount, join(pp, 'discount'));
@@ -274,6 +352,7 @@ function mapLineItem(b, item, path, currency, serviceStart) {
     if (unitDiscount < 0n) throw new MappingError(join(pp, 'discount'), 'must not be negative');
     line.discount_amount = x.toMoney(x.multiplyNanos(unitDiscount, quantity, join(pp, 'discount')),
                                      lineCurrencyOrDefault);
+    sources.push(['.discount_amount', join(pp, 'discount')]);
   }
   const percent = x.optionalDecimalNanos(props.hs_discount_percentage,
                                          join(pp, 'hs_discount_percentage'));
@@ -282,11 +361,13 @@ function mapLineItem(b, item, path, currency, serviceStart) {
       throw new MappingError(join(pp, 'hs_discount_percentage'), 'must be between 0 and 100');
     }
     line.discount_percent = x.toDecimal(percent);
+    sources.push(['.discount_percent', join(pp, 'hs_discount_percentage')]);
   }
   // The service period, half-open: from hs_recurring_billing_start_date
   // (for a recurring line without one, the deal's close date) for
   // hs_recurring_billing_period ("P12M"), else hs_term_in_months, else to
-  // hs_recurring_billing_end_date. A line without both ends has none.
+  // hs_recurring_billing_end_date. A one-time line with only a start date
+  // is a one-off delivered that day; a line without dates has neither.
   const start = x.optionalTimeAt(props.hs_recurring_billing_start_date,
                                  join(pp, 'hs_recurring_billing_start_date'));
   const period = optionalString(props.hs_recurring_billing_period,
@@ -321,11 +402,18 @@ function mapLineItem(b, item, path, currency, serviceStart) {
       throw new MappingError(endPath, 'the service period must end after it starts');
     }
     line.service_period = {start_time: from, end_time: end};
+    sources.push(['.service_period', start ? join(pp, 'hs_recurring_billing_start_date')
+                                           : serviceStartPath],
+                 ['.service_period.end_time', endPath]);
+  } else if (start && !recurring) {
+    line.delivered_at = start;
+    sources.push(['.delivered_at', join(pp, 'hs_recurring_billing_start_date')]);
   }
   const productId = props.hs_product_id === null || props.hs_product_id === undefined ||
                     props.hs_product_id === ''
       ? null : idAt(props.hs_product_id, join(pp, 'hs_product_id'));
-  return {line, productId, currency: lineCurrencyOrDefault};
+  if (productId) sources.push(['.product_id', join(pp, 'hs_product_id')]);
+  return {line, productId, currency: lineCurrencyOrDefault, sources};
 }
 
 // A line item on its own: every field is checked; the contract line it
@@ -333,7 +421,7 @@ function mapLineItem(b, item, path, currency, serviceStart) {
 function mapStandaloneLineItem(b, item, path) {
   requireObject(item, path);
   checkPortal(b, item, path);
-  const {line} = mapLineItem(b, item, path, null, null);
+  const {line} = mapLineItem(b, item, path, null, null, '');
   const deals = associationIds(item, 'deals', path);
   b.skip(deals.length
       ? `line item ${line.line_id} belongs to deal ${deals.map((d) => d.id).join(', ')}: ` +
@@ -359,21 +447,31 @@ function associationIds(record, kind, path) {
   });
 }
 
-// The deal's company: the primary association ("deal_to_company") when
-// there is one, else the one company it is associated with.
-function dealCompany(record, path) {
+// The deal's company as {id, path}: the primary association
+// ("deal_to_company") when there is one, else the one company it is
+// associated with, else the company id in config.deal_company_property;
+// null when the deal names none (read without associations: the search
+// API).
+function dealCompany(b, record, props, path) {
   const companies = associationIds(record, 'companies', path);
   const primary = companies.filter((c) => c.type === 'deal_to_company');
   const distinct = [...new Set(companies.map((c) => c.id))];
-  if (primary.length) return primary[0].id;
-  if (distinct.length === 1) return distinct[0];
-  if (distinct.length === 0) {
-    throw new MappingError(join(join(path, 'associations'), 'companies'),
-        'required: a deal becomes a contract only with its company (read the deal with ' +
-        'associations=companies)');
+  const cp = join(join(path, 'associations'), 'companies');
+  if (primary.length) return {id: primary[0].id, path: primary[0].path};
+  if (distinct.length === 1) return {id: distinct[0], path: companies[0].path};
+  if (distinct.length > 1) {
+    throw new MappingError(cp,
+        `the deal is associated with ${distinct.length} companies and none is primary`);
   }
-  throw new MappingError(join(join(path, 'associations'), 'companies'),
-      `the deal is associated with ${distinct.length} companies and none is primary`);
+  const property = b.config.deal_company_property;
+  if (property !== undefined) {
+    const vp = join(join(path, 'properties'), property);
+    const value = props[property];
+    if (value !== null && value !== undefined && value !== '') {
+      return {id: idAt(value, vp), path: vp};
+    }
+  }
+  return null;
 }
 
 // The line item objects sent with the deal, by id.
@@ -407,7 +505,7 @@ function mapDeal(b, record, path) {
     b.skip(`deal ${id} is archived in HubSpot: a deleted deal changes no contract`);
     return;
   }
-  const company = dealCompany(record, path);
+  const company = dealCompany(b, record, props, path);
   let currency = null;
   if (props.deal_currency_code !== null && props.deal_currency_code !== undefined &&
       props.deal_currency_code !== '') {
@@ -430,8 +528,18 @@ function mapDeal(b, record, path) {
     lines: [],
     attributes: {},
   };
-  const links = [{field_path: 'customer_id', target_type: 'ENTITY_TYPE_CUSTOMER',
-                  target: b.ref('companies', company)}];
+  const links = [];
+  const sources = [
+    ['customer_id', company ? company.path : join(join(path, 'associations'), 'companies')],
+    ['currency_code', props.deal_currency_code ? join(pp, 'deal_currency_code')
+                                               : 'config.default_currency'],
+    ['status', join(pp, 'dealstage')],
+    ['lines', join(join(path, 'associations'), 'line_items')],
+  ];
+  if (company) {
+    links.push({field_path: 'customer_id', target_type: 'ENTITY_TYPE_CUSTOMER',
+                target: b.ref('companies', company.id)});
+  }
   // The lines: every associated line item, from the objects sent with it.
   const sent = dealLineItems(record, path);
   const byId = new Map();
@@ -459,19 +567,25 @@ function mapDeal(b, record, path) {
   }
   const seen = new Set();
   for (const s of sent) {
-    const {line, productId} = mapLineItem(b, s.item, s.path, currency, close || created);
+    const {line, productId, sources: lineSources} = mapLineItem(
+        b, s.item, s.path, currency, close || created,
+        join(pp, close ? 'closedate' : 'createdate'));
     if (seen.has(line.line_id)) {
       throw new MappingError(join(s.path, 'id'), `line item ${line.line_id} appears twice`);
     }
     seen.add(line.line_id);
     const i = contract.lines.length;
     contract.lines.push(line);
+    for (const [field, vendor] of lineSources) sources.push([`lines[${i}]${field}`, vendor]);
     if (productId) {
       links.push({field_path: `lines[${i}].product_id`, target_type: 'ENTITY_TYPE_PRODUCT',
                   target: b.ref('products', productId)});
     }
   }
-  if (won && contract.lines.length === 0) {
+  // A deal read with its associations that lists no line items has none; a
+  // deal read without associations (the search API) may have some.
+  if (won && contract.lines.length === 0 && record.associations !== undefined &&
+      record.associations !== null) {
     throw new MappingError(join(join(path, 'associations'), 'line_items'),
         'required: a closed won deal is booked with its line items (read the deal with ' +
         'associations=line_items and send the line item objects under line_items)');
@@ -489,7 +603,8 @@ function mapDeal(b, record, path) {
   putAttribute(contract.attributes, 'dealstage', stage);
   putAttribute(contract.attributes, 'pipeline', props.pipeline);
   putAttribute(contract.attributes, 'dealtype', props.dealtype);
-  const index = b.addEntity('contract', contract, links);
+  if (close) sources.push(['effective_at', join(pp, 'closedate')]);
+  const index = b.addEntity('contract', contract, links, sources);
   b.addEvent(won ? 'EVENT_TYPE_CONTRACT_BOOKED' : 'EVENT_TYPE_CONTRACT_CHANGED', index,
              won ? close : updated);
 }
@@ -500,6 +615,7 @@ const MAPPERS = {
   companies: mapCompany,
   deals: mapDeal,
   line_items: mapStandaloneLineItem,
+  products: mapProduct,
 };
 
 // True for a v3 list or search response: {results: [...]} with no id.
