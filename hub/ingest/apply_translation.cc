@@ -160,6 +160,38 @@ absl::Status ApplyEntity(WriteTxn& txn, TranslationToApply& t, int i,
                          T entity) {
   using Traits = EntityTraits<T>;
   const CanonicalEntity& ce = t.result->entities(i);
+  if (t.authorities != nullptr) {
+    const canonical::v1::Customer* customer = nullptr;
+    if constexpr (std::is_same_v<T, canonical::v1::Customer>)
+      customer = &entity;
+    ASSIGN_OR_RETURN(
+        AuthorityDecision decision,
+        DecideAuthority(txn, *t.authorities, *t.system, Traits::kType,
+                        entity.external_refs(), customer));
+    if (decision.action == AuthorityAction::kBindRefs) {
+      // The authority's record has the content; this one only says that
+      // it describes the same entity.
+      return BindRefs(txn, Traits::kType, entity.external_refs(),
+                      decision.entity_id);
+    }
+    if (decision.action == AuthorityAction::kWait) {
+      const std::string path = absl::StrCat(Traits::kField, ".external_refs");
+      const ExternalRef& ref = decision.waiting_for;
+      MissingRef missing;
+      missing.type = Traits::kType;
+      missing.ref = ref;
+      missing.field_path = path;
+      missing.vendor_field_path = VendorFieldPathOf(ce, path);
+      missing.amount_at_stake = AmountOf(ce);
+      t.missing = std::move(missing);
+      return FieldError(
+          absl::StatusCode::kFailedPrecondition, path,
+          absl::StrCat("names ", ref.system(), "/", ref.object_type(), "/",
+                       ref.vendor_id(), ", whose system is authoritative for ",
+                       canonical::v1::EntityType_Name(Traits::kType),
+                       " and which the hub has not received"));
+    }
+  }
   for (int l = 0; l < ce.links_size(); ++l) {
     const EntityLink& link = ce.links(l);
     const auto& target = link.target();

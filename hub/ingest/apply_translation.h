@@ -25,6 +25,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "hub/ingest/authority.h"
 #include "hub/store/store.h"
 #include "revhub/adapter/v1/adapter_service.pb.h"
 #include "revhub/canonical/v1/money.pb.h"
@@ -50,6 +51,9 @@ struct TranslationToApply {
   const hub::v1::RawRecord* record = nullptr;
   const hub::v1::System* system = nullptr;
   const adapter::v1::TranslationResult* result = nullptr;
+  // Whose word counts per entity type (authority.h); null: nobody's more
+  // than another's.
+  const Authorities* authorities = nullptr;
 
   // Set by ApplyTranslation: entities written (a new version); the index
   // of the entity it was applying when it failed (-1: none); and, when it

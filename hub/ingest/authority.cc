@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
+#include "hub/entities/entity_ops.h"
 #include "hub/entities/matching.h"
 
 namespace revhub::hub {
@@ -89,6 +90,9 @@ absl::Status BindRefs(
           " already names ", *id, ", not ", entity_id));
     }
     RETURN_IF_ERROR(txn.BindExternalRef(type, ref, entity_id));
+    // Records waiting for this ref (an invoice naming the subscription)
+    // can go on now.
+    RETURN_IF_ERROR(ReleaseRecordsWaitingFor(txn, type, ref));
   }
   return absl::OkStatus();
 }

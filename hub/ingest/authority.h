@@ -70,8 +70,9 @@ absl::StatusOr<AuthorityDecision> DecideAuthority(
     const google::protobuf::RepeatedPtrField<canonical::v1::ExternalRef>& refs,
     const canonical::v1::Customer* customer);
 
-// Binds every ref of `refs` not bound yet to `entity_id`. A ref already
-// bound to another entity is FAILED_PRECONDITION naming both.
+// Binds every ref of `refs` not bound yet to `entity_id`, releasing the
+// records waiting for it. A ref already bound to another entity is
+// FAILED_PRECONDITION naming both.
 absl::Status BindRefs(
     WriteTxn& txn, canonical::v1::EntityType type,
     const google::protobuf::RepeatedPtrField<canonical::v1::ExternalRef>& refs,

@@ -332,10 +332,25 @@ void Pipeline::ApplyRecord(const RawRecord& record,
     return;
   }
 
+  // Who is authoritative for what, as registered now.
+  std::vector<hub::v1::System> systems;
+  for (std::string after;;) {
+    auto page = store_->ListSystems(after, 500);
+    if (!page.ok()) {
+      retry_later(page.status());
+      return;
+    }
+    for (auto& s : *page) systems.push_back(std::move(s));
+    if (page->size() < 500) break;
+    after = systems.back().name();
+  }
+  const Authorities authorities(systems);
+
   TranslationToApply t;
   t.record = &record;
   t.system = &system;
   t.result = &result;
+  t.authorities = &authorities;
   // A record whose missing ref arrives between its attempt and its wait is
   // tried again at once, a few times.
   for (int attempt = 0; attempt < 3; ++attempt) {

@@ -7,9 +7,10 @@
 // waits, as a reader would, until the hub is idle (no record RECEIVED, no
 // workflow PENDING or RUNNING). Then it checks what the README promises
 // through the hub's API and the emulator's control API: one customer, one
-// ACTIVE contract with a CONFIRMED schedule, the invoice and payment linked
-// to them, NetSuite holding the customer, the invoice and journal entries,
-// every workflow COMPLETED, and no exception open.
+// ACTIVE contract (the upgrade its second version) with a CONFIRMED
+// schedule, Stripe's customer and subscription bound to them, the invoices
+// and payment linked to them, NetSuite holding the customer, the invoices
+// and journal entries, every workflow COMPLETED, and no exception open.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -264,12 +265,15 @@ TEST_CASE("the README's quick start runs as written and ends as it says",
   auto listed = CallOk(*customers, &v1::CustomerService::Stub::ListCustomers,
                        v1::ListCustomersRequest());
   REQUIRE(listed.customers_size() == 1);
-  std::map<std::string, int> systems;
-  for (const auto& ref : listed.customers(0).external_refs())
-    systems[ref.system()]++;
-  CHECK(systems.count("salesforce") == 1);
-  CHECK(systems.count("stripe") == 1);
-  CHECK(systems.count("netsuite") == 1);
+  // Stripe's customer is the same one (bound to it by the matching rule and
+  // Salesforce's authority), and so is Stripe's subscription the contract.
+  v1::GetCustomerRequest by_stripe;
+  by_stripe.mutable_external_ref()->set_system("stripe");
+  by_stripe.mutable_external_ref()->set_object_type("customer");
+  by_stripe.mutable_external_ref()->set_vendor_id("cus_QkNwAn7Y2bL0aR");
+  auto stripe_customer =
+      CallOk(*customers, &v1::CustomerService::Stub::GetCustomer, by_stripe);
+  CHECK(stripe_customer.customer().id() == listed.customers(0).id());
 
   // One ACTIVE contract with a CONFIRMED schedule.
   auto contracts = v1::ContractService::NewStub(channel);
@@ -280,6 +284,16 @@ TEST_CASE("the README's quick start runs as written and ends as it says",
   const canon::Contract& contract = all_contracts.contracts(0);
   CHECK(contract.status() == canon::CONTRACT_STATUS_ACTIVE);
   CHECK(contract.customer_id() == listed.customers(0).id());
+  v1::GetContractRequest by_subscription;
+  by_subscription.mutable_external_ref()->set_system("stripe");
+  by_subscription.mutable_external_ref()->set_object_type("subscription");
+  by_subscription.mutable_external_ref()->set_vendor_id("sub_1QkNwAnSub00001");
+  auto stripe_contract = CallOk(
+      *contracts, &v1::ContractService::Stub::GetContract, by_subscription);
+  CHECK(stripe_contract.contract().id() == contract.id());
+  // The upgrade is the contract's second version, with its third line.
+  CHECK(contract.version() == 2);
+  CHECK(contract.lines_size() == 3);
   auto revenue = v1::RevenueService::NewStub(channel);
   v1::GetScheduleRequest schedule_req;
   schedule_req.set_contract_id(contract.id());
