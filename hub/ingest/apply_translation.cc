@@ -13,6 +13,8 @@
 #include "canonical/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/entities/matching.h"
 
@@ -228,6 +230,27 @@ absl::Status ApplyEntity(WriteTxn& txn, TranslationToApply& t, int i,
         absl::StatusCode::kInvalidArgument, absl::StrCat(Traits::kField, ".id"),
         "an adapter leaves id, version and recorded_at to the hub");
   }
+  // Out of order: a record older (by the vendor's own modification time)
+  // than what the hub holds from the same system changes nothing.
+  if (entity.has_source_updated_at()) {
+    for (const ExternalRef& r : entity.external_refs()) {
+      if (r.system() != t.record->system()) continue;
+      ASSIGN_OR_RETURN(auto id, txn.ResolveExternalRef(Traits::kType, r));
+      if (!id.has_value()) continue;
+      ASSIGN_OR_RETURN(auto stored, txn.GetCurrentEntity(Traits::kType, *id));
+      if (!stored.has_value()) break;
+      ASSIGN_OR_RETURN(T current, ParseEntity<T>(*stored));
+      if (current.has_source_updated_at() &&
+          google::protobuf::util::TimeUtil::TimestampToNanoseconds(
+              current.source_updated_at()) >
+              google::protobuf::util::TimeUtil::TimestampToNanoseconds(
+                  entity.source_updated_at())) {
+        ++t.stale;
+        return absl::OkStatus();
+      }
+      break;
+    }
+  }
   if constexpr (std::is_same_v<T, canonical::v1::Product>) {
     if (entity.name().empty())
       RETURN_IF_ERROR(CompleteNamelessProduct(txn, entity));
@@ -285,6 +308,7 @@ std::string EntityFieldName(const CanonicalEntity& entity) {
 
 absl::Status ApplyTranslation(WriteTxn& txn, TranslationToApply& t) {
   t.changed = 0;
+  t.stale = 0;
   t.failed_entity = -1;
   t.missing.reset();
   std::vector<int> order(t.result->entities_size());

@@ -59,6 +59,9 @@ struct TranslationToApply {
   // of the entity it was applying when it failed (-1: none); and, when it
   // failed on a link the hub cannot resolve, that link.
   int changed = 0;
+  // Entities left alone because the hub holds a later version from the
+  // same system (a newer source_updated_at): webhooks arrive out of order.
+  int stale = 0;
   int failed_entity = -1;
   std::optional<MissingRef> missing;
 };
