@@ -402,10 +402,18 @@ absl::Status Apply(WriteTxn& txn, const BusinessEvent& cause,
     withdrawals.push_back(std::move(gone));
   }
 
-  const bool schedule_same =
-      previous.has_value() &&
-      previous->status() != canon::REVENUE_SCHEDULE_STATUS_FAILED &&
-      SameContent(*previous, schedule);
+  // The same schedule as the previous version, whatever its status: a
+  // confirmation holds for what was confirmed, so an unchanged schedule
+  // stays CONFIRMED (a billing event absorbed by a workflow that has
+  // confirmed already leaves nothing to confirm again).
+  bool schedule_same = false;
+  if (previous.has_value() &&
+      previous->status() != canon::REVENUE_SCHEDULE_STATUS_FAILED) {
+    RevenueSchedule before = *previous;
+    before.set_status(schedule.status());
+    schedule_same = SameContent(before, schedule);
+    if (schedule_same) schedule.set_status(previous->status());
+  }
   if (!outcome.target.contract_event && schedule_same && writes.empty() &&
       withdrawals.empty()) {
     return absl::OkStatus();  // a billing event that changed nothing
