@@ -14,7 +14,6 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/util/time_util.h"
-#include "google/protobuf/util/time_util.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/entities/matching.h"
 
