@@ -7,7 +7,10 @@
 #   examples/dev-stack.sh [BUILD_BIN_DIR]      (./dev run calls it)
 #
 # Environment: REVHUB_LISTEN (default 127.0.0.1:50051), REVHUB_DATA (default
-# ./data). Everything listens on 127.0.0.1 only.
+# ./data). Everything listens on 127.0.0.1 only: the hub serves plaintext
+# (--insecure-loopback), and every call still needs a token. The hub writes
+# the admin token to $REVHUB_DATA/admin.token on its first start; the CLI
+# calls below use it through REVHUB_TOKEN.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -59,11 +62,13 @@ emulator="$(wait_line "$run_dir/emulator.out" "NETSUITE-EMULATOR|")"
 echo "dev-stack: NetSuite emulator at http://$emulator"
 
 # 2. The hub.
-"$bin/revhubd" --listen "$listen" --data-dir "$data" \
+"$bin/revhubd" --listen "$listen" --data-dir "$data" --insecure-loopback \
   --orchestration-config examples/orchestration.json >"$run_dir/hub.out" &
 pids+=($!)
 hub="$(wait_line "$run_dir/hub.out" "revhubd listening on ")"
 echo "dev-stack: revhubd at $hub (data in $data)"
+REVHUB_TOKEN="$(cat "$data/admin.token")"
+export REVHUB_TOKEN
 
 # 3. The systems, each with its adapter.
 revhub() { "$bin/revhub" --hub "$hub" "$@"; }
@@ -105,6 +110,7 @@ revhub systems list
 echo
 revhub systems check netsuite || true
 echo
+echo "dev-stack: the CLI needs the admin token:  export REVHUB_TOKEN=\"\$(cat $data/admin.token)\""
 echo "dev-stack: try  $bin/revhub --hub $hub ingest FILE --system salesforce --object-type Account"
 echo "dev-stack:      $bin/revhub --hub $hub records list"
 echo "dev-stack:      $bin/revhub --hub $hub workflows list"

@@ -122,10 +122,12 @@ class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
   ServerUnaryReactor* Ingest(CallbackServerContext* context,
                              const hub::v1::IngestRequest* req,
                              hub::v1::IngestResponse* resp) override {
-    std::string principal = PrincipalOf(context);
+    auth::Caller caller = CallerOf(context);
+    std::string principal = caller.principal;
     return RunUnary(
-        hub_, context, [this, req, resp, principal]() -> absl::Status {
+        hub_, context, [this, req, resp, caller, principal]() -> absl::Status {
           RETURN_IF_ERROR(ValidateIngest(*req));
+          RETURN_IF_ERROR(auth::CheckMayWriteSystem(caller, req->system()));
           hub::v1::RawRecord record;
           record.set_system(req->system());
           record.set_object_type(req->object_type());

@@ -108,10 +108,14 @@ class PipelineServiceImpl final
   ServerUnaryReactor* ReplayRecord(
       CallbackServerContext* context, const hub::v1::ReplayRecordRequest* req,
       hub::v1::ReplayRecordResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+    auth::Caller caller = CallerOf(context);
+    return RunUnary(hub_, context, [this, req, resp, caller]() -> absl::Status {
       if (req->record_id() <= 0) {
         return absl::InvalidArgumentError("record_id: must be positive");
       }
+      ASSIGN_OR_RETURN(hub::v1::RawRecord record,
+                       FindRawRecord(*hub_->store, req->record_id()));
+      RETURN_IF_ERROR(auth::CheckMayWriteSystem(caller, record.system()));
       ASSIGN_OR_RETURN(*resp->mutable_outcome(),
                        hub_->pipeline->Replay(req->record_id()));
       return absl::OkStatus();
@@ -122,10 +126,12 @@ class PipelineServiceImpl final
       CallbackServerContext* context,
       const hub::v1::ReplayFailedRecordsRequest* req,
       hub::v1::ReplayFailedRecordsResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+    auth::Caller caller = CallerOf(context);
+    return RunUnary(hub_, context, [this, req, resp, caller]() -> absl::Status {
       if (req->system().empty()) {
         return absl::InvalidArgumentError("system: is required");
       }
+      RETURN_IF_ERROR(auth::CheckMayWriteSystem(caller, req->system()));
       if (req->limit() < 0 || req->limit() > 100000) {
         return absl::InvalidArgumentError(
             "limit: must be between 0 and 100000");

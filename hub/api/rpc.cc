@@ -1,5 +1,8 @@
 #include "hub/api/rpc.h"
 
+#include "hub/auth/auth_processor.h"
+#include "hub/auth/method_policy.h"
+
 namespace revhub::hub {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -8,11 +11,31 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       std::string(status.message()));
 }
 
+auth::Caller CallerOf(const grpc::CallbackServerContext* context) {
+  auth::Caller caller;
+  caller.principal = "anonymous";
+  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  if (auth == nullptr) return caller;
+  auto text = [](const grpc::string_ref& v) {
+    return std::string(v.data(), v.size());
+  };
+  // The processor sets one principal and one role per call.
+  for (const auto& v : auth->FindPropertyValues(auth::kPrincipalProperty)) {
+    caller.principal = text(v);
+    break;
+  }
+  for (const auto& v : auth->FindPropertyValues(auth::kRoleProperty)) {
+    caller.role = auth::RoleFromName(text(v));
+    break;
+  }
+  for (const auto& v : auth->FindPropertyValues(auth::kSystemProperty)) {
+    caller.systems.push_back(text(v));
+  }
+  return caller;
+}
+
 std::string PrincipalOf(const grpc::CallbackServerContext* context) {
-  const auto& md = context->client_metadata();
-  auto it = md.find("x-revhub-principal");
-  if (it == md.end() || it->second.empty()) return "anonymous";
-  return std::string(it->second.data(), it->second.size());
+  return CallerOf(context).principal;
 }
 
 }  // namespace revhub::hub

@@ -1,6 +1,6 @@
 // The RPC edge: how an absl::Status leaves as a gRPC status, and who is
-// calling. Only hub/api uses gRPC server types; every library below it
-// speaks absl::Status.
+// calling. Only hub/api (and hub/auth, which authenticates) use gRPC server
+// types; every library below it speaks absl::Status.
 #ifndef REVHUB_HUB_API_RPC_H_
 #define REVHUB_HUB_API_RPC_H_
 
@@ -9,14 +9,21 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "hub/auth/principal_registry.h"
 
 namespace revhub::hub {
 
 // Returns the gRPC status for an absl::Status: same code, same message.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// Returns who is calling: the x-revhub-principal metadata when present, else
-// "anonymous".
+// Returns who is calling, as hub/auth's processor authenticated it before
+// the handler ran (auth_processor.h): principal, role and, for an
+// integration principal, the systems it may write. A call of an open
+// method (health) has principal "anonymous" and no role. Client metadata
+// never names the caller.
+auth::Caller CallerOf(const grpc::CallbackServerContext* context);
+
+// Returns the authenticated principal's name (CallerOf(context).principal).
 std::string PrincipalOf(const grpc::CallbackServerContext* context);
 
 }  // namespace revhub::hub

@@ -23,6 +23,9 @@ namespace revhub::hub {
 class Pipeline;
 class AdapterSupervisor;
 class Orchestrator;
+namespace auth {
+class PrincipalRegistry;
+}  // namespace auth
 
 struct HubContext {
   Store* store;
@@ -33,6 +36,8 @@ struct HubContext {
   AdapterSupervisor* adapters = nullptr;
   // Orchestration (hub/orchestration/); null when not running.
   Orchestrator* orchestrator = nullptr;
+  // Principals and tokens (hub/auth/); required by PrincipalService.
+  auth::PrincipalRegistry* principals = nullptr;
 };
 
 std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub);
@@ -84,6 +89,9 @@ std::unique_ptr<grpc::Service> NewRevenueService(
 std::unique_ptr<grpc::Service> NewContractLifecycleService(HubContext* hub);
 std::unique_ptr<grpc::Service> NewWorkflowService(HubContext* hub);
 std::unique_ptr<grpc::Service> NewExceptionService(HubContext* hub);
+
+// --- Authentication and roles: PrincipalService (principal_service.cc).
+std::unique_ptr<grpc::Service> NewPrincipalService(HubContext* hub);
 
 }  // namespace revhub::hub
 

@@ -21,6 +21,8 @@
 #include "revhub/hub/v1/contract_lifecycle_service.grpc.pb.h"
 #include "revhub/hub/v1/exception_service.grpc.pb.h"
 #include "revhub/hub/v1/workflow_service.grpc.pb.h"
+// Authentication and roles
+#include "revhub/hub/v1/principal_service.grpc.pb.h"
 
 namespace revhub::cli {
 namespace {
@@ -32,12 +34,22 @@ absl::Status FromGrpc(const grpc::Status& status) {
                       status.error_message());
 }
 
+std::shared_ptr<grpc::ChannelCredentials> CredentialsFor(
+    const HubClientOptions& o) {
+  if (o.tls_ca_pem.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = o.tls_ca_pem;
+  ssl.pem_cert_chain = o.tls_cert_pem;
+  ssl.pem_private_key = o.tls_key_pem;
+  return grpc::SslCredentials(ssl);
+}
+
 class GrpcHubClient final : public HubClient {
  public:
   explicit GrpcHubClient(HubClientOptions options)
       : options_(std::move(options)),
-        channel_(grpc::CreateChannel(options_.target,
-                                     grpc::InsecureChannelCredentials())),
+        channel_(
+            grpc::CreateChannel(options_.target, CredentialsFor(options_))),
         registry_(hubv1::SystemRegistryService::NewStub(channel_)),
         customers_(hubv1::CustomerService::NewStub(channel_)),
         products_(hubv1::ProductService::NewStub(channel_)),
@@ -53,10 +65,11 @@ class GrpcHubClient final : public HubClient {
         // Orchestration
         workflows_(hubv1::WorkflowService::NewStub(channel_)),
         lifecycle_(hubv1::ContractLifecycleService::NewStub(channel_)),
-        exceptions_(hubv1::ExceptionService::NewStub(channel_)) {}
+        exceptions_(hubv1::ExceptionService::NewStub(channel_)),
+        principals_(hubv1::PrincipalService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
-// principal, the call, the status converted.
+// token, the call, the status converted.
 #define REVHUB_UNARY(stub, Method)                                    \
   absl::StatusOr<hubv1::Method##Response> Method(                     \
       const hubv1::Method##Request& request) override {               \
@@ -118,6 +131,10 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(exceptions_, RetryException)
   REVHUB_UNARY(exceptions_, ReplayException)
   REVHUB_UNARY(exceptions_, ResolveException)
+  REVHUB_UNARY(principals_, CreatePrincipal)
+  REVHUB_UNARY(principals_, ListPrincipals)
+  REVHUB_UNARY(principals_, RotatePrincipalToken)
+  REVHUB_UNARY(principals_, DisablePrincipal)
 #undef REVHUB_UNARY
 
   absl::Status ReadRecordPayload(
@@ -169,8 +186,9 @@ class GrpcHubClient final : public HubClient {
     if (timeout.has_value()) {
       context.set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
     }
-    if (!options_.principal.empty()) {
-      context.AddMetadata(kPrincipalMetadataKey, options_.principal);
+    if (!options_.token.empty()) {
+      context.AddMetadata(kAuthorizationMetadataKey,
+                          "Bearer " + options_.token);
     }
   }
 
@@ -191,6 +209,7 @@ class GrpcHubClient final : public HubClient {
   std::unique_ptr<hubv1::WorkflowService::Stub> workflows_;
   std::unique_ptr<hubv1::ContractLifecycleService::Stub> lifecycle_;
   std::unique_ptr<hubv1::ExceptionService::Stub> exceptions_;
+  std::unique_ptr<hubv1::PrincipalService::Stub> principals_;
 };
 
 }  // namespace

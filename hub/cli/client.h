@@ -36,13 +36,16 @@
 #include "revhub/hub/v1/contract_lifecycle_service.pb.h"
 #include "revhub/hub/v1/exception_service.pb.h"
 #include "revhub/hub/v1/workflow_service.pb.h"
+// Authentication and roles
+#include "revhub/hub/v1/principal_service.pb.h"
 
 namespace revhub::cli {
 
 namespace hubv1 = ::revhub::hub::v1;
 
-// The metadata key that carries the caller's principal name.
-inline constexpr char kPrincipalMetadataKey[] = "x-revhub-principal";
+// The metadata key that carries the caller's API token, as
+// "Bearer <token>".
+inline constexpr char kAuthorizationMetadataKey[] = "authorization";
 
 class HubClient {
  public:
@@ -174,6 +177,16 @@ class HubClient {
       const hubv1::ReplayExceptionRequest& request) = 0;
   virtual absl::StatusOr<hubv1::ResolveExceptionResponse> ResolveException(
       const hubv1::ResolveExceptionRequest& request) = 0;
+
+  // PrincipalService
+  virtual absl::StatusOr<hubv1::CreatePrincipalResponse> CreatePrincipal(
+      const hubv1::CreatePrincipalRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListPrincipalsResponse> ListPrincipals(
+      const hubv1::ListPrincipalsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::RotatePrincipalTokenResponse>
+  RotatePrincipalToken(const hubv1::RotatePrincipalTokenRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::DisablePrincipalResponse> DisablePrincipal(
+      const hubv1::DisablePrincipalRequest& request) = 0;
 };
 
 struct HubClientOptions {
@@ -184,13 +197,22 @@ struct HubClientOptions {
   // Deadline of a Subscribe stream; unset: the stream runs until it ends.
   // (ReadRecordPayload, which ends by itself, has call_timeout.)
   std::optional<absl::Duration> stream_timeout;
-  // Sent as `x-revhub-principal` metadata when not empty.
-  std::string principal;
+  // The API token, sent as `authorization: Bearer <token>` on every call
+  // when not empty.
+  std::string token;
+  // TLS: with tls_ca_pem (PEM CA certificates the hub's certificate is
+  // verified against) the channel is TLS; tls_cert_pem and tls_key_pem
+  // (both or neither) are the client certificate and key presented for
+  // mTLS. Without tls_ca_pem the channel is plaintext (a hub started with
+  // --insecure-loopback).
+  std::string tls_ca_pem;
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
-// Returns a client that calls the hub at options.target over an insecure
-// (loopback) gRPC channel. The channel connects lazily: an unreachable hub
-// shows as UNAVAILABLE on the first call.
+// Returns a client that calls the hub at options.target over TLS when
+// options.tls_ca_pem is set, else over a plaintext channel. The channel
+// connects lazily: an unreachable hub shows as UNAVAILABLE on the first call.
 std::unique_ptr<HubClient> NewGrpcHubClient(const HubClientOptions& options);
 
 }  // namespace revhub::cli

@@ -53,7 +53,12 @@ absl::Status ParseJsonStrict(const std::string& json,
 }
 
 CommandContext::CommandContext(const CliEnvironment& env)
-    : env_(env), hub_(env.default_hub) {}
+    : env_(env),
+      hub_(env.default_hub),
+      token_(env.default_token),
+      ca_(env.default_ca),
+      cert_(env.default_cert),
+      key_(env.default_key) {}
 
 void CommandContext::DefineGlobalFlags(CLI::App& app) {
   app.add_option("--hub", hub_,
@@ -67,15 +72,50 @@ void CommandContext::DefineGlobalFlags(CLI::App& app) {
       "--timeout", timeout_seconds_,
       "Seconds to wait for each call (default 30); with events tail "
       "--follow, how long to follow");
-  app.add_option("--principal", principal_,
-                 "Act as this principal (sent as x-revhub-principal)");
+  app.add_option("--token", token_,
+                 "API token of the principal to call as (default: "
+                 "$REVHUB_TOKEN); see `revhub principals create`");
+  app.add_option("--ca", ca_,
+                 "PEM CA certificate to verify the hub's TLS certificate "
+                 "(default: $REVHUB_CA); without it the connection is "
+                 "plaintext (a hub on loopback with --insecure-loopback)");
+  app.add_option("--cert", cert_,
+                 "PEM client certificate for mTLS (default: $REVHUB_CERT)");
+  app.add_option("--key", key_,
+                 "PEM private key of --cert (default: $REVHUB_KEY)");
 }
 
-absl::Status CommandContext::ValidateGlobalFlags() const {
+absl::Status CommandContext::ValidateGlobalFlags() {
   if (timeout_given() && !(timeout_seconds_ > 0)) {
     return UsageError("--timeout: must be a positive number of seconds");
   }
-  return absl::OkStatus();
+  if (cert_.empty() != key_.empty()) {
+    return UsageError("--cert and --key: give both or neither");
+  }
+  if (!cert_.empty() && ca_.empty()) {
+    return UsageError(
+        "--cert: needs --ca (client certificates are sent "
+        "over TLS)");
+  }
+  auto read = [](const std::string& flag, const std::string& path,
+                 std::string* pem) -> absl::Status {
+    if (path.empty()) return absl::OkStatus();
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+      return UsageError(absl::StrCat(flag, " ", path,
+                                     ": cannot open: ", std::strerror(errno)));
+    }
+    std::ostringstream data;
+    data << file.rdbuf();
+    *pem = std::move(data).str();
+    if (pem->find("-----BEGIN ") == std::string::npos) {
+      return UsageError(absl::StrCat(flag, " ", path, ": is not a PEM file"));
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = read("--ca", ca_, &ca_pem_); !s.ok()) return s;
+  if (absl::Status s = read("--cert", cert_, &cert_pem_); !s.ok()) return s;
+  return read("--key", key_, &key_pem_);
 }
 
 bool CommandContext::timeout_given() const {
@@ -95,7 +135,10 @@ HubClient& CommandContext::Hub() {
   if (client_ == nullptr) {
     HubClientOptions options;
     options.target = hub_;
-    options.principal = principal_;
+    options.token = token_;
+    options.tls_ca_pem = ca_pem_;
+    options.tls_cert_pem = cert_pem_;
+    options.tls_key_pem = key_pem_;
     if (timeout_given()) {
       options.call_timeout = absl::Seconds(timeout_seconds_);
       options.stream_timeout = absl::Seconds(timeout_seconds_);

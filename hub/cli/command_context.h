@@ -1,6 +1,7 @@
 // CommandContext: what every command group of `revhub` shares, defined once.
 //
-// It holds the global flags (--hub, --json, --timeout, --principal), the
+// It holds the global flags (--hub, --json, --timeout, --token, --ca,
+// --cert, --key), the
 // connection to the hub (made on first use, with those flags), the input and
 // output streams, the marking of usage errors, and the one action a parsed
 // command line runs. A command group is a function
@@ -53,6 +54,12 @@ struct CliEnvironment {
   // The hub address used when --hub is not given (main() passes
   // $REVHUB_HUB, or kDefaultHub when it is unset).
   std::string default_hub = kDefaultHub;
+  // Used when --token, --ca, --cert, --key are not given (main() passes
+  // $REVHUB_TOKEN, $REVHUB_CA, $REVHUB_CERT, $REVHUB_KEY).
+  std::string default_token;
+  std::string default_ca;
+  std::string default_cert;
+  std::string default_key;
   std::istream* in = nullptr;   // read for the file name "-"
   std::ostream* out = nullptr;  // results
   std::ostream* err = nullptr;  // errors
@@ -85,10 +92,11 @@ class CommandContext {
   CommandContext(const CommandContext&) = delete;
   CommandContext& operator=(const CommandContext&) = delete;
 
-  // Adds --hub, --json, --timeout and --principal to the top-level app.
+  // Adds --hub, --json, --timeout, --token, --ca, --cert and --key to the
+  // top-level app.
   void DefineGlobalFlags(CLI::App& app);
   // Returns a usage error when a global flag has an invalid value.
-  absl::Status ValidateGlobalFlags() const;
+  absl::Status ValidateGlobalFlags();
 
   // Returns a new T that lives as long as this context: a command group
   // keeps its flags in it so that CLI11 can bind options to them.
@@ -108,7 +116,8 @@ class CommandContext {
   // Runs the action. REQUIRES: has_action().
   absl::Status RunAction() { return action_(); }
 
-  // Returns the connected client; connects on first use.
+  // Returns the connected client; connects on first use. The files of
+  // --ca/--cert/--key are read by ValidateGlobalFlags.
   HubClient& Hub();
   // The hub address the command line connects to (--hub or the default).
   const std::string& hub_address() const { return hub_; }
@@ -136,7 +145,14 @@ class CommandContext {
   bool json_ = false;
   double timeout_seconds_ = 30;
   CLI::Option* timeout_option_ = nullptr;
-  std::string principal_;
+  std::string token_;
+  std::string ca_;
+  std::string cert_;
+  std::string key_;
+  // The PEM contents of ca_, cert_, key_ (read when validated).
+  std::string ca_pem_;
+  std::string cert_pem_;
+  std::string key_pem_;
   std::unique_ptr<HubClient> client_;
   std::function<absl::Status()> action_;
   std::vector<std::shared_ptr<void>> owned_;

@@ -42,6 +42,10 @@ void DefineRevenueCommands(CLI::App& app, CommandContext& ctx);
 void DefineWorkflowsCommands(CLI::App& app, CommandContext& ctx);
 // exceptions list|show|assign|retry|replay|resolve (exception_commands.cc)
 void DefineExceptionsCommands(CLI::App& app, CommandContext& ctx);
+// Authentication: principals and their tokens (PrincipalService), and
+// `certs init` (local, no hub).
+void DefinePrincipalsCommands(CLI::App& app, CommandContext& ctx);
+void DefineCertsCommands(CLI::App& app, CommandContext& ctx);
 
 // Adds book, amend, renew and cancel to the `contracts` group (called by
 // DefineContractsCommands).

@@ -39,6 +39,8 @@ class Cli {
     DefineRevenueCommands(app_, ctx_);
     DefineWorkflowsCommands(app_, ctx_);
     DefineExceptionsCommands(app_, ctx_);
+    DefinePrincipalsCommands(app_, ctx_);
+    DefineCertsCommands(app_, ctx_);
   }
 
   int Run(const std::vector<std::string>& args) {

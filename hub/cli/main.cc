@@ -12,6 +12,13 @@ int main(int argc, char** argv) {
   if (const char* hub = std::getenv("REVHUB_HUB"); hub != nullptr && *hub) {
     env.default_hub = hub;
   }
+  auto from_env = [](const char* name, std::string* value) {
+    if (const char* v = std::getenv(name); v != nullptr && *v) *value = v;
+  };
+  from_env("REVHUB_TOKEN", &env.default_token);
+  from_env("REVHUB_CA", &env.default_ca);
+  from_env("REVHUB_CERT", &env.default_cert);
+  from_env("REVHUB_KEY", &env.default_key);
   env.in = &std::cin;
   env.out = &std::cout;
   env.err = &std::cerr;

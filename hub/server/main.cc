@@ -55,6 +55,23 @@ int main(int argc, char** argv) {
                  "JSON file: exception routing rules, SLAs per category and "
                  "the recognition sweep interval (docs/orchestration.md)")
       ->check(CLI::ExistingFile);
+  // Transport security (docs/security.md)
+  app.add_option("--tls-cert", options.tls_cert,
+                 "PEM certificate chain the server presents (TLS)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-client-ca", options.tls_client_ca,
+                 "PEM CA certificates that client certificates are verified "
+                 "against (mTLS); a verified certificate's common name names "
+                 "the calling principal")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--require-client-cert", options.require_client_cert,
+               "Refuse TLS clients without a certificate signed by "
+               "--tls-client-ca");
+  app.add_flag("--insecure-loopback", options.insecure_loopback,
+               "Serve plaintext; allowed only with a loopback --listen "
+               "address (development and tests). Calls still need a token");
   CLI11_PARSE(app, argc, argv);
   // Checked above.
   absl::ParseDuration(waiting_timeout, &options.pipeline_waiting_timeout);

@@ -1,19 +1,26 @@
 #include "hub/server/server.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <mutex>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "grpc/health/v1/health.pb.h"
 #include "hub/adapter_host/adapter_supervisor.h"
 #include "hub/api/services.h"
+#include "hub/auth/auth_processor.h"
+#include "hub/auth/principal_registry.h"
 #include "hub/common/work_queue.h"
 #include "hub/events/event_bus.h"
 #include "hub/ingest/pipeline.h"
@@ -51,6 +58,80 @@ class DirLock {
   int fd_;
 };
 
+absl::StatusOr<std::string> ReadPem(const std::string& flag,
+                                    const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " ", path, ": cannot read: ", strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " ", path, ": is not a PEM file"));
+  }
+  return text.str();
+}
+
+// Returns the server credentials the options ask for, or why they are
+// refused: plaintext only on loopback and only with --insecure-loopback.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
+    const HubOptions& o) {
+  const bool tls = !o.tls_cert.empty() || !o.tls_key.empty();
+  if (tls && (o.tls_cert.empty() || o.tls_key.empty())) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key: give both (the certificate chain and its "
+        "private key)");
+  }
+  if (!o.tls_client_ca.empty() && !tls) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca: needs --tls-cert and --tls-key (client "
+        "certificates are verified over TLS)");
+  }
+  if (o.require_client_cert && o.tls_client_ca.empty()) {
+    return absl::InvalidArgumentError(
+        "--require-client-cert: needs --tls-client-ca to verify them");
+  }
+  if (tls && o.insecure_loopback) {
+    return absl::InvalidArgumentError(
+        "--insecure-loopback: cannot be combined with --tls-cert");
+  }
+  if (tls) {
+    grpc::SslServerCredentialsOptions ssl;
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    ASSIGN_OR_RETURN(pair.cert_chain, ReadPem("--tls-cert", o.tls_cert));
+    ASSIGN_OR_RETURN(pair.private_key, ReadPem("--tls-key", o.tls_key));
+    ssl.pem_key_cert_pairs.push_back(std::move(pair));
+    if (!o.tls_client_ca.empty()) {
+      ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                       ReadPem("--tls-client-ca", o.tls_client_ca));
+      ssl.client_certificate_request =
+          o.require_client_cert
+              ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    return grpc::SslServerCredentials(ssl);
+  }
+  if (!o.insecure_loopback) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--listen ", o.listen,
+        ": refusing to serve without TLS; give --tls-cert and --tls-key "
+        "(see `revhub certs init`), or --insecure-loopback with a loopback "
+        "address for development"));
+  }
+  if (!IsLoopbackListenAddress(o.listen)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--insecure-loopback: --listen ", o.listen,
+        " is not a loopback address (127.0.0.0/8, [::1] or localhost); "
+        "plaintext is served on loopback only"));
+  }
+  // Local TCP credentials speak plaintext (insecure clients connect), refuse
+  // peers that are not on loopback, and, unlike insecure credentials, take
+  // an AuthMetadataProcessor.
+  return grpc::experimental::LocalServerCredentials(LOCAL_TCP);
+}
+
 class HubServerImpl : public HubServer {
  public:
   ~HubServerImpl() override { Shutdown(absl::Seconds(5)); }
@@ -63,6 +144,8 @@ class HubServerImpl : public HubServer {
           "--data-dir ", options.data_dir, ": cannot create: ", ec.message()));
     }
     ASSIGN_OR_RETURN(lock_, DirLock::Acquire(options.data_dir));
+    // A transport the options do not allow stops the hub before anything.
+    ASSIGN_OR_RETURN(auto credentials, MakeCredentials(options));
     // A bad configuration stops the hub before it serves anything.
     ASSIGN_OR_RETURN(revenue_settings_,
                      LoadRevenueConfig(options.revenue_config));
@@ -94,6 +177,26 @@ class HubServerImpl : public HubServer {
     orchestrator_ = std::make_unique<Orchestrator>(
         store_.get(), events_.get(), adapters_.get(), std::move(orchestration));
     context_.orchestrator = orchestrator_.get();
+    // Principals: the first start makes `admin` and writes its token.
+    ASSIGN_OR_RETURN(principals_, auth::PrincipalRegistry::Open(store_.get()));
+    const std::string token_path = options.data_dir + "/admin.token";
+    ASSIGN_OR_RETURN(bool bootstrapped, principals_->Bootstrap(token_path));
+    if (bootstrapped) {
+      std::cerr << "revhubd: created principal \"admin\" (role admin); its "
+                   "token is in "
+                << token_path << " (mode 0600)" << std::endl;
+    }
+    context_.principals = principals_.get();
+    auth::AdmitCallFn admit;
+    if (options.admit_call) {
+      admit = [fn = options.admit_call](const auth::Caller& caller,
+                                        absl::string_view method) {
+        return fn(caller.principal, std::string(method));
+      };
+    }
+    credentials->SetAuthMetadataProcessor(
+        std::make_shared<auth::HubAuthProcessor>(principals_.get(),
+                                                 std::move(admit)));
 
     services_.push_back(NewSystemRegistryService(&context_));
     services_.push_back(NewCustomerService(&context_));
@@ -108,6 +211,7 @@ class HubServerImpl : public HubServer {
     services_.push_back(NewContractLifecycleService(&context_));
     services_.push_back(NewWorkflowService(&context_));
     services_.push_back(NewExceptionService(&context_));
+    services_.push_back(NewPrincipalService(&context_));
 
     // Links the health protocol's descriptor into the binary, so reflection
     // can describe the built-in health service.
@@ -116,8 +220,7 @@ class HubServerImpl : public HubServer {
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                             &port);
+    builder.AddListeningPort(options.listen, credentials, &port);
     // An Ingest request carries up to 16 MiB of payload plus its fields.
     builder.SetMaxReceiveMessageSize(20 << 20);
     builder.SetMaxSendMessageSize(20 << 20);
@@ -175,6 +278,7 @@ class HubServerImpl : public HubServer {
  private:
   std::unique_ptr<DirLock> lock_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<auth::PrincipalRegistry> principals_;
   std::unique_ptr<WorkQueue> work_;
   std::unique_ptr<EventBus> events_;
   HubContext context_{};
@@ -191,6 +295,25 @@ class HubServerImpl : public HubServer {
 };
 
 }  // namespace
+
+bool IsLoopbackListenAddress(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  return false;
+}
 
 absl::StatusOr<std::unique_ptr<HubServer>> StartHubServer(
     const HubOptions& options) {

@@ -5,11 +5,17 @@
 // the store under the data folder, starts the revenue worker, the adapters,
 // the ingest pipeline and the orchestrator, and serves every
 // revhub.hub.v1 service plus server reflection and grpc.health.v1 on the
-// given address. Shutdown() stops accepting calls, lets calls in flight
+// given address. Every call is authenticated and authorized by hub/auth's
+// processor before its handler runs; the transport is TLS (optionally
+// verifying client certificates), or plaintext on a loopback address only
+// when `insecure_loopback` asks for it. On first start with no principal it
+// creates `admin` and writes its token to DATA_DIR/admin.token (0600).
+// Shutdown() stops accepting calls, lets calls in flight
 // finish (cancelling streams), then closes the store.
 #ifndef REVHUB_HUB_SERVER_SERVER_H_
 #define REVHUB_HUB_SERVER_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,7 +42,29 @@ struct HubOptions {
   // How long the ingest pipeline lets a record wait for the record it
   // refers to before it becomes FAILED with an exception.
   absl::Duration pipeline_waiting_timeout = absl::Hours(24);
+
+  // Transport security (docs/security.md). PEM files: the server's
+  // certificate chain and key; with tls_client_ca, client certificates are
+  // verified against it when presented (demanded with
+  // require_client_cert), and a verified certificate's common name names
+  // the calling principal.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  bool require_client_cert = false;
+  // Serve plaintext. Allowed only with a loopback `listen` address
+  // (127.0.0.0/8, ::1, localhost) and no TLS file.
+  bool insecure_loopback = false;
+  // Called for every authenticated, authorized call before its handler
+  // (auth::AdmitCallFn); empty: every call admitted.
+  std::function<absl::Status(const std::string& principal,
+                             const std::string& method)>
+      admit_call;
 };
+
+// Returns whether `listen` ("host:port") names a loopback address:
+// 127.0.0.0/8, ::1 (as "[::1]:port") or localhost.
+bool IsLoopbackListenAddress(const std::string& listen);
 
 class HubServer {
  public:

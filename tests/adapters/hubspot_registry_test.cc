@@ -9,6 +9,7 @@
 
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 #include "tests/adapters/test_util.h"
+#include "tests/support/auth.h"
 #include "tests/support/hub_process.h"
 
 using namespace revhub::testing;
@@ -60,12 +61,26 @@ TEST_CASE(
   // As in examples/adapters/hubspot-node/README.md.
   std::string output;
   int rc =
-      RunCli({"--hub", hub.address(), "systems", "register", "--name",
-              "hubspot", "--kind", "crm", "--command", "node",
+      RunCli({"--hub",
+              hub.address(),
+              "--token",
+              ReadAdminToken(dir.path() + "/data"),
+              "systems",
+              "register",
+              "--name",
+              "hubspot",
+              "--kind",
+              "crm",
+              "--command",
+              "node",
               std::string("--arg=") + REVHUB_HUBSPOT_NODE_DIR + "/adapter.js",
-              std::string("--arg=--protos=") + REVHUB_PROTOS_DIR, "--env",
-              std::string("NODE_PATH=") + REVHUB_NODE_MODULES, "--config-file",
-              config_path, "--authoritative-for", "customer"},
+              std::string("--arg=--protos=") + REVHUB_PROTOS_DIR,
+              "--env",
+              std::string("NODE_PATH=") + REVHUB_NODE_MODULES,
+              "--config-file",
+              config_path,
+              "--authoritative-for",
+              "customer"},
              &output);
   INFO(output);
   REQUIRE(rc == 0);

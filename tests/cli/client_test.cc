@@ -16,7 +16,7 @@ namespace revhub::cli {
 namespace {
 
 // A registry that answers GetSystem by the name asked for and remembers the
-// principal metadata it saw.
+// authorization metadata it saw.
 class TestRegistry final : public hubv1::SystemRegistryService::Service {
  public:
   grpc::Status GetSystem(grpc::ServerContext* context,
@@ -24,7 +24,7 @@ class TestRegistry final : public hubv1::SystemRegistryService::Service {
                          hubv1::GetSystemResponse* response) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      auto found = context->client_metadata().find(kPrincipalMetadataKey);
+      auto found = context->client_metadata().find(kAuthorizationMetadataKey);
       principal_ =
           found == context->client_metadata().end()
               ? "<none>"
@@ -92,11 +92,12 @@ class TestServer {
   std::unique_ptr<grpc::Server> server_;
 };
 
-TEST_CASE("unary calls carry the principal and return the answer", "[client]") {
+TEST_CASE("unary calls carry the bearer token and return the answer",
+          "[client]") {
   TestServer server;
   HubClientOptions options;
   options.target = server.address();
-  options.principal = "alice@finance";
+  options.token = "alice-token";
   std::unique_ptr<HubClient> hub = NewGrpcHubClient(options);
 
   hubv1::GetSystemRequest request;
@@ -104,9 +105,9 @@ TEST_CASE("unary calls carry the principal and return the answer", "[client]") {
   absl::StatusOr<hubv1::GetSystemResponse> response = hub->GetSystem(request);
   REQUIRE(response.ok());
   CHECK(response->system().name() == "sf-prod");
-  CHECK(server.registry.principal() == "alice@finance");
+  CHECK(server.registry.principal() == "Bearer alice-token");
 
-  options.principal.clear();
+  options.token.clear();
   REQUIRE(NewGrpcHubClient(options)->GetSystem(request).ok());
   CHECK(server.registry.principal() == "<none>");
 }

@@ -103,15 +103,15 @@ TEST_CASE("global flags work before or after the command", "[commands]") {
   REQUIRE(defaults.code == kExitOk);
   REQUIRE(h.connected_with.has_value());
   CHECK(h.connected_with->target == "hub.test:7777");
-  CHECK(h.connected_with->principal.empty());
+  CHECK(h.connected_with->token.empty());
   CHECK(h.connected_with->call_timeout == absl::Seconds(30));
   CHECK_FALSE(h.connected_with->stream_timeout.has_value());
 
   Result r = h.Run({"systems", "list", "--json", "--hub", "127.0.0.1:9",
-                    "--principal", "alice", "--timeout", "2.5"});
+                    "--token", "rhk_alice", "--timeout", "2.5"});
   REQUIRE(r.code == kExitOk);
   CHECK(h.connected_with->target == "127.0.0.1:9");
-  CHECK(h.connected_with->principal == "alice");
+  CHECK(h.connected_with->token == "rhk_alice");
   CHECK(h.connected_with->call_timeout == absl::Milliseconds(2500));
   CHECK(h.connected_with->stream_timeout == absl::Milliseconds(2500));
   nlohmann::json json = nlohmann::json::parse(r.out);

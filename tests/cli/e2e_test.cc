@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -73,12 +74,15 @@ class HubProcess {
       close(out[0]);
       close(out[1]);
       execl(REVHUBD_PATH, REVHUBD_PATH, "--listen", "127.0.0.1:0", "--data-dir",
-            data_dir.c_str(), static_cast<char*>(nullptr));
+            data_dir.c_str(), "--insecure-loopback",
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     close(out[1]);
     fd_ = out[0];
     address_ = ReadListeningLine();
+    std::ifstream token_file(data_dir / "admin.token");
+    std::getline(token_file, admin_token_);
     drain_ = std::thread([this] {
       char buffer[4096];
       while (read(fd_, buffer, sizeof buffer) > 0) {
@@ -96,6 +100,8 @@ class HubProcess {
   }
 
   const std::string& address() const { return address_; }
+  // The token of `admin`, which the hub wrote on its first start.
+  const std::string& admin_token() const { return admin_token_; }
 
   // Sends SIGTERM and returns the exit status (-1 if it did not stop).
   int Terminate() {
@@ -132,15 +138,20 @@ class HubProcess {
   pid_t pid_ = -1;
   int fd_ = -1;
   std::string address_;
+  std::string admin_token_;
   std::thread drain_;
 };
 
 using Result = RunResult;
 
-// Runs the revhub binary with args (and --hub), stdin from a file if given.
+// Runs the revhub binary with args (and --hub, and --token unless args
+// name one), stdin from a file if given.
 Result RunRevhub(const fs::path& scratch, const std::string& hub,
-                 std::vector<std::string> args,
+                 const std::string& token, std::vector<std::string> args,
                  const std::string& stdin_path = "/dev/null") {
+  if (std::find(args.begin(), args.end(), "--token") == args.end()) {
+    args.insert(args.begin(), {"--token", token});
+  }
   args.insert(args.begin(), {REVHUB_PATH, "--hub", hub});
   return RunProgram(std::move(args), scratch.string(), stdin_path);
 }
@@ -173,7 +184,8 @@ TEST_CASE("revhub drives a real revhubd", "[e2e]") {
   INFO("hub at " << hub);
   auto run = [&](std::vector<std::string> args,
                  const std::string& stdin_path = "/dev/null") {
-    return RunRevhub(scratch.path(), hub, std::move(args), stdin_path);
+    return RunRevhub(scratch.path(), hub, hubd.admin_token(), std::move(args),
+                     stdin_path);
   };
   auto ok = [&](std::vector<std::string> args,
                 const std::string& stdin_path = "/dev/null") {
@@ -223,11 +235,16 @@ TEST_CASE("revhub drives a real revhubd", "[e2e]") {
     "externalRefs": [{"system": "crm-e2e", "objectType": "Account",
                       "vendorId": "001A"}]
   })");
-  json first =
-      json::parse(ok({"--principal", "e2e-tester", "customers", "upsert",
-                      (scratch.path() / "acme.json").string(),
-                      "--idempotency-key", "acme-1", "--json"})
-                      .out);
+  // The upsert acts as the principal e2e-tester, made with its token.
+  json made = json::parse(ok({"principals", "create", "e2e-tester", "--role",
+                              "integration", "--json"})
+                              .out);
+  CHECK(made["principal"]["role"] == "ROLE_INTEGRATION");
+  const std::string tester_token = made["token"];
+  json first = json::parse(ok({"--token", tester_token, "customers", "upsert",
+                               (scratch.path() / "acme.json").string(),
+                               "--idempotency-key", "acme-1", "--json"})
+                               .out);
   const std::string id = first["customer"]["id"];
   REQUIRE_FALSE(id.empty());
   CHECK(first["customer"]["version"] == "1");
@@ -394,7 +411,8 @@ TEST_CASE("revhub records get --payload writes a 6 MiB record byte for byte",
   TempDir scratch;
   HubProcess hubd(data.path());
   auto run = [&](std::vector<std::string> args) {
-    Result r = RunRevhub(scratch.path(), hubd.address(), args);
+    Result r =
+        RunRevhub(scratch.path(), hubd.address(), hubd.admin_token(), args);
     INFO("revhub " << json(args).dump() << "\nstderr: " << r.err);
     REQUIRE(r.code == 0);
     return r;

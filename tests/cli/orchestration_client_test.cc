@@ -1,6 +1,6 @@
 // Tests that the gRPC HubClient reaches WorkflowService,
 // ContractLifecycleService and ExceptionService method by method, with the
-// principal, against an in-process gRPC server on a loopback port.
+// token, against an in-process gRPC server on a loopback port.
 #include <grpcpp/grpcpp.h>
 
 #include <catch2/catch.hpp>
@@ -20,7 +20,7 @@ namespace {
 class CallLog {
  public:
   void Record(grpc::ServerContext* context, const std::string& method) {
-    auto found = context->client_metadata().find(kPrincipalMetadataKey);
+    auto found = context->client_metadata().find(kAuthorizationMetadataKey);
     std::lock_guard<std::mutex> lock(mu_);
     calls_.push_back(
         method + " by " +
@@ -153,7 +153,7 @@ TEST_CASE("the client reaches every orchestration RPC", "[client]") {
 
   HubClientOptions options;
   options.target = "127.0.0.1:" + std::to_string(port);
-  options.principal = "carol@finance";
+  options.token = "carol-token";
   std::unique_ptr<HubClient> hub = NewGrpcHubClient(options);
 
   hubv1::GetWorkflowRequest get_wf;
@@ -206,20 +206,20 @@ TEST_CASE("the client reaches every orchestration RPC", "[client]") {
   CHECK(hub->ResolveException(resolve)->exception().exception_id() == 9);
 
   CHECK(log.calls() == std::vector<std::string>{
-                           "GetWorkflow by carol@finance",
-                           "GetWorkflow by carol@finance",
-                           "ListWorkflows by carol@finance",
-                           "BookContract by carol@finance",
-                           "AmendContract by carol@finance",
-                           "AmendContract by carol@finance",
-                           "RenewContract by carol@finance",
-                           "CancelContract by carol@finance",
-                           "ListExceptions by carol@finance",
-                           "GetException by carol@finance",
-                           "AssignException by carol@finance",
-                           "RetryException by carol@finance",
-                           "ReplayException by carol@finance",
-                           "ResolveException by carol@finance",
+                           "GetWorkflow by Bearer carol-token",
+                           "GetWorkflow by Bearer carol-token",
+                           "ListWorkflows by Bearer carol-token",
+                           "BookContract by Bearer carol-token",
+                           "AmendContract by Bearer carol-token",
+                           "AmendContract by Bearer carol-token",
+                           "RenewContract by Bearer carol-token",
+                           "CancelContract by Bearer carol-token",
+                           "ListExceptions by Bearer carol-token",
+                           "GetException by Bearer carol-token",
+                           "AssignException by Bearer carol-token",
+                           "RetryException by Bearer carol-token",
+                           "ReplayException by Bearer carol-token",
+                           "ResolveException by Bearer carol-token",
                        });
   server->Shutdown(std::chrono::system_clock::now());
 }

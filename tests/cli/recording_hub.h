@@ -82,6 +82,11 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(RetryException)
   REVHUB_RECORD(ReplayException)
   REVHUB_RECORD(ResolveException)
+  // PrincipalService
+  REVHUB_RECORD(CreatePrincipal)
+  REVHUB_RECORD(ListPrincipals)
+  REVHUB_RECORD(RotatePrincipalToken)
+  REVHUB_RECORD(DisablePrincipal)
 #undef REVHUB_RECORD
 
  public:
@@ -189,6 +194,11 @@ class BorrowedHub : public HubClient {
   REVHUB_FORWARD(RetryException)
   REVHUB_FORWARD(ReplayException)
   REVHUB_FORWARD(ResolveException)
+  // PrincipalService
+  REVHUB_FORWARD(CreatePrincipal)
+  REVHUB_FORWARD(ListPrincipals)
+  REVHUB_FORWARD(RotatePrincipalToken)
+  REVHUB_FORWARD(DisablePrincipal)
 #undef REVHUB_FORWARD
 
   absl::Status Subscribe(

@@ -25,6 +25,7 @@
 #include "nlohmann/json.hpp"
 #include "revhub/hub/v1/ingest_service.grpc.pb.h"
 #include "revhub/hub/v1/workflow_service.grpc.pb.h"
+#include "tests/support/auth.h"
 #include "tests/support/files.h"
 #include "tests/support/hub_process.h"
 #include "tests/support/rpc.h"
@@ -118,6 +119,16 @@ class DevStack {
   }
 
   const std::string& hub() const { return hub_; }
+  // The admin token the hub wrote to DATA/admin.token.
+  std::string token() const {
+    std::string t = ReadFile(dir_ + "/data/admin.token");
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+    return t;
+  }
+  // A channel to the hub acting as admin.
+  std::shared_ptr<grpc::Channel> channel() const {
+    return TokenChannel(hub_, token());
+  }
   const std::string& emulator() const { return emulator_; }
   std::string output() const { return ReadFile(dir_ + "/dev-stack.out"); }
 

@@ -1,13 +1,16 @@
 // An independent gRPC client (Node, @grpc/grpc-js) that loads the project's
 // .proto files at run time and talks to a running revhubd: it registers a
 // system, upserts a customer and reads it back. Exits non-zero on any
-// mismatch. Usage: node interop_client.js HOST:PORT PROTO_ROOT
+// mismatch. Usage: REVHUB_TOKEN=TOKEN node interop_client.js HOST:PORT
+// PROTO_ROOT (the token is sent as `authorization: Bearer TOKEN`).
 'use strict';
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const assert = require('node:assert/strict');
 
 const [address, protoRoot] = process.argv.slice(2);
+const token = process.env.REVHUB_TOKEN || '';
+assert.ok(token, 'REVHUB_TOKEN is not set');
 const files = [
   'revhub/hub/v1/system_registry_service.proto',
   'revhub/hub/v1/customer_service.proto',
@@ -27,7 +30,7 @@ const customers = new v1.CustomerService(address, creds);
 function call(client, method, request) {
   return new Promise((resolve, reject) => {
     const metadata = new grpc.Metadata();
-    metadata.set('x-revhub-principal', 'interop-node');
+    metadata.set('authorization', `Bearer ${token}`);
     client[method](request, metadata, {deadline: Date.now() + 10000}, (err, resp) =>
       err ? reject(err) : resolve(resp));
   });

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "tests/support/auth.h"
 #include "tests/support/hub_fixture.h"
 
 namespace revhub::testing {
@@ -13,7 +14,11 @@ TEST_CASE("a Node @grpc/grpc-js client registers, upserts and reads back",
   Hub hub;
   const std::string node_modules =
       SourceDir() + "/cmake/node-tools/node_modules";
-  std::string cmd = "NODE_PATH='" + node_modules + "' node '" + SourceDir() +
+  // The Node client acts as its own principal, recorded on its events.
+  const std::string token =
+      CreatePrincipal(hub.process->channel(), "interop-node", v1::ROLE_ADMIN);
+  std::string cmd = "REVHUB_TOKEN='" + token + "' NODE_PATH='" + node_modules +
+                    "' node '" + SourceDir() +
                     "/tests/e2e/interop_client.js' " + hub.process->address() +
                     " '" + SourceDir() + "/protos' 2>&1";
   FILE* p = popen(cmd.c_str(), "r");

@@ -13,6 +13,7 @@
 
 #include "hub/cli/client.h"
 #include "hub/cli/commands.h"
+#include "tests/support/auth.h"
 #include "tests/support/hub_fixture.h"
 
 namespace revhub::testing {
@@ -27,13 +28,15 @@ struct Ran {
 
 class Cli {
  public:
-  explicit Cli(std::string hub) : hub_(std::move(hub)) {}
+  Cli(std::string hub, std::string token)
+      : hub_(std::move(hub)), token_(std::move(token)) {}
 
   Ran Run(std::vector<std::string> args, const std::string& input = "") {
     args.insert(args.begin(), {"revhub", "--hub", hub_});
     std::istringstream in(input);
     std::ostringstream out, err;
     cli::CliEnvironment env;
+    env.default_token = token_;
     env.in = &in;
     env.out = &out;
     env.err = &err;
@@ -88,7 +91,7 @@ TEST_CASE("revhub books a contract and works its exceptions on a real hub",
                          {"category": "FINANCE", "owner": "revenue-accounting"}],
              "sla": {"FINANCE": "2h", "METADATA": "72h"}})";
   Hub hub({"--orchestration-config", config});
-  Cli cli(hub.process->address());
+  Cli cli(hub.process->address(), ReadAdminToken(hub.dir.path()));
 
   // An ERP whose adapter cannot reach its vendor, with a small retry budget
   // (the CLI has no flags for DeliveryPolicy; the registry API does).
@@ -150,8 +153,11 @@ TEST_CASE("revhub books a contract and works its exceptions on a real hub",
   CHECK(cli.Ok({"exceptions", "list", "--min-age", "1d"}).out ==
         "no exceptions\n");
 
-  CHECK(cli.Ok({"--principal", "alice", "exceptions", "assign", id, "alice",
-                "--note", "looking"})
+  // alice (finance) takes the exception herself, with her own token.
+  const std::string alice =
+      CreatePrincipal(hub.process->channel(), "alice", v1::ROLE_FINANCE);
+  CHECK(cli.Ok({"--token", alice, "exceptions", "assign", id, "alice", "--note",
+                "looking"})
             .out == "exception " + id + " assigned to alice (open)\n");
   CHECK_THAT(cli.Ok({"exceptions", "retry", id}).out,
              Catch::Contains("(retrying)"));

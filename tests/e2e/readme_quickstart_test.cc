@@ -70,8 +70,7 @@ TEST_CASE("the README's quick start runs as written and ends as it says",
   const bool started = stack.Start();
   INFO("dev-stack output:\n" << stack.output());
   REQUIRE(started);
-  auto channel =
-      grpc::CreateChannel(stack.hub(), grpc::InsecureChannelCredentials());
+  auto channel = stack.channel();
 
   // The README says build/bin; this build may live elsewhere.
   const std::string bin = BinDir();
@@ -81,11 +80,19 @@ TEST_CASE("the README's quick start runs as written and ends as it says",
     if (bin != SourceDir() + "/build/bin") {
       block = std::regex_replace(block, std::regex("build/bin/"), bin + "/");
     }
+    // The README's hub keeps its data in ./data; this one in the test's
+    // folder.
+    block = std::regex_replace(block, std::regex("\\bdata/admin\\.token"),
+                               dir.path() + "/data/admin.token");
     const std::string script =
         dir.path() + "/block" + std::to_string(i) + ".sh";
     WriteFile(script, "set -euo pipefail\ncd '" + SourceDir() +
-                          "'\nexport REVHUB_HUB='" + stack.hub() + "'\n" +
-                          block);
+                          "'\nexport REVHUB_HUB='" + stack.hub() +
+                          "'\n"
+                          // The shell of a reader keeps the first block's
+                          // export; each block here runs in its own.
+                          "export REVHUB_TOKEN='" +
+                          stack.token() + "'\n" + block);
     RunResult r = RunProgram({"/bin/bash", script}, dir.path(), "/dev/null",
                              std::chrono::seconds(120));
     INFO("block " << i << ":\n"

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/auth.h"
 #include "tests/support/files.h"
 #include "tests/support/hub_process.h"
 #include "tests/support/run.h"
@@ -21,12 +22,15 @@ using Result = RunResult;
 
 class Cli {
  public:
-  Cli(std::string hub, std::string scratch)
-      : hub_(std::move(hub)), scratch_(std::move(scratch)) {}
+  Cli(std::string hub, std::string token, std::string scratch)
+      : hub_(std::move(hub)),
+        token_(std::move(token)),
+        scratch_(std::move(scratch)) {}
 
   // Runs `revhub --hub HUB args...` and returns its exit code and output.
   Result Run(std::vector<std::string> args) {
-    args.insert(args.begin(), {BinDir() + "/revhub", "--hub", hub_});
+    args.insert(args.begin(),
+                {BinDir() + "/revhub", "--hub", hub_, "--token", token_});
     return RunProgram(std::move(args), scratch_);
   }
 
@@ -50,6 +54,7 @@ class Cli {
 
  private:
   std::string hub_;
+  std::string token_;
   std::string scratch_;
 };
 
@@ -79,7 +84,7 @@ TEST_CASE("revhub revenue show prints the hub's schedule with totals",
   TempDir data, scratch;
   HubProcess hub(data.path());
   REQUIRE(hub.Start());
-  Cli cli(hub.address(), scratch.path());
+  Cli cli(hub.address(), ReadAdminToken(data.path()), scratch.path());
 
   json customer = cli.Upsert("customers", "customer", {{"name", "Acme"}}, "c1");
   json subscription = cli.Upsert(

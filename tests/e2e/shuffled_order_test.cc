@@ -138,8 +138,7 @@ void NetByAccount(const nlohmann::json& node,
 // What the run ended with, hub ids replaced by vendor refs: one line per
 // fact, sorted.
 std::vector<std::string> EndState(DevStack& stack, const TempDir& dir) {
-  auto channel =
-      grpc::CreateChannel(stack.hub(), grpc::InsecureChannelCredentials());
+  auto channel = stack.channel();
   std::vector<std::string> facts;
   std::map<std::string, std::string> customer_key, contract_key, invoice_key;
 
@@ -244,8 +243,7 @@ std::vector<std::string> Run(const std::vector<Record>& records) {
   const bool started = stack.Start();
   INFO("dev-stack output:\n" << stack.output());
   REQUIRE(started);
-  auto channel =
-      grpc::CreateChannel(stack.hub(), grpc::InsecureChannelCredentials());
+  auto channel = stack.channel();
   auto ingest = v1::IngestService::NewStub(channel);
   for (const Record& r : records) {
     v1::IngestRequest req;

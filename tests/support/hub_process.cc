@@ -7,10 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+
+#include "tests/support/auth.h"
 
 extern char** environ;
 
@@ -44,8 +47,18 @@ bool HubProcess::Start() {
   }
   std::string bin = BinDir() + "/revhubd";
   std::string data_arg = data_dir_;
-  std::vector<const char*> argv = {bin.c_str(), "--listen", "127.0.0.1:0",
-                                   "--data-dir", data_arg.c_str()};
+  // revhubd serves plaintext on loopback (with a token on every call),
+  // unless the test asks for TLS or another address itself.
+  auto given = [&](const char* flag) {
+    return std::find(extra_args_.begin(), extra_args_.end(), flag) !=
+           extra_args_.end();
+  };
+  std::vector<const char*> argv = {bin.c_str(), "--data-dir", data_arg.c_str()};
+  if (!given("--listen")) {
+    argv.push_back("--listen");
+    argv.push_back("127.0.0.1:0");
+  }
+  if (!given("--tls-cert")) argv.push_back("--insecure-loopback");
   for (const std::string& arg : extra_args_) argv.push_back(arg.c_str());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
@@ -77,8 +90,15 @@ bool HubProcess::Start() {
     auto nl = at == std::string::npos ? std::string::npos : out.find('\n', at);
     if (nl != std::string::npos) {
       address_ = out.substr(at + marker.size(), nl - at - marker.size());
-      channel_ =
-          grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+      // The hub wrote its admin token on its first start; the channel
+      // sends it on every call.
+      const std::string token = ReadAdminToken(data_dir_);
+      if (token.empty()) {
+        error_ = "revhubd wrote no " + data_dir_ + "/admin.token";
+        Kill();
+        return false;
+      }
+      channel_ = TokenChannel(address_, token);
       return true;
     }
   }

@@ -277,6 +277,19 @@ CREATE INDEX record_waits_by_ref
   ON record_waits (entity_type, system, object_type, vendor_id, since);
 CREATE INDEX record_waits_by_since ON record_waits (since, record_id);
 )sql"},
+      // Who may call the hub: one row per principal, with the salted
+      // SHA-256 of its token's secret; the key id finds a token's row.
+      {6, "principals", R"sql(
+CREATE TABLE principals (
+  name        TEXT PRIMARY KEY,
+  key_id      TEXT NOT NULL UNIQUE,
+  role        INTEGER NOT NULL,
+  disabled    INTEGER NOT NULL,
+  token_salt  BLOB NOT NULL,
+  token_hash  BLOB NOT NULL,
+  payload     BLOB NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -33,6 +33,12 @@ absl::StatusOr<std::vector<hub::v1::System>> ListSystems(
     Connection& db, absl::string_view after_name, int limit);
 absl::Status PutSystem(Connection& db, const hub::v1::System& system);
 
+// --- principals.cc
+absl::StatusOr<std::vector<StoredPrincipal>> ListPrincipals(Connection& db);
+absl::StatusOr<std::optional<StoredPrincipal>> GetPrincipal(
+    Connection& db, absl::string_view name);
+absl::Status PutPrincipal(Connection& db, const StoredPrincipal& p);
+
 // --- raw_records.cc
 absl::StatusOr<std::optional<hub::v1::RawRecord>> FindRawRecord(
     Connection& db, absl::string_view system,

@@ -180,6 +180,12 @@ class SqliteStore : public Store {
     return sqlite::ListEntityPostings(*r, target, type, id);
   }
 
+  // PrincipalReader:
+  absl::StatusOr<std::vector<StoredPrincipal>> ListPrincipals() override {
+    Reader r(this);
+    return sqlite::ListPrincipals(*r);
+  }
+
  private:
   struct Job {
     absl::FunctionRef<absl::Status(WriteTxn&)> fn;

@@ -47,6 +47,15 @@ class SqliteWriteTxn : public WriteTxn {
     return sqlite::PutSystem(db_, system);
   }
 
+  // PrincipalWriter:
+  absl::StatusOr<std::optional<StoredPrincipal>> GetPrincipal(
+      absl::string_view name) override {
+    return sqlite::GetPrincipal(db_, name);
+  }
+  absl::Status PutPrincipal(const StoredPrincipal& p) override {
+    return sqlite::PutPrincipal(db_, p);
+  }
+
   // RawRecordWriter:
   absl::StatusOr<std::optional<hub::v1::RawRecord>> FindRawRecord(
       absl::string_view system, absl::string_view key) override {

@@ -1,0 +1,83 @@
+#include "tests/support/auth.h"
+
+#include <grpcpp/support/client_interceptor.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <utility>
+
+#include "revhub/hub/v1/principal_service.grpc.pb.h"
+#include "tests/support/rpc.h"
+
+namespace revhub::testing {
+namespace {
+
+// Adds `authorization: Bearer <token>` to every call's initial metadata.
+class BearerInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit BearerInterceptor(std::string value) : value_(std::move(value)) {}
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::
+                PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->insert({"authorization", value_});
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::string value_;
+};
+
+class BearerInterceptorFactory
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit BearerInterceptorFactory(const std::string& token)
+      : value_("Bearer " + token) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* /*info*/) override {
+    return new BearerInterceptor(value_);
+  }
+
+ private:
+  std::string value_;
+};
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> TokenChannel(
+    const std::string& address, const std::string& token,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  if (!token.empty()) {
+    interceptors.push_back(std::make_unique<BearerInterceptorFactory>(token));
+  }
+  // Default channel arguments, as grpc::CreateChannel has.
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      address, credentials, grpc::ChannelArguments(), std::move(interceptors));
+}
+
+std::string ReadAdminToken(const std::string& data_dir) {
+  std::ifstream file(data_dir + "/admin.token");
+  std::string token;
+  std::getline(file, token);
+  return token;
+}
+
+std::string CreatePrincipal(const std::shared_ptr<grpc::Channel>& admin_channel,
+                            const std::string& name, hub::v1::Role role,
+                            const std::vector<std::string>& systems) {
+  auto stub = hub::v1::PrincipalService::NewStub(admin_channel);
+  hub::v1::CreatePrincipalRequest req;
+  req.set_name(name);
+  req.set_role(role);
+  for (const std::string& s : systems) req.add_systems(s);
+  return CallOk(*stub, &hub::v1::PrincipalService::Stub::CreatePrincipal, req)
+      .token();
+}
+
+}  // namespace revhub::testing
