@@ -56,7 +56,8 @@ TEST_CASE("every change appends its named event", "[events]") {
   CHECK(log.events(2).subject().id() == draft.contract().id());
   CHECK(log.events(2).subject().version() == 2);
   CHECK(log.events(2).contract_booked().contract().version() == 2);
-  CHECK(log.events(2).principal() == "anonymous");
+  // The caller is the authenticated principal: the fixture acts as admin.
+  CHECK(log.events(2).principal() == "admin");
   CHECK(booked.event_position() == 3);
 
   SECTION("filtered by type") {
