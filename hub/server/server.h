@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -36,6 +37,14 @@ struct HubOptions {
   // How long the ingest pipeline lets a record wait for the record it
   // refers to before it becomes FAILED with an exception.
   absl::Duration pipeline_waiting_timeout = absl::Hours(24);
+
+  // Adapters (hub/adapter_host/launch_policy.h): the folders a launch
+  // command name resolves in (empty: revhubd's own folder), the allow-list
+  // file (empty: none), the registration env keys allowed (empty: the
+  // defaults). Launch folders go under <data_dir>/run/adapters.
+  std::vector<std::string> adapter_dirs;
+  std::string adapter_allowlist;
+  std::vector<std::string> adapter_env_allow;
 };
 
 class HubServer {
