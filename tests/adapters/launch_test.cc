@@ -264,8 +264,8 @@ TEST_CASE(
 
   if (std::filesystem::exists(BinPath("revhub-adapter-hubspot"))) {
     REQUIRE(hub.Register(Launch("revhub-adapter-hubspot"), "hubspot").ok());
-    // The wrapper sets NODE_PATH itself (it is operator-owned).
-    CheckLaunchedAdapter(hub, "hubspot", {"NODE_PATH"});
+    // The wrapper (operator-owned) sets NODE_PATH, and its shell PWD.
+    CheckLaunchedAdapter(hub, "hubspot", {"NODE_PATH", "PWD"});
   } else {
     WARN("node not found at configure time: the Node adapter is not checked");
   }
