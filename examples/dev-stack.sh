@@ -93,18 +93,18 @@ cat >"$run_dir/netsuite.json" <<JSON
  "default_subsidiary_id": "1"}
 JSON
 revhub systems register --replace --name salesforce --kind crm \
-  --display-name "Salesforce" --command "$abs_bin/revhub-adapter-salesforce" \
+  --display-name "Salesforce" --command revhub-adapter-salesforce \
   --config-file "$run_dir/salesforce.json" \
   --authoritative-for customer,contract >/dev/null
 revhub systems register --replace --name stripe --kind billing \
-  --display-name "Stripe" --command "$abs_bin/revhub-adapter-stripe" \
+  --display-name "Stripe" --command revhub-adapter-stripe \
   --config-file "$run_dir/stripe.json" \
   --match "customer:attributes.metadata.salesforce_account_id=salesforce/Account" \
   --match "customer:email" \
   --authoritative-for invoice,payment >/dev/null
 revhub systems register --replace --name netsuite --kind erp \
   --display-name "NetSuite (emulator)" \
-  --command "$abs_bin/revhub-adapter-netsuite" \
+  --command revhub-adapter-netsuite \
   --config-file "$run_dir/netsuite.json" >/dev/null
 revhub systems list
 echo

@@ -1,4 +1,5 @@
-// The adapter process: gRPC callback server, handshake, health, shutdown.
+// The adapter process: gRPC callback server, handshake, health, shutdown,
+// and the check that every call comes from the hub that launched it.
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/auth_metadata_processor.h"
 #include "revhub/adapter/v1/adapter_service.grpc.pb.h"
 
 namespace revhub::adapter {
@@ -330,6 +332,42 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
   Logger log_;
 };
 
+// HubTokenCheck lets through only calls that carry the launch token the hub
+// passed in REVHUB_ADAPTER_TOKEN, as `authorization: Bearer <token>`; any
+// other call (health checks included) ends UNAUTHENTICATED before a handler
+// runs.
+class HubTokenCheck final : public grpc::AuthMetadataProcessor {
+  // Compares in time that depends only on the lengths.
+  static bool SameBytes(grpc::string_ref got, const std::string& want) {
+    if (got.size() != want.size()) return false;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < want.size(); ++i) diff |= got.data()[i] ^ want[i];
+    return diff == 0;
+  }
+
+ public:
+  explicit HubTokenCheck(std::string token)
+      : expected_("Bearer " + std::move(token)) {}
+
+  // grpc::AuthMetadataProcessor
+  bool IsBlocking() const override { return false; }
+  grpc::Status Process(const InputMetadata& auth_metadata,
+                       grpc::AuthContext* /*context*/,
+                       OutputMetadata* consumed_auth_metadata,
+                       OutputMetadata* /*response_metadata*/) override {
+    auto it = auth_metadata.find("authorization");
+    if (it != auth_metadata.end() && SameBytes(it->second, expected_)) {
+      consumed_auth_metadata->emplace("authorization", expected_);
+      return grpc::Status::OK;
+    }
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "this adapter answers only the hub that launched it");
+  }
+
+ private:
+  const std::string expected_;
+};
+
 // Shutdown is the process-wide stop signal.
 struct Shutdown {
   std::mutex mu;
@@ -357,7 +395,7 @@ int RunAdapterMain(std::unique_ptr<Adapter> adapter, int argc, char** argv) {
       describe_only = true;
     } else {
       std::cerr << "unknown flag " << arg
-                << " (flags: --listen=HOST:PORT, --describe)\n";
+                << " (flags: --listen=HOST:PORT|unix:/PATH, --describe)\n";
       return 2;
     }
   }
@@ -383,26 +421,47 @@ int RunAdapterMain(std::unique_ptr<Adapter> adapter, int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // The hub passes a per-launch token in the environment; it is taken out
+  // so nothing the adapter runs inherits it.
+  const char* token_env = getenv("REVHUB_ADAPTER_TOKEN");
+  std::string token = token_env != nullptr ? token_env : "";
+  unsetenv("REVHUB_ADAPTER_TOKEN");
+  const bool on_unix = absl::StartsWith(listen, "unix:");
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (!token.empty()) {
+    credentials =
+        grpc::experimental::LocalServerCredentials(on_unix ? UDS : LOCAL_TCP);
+    credentials->SetAuthMetadataProcessor(
+        std::make_shared<HubTokenCheck>(token));
+  } else {
+    credentials = grpc::InsecureServerCredentials();
+    log.Warn(
+        "REVHUB_ADAPTER_TOKEN is not set: serving without authentication, "
+        "for development only; a hub always sets it");
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, credentials, &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
+  if (server == nullptr || (!on_unix && port == 0)) {
     log.Error(absl::StrCat("cannot listen on ", listen));
     return 1;
   }
   server->GetHealthCheckService()->SetServingStatus(true);
-  std::string host = listen.substr(0, listen.rfind(':'));
+  std::string address =
+      on_unix ? listen.substr(5)
+              : absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
   // The handshake: the only line the adapter ever writes on stdout.
-  std::cout << kHandshakePrefix << "|" << kProtocolVersion << "|tcp|" << host
-            << ":" << port << "\n"
+  std::cout << kHandshakePrefix << "|" << kProtocolVersion << "|"
+            << (on_unix ? "unix" : "tcp") << "|" << address << "\n"
             << std::flush;
-  log.Info(absl::StrCat("serving ", info.name, " ", info.version, " on ", host,
-                        ":", port));
+  log.Info(absl::StrCat("serving ", info.name, " ", info.version, " on ",
+                        address, token.empty() ? "" : " (hub token required)"));
 
   Shutdown shutdown;
   std::thread signal_thread([&signals, &shutdown] {

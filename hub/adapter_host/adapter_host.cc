@@ -4,12 +4,17 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <mutex>
@@ -22,9 +27,8 @@
 #include "canonical/status_macros.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/codegen/client_unary_call.h"
+#include "hub/adapter_host/launch_policy.h"
 #include "revhub/adapter/v1/adapter_service.grpc.pb.h"
-
-extern char** environ;
 
 namespace revhub::hub {
 namespace {
@@ -46,9 +50,11 @@ std::chrono::system_clock::time_point ToChrono(absl::Time t) {
 // Returns true when grpc.health.v1.Health/Check answers SERVING. The
 // messages are tiny, so they are encoded by hand: the request (service "")
 // is empty; the response's field 1 (varint) is the status, 1 = SERVING.
-bool HealthCheck(grpc::Channel* channel, absl::Duration timeout) {
+bool HealthCheck(grpc::Channel* channel, const std::string& token,
+                 absl::Duration timeout) {
   grpc::ClientContext ctx;
   ctx.set_deadline(ToChrono(absl::Now() + timeout));
+  ctx.AddMetadata("authorization", "Bearer " + token);
   grpc::Slice empty("", 0);
   grpc::ByteBuffer request(&empty, 1);
   grpc::ByteBuffer response;
@@ -70,6 +76,8 @@ struct ChildProcess {
   pid_t pid = 0;
   int stdin_fd = -1;
   std::string address;
+  std::string folder;  // the launch folder, removed once the process is gone
+  std::string token;   // sent on every call
   std::shared_ptr<grpc::Channel> channel;
   std::shared_ptr<AdapterService::Stub> stub;
   std::thread drain;  // copies the process's stdout after the handshake
@@ -124,6 +132,74 @@ std::string DescribeExit(int status) {
   if (WIFSIGNALED(status))
     return absl::StrCat("killed by signal ", WTERMSIG(status));
   return "stopped";
+}
+
+// Returns 32 random bytes as hex.
+absl::StatusOr<std::string> NewToken() {
+  unsigned char bytes[32];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return absl::InternalError(absl::StrCat("getrandom: ", strerror(errno)));
+    got += n;
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+// The longest path a unix socket address holds.
+constexpr size_t kMaxSocketPath = sizeof(sockaddr_un{}.sun_path) - 1;
+constexpr char kSocketName[] = "adapter.sock";
+
+// Creates the launch folder (0700) for launch `n` of `name` and returns it.
+absl::StatusOr<std::string> MakeLaunchFolder(const std::string& run_dir,
+                                             const std::string& name, int n) {
+  if (!run_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(run_dir, ec);
+    if (ec) {
+      return absl::InternalError(
+          absl::StrCat(run_dir, ": cannot create: ", ec.message()));
+    }
+    std::string folder = absl::StrCat(run_dir, "/", name, "-", n);
+    if (folder.size() + 1 + sizeof kSocketName - 1 <= kMaxSocketPath) {
+      // A folder left by an earlier hub of this data folder goes first.
+      std::filesystem::remove_all(folder, ec);
+      if (mkdir(folder.c_str(), 0700) != 0) {
+        return absl::InternalError(
+            absl::StrCat(folder, ": cannot create: ", strerror(errno)));
+      }
+      return folder;
+    }
+  }
+  const char* runtime = getenv("XDG_RUNTIME_DIR");
+  std::string base = runtime != nullptr && runtime[0] == '/' ? runtime : "/tmp";
+  std::string tmpl = absl::StrCat(base, "/revhub-adapter-XXXXXX");
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return absl::InternalError(
+        absl::StrCat(tmpl, ": mkdtemp: ", strerror(errno)));
+  }
+  return tmpl;  // mkdtemp makes it 0700
+}
+
+// Numbers the launches of this hub process, so two hosts of one system
+// (the old one still stopping) never share a folder.
+int NextLaunch() {
+  static std::atomic<int> launches{0};
+  return launches.fetch_add(1) + 1;
+}
+
+void RemoveFolder(const std::string& folder) {
+  if (folder.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(folder, ec);
 }
 
 class AdapterHostImpl final : public AdapterHost {
@@ -229,6 +305,7 @@ class AdapterHostImpl final : public AdapterHost {
     grpc::Status last(grpc::StatusCode::UNAVAILABLE, "adapter not running");
     for (;;) {
       std::shared_ptr<AdapterService::Stub> stub;
+      std::string token;
       uint64_t generation;
       {
         std::unique_lock<std::mutex> lock(mu_);
@@ -244,10 +321,12 @@ class AdapterHostImpl final : public AdapterHost {
               last.error_message()));
         }
         stub = current_->stub;
+        token = current_->token;
         generation = generation_;
       }
       grpc::ClientContext ctx;
       ctx.set_deadline(ToChrono(deadline));
+      ctx.AddMetadata("authorization", "Bearer " + token);
       last = rpc(stub.get(), &ctx);
       if (last.error_code() != grpc::StatusCode::UNAVAILABLE)
         return FromGrpc(last);
@@ -257,6 +336,22 @@ class AdapterHostImpl final : public AdapterHost {
   }
 
   absl::StatusOr<std::unique_ptr<ChildProcess>> Spawn() {
+    // The command is checked at every launch: it may have changed on disk.
+    RETURN_IF_ERROR(CheckExecutable(spec_.command));
+    ASSIGN_OR_RETURN(std::string token, NewToken());
+    ASSIGN_OR_RETURN(
+        std::string folder,
+        MakeLaunchFolder(options_.run_dir, spec_.name, NextLaunch()));
+    const std::string socket = absl::StrCat(folder, "/", kSocketName);
+    absl::StatusOr<std::unique_ptr<ChildProcess>> p =
+        SpawnIn(folder, socket, token);
+    if (!p.ok()) RemoveFolder(folder);
+    return p;
+  }
+
+  absl::StatusOr<std::unique_ptr<ChildProcess>> SpawnIn(
+      const std::string& folder, const std::string& socket,
+      const std::string& token) {
     int in[2], out[2];
     if (pipe2(in, O_CLOEXEC) != 0)
       return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
@@ -276,16 +371,12 @@ class AdapterHostImpl final : public AdapterHost {
     // Everything the child needs is prepared before fork.
     std::vector<std::string> argv_s = {spec_.command};
     argv_s.insert(argv_s.end(), spec_.args.begin(), spec_.args.end());
+    argv_s.push_back(absl::StrCat("--listen=unix:", socket));
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());
     argv.push_back(nullptr);
-    std::map<std::string, std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      std::string kv = *e;
-      auto eq = kv.find('=');
-      if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-    for (const auto& [k, v] : spec_.env) env[k] = v;
+    std::map<std::string, std::string> env = spec_.env;
+    env[kAdapterTokenEnv] = token;
     std::vector<std::string> env_s;
     for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
     std::vector<char*> envp;
@@ -305,7 +396,7 @@ class AdapterHostImpl final : public AdapterHost {
       sigset_t none;
       sigemptyset(&none);
       sigprocmask(SIG_SETMASK, &none, nullptr);
-      execvpe(argv[0], argv.data(), envp.data());
+      execve(argv[0], argv.data(), envp.data());
       const char msg[] = "adapter host: exec failed\n";
       (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
       _exit(127);
@@ -316,6 +407,8 @@ class AdapterHostImpl final : public AdapterHost {
     auto p = std::make_unique<ChildProcess>();
     p->pid = pid;
     p->stdin_fd = in[1];
+    p->folder = folder;
+    p->token = token;
     p->started = absl::Now();
     absl::Time deadline = absl::Now() + options_.handshake_timeout;
     auto fail = [&](absl::Status status) -> absl::Status {
@@ -333,8 +426,13 @@ class AdapterHostImpl final : public AdapterHost {
     if (!line.ok()) return fail(line.status());
     absl::StatusOr<AdapterHandshake> hs = ParseHandshake(*line);
     if (!hs.ok()) return fail(hs.status());
-    std::string target =
-        hs->network == "unix" ? "unix:" + hs->address : hs->address;
+    if (hs->network != "unix" || hs->address != socket) {
+      return fail(absl::FailedPreconditionError(absl::StrCat(
+          "handshake: the adapter serves ", hs->network, " ", hs->address,
+          ", not the socket ", socket,
+          " it was given (--listen); it must listen where the hub asks")));
+    }
+    std::string target = "unix:" + hs->address;
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(kMaxMessageBytes);
     args.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -349,7 +447,7 @@ class AdapterHostImpl final : public AdapterHost {
     }
     bool healthy = false;
     while (!healthy && absl::Now() < deadline) {
-      healthy = HealthCheck(p->channel.get(), options_.health_timeout);
+      healthy = HealthCheck(p->channel.get(), token, options_.health_timeout);
       if (!healthy) absl::SleepFor(absl::Milliseconds(20));
     }
     if (!healthy)
@@ -382,6 +480,7 @@ class AdapterHostImpl final : public AdapterHost {
       close(p.stdin_fd);
     }
     if (p.drain.joinable()) p.drain.join();
+    RemoveFolder(p.folder);
   }
 
   // Sleeps up to `d`; returns false when shutting down.
@@ -397,11 +496,13 @@ class AdapterHostImpl final : public AdapterHost {
     for (;;) {
       if (!Wait(options_.health_interval)) return;
       std::shared_ptr<grpc::Channel> channel;
+      std::string token;
       pid_t pid;
       absl::Time started;
       {
         std::lock_guard<std::mutex> lock(mu_);
         channel = current_->channel;
+        token = current_->token;
         pid = current_->pid;
         started = current_->started;
       }
@@ -409,7 +510,7 @@ class AdapterHostImpl final : public AdapterHost {
       std::string why;
       if (waitpid(pid, &status, WNOHANG) == pid) {
         why = DescribeExit(status);
-      } else if (!HealthCheck(channel.get(), options_.health_timeout)) {
+      } else if (!HealthCheck(channel.get(), token, options_.health_timeout)) {
         if (++unhealthy >= options_.unhealthy_threshold) {
           why = absl::StrCat("failed ", unhealthy, " health checks in a row");
         }
@@ -524,6 +625,10 @@ absl::StatusOr<std::unique_ptr<AdapterHost>> AdapterHost::Start(
     AdapterLaunchSpec spec, AdapterHostOptions options) {
   if (spec.command.empty())
     return absl::InvalidArgumentError("launch.command: required");
+  if (spec.command[0] != '/') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "launch.command: \"", spec.command, "\" must be an absolute path"));
+  }
   auto host = std::make_unique<AdapterHostImpl>(std::move(spec), options);
   absl::Status status = host->StartFirst();
   if (!status.ok()) return status;

@@ -1,9 +1,20 @@
 // AdapterHost: runs one adapter process for the hub and keeps it running.
 //
-// Start() launches the adapter from its launch spec (command, args, env) as
-// a child process, reads the one-line handshake it prints on stdout
-// ("REVHUB-ADAPTER|1|tcp|127.0.0.1:PORT", see docs/adapter-guide.md),
-// connects a gRPC channel and waits until grpc.health.v1 says SERVING.
+// Start() launches the adapter from its launch spec (an absolute command
+// path, args, the adapter's whole environment) as a child process. Each
+// launch gets its own folder, created 0700 (<run_dir>/<name>-<n>, or a
+// mkdtemp folder under $XDG_RUNTIME_DIR or /tmp when that socket path would
+// be longer than a unix socket address allows), and a fresh random token:
+// the adapter is run with `--listen=unix:<folder>/adapter.sock` and the
+// token in REVHUB_ADAPTER_TOKEN (never on its command line), and every call
+// the host makes, health checks included, carries
+// `authorization: Bearer <token>`; the adapter refuses calls without it
+// (docs/adapter-guide.md). The host reads the one-line handshake the
+// adapter prints on stdout ("REVHUB-ADAPTER|1|unix|<socket>"; it must name
+// the socket the host asked for), connects a gRPC channel and waits until
+// grpc.health.v1 says SERVING. The folder is removed when the process is
+// gone. The command is checked (CheckExecutable, launch_policy.h) before
+// every launch.
 //
 // A supervisor thread then health-checks the process every
 // health_interval. When the process exits, or fails unhealthy_threshold
@@ -46,14 +57,18 @@
 namespace revhub::hub {
 
 struct AdapterLaunchSpec {
-  // Executable path, or a name looked up on PATH.
+  // Absolute path of the executable (see LaunchPolicy::Resolve).
   std::string command;
+  // Arguments; the host adds --listen=unix:<socket>.
   std::vector<std::string> args;
-  // Added to (and overriding) the hub's environment.
+  // The adapter's whole environment: nothing is inherited from the hub's.
+  // The host adds REVHUB_ADAPTER_TOKEN.
   std::map<std::string, std::string> env;
   // When set, the adapter's stderr is appended to this file instead of
   // going to the hub's stderr.
   std::string stderr_path;
+  // Names the launch folders (<run_dir>/<name>-<n>), e.g. the system.
+  std::string name = "adapter";
 };
 
 struct AdapterHostOptions {
@@ -66,6 +81,9 @@ struct AdapterHostOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   absl::Duration stable_after = absl::Seconds(10);
   absl::Duration shutdown_grace = absl::Seconds(3);
+  // Folder (made 0700 when missing) of the per-launch folders; empty: a
+  // mkdtemp folder under $XDG_RUNTIME_DIR or /tmp for each launch.
+  std::string run_dir;
 };
 
 // AdapterHandshake is the parsed handshake line.

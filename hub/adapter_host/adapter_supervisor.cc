@@ -16,15 +16,19 @@ namespace {
 using adapter::v1::AdapterService;
 
 // An adapter that runs elsewhere, reached at its registered endpoint.
+// `credentials`: plaintext for a unix or loopback endpoint, TLS with the
+// pinned certificate as the only root otherwise.
 class RemoteAdapter final : public AdapterClient {
  public:
-  RemoteAdapter(std::string endpoint, absl::Duration deadline)
+  RemoteAdapter(std::string endpoint,
+                std::shared_ptr<grpc::ChannelCredentials> credentials,
+                absl::Duration deadline)
       : endpoint_(std::move(endpoint)), deadline_(deadline) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 << 20);
     args.SetMaxSendMessageSize(64 << 20);
-    stub_ = AdapterService::NewStub(grpc::CreateCustomChannel(
-        endpoint_, grpc::InsecureChannelCredentials(), args));
+    stub_ = AdapterService::NewStub(
+        grpc::CreateCustomChannel(endpoint_, credentials, args));
   }
 
   // AdapterClient:
@@ -81,8 +85,9 @@ class RemoteAdapter final : public AdapterClient {
 
 }  // namespace
 
-AdapterSupervisor::AdapterSupervisor(Store* store, AdapterHostOptions options)
-    : store_(store), options_(options) {
+AdapterSupervisor::AdapterSupervisor(Store* store, AdapterHostOptions options,
+                                     LaunchPolicy policy)
+    : store_(store), options_(options), policy_(std::move(policy)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -183,12 +188,25 @@ absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::For(
               << " changed; restarting it" << std::endl;
     slot->client.reset();
   }
+  // A registration stored before the policy (or under another) is checked
+  // again: it starts only what the operator allows now.
+  absl::Status allowed = policy_.CheckSpec(spec);
+  if (!allowed.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("system \"", system.name(),
+                     "\": the adapter is not allowed: ", allowed.message()));
+  }
   if (spec.has_launch()) {
+    absl::StatusOr<ResolvedCommand> command =
+        policy_.Resolve(spec.launch().command());
+    if (!command.ok()) return command.status();
     AdapterLaunchSpec launch;
-    launch.command = spec.launch().command();
-    launch.args.assign(spec.launch().args().begin(),
+    launch.name = system.name();
+    launch.command = command->path;
+    launch.args = command->args;
+    launch.args.insert(launch.args.end(), spec.launch().args().begin(),
                        spec.launch().args().end());
-    for (const auto& [k, v] : spec.launch().env()) launch.env[k] = v;
+    ASSIGN_OR_RETURN(launch.env, policy_.Environment(*command, spec.launch()));
     auto host = AdapterHost::Start(launch, options_);
     if (!host.ok()) {
       return absl::UnavailableError(absl::StrCat(
@@ -199,9 +217,16 @@ absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::For(
     slot->client = std::shared_ptr<AdapterClient>(std::move(*host));
     std::cerr << "revhubd: started the adapter of system " << system.name()
               << " (pid " << slot->client->Process().pid() << ")" << std::endl;
+  } else if (spec.has_tls_endpoint()) {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = spec.tls_endpoint().pinned_certificate_pem();
+    slot->client = std::make_shared<RemoteAdapter>(
+        spec.tls_endpoint().address(), grpc::SslCredentials(tls),
+        options_.call_deadline);
   } else {
-    slot->client = std::make_shared<RemoteAdapter>(spec.endpoint(),
-                                                   options_.call_deadline);
+    slot->client = std::make_shared<RemoteAdapter>(
+        spec.endpoint(), grpc::InsecureChannelCredentials(),
+        options_.call_deadline);
   }
   slot->spec = wanted;
   return slot->client;

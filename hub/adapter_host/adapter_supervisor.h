@@ -4,7 +4,11 @@
 // keeps one AdapterClient (adapter_client.h, the one interface for calling
 // an adapter): an AdapterHost (a supervised child process, see
 // hub/adapter_host/adapter_host.h) for `adapter.launch`, or a gRPC channel
-// for `adapter.endpoint`. StartAll() starts them at boot; Reconcile(name),
+// for `adapter.endpoint` (plaintext: unix or loopback only) or
+// `adapter.tls_endpoint` (TLS trusting only the pinned certificate). The
+// LaunchPolicy (launch_policy.h) resolves launch commands and builds their
+// environment at every start, and refuses a spec it does not allow.
+// StartAll() starts them at boot; Reconcile(name),
 // called after a registration changes, restarts a system's adapter when its
 // adapter spec changed and stops it when the system is disabled or has no
 // adapter. Both run on the supervisor's own thread, so a slow adapter start
@@ -37,6 +41,7 @@
 #include "absl/status/statusor.h"
 #include "hub/adapter_host/adapter_client.h"
 #include "hub/adapter_host/adapter_host.h"
+#include "hub/adapter_host/launch_policy.h"
 #include "hub/store/store.h"
 #include "revhub/adapter/v1/adapter_service.pb.h"
 #include "revhub/hub/v1/pipeline_service.pb.h"
@@ -46,8 +51,10 @@ namespace revhub::hub {
 
 class AdapterSupervisor {
  public:
-  // `store` is not owned and outlives the supervisor.
-  AdapterSupervisor(Store* store, AdapterHostOptions options);
+  // `store` is not owned and outlives the supervisor. Launch folders go
+  // under options.run_dir.
+  AdapterSupervisor(Store* store, AdapterHostOptions options,
+                    LaunchPolicy policy);
   ~AdapterSupervisor();  // Shutdown()
 
   // Starts the adapters of every enabled system, in the background.
@@ -69,6 +76,9 @@ class AdapterSupervisor {
       const hub::v1::System& system);
   // Stops every adapter and the supervisor's thread.
   void Shutdown();
+
+  // What the hub may run and call (RegisterSystem checks specs with it).
+  const LaunchPolicy& policy() const { return policy_; }
 
  private:
   struct Slot {
@@ -94,6 +104,7 @@ class AdapterSupervisor {
 
   Store* store_;
   AdapterHostOptions options_;
+  const LaunchPolicy policy_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Slot>> slots_;

@@ -28,7 +28,7 @@ bool IsValidSystemName(const std::string& name) {
   return name.back() != '-';
 }
 
-absl::Status ValidateSystem(const System& s) {
+absl::Status ValidateSystem(const System& s, const LaunchPolicy* policy) {
   if (!IsValidSystemName(s.name())) {
     return absl::InvalidArgumentError(absl::StrCat(
         "system.name: \"", s.name(),
@@ -48,6 +48,9 @@ absl::Status ValidateSystem(const System& s) {
     return absl::InvalidArgumentError(
         "system.adapter.endpoint: must not be empty");
   }
+  // What the hub may run and call: commands by name from operator-owned
+  // places, allowed env keys, plaintext only to unix or loopback.
+  if (policy != nullptr) RETURN_IF_ERROR(policy->CheckSpec(s.adapter()));
   std::set<int> seen;
   for (int i = 0; i < s.authoritative_for_size(); ++i) {
     if (s.authoritative_for(i) == canonical::v1::ENTITY_TYPE_UNSPECIFIED) {
@@ -90,7 +93,9 @@ class SystemRegistryServiceImpl final
       CallbackServerContext* context, const hub::v1::RegisterSystemRequest* req,
       hub::v1::RegisterSystemResponse* resp) override {
     return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
-      RETURN_IF_ERROR(ValidateSystem(req->system()));
+      RETURN_IF_ERROR(ValidateSystem(
+          req->system(),
+          hub_->adapters != nullptr ? &hub_->adapters->policy() : nullptr));
       absl::Status st = hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
         ASSIGN_OR_RETURN(auto existing, txn.GetSystem(req->system().name()));
         System next = req->system();

@@ -22,7 +22,7 @@ namespace canon = ::revhub::canonical::v1;
 struct SystemsFlags {
   // register
   std::string name, kind, display_name, description, command, endpoint,
-      config_file;
+      tls_endpoint, pinned_cert, config_file;
   std::vector<std::string> args, env, authoritative_for, match;
   bool replace = false;
   // list
@@ -60,6 +60,11 @@ absl::StatusOr<hubv1::RegisterSystemRequest> BuildRegisterRequest(
     }
   } else if (!f.endpoint.empty()) {
     system->mutable_adapter()->set_endpoint(f.endpoint);
+  } else if (!f.tls_endpoint.empty()) {
+    hubv1::TlsEndpoint* tls = system->mutable_adapter()->mutable_tls_endpoint();
+    tls->set_address(f.tls_endpoint);
+    ASSIGN_OR_RETURN(std::string pem, ctx.ReadInput(f.pinned_cert));
+    tls->set_pinned_certificate_pem(pem);
   }
   if (!f.config_file.empty()) {
     ASSIGN_OR_RETURN(std::string json, ctx.ReadInput(f.config_file));
@@ -170,7 +175,8 @@ void DefineRegister(CLI::App* systems, SystemsFlags& f, CommandContext& ctx) {
   reg->add_option("--description", f.description, "What it is");
   CLI::Option* command =
       reg->add_option("--command", f.command,
-                      "Adapter executable the hub starts and supervises");
+                      "Adapter name the hub resolves in its --adapter-dir or "
+                      "--adapter-allowlist, then starts and supervises");
   reg->add_option("--arg", f.args,
                   "An argument of --command (repeat for several; "
                   "--arg=-v for one that starts with '-')")
@@ -180,9 +186,22 @@ void DefineRegister(CLI::App* systems, SystemsFlags& f, CommandContext& ctx) {
                   "KEY=VALUE in the adapter's environment (repeatable)")
       ->needs(command)
       ->allow_extra_args(false);
-  reg->add_option("--endpoint", f.endpoint,
-                  "HOST:PORT of an adapter that runs elsewhere")
-      ->excludes(command);
+  CLI::Option* endpoint =
+      reg->add_option("--endpoint", f.endpoint,
+                      "unix:/PATH or loopback HOST:PORT of an adapter that "
+                      "runs elsewhere")
+          ->excludes(command);
+  CLI::Option* tls_endpoint =
+      reg->add_option("--tls-endpoint", f.tls_endpoint,
+                      "HOST:PORT of an adapter on another host, reached "
+                      "over TLS (needs --pinned-cert)")
+          ->excludes(command)
+          ->excludes(endpoint);
+  reg->add_option("--pinned-cert", f.pinned_cert,
+                  "PEM file of the --tls-endpoint adapter's certificate, the "
+                  "only one trusted")
+      ->needs(tls_endpoint);
+  tls_endpoint->needs("--pinned-cert");
   reg->add_option("--config-file", f.config_file,
                   "JSON object with the adapter's configuration");
   reg->add_option("--authoritative-for", f.authoritative_for,

@@ -23,6 +23,9 @@ std::string FormatAdapter(const hubv1::AdapterSpec& adapter) {
     }
     case hubv1::AdapterSpec::kEndpoint:
       return absl::StrCat("endpoint ", adapter.endpoint());
+    case hubv1::AdapterSpec::kTlsEndpoint:
+      return absl::StrCat("tls endpoint ", adapter.tls_endpoint().address(),
+                          " (pinned certificate)");
     case hubv1::AdapterSpec::TARGET_NOT_SET:
       break;
   }

@@ -72,6 +72,23 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure-loopback", options.insecure_loopback,
                "Serve plaintext; allowed only with a loopback --listen "
                "address (development and tests). Calls still need a token");
+
+  // Adapters: what registrations may run (docs/security.md)
+  app.add_option("--adapter-dir", options.adapter_dirs,
+                 "Folder whose executables registrations may name as their "
+                 "adapter.launch.command (repeatable; default: the folder "
+                 "revhubd is in)")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--adapter-allowlist", options.adapter_allowlist,
+                 "JSON file: adapter name -> {\"command\": absolute path, "
+                 "\"args\": [...], \"env\": {...}}, names registrations "
+                 "may use besides those in --adapter-dir")
+      ->check(CLI::ExistingFile);
+  app.add_option("--adapter-env-allow", options.adapter_env_allow,
+                 "Registration env keys passed to adapters: a name or a "
+                 "prefix ending in '*' (repeatable; default: REVHUB_* and "
+                 "ADAPTER_*). LD_*, DYLD_*, NODE_OPTIONS and other keys that "
+                 "load code are never passed");
   CLI11_PARSE(app, argc, argv);
   // Checked above.
   absl::ParseDuration(waiting_timeout, &options.pipeline_waiting_timeout);

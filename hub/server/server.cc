@@ -162,8 +162,26 @@ class HubServerImpl : public HubServer {
     context_ = HubContext{store_.get(), work_.get(), events_.get()};
     // Adapters from registrations, and the ingest pipeline's worker, which
     // routes the exceptions of rejected records like orchestration's.
-    adapters_ =
-        std::make_unique<AdapterSupervisor>(store_.get(), AdapterHostOptions{});
+    LaunchPolicyOptions policy_options;
+    policy_options.adapter_dirs = options.adapter_dirs;
+    policy_options.allowlist_file = options.adapter_allowlist;
+    policy_options.env_allow = options.adapter_env_allow;
+    ASSIGN_OR_RETURN(LaunchPolicy policy,
+                     LaunchPolicy::Create(std::move(policy_options)));
+    AdapterHostOptions host_options;
+    host_options.run_dir = options.data_dir + "/run/adapters";
+    // The launch folders' parents are the hub's alone.
+    std::filesystem::create_directories(host_options.run_dir, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat(
+          host_options.run_dir, ": cannot create: ", ec.message()));
+    }
+    std::filesystem::permissions(options.data_dir + "/run",
+                                 std::filesystem::perms::owner_all, ec);
+    std::filesystem::permissions(host_options.run_dir,
+                                 std::filesystem::perms::owner_all, ec);
+    adapters_ = std::make_unique<AdapterSupervisor>(store_.get(), host_options,
+                                                    std::move(policy));
     PipelineOptions pipeline_options;
     pipeline_options.batch_size = options.pipeline_batch_size;
     pipeline_options.waiting_timeout = options.pipeline_waiting_timeout;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -60,6 +61,14 @@ struct HubOptions {
   std::function<absl::Status(const std::string& principal,
                              const std::string& method)>
       admit_call;
+
+  // Adapters (hub/adapter_host/launch_policy.h): the folders a launch
+  // command name resolves in (empty: revhubd's own folder), the allow-list
+  // file (empty: none), the registration env keys allowed (empty: the
+  // defaults). Launch folders go under <data_dir>/run/adapters.
+  std::vector<std::string> adapter_dirs;
+  std::string adapter_allowlist;
+  std::vector<std::string> adapter_env_allow;
 };
 
 // Returns whether `listen` ("host:port") names a loopback address:

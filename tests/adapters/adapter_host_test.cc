@@ -150,11 +150,19 @@ TEST_CASE("bad commands and bad handshakes fail Start with a reason",
   missing.command = "/nonexistent/revhub-adapter";
   auto a = AdapterHost::Start(missing, FastOptions());
   REQUIRE_FALSE(a.ok());
-  CHECK(std::string(a.status().message()).find("before the handshake") !=
+  // The command is checked before it is run.
+  CHECK(std::string(a.status().message()).find("No such file") !=
+        std::string::npos);
+
+  revhub::hub::AdapterLaunchSpec relative;
+  relative.command = "echo";
+  auto r = AdapterHost::Start(relative, FastOptions());
+  REQUIRE_FALSE(r.ok());
+  CHECK(std::string(r.status().message()).find("absolute path") !=
         std::string::npos);
 
   revhub::hub::AdapterLaunchSpec echo;
-  echo.command = "echo";
+  echo.command = "/bin/echo";
   echo.args = {"hello"};
   auto b = AdapterHost::Start(echo, FastOptions());
   REQUIRE_FALSE(b.ok());
@@ -162,8 +170,8 @@ TEST_CASE("bad commands and bad handshakes fail Start with a reason",
         std::string::npos);
 
   revhub::hub::AdapterLaunchSpec silent;
-  silent.command = "sleep";
-  silent.args = {"30"};
+  silent.command = "/bin/sh";  // the host appends --listen=…: sh's $0
+  silent.args = {"-c", "sleep 30"};
   auto options = FastOptions();
   options.handshake_timeout = absl::Milliseconds(300);
   auto c = AdapterHost::Start(silent, options);

@@ -1,7 +1,9 @@
 // The README's registration of the Node HubSpot adapter, end to end: the
-// `revhub systems register … --command node --arg=…` command line against a
-// real revhubd, then the adapter started from the stored registration
-// (command, args, env, configuration) through the AdapterHost and called.
+// `revhub systems register … --command revhub-adapter-hubspot` command line
+// against a real revhubd (whose default adapter folder, build/bin, holds
+// the wrapper the build makes), then the adapter started from the stored
+// registration (command resolved in that folder, configuration) through the
+// AdapterHost and called.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,26 +63,11 @@ TEST_CASE(
   // As in examples/adapters/hubspot-node/README.md.
   std::string output;
   int rc =
-      RunCli({"--hub",
-              hub.address(),
-              "--token",
-              ReadAdminToken(dir.path() + "/data"),
-              "systems",
-              "register",
-              "--name",
-              "hubspot",
-              "--kind",
-              "crm",
-              "--command",
-              "node",
-              std::string("--arg=") + REVHUB_HUBSPOT_NODE_DIR + "/adapter.js",
-              std::string("--arg=--protos=") + REVHUB_PROTOS_DIR,
-              "--env",
-              std::string("NODE_PATH=") + REVHUB_NODE_MODULES,
-              "--config-file",
-              config_path,
-              "--authoritative-for",
-              "customer"},
+      RunCli({"--hub", hub.address(), "--token",
+              ReadAdminToken(dir.path() + "/data"), "systems", "register",
+              "--name", "hubspot", "--kind", "crm", "--command",
+              "revhub-adapter-hubspot", "--config-file", config_path,
+              "--authoritative-for", "customer"},
              &output);
   INFO(output);
   REQUIRE(rc == 0);
@@ -95,15 +82,14 @@ TEST_CASE(
   CHECK(system.kind() == hv1::SYSTEM_KIND_CRM);
   REQUIRE(system.adapter().has_launch());
   const auto& launch = system.adapter().launch();
-  CHECK(launch.command() == "node");
-  REQUIRE(launch.args_size() == 2);
-  CHECK(launch.args(1) == std::string("--protos=") + REVHUB_PROTOS_DIR);
+  CHECK(launch.command() == "revhub-adapter-hubspot");
+  CHECK(launch.args_size() == 0);
+  CHECK(launch.env_size() == 0);
 
-  // The registration is all the host needs to run the adapter.
+  // The registration and the hub's adapter folder are all the host needs
+  // to run the adapter.
   revhub::hub::AdapterLaunchSpec spec;
-  spec.command = launch.command();
-  spec.args.assign(launch.args().begin(), launch.args().end());
-  for (const auto& [k, v] : launch.env()) spec.env[k] = v;
+  spec.command = BinPath(launch.command());
   auto host = revhub::hub::AdapterHost::Start(spec, FastOptions());
   REQUIRE(host.ok());
   auto described = (*host)->Describe();

@@ -18,6 +18,23 @@ std::string BinPath(const std::string& name) {
   return std::string(REVHUB_BIN_DIR) + "/" + name;
 }
 
+std::string FindOnPath(const std::string& name) {
+  const char* path = getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string candidate = dirs.substr(start, end - start) + "/" + name;
+    if (end > start && candidate[0] == '/' &&
+        access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    start = end + 1;
+  }
+  throw std::runtime_error(name + " is not on PATH");
+}
+
 hub::AdapterHostOptions FastOptions() {
   hub::AdapterHostOptions o;
   o.health_interval = absl::Milliseconds(100);
@@ -84,7 +101,7 @@ json Emulator::Get(const std::string& path) const {
 hub::AdapterLaunchSpec AdapterLaunchSpecFor(const std::string& vendor) {
   hub::AdapterLaunchSpec spec;
   if (vendor == "hubspot") {
-    spec.command = "node";
+    spec.command = FindOnPath("node");
     spec.args = {std::string(REVHUB_HUBSPOT_NODE_DIR) + "/adapter.js",
                  std::string("--protos=") + REVHUB_PROTOS_DIR};
     spec.env["NODE_PATH"] = REVHUB_NODE_MODULES;

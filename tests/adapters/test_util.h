@@ -22,6 +22,10 @@ using nlohmann::json;
 
 std::string BinPath(const std::string& name);
 
+// Returns the absolute path of executable `name` on $PATH; throws when
+// there is none.
+std::string FindOnPath(const std::string& name);
+
 // Options with short intervals so restarts show up quickly in tests.
 hub::AdapterHostOptions FastOptions();
 // Starts the adapter of `vendor` (see AdapterLaunchSpecFor). REQUIRES: it
@@ -61,7 +65,8 @@ class Emulator {
 // The HubSpot adapter in Node (examples/adapters/hubspot-node).
 // Returns how the tests start an adapter: build/bin/revhub-adapter-<vendor>
 // for the C++ adapters, `node examples/adapters/hubspot-node/adapter.js`
-// (with NODE_PATH set to the project's node_modules) for "hubspot".
+// (node's absolute path from $PATH; the environment is NODE_PATH, the
+// project's node_modules, alone) for "hubspot".
 hub::AdapterLaunchSpec AdapterLaunchSpecFor(const std::string& vendor);
 
 }  // namespace revhub::testing

@@ -63,6 +63,34 @@ TEST_CASE("systems register with an endpoint", "[commands]") {
   CHECK_THAT(r.out, Catch::StartsWith("system erp unchanged (version 1)"));
 }
 
+TEST_CASE("systems register with a TLS endpoint sends the pinned certificate",
+          "[commands]") {
+  Harness h;
+  TempFile pem(
+      "adapter.crt",
+      "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  hubv1::RegisterSystemResponse answer;
+  *answer.mutable_system() = SystemNamed("erp");
+  h.hub.RegisterSystem_answers.push_back(answer);
+  Result r = h.Run({"systems", "register", "--name", "erp", "--kind", "ERP",
+                    "--tls-endpoint", "erp-adapter.internal:7443",
+                    "--pinned-cert", pem.path()});
+  INFO(r.err);
+  REQUIRE(r.code == kExitOk);
+  const hubv1::RegisterSystemRequest& sent = h.hub.RegisterSystem_requests[0];
+  CHECK(sent.system().adapter().tls_endpoint().address() ==
+        "erp-adapter.internal:7443");
+  CHECK(sent.system().adapter().tls_endpoint().pinned_certificate_pem() ==
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+
+  // The certificate is required with the address.
+  Result missing =
+      h.Run({"systems", "register", "--name", "erp", "--kind", "ERP",
+             "--tls-endpoint", "erp-adapter.internal:7443"});
+  CHECK(missing.code != kExitOk);
+  CHECK_THAT(missing.err, Catch::Contains("--pinned-cert"));
+}
+
 TEST_CASE("systems list filters and prints a table", "[commands]") {
   Harness h;
   hubv1::ListSystemsResponse page;

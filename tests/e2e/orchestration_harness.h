@@ -6,7 +6,7 @@
 // Harness starts the emulator, then revhubd on port 0 with its own data
 // folder and `--orchestration-config` (FINANCE -> "revenue-accounting",
 // METADATA -> "revops-data", a one-second recognition sweep), and registers
-// "netsuite" (SYSTEM_KIND_ERP, build/bin/revhub-adapter-netsuite, the
+// "netsuite" (SYSTEM_KIND_ERP, the adapter revhub-adapter-netsuite, the
 // emulator's URL, fast delivery limits). Salesforce and Stripe are
 // registered when asked. The hub can be killed and restarted on the same
 // data folder; every RPC made through Call() goes to the hub running now and,

@@ -55,7 +55,7 @@ TEST_CASE("the Node HubSpot adapter runs inside the hub's pipeline",
     system {
       name: "hubspot"
       kind: SYSTEM_KIND_CRM
-      adapter { launch { command: "node" } }
+      adapter { launch { command: "revhub-adapter-hubspot" } }
       config {
         fields {
           key: "portal_id"
@@ -65,11 +65,6 @@ TEST_CASE("the Node HubSpot adapter runs inside the hub's pipeline",
       authoritative_for: ENTITY_TYPE_CUSTOMER
     }
   )pb");
-  auto* launch = reg.mutable_system()->mutable_adapter()->mutable_launch();
-  launch->add_args(SourceDir() + "/examples/adapters/hubspot-node/adapter.js");
-  launch->add_args("--protos=" + SourceDir() + "/protos");
-  (*launch->mutable_env())["NODE_PATH"] =
-      SourceDir() + "/cmake/node-tools/node_modules";
   v1::RegisterSystemResponse registered;
   REQUIRE(hub.registry->RegisterSystem(Ctx().get(), reg, &registered).ok());
 

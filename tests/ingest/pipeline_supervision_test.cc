@@ -36,7 +36,7 @@ class RemoteAdapter {
     int in[2], out[2];
     REQUIRE(pipe2(in, O_CLOEXEC) == 0);
     REQUIRE(pipe2(out, O_CLOEXEC) == 0);
-    std::string bin = AdapterCommand(vendor);
+    std::string bin = BinDir() + "/" + AdapterCommand(vendor);
     const char* argv[] = {bin.c_str(), nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -122,13 +122,19 @@ TEST_CASE(
   CHECK(hub.pipeline->DescribeSystemAdapter(Ctx().get(), dreq, &dresp)
             .error_code() == grpc::StatusCode::FAILED_PRECONDITION);
 
-  // An adapter that cannot start: its records wait, the hub serves on.
+  // An adapter that cannot start: its records wait, the hub serves on. A
+  // path is refused at registration; the CLI, found by name in the
+  // adapter folder, runs but never gives the handshake.
   v1::RegisterSystemRequest broken;
   broken.mutable_system()->set_name("broken");
   broken.mutable_system()->set_kind(v1::SYSTEM_KIND_OTHER);
   broken.mutable_system()->mutable_adapter()->mutable_launch()->set_command(
       "/nonexistent/revhub-adapter");
   v1::RegisterSystemResponse broken_resp;
+  CHECK(hub.registry->RegisterSystem(Ctx().get(), broken, &broken_resp)
+            .error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  broken.mutable_system()->mutable_adapter()->mutable_launch()->set_command(
+      "revhub");
   REQUIRE(hub.registry->RegisterSystem(Ctx().get(), broken, &broken_resp).ok());
   int64_t waiting = hub.Ingest("broken", "Account",
                                Account("001W00000000001AAA", "Waiting Ltd"));

@@ -270,7 +270,7 @@ void RegisterOrders(PipelineHub& hub) {
   v1::RegisterSystemRequest reg =
       AdapterSystem("orders", v1::SYSTEM_KIND_CRM, "unused", "");
   reg.mutable_system()->mutable_adapter()->mutable_launch()->set_command(
-      BinDir() + "/revhub-test-adapter-sources");
+      "revhub-test-adapter-sources");
   Register(*hub.registry, reg);
 }
 

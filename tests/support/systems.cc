@@ -11,7 +11,7 @@ namespace v1 = ::revhub::hub::v1;
 using google::protobuf::util::TimeUtil;
 
 std::string AdapterCommand(const std::string& vendor) {
-  return BinDir() + "/revhub-adapter-" + vendor;
+  return "revhub-adapter-" + vendor;
 }
 
 v1::RegisterSystemRequest AdapterSystem(const std::string& name,

@@ -13,7 +13,8 @@
 
 namespace revhub::testing {
 
-// build/bin/revhub-adapter-<vendor>.
+// "revhub-adapter-<vendor>": the name a registration gives, which the hub
+// resolves in its adapter folder (build/bin, where revhubd is).
 std::string AdapterCommand(const std::string& vendor);
 
 // A request (replace_existing set) for system `name` of `kind` whose

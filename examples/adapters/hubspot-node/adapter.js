@@ -5,10 +5,15 @@
 // @grpc/grpc-js and the project's own .proto files (loaded at run time by
 // @grpc/proto-loader):
 //
-//  * listens on 127.0.0.1 port 0 (or --listen=HOST:PORT), serves
+//  * listens on 127.0.0.1 port 0 (or --listen=HOST:PORT or
+//    --listen=unix:/PATH, which is how the hub starts it), serves
 //    revhub.adapter.v1.AdapterService and grpc.health.v1.Health, then prints
 //    the handshake, the only line it ever writes on stdout:
-//        REVHUB-ADAPTER|1|tcp|127.0.0.1:<port>
+//        REVHUB-ADAPTER|1|tcp|127.0.0.1:<port>   (or |unix|/PATH)
+//  * when REVHUB_ADAPTER_TOKEN is set (the hub sets it at every launch),
+//    answers only calls that carry `authorization: Bearer <token>`, every
+//    other call UNAUTHENTICATED; without it (started by hand) it serves
+//    anyone and says so in its log;
 //  * validates every call's configuration (config.js) and never logs a
 //    secret; logs go to stderr, one line per message;
 //  * a mapping error becomes a FAILED translation naming the vendor field
@@ -17,7 +22,7 @@
 //  * exits 0 on SIGTERM or SIGINT (in-flight calls finish first) and when
 //    stdin is a pipe and it closes (the hub went away).
 //
-// Flags: --listen=HOST:PORT, --protos=DIR (default: the protos/ folder of
+// Flags: --listen=HOST:PORT|unix:/PATH, --protos=DIR (default: the protos/ folder of
 // the revhub checkout this file lives in, or $REVHUB_PROTOS), --describe
 // (print Describe as JSON and exit).
 'use strict';
@@ -60,12 +65,46 @@ function parseFlags(argv) {
     else if (arg.startsWith('--protos=')) flags.protos = arg.slice(9);
     else if (arg === '--describe') flags.describe = true;
     else {
-      process.stderr.write(`unknown flag ${arg} (flags: --listen=HOST:PORT, --protos=DIR, ` +
+      process.stderr.write(`unknown flag ${arg} (flags: --listen=HOST:PORT|unix:/PATH, --protos=DIR, ` +
                            '--describe)\n');
       process.exit(2);
     }
   }
   return flags;
+}
+
+// ---- the hub's token ----------------------------------------------------------
+
+// The per-launch token the hub passes; taken out of the environment so
+// nothing the adapter runs inherits it.
+const HUB_TOKEN = process.env.REVHUB_ADAPTER_TOKEN || '';
+delete process.env.REVHUB_ADAPTER_TOKEN;
+
+// True when the call carries the hub's token (or none is required).
+function fromHub(call) {
+  if (!HUB_TOKEN) return true;
+  const got = call.metadata.get('authorization');
+  if (got.length !== 1 || typeof got[0] !== 'string') return false;
+  const a = Buffer.from(got[0]);
+  const b = Buffer.from(`Bearer ${HUB_TOKEN}`);
+  return a.length === b.length && require('node:crypto').timingSafeEqual(a, b);
+}
+
+const NOT_FROM_HUB = 'this adapter answers only the hub that launched it';
+
+// Wraps every handler of a service so a call without the hub's token ends
+// UNAUTHENTICATED before the handler runs.
+function hubOnly(impl) {
+  const out = {};
+  for (const [name, handler] of Object.entries(impl)) {
+    out[name] = (call, callback) => {
+      if (fromHub(call)) return handler(call, callback);
+      const err = grpcError(grpc.status.UNAUTHENTICATED, NOT_FROM_HUB);
+      if (callback) return callback(err);
+      call.emit('error', err);  // a server stream (Health.Watch)
+    };
+  }
+  return out;
 }
 
 // ---- the service -----------------------------------------------------------
@@ -338,18 +377,26 @@ function main() {
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
-  server.addService(adapterPkg.AdapterService.service, makeAdapterService());
-  server.addService(healthPkg.Health.service, health.impl);
+  server.addService(adapterPkg.AdapterService.service, hubOnly(makeAdapterService()));
+  server.addService(healthPkg.Health.service, hubOnly(health.impl));
+  if (!HUB_TOKEN) {
+    log('WARN', 'REVHUB_ADAPTER_TOKEN is not set: serving without authentication, ' +
+                'for development only; a hub always sets it');
+  }
 
+  const onUnix = flags.listen.startsWith('unix:');
   server.bindAsync(flags.listen, grpc.ServerCredentials.createInsecure(), (err, port) => {
-    if (err || !port) {
+    if (err || (!port && !onUnix)) {
       log('ERROR', `cannot listen on ${flags.listen}: ${err ? err.message : 'no port'}`);
       process.exit(1);
     }
-    const host = flags.listen.slice(0, flags.listen.lastIndexOf(':'));
+    const network = onUnix ? 'unix' : 'tcp';
+    const address = onUnix ? flags.listen.slice(5)
+        : `${flags.listen.slice(0, flags.listen.lastIndexOf(':'))}:${port}`;
     // The handshake: the only line the adapter ever writes on stdout.
-    process.stdout.write(`REVHUB-ADAPTER|${PROTOCOL_VERSION}|tcp|${host}:${port}\n`);
-    log('INFO', `serving ${hubspot.ADAPTER_NAME} ${hubspot.ADAPTER_VERSION} on ${host}:${port}`);
+    process.stdout.write(`REVHUB-ADAPTER|${PROTOCOL_VERSION}|${network}|${address}\n`);
+    log('INFO', `serving ${hubspot.ADAPTER_NAME} ${hubspot.ADAPTER_VERSION} on ${address}` +
+                (HUB_TOKEN ? ' (hub token required)' : ''));
   });
 
   // Stopping: no new calls (tryShutdown), in-flight calls finish, then
