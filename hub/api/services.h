@@ -23,6 +23,7 @@ namespace revhub::hub {
 class Pipeline;
 class AdapterSupervisor;
 class Orchestrator;
+class SecretVault;
 
 struct HubContext {
   Store* store;
@@ -33,6 +34,8 @@ struct HubContext {
   AdapterSupervisor* adapters = nullptr;
   // Orchestration (hub/orchestration/); null when not running.
   Orchestrator* orchestrator = nullptr;
+  // Secret configuration fields (hub/secrets/).
+  const SecretVault* secrets = nullptr;
 };
 
 std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub);

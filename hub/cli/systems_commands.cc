@@ -184,7 +184,10 @@ void DefineRegister(CLI::App* systems, SystemsFlags& f, CommandContext& ctx) {
                   "HOST:PORT of an adapter that runs elsewhere")
       ->excludes(command);
   reg->add_option("--config-file", f.config_file,
-                  "JSON object with the adapter's configuration");
+                  "JSON object with the adapter's configuration; a secret "
+                  "field takes the secret, \"env:NAME\" or \"file:PATH\" "
+                  "(read by revhubd), or null to clear it; left out, it "
+                  "keeps its stored value");
   reg->add_option("--authoritative-for", f.authoritative_for,
                   "Entity types it is the source of truth for, comma "
                   "separated (" +

@@ -277,6 +277,29 @@ CREATE INDEX record_waits_by_ref
   ON record_waits (entity_type, system, object_type, vendor_id, since);
 CREATE INDEX record_waits_by_since ON record_waits (since, record_id);
 )sql"},
+      // Secret configuration fields beside their systems (hub/secrets) and
+      // the salt of their fingerprints.
+      {8, "secret configuration fields, sealed or by reference", R"sql(
+CREATE TABLE system_secrets (
+  system      TEXT NOT NULL,
+  field       TEXT NOT NULL,
+  source      INTEGER NOT NULL,
+  reference   TEXT NOT NULL,
+  key_id      TEXT NOT NULL,
+  nonce       BLOB NOT NULL,
+  ciphertext  BLOB NOT NULL,
+  fingerprint TEXT NOT NULL,
+  PRIMARY KEY (system, field)
+) WITHOUT ROWID;
+
+CREATE TABLE secret_settings (
+  name  TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+
+INSERT INTO secret_settings (name, value)
+  VALUES ('fingerprint_salt', randomblob(32));
+)sql"},
   };
   return kMigrations;
 }
