@@ -199,6 +199,14 @@ TEST_CASE("secret fields are never returned, printed or stored in clear",
   checked = CheckAdapter(hub, "netsuite", &st);
   REQUIRE_GRPC_OK(st);
   CHECK(checked.check().outcome() == adapter::v1::CHECK_OUTCOME_OK);
+
+  // The Check above depends on the token: another one is refused.
+  CallOk(*hub.registry, &v1::SystemRegistryService::Stub::RegisterSystem,
+         NetSuite(emulator, "ns-some-other-token-0000"));
+  checked = CheckAdapter(hub, "netsuite", &st);
+  REQUIRE_GRPC_OK(st);
+  CHECK(checked.check().outcome() ==
+        adapter::v1::CHECK_OUTCOME_UNAUTHENTICATED);
 }
 
 TEST_CASE("a replacing registration keeps an omitted secret; null clears it",
