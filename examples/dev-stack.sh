@@ -10,7 +10,9 @@
 # ./data). Everything listens on 127.0.0.1 only: the hub serves plaintext
 # (--insecure-loopback), and every call still needs a token. The hub writes
 # the admin token to $REVHUB_DATA/admin.token on its first start; the CLI
-# calls below use it through REVHUB_TOKEN.
+# calls below use it through REVHUB_TOKEN. The data folder is owner-only
+# (0700) and holds a dev secrets key, DATA/secrets.key (0600, made when
+# missing), which encrypts the systems' secret configuration fields.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,7 +23,10 @@ case "$listen" in
   127.0.0.1:*|localhost:*|"[::1]:"*) ;;
   *) echo "dev-stack: REVHUB_LISTEN must be a loopback address, got $listen" >&2; exit 2 ;;
 esac
-mkdir -p "$data"
+mkdir -p "$data" && chmod 700 "$data"
+if [[ ! -f "$data/secrets.key" ]]; then
+  (umask 077 && openssl rand -hex 32 >"$data/secrets.key")
+fi
 run_dir="$(mktemp -d)"
 pids=()
 
@@ -63,6 +68,7 @@ echo "dev-stack: NetSuite emulator at http://$emulator"
 
 # 2. The hub.
 "$bin/revhubd" --listen "$listen" --data-dir "$data" --insecure-loopback \
+  --secrets-key-file "$data/secrets.key" \
   --orchestration-config examples/orchestration.json >"$run_dir/hub.out" &
 pids+=($!)
 hub="$(wait_line "$run_dir/hub.out" "revhubd listening on ")"

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "canonical/status_macros.h"
+#include "hub/secrets/secret_fields.h"
 #include "revhub/adapter/v1/adapter_service.grpc.pb.h"
 
 namespace revhub::hub {
@@ -85,9 +86,13 @@ class RemoteAdapter final : public AdapterClient {
 
 }  // namespace
 
-AdapterSupervisor::AdapterSupervisor(Store* store, AdapterHostOptions options,
+AdapterSupervisor::AdapterSupervisor(Store* store, const SecretVault* vault,
+                                     AdapterHostOptions options,
                                      LaunchPolicy policy)
-    : store_(store), options_(options), policy_(std::move(policy)) {
+    : store_(store),
+      vault_(vault),
+      options_(options),
+      policy_(std::move(policy)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -188,6 +193,14 @@ absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::For(
               << " changed; restarting it" << std::endl;
     slot->client.reset();
   }
+  ASSIGN_OR_RETURN(slot->client, NewClient(system));
+  slot->spec = wanted;
+  return slot->client;
+}
+
+absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::NewClient(
+    const hub::v1::System& system) {
+  const auto& spec = system.adapter();
   // A registration stored before the policy (or under another) is checked
   // again: it starts only what the operator allows now.
   absl::Status allowed = policy_.CheckSpec(spec);
@@ -214,22 +227,71 @@ absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::For(
           "\": the adapter does not start: ", host.status().message()));
     }
     // The host is the client; the last user to let go of it shuts it down.
-    slot->client = std::shared_ptr<AdapterClient>(std::move(*host));
+    std::shared_ptr<AdapterClient> client(std::move(*host));
     std::cerr << "revhubd: started the adapter of system " << system.name()
-              << " (pid " << slot->client->Process().pid() << ")" << std::endl;
-  } else if (spec.has_tls_endpoint()) {
+              << " (pid " << client->Process().pid() << ")" << std::endl;
+    return client;
+  }
+  if (spec.has_tls_endpoint()) {
     grpc::SslCredentialsOptions tls;
     tls.pem_root_certs = spec.tls_endpoint().pinned_certificate_pem();
-    slot->client = std::make_shared<RemoteAdapter>(
-        spec.tls_endpoint().address(), grpc::SslCredentials(tls),
-        options_.call_deadline);
-  } else {
-    slot->client = std::make_shared<RemoteAdapter>(
-        spec.endpoint(), grpc::InsecureChannelCredentials(),
-        options_.call_deadline);
+    return std::make_shared<RemoteAdapter>(spec.tls_endpoint().address(),
+                                           grpc::SslCredentials(tls),
+                                           options_.call_deadline);
   }
-  slot->spec = wanted;
-  return slot->client;
+  return std::make_shared<RemoteAdapter>(
+      spec.endpoint(), grpc::InsecureChannelCredentials(),
+      options_.call_deadline);
+}
+
+absl::StatusOr<std::set<std::string>> AdapterSupervisor::SecretFields(
+    const hub::v1::System& system) {
+  if (system.adapter().target_case() == hub::v1::AdapterSpec::TARGET_NOT_SET) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("system \"", system.name(), "\" has no adapter"));
+  }
+  const std::string spec = system.adapter().SerializeAsString();
+  std::shared_ptr<Slot> slot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return absl::UnavailableError("the hub is shutting down");
+    auto known = secret_fields_.find(spec);
+    if (known != secret_fields_.end()) return known->second;
+    auto it = slots_.find(system.name());
+    if (it != slots_.end()) slot = it->second;
+  }
+  // The running adapter when it runs with this spec; else one of its own,
+  // stopped when `client` lets go of it.
+  std::shared_ptr<AdapterClient> client;
+  if (slot != nullptr) {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    if (slot->spec == spec) client = slot->client;
+  }
+  if (client == nullptr) {
+    ASSIGN_OR_RETURN(client, NewClient(system));
+  }
+  auto description = client->Describe();
+  if (!description.ok()) {
+    return absl::UnavailableError(absl::StrCat("system \"", system.name(),
+                                               "\": the adapter does not "
+                                               "describe itself: ",
+                                               description.status().message()));
+  }
+  ASSIGN_OR_RETURN(auto fields,
+                   SecretFieldsOfSchema(description->config_schema_json()));
+  std::lock_guard<std::mutex> lock(mu_);
+  secret_fields_[spec] = fields;
+  return fields;
+}
+
+absl::StatusOr<AdapterConfig> AdapterSupervisor::ConfigFor(
+    const hub::v1::System& system) {
+  AdapterConfig out;
+  out.config = system.config();
+  ASSIGN_OR_RETURN(auto secrets, store_->GetSystemSecrets(system.name()));
+  ASSIGN_OR_RETURN(out.secret_values,
+                   vault_->Resolve(system.name(), secrets, &out.config));
+  return out;
 }
 
 std::optional<std::vector<std::string>> AdapterSupervisor::DeclaredObjectTypes(
@@ -262,6 +324,8 @@ bool AdapterSupervisor::Describe(const hub::v1::System& system,
   for (const auto& t : description->inbound_object_types()) {
     d.object_types.push_back(t.object_type());
   }
+  auto secret = SecretFieldsOfSchema(description->config_schema_json());
+  if (secret.ok()) secret_fields_[d.spec] = std::move(*secret);
   undescribed_.erase(system.name());
   return true;
 }

@@ -19,6 +19,12 @@
 // not answer, or another thread started it) is asked within a second of
 // the next DeclaredObjectTypes call for it.
 //
+// Secrets: the supervisor learns which configuration fields an adapter
+// marks secret from the schema it publishes in Describe (SecretFields, used
+// by a registration before it is stored), and hands out the configuration
+// an adapter call carries with its secret fields resolved (ConfigFor); no
+// other way leads from the stored secrets to an adapter.
+//
 // An adapter that does not start, or crashes, never stops the hub: For()
 // returns UNAVAILABLE and the caller retries later; the AdapterHost restarts
 // a crashed process with backoff.
@@ -39,9 +45,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/struct.pb.h"
 #include "hub/adapter_host/adapter_client.h"
 #include "hub/adapter_host/adapter_host.h"
 #include "hub/adapter_host/launch_policy.h"
+#include "hub/secrets/secret_vault.h"
 #include "hub/store/store.h"
 #include "revhub/adapter/v1/adapter_service.pb.h"
 #include "revhub/hub/v1/pipeline_service.pb.h"
@@ -49,12 +57,24 @@
 
 namespace revhub::hub {
 
+// The configuration an adapter call carries: the stored config with the
+// secret fields' values added.
+struct AdapterConfig {
+  google::protobuf::Struct config;
+  std::vector<std::string> secret_values;
+
+  // Returns `text` (what the adapter answered) without the secret values.
+  std::string Redact(std::string text) const {
+    return RedactSecrets(std::move(text), secret_values);
+  }
+};
+
 class AdapterSupervisor {
  public:
-  // `store` is not owned and outlives the supervisor. Launch folders go
-  // under options.run_dir.
-  AdapterSupervisor(Store* store, AdapterHostOptions options,
-                    LaunchPolicy policy);
+  // `store` and `vault` are not owned and outlive the supervisor. Launch
+  // folders go under options.run_dir.
+  AdapterSupervisor(Store* store, const SecretVault* vault,
+                    AdapterHostOptions options, LaunchPolicy policy);
   ~AdapterSupervisor();  // Shutdown()
 
   // Starts the adapters of every enabled system, in the background.
@@ -74,6 +94,20 @@ class AdapterSupervisor {
   // on an adapter.
   std::optional<std::vector<std::string>> DeclaredObjectTypes(
       const hub::v1::System& system);
+  // Returns the names of the configuration fields the adapter of `system`
+  // (its adapter spec as given, registered yet or not) marks secret in its
+  // configuration schema. Asks the running adapter when it runs with this
+  // spec, else starts one for the question and stops it; remembers the
+  // answer per spec. FAILED_PRECONDITION when the system has no adapter;
+  // UNAVAILABLE when the adapter cannot be started or described. Blocks on
+  // the adapter: call it from a worker thread.
+  absl::StatusOr<std::set<std::string>> SecretFields(
+      const hub::v1::System& system);
+  // Returns the configuration to send to the adapter of `system` (as
+  // stored): its config with its secret fields resolved (sealed values
+  // opened, env:/file: references read). FAILED_PRECONDITION naming the
+  // field when one cannot be resolved.
+  absl::StatusOr<AdapterConfig> ConfigFor(const hub::v1::System& system);
   // Stops every adapter and the supervisor's thread.
   void Shutdown();
 
@@ -92,6 +126,9 @@ class AdapterSupervisor {
     std::vector<std::string> object_types;
   };
   std::shared_ptr<Slot> SlotFor(const std::string& system);
+  // Starts (launch) or connects to (endpoint) the adapter of `system`.
+  absl::StatusOr<std::shared_ptr<AdapterClient>> NewClient(
+      const hub::v1::System& system);
   void Stop(const std::string& system);
   // Asks the running adapter of `system` to describe itself; true when it
   // answered.
@@ -103,6 +140,7 @@ class AdapterSupervisor {
   void Loop();
 
   Store* store_;
+  const SecretVault* vault_;
   AdapterHostOptions options_;
   const LaunchPolicy policy_;
   std::mutex mu_;
@@ -111,6 +149,8 @@ class AdapterSupervisor {
   std::deque<std::string> pending_;  // "" means every system
   std::map<std::string, Described> described_;
   std::set<std::string> undescribed_;  // running, to describe again
+  // Secret field names by serialized AdapterSpec.
+  std::map<std::string, std::set<std::string>> secret_fields_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -47,8 +47,22 @@ class PipelineServiceImpl final
       ASSIGN_OR_RETURN(auto system, hub_->store->GetSystem(req->system()));
       adapter::v1::CheckRequest check;
       check.set_system(req->system());
-      if (system.has_value()) *check.mutable_config() = system->config();
-      ASSIGN_OR_RETURN(*resp->mutable_check(), adapter->Check(check));
+      AdapterConfig config;
+      if (system.has_value()) {
+        ASSIGN_OR_RETURN(config, hub_->adapters->ConfigFor(*system));
+      }
+      *check.mutable_config() = config.config;
+      auto checked = adapter->Check(check);
+      if (!checked.ok()) {
+        return absl::Status(
+            checked.status().code(),
+            config.Redact(std::string(checked.status().message())));
+      }
+      // What the adapter says goes back without the secrets it was given.
+      checked->set_reason(config.Redact(checked->reason()));
+      for (auto& e : *checked->mutable_config_errors())
+        e.set_reason(config.Redact(e.reason()));
+      *resp->mutable_check() = std::move(*checked);
       return absl::OkStatus();
     });
   }

@@ -1,4 +1,5 @@
 // SystemRegistryService: the systems the hub talks to.
+#include <iostream>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,7 @@
 #include "hub/entities/entity_ops.h"
 #include "hub/entities/matching.h"
 #include "hub/ingest/pipeline.h"
+#include "hub/secrets/secret_vault.h"
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 
 namespace revhub::hub {
@@ -75,6 +77,7 @@ absl::Status ValidateSystem(const System& s, const LaunchPolicy* policy) {
 
 // The registration's own content, without what the hub assigns.
 System Content(System s) {
+  s.clear_secrets();
   s.clear_version();
   s.clear_created_at();
   s.clear_updated_at();
@@ -96,14 +99,27 @@ class SystemRegistryServiceImpl final
       RETURN_IF_ERROR(ValidateSystem(
           req->system(),
           hub_->adapters != nullptr ? &hub_->adapters->policy() : nullptr));
+      // Secrets: the adapter's secret fields leave the config here; only
+      // their sealed values or references are stored.
+      System next = req->system();
+      next.clear_secrets();
+      const std::set<std::string> secret_fields = SecretFieldsOf(next);
+      ASSIGN_OR_RETURN(SecretChanges changes,
+                       hub_->secrets->Take(next.name(), secret_fields,
+                                           next.mutable_config()));
       absl::Status st = hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
-        ASSIGN_OR_RETURN(auto existing, txn.GetSystem(req->system().name()));
-        System next = req->system();
+        ASSIGN_OR_RETURN(auto existing, txn.GetSystem(next.name()));
+        ASSIGN_OR_RETURN(auto stored, txn.GetSystemSecrets(next.name()));
+        const std::vector<SystemSecret> secrets =
+            SecretVault::Merge(stored, changes, secret_fields);
         if (existing.has_value()) {
           const bool same = google::protobuf::util::MessageDifferencer::Equals(
-              Content(*existing), Content(next));
+                                Content(*existing), Content(next)) &&
+                            SecretVault::Same(stored, secrets);
           if (same && existing->state() == hub::v1::SYSTEM_STATE_ENABLED) {
             *resp->mutable_system() = *existing;
+            *resp->mutable_system()->mutable_secrets() =
+                SecretVault::States(stored);
             resp->set_unchanged(true);
             return absl::OkStatus();
           }
@@ -122,11 +138,14 @@ class SystemRegistryServiceImpl final
         next.set_state(hub::v1::SYSTEM_STATE_ENABLED);
         *next.mutable_updated_at() = ToProto(txn.Now());
         RETURN_IF_ERROR(txn.PutSystem(next));
+        RETURN_IF_ERROR(txn.PutSystemSecrets(next.name(), secrets));
         *resp->mutable_system() = next;
+        *resp->mutable_system()->mutable_secrets() =
+            SecretVault::States(secrets);
         return absl::OkStatus();
       });
       // The ingest pipeline: (re)start the adapter, retry waiting records.
-      if (st.ok() && !resp->unchanged()) SystemChanged(req->system().name());
+      if (st.ok() && !resp->unchanged()) SystemChanged(next.name());
       return st;
     });
   }
@@ -143,6 +162,7 @@ class SystemRegistryServiceImpl final
             absl::StrCat("system \"", req->name(), "\" is not registered"));
       }
       *resp->mutable_system() = *s;
+      RETURN_IF_ERROR(AddSecretStates(resp->mutable_system()));
       return absl::OkStatus();
     });
   }
@@ -175,7 +195,10 @@ class SystemRegistryServiceImpl final
         matched.pop_back();
         resp->set_next_page_token(matched.back().name());
       }
-      for (System& s : matched) *resp->add_systems() = std::move(s);
+      for (System& s : matched) {
+        RETURN_IF_ERROR(AddSecretStates(&s));
+        *resp->add_systems() = std::move(s);
+      }
       return absl::OkStatus();
     });
   }
@@ -205,6 +228,9 @@ class SystemRegistryServiceImpl final
           RETURN_IF_ERROR(txn.PutSystem(next));
         }
         *resp->mutable_system() = next;
+        ASSIGN_OR_RETURN(auto secrets, txn.GetSystemSecrets(next.name()));
+        *resp->mutable_system()->mutable_secrets() =
+            SecretVault::States(secrets);
         return absl::OkStatus();
       });
       // The ingest pipeline: stop the adapter.
@@ -214,6 +240,34 @@ class SystemRegistryServiceImpl final
   }
 
  private:
+  // Returns the fields of `system`'s configuration the adapter marks
+  // secret. When the adapter cannot be described (no adapter, or it does
+  // not start or answer), none: SecretVault::Take then takes the fields
+  // whose names look secret.
+  std::set<std::string> SecretFieldsOf(const System& system) {
+    if (hub_->adapters == nullptr ||
+        system.adapter().target_case() == hub::v1::AdapterSpec::TARGET_NOT_SET)
+      return {};
+    auto fields = hub_->adapters->SecretFields(system);
+    if (!fields.ok()) {
+      std::cerr << "revhubd: registering system " << system.name()
+                << ": the adapter's configuration schema is not known ("
+                << fields.status().message()
+                << "); fields whose names look secret are kept as secrets"
+                << std::endl;
+      return {};
+    }
+    return *fields;
+  }
+
+  // Sets the state of `system`'s secret fields.
+  absl::Status AddSecretStates(System* system) {
+    ASSIGN_OR_RETURN(auto secrets,
+                     hub_->store->GetSystemSecrets(system->name()));
+    *system->mutable_secrets() = SecretVault::States(secrets);
+    return absl::OkStatus();
+  }
+
   // The ingest pipeline: a registration changed.
   void SystemChanged(const std::string& name) {
     if (hub_->adapters != nullptr) hub_->adapters->Reconcile(name);

@@ -26,6 +26,7 @@ class Orchestrator;
 namespace auth {
 class PrincipalRegistry;
 }  // namespace auth
+class SecretVault;
 
 struct HubContext {
   Store* store;
@@ -38,6 +39,8 @@ struct HubContext {
   Orchestrator* orchestrator = nullptr;
   // Principals and tokens (hub/auth/); required by PrincipalService.
   auth::PrincipalRegistry* principals = nullptr;
+  // Secret configuration fields (hub/secrets/).
+  const SecretVault* secrets = nullptr;
 };
 
 std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub);

@@ -203,7 +203,10 @@ void DefineRegister(CLI::App* systems, SystemsFlags& f, CommandContext& ctx) {
       ->needs(tls_endpoint);
   tls_endpoint->needs("--pinned-cert");
   reg->add_option("--config-file", f.config_file,
-                  "JSON object with the adapter's configuration");
+                  "JSON object with the adapter's configuration; a secret "
+                  "field takes the secret, \"env:NAME\" or \"file:PATH\" "
+                  "(read by revhubd), or null to clear it; left out, it "
+                  "keeps its stored value");
   reg->add_option("--authoritative-for", f.authoritative_for,
                   "Entity types it is the source of truth for, comma "
                   "separated (" +

@@ -1,5 +1,6 @@
 #include "hub/cli/systems_format.h"
 
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -41,6 +42,14 @@ std::string FormatAuthoritative(const hubv1::System& system) {
   return names.empty() ? "-" : absl::StrJoin(names, ",");
 }
 
+// "set, sealed, fingerprint 1a2b3c4d", "set, env:NAME", "unset".
+std::string FormatSecretState(const hubv1::SecretState& state) {
+  if (!state.set()) return "unset";
+  if (!state.reference().empty())
+    return absl::StrCat("set, ", state.reference());
+  return absl::StrCat("set, sealed, fingerprint ", state.fingerprint());
+}
+
 }  // namespace
 
 std::string RenderSystem(const hubv1::System& system) {
@@ -72,6 +81,15 @@ std::string RenderSystem(const hubv1::System& system) {
   std::string out = RenderFields(fields);
   if (system.has_config() && system.config().fields_size() > 0) {
     absl::StrAppend(&out, "config:\n", Indent(ToJson(system.config(), true)));
+  }
+  // Secret fields: their state, never a value (the hub never returns one).
+  if (!system.secrets().empty()) {
+    std::map<std::string, hubv1::SecretState> sorted(system.secrets().begin(),
+                                                     system.secrets().end());
+    absl::StrAppend(&out, "secrets:\n");
+    for (const auto& [field, state] : sorted) {
+      absl::StrAppend(&out, "  ", field, ": ", FormatSecretState(state), "\n");
+    }
   }
   // The ingest pipeline: matching rules.
   if (system.matching_rules_size() > 0) {

@@ -204,6 +204,8 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
   }
   auto client = adapters_->For(**system);
   if (!client.ok()) return transient_all(client.status());
+  auto config = adapters_->ConfigFor(**system);
+  if (!config.ok()) return transient_all(config.status());
 
   // Load the payloads, within the batch's byte budget.
   std::vector<RawRecord> records;
@@ -226,7 +228,7 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
   if (records.size() == 1) {
     adapter::v1::TranslateRequest req;
     req.set_system(system_name);
-    *req.mutable_config() = (*system)->config();
+    *req.mutable_config() = config->config;
     auto* vr = req.mutable_record();
     vr->set_record_key(absl::StrCat(records[0].record_id()));
     vr->set_object_type(records[0].object_type());
@@ -237,18 +239,20 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
       return transient_all(resp.status());
     if (resp.ok()) {
       results.push_back(resp->result());
+      for (auto& e : *results.back().mutable_errors())
+        e.set_reason(config->Redact(e.reason()));
     } else {
       TranslationResult failed;
       failed.set_outcome(adapter::v1::TRANSLATION_OUTCOME_FAILED);
       auto* e = failed.add_errors();
-      e->set_reason(absl::StrCat("the adapter refused the record: ",
-                                 resp.status().ToString()));
+      e->set_reason(config->Redact(absl::StrCat(
+          "the adapter refused the record: ", resp.status().ToString())));
       results.push_back(failed);
     }
   } else if (!records.empty()) {
     adapter::v1::TranslateBatchRequest req;
     req.set_system(system_name);
-    *req.mutable_config() = (*system)->config();
+    *req.mutable_config() = config->config;
     for (const RawRecord& r : records) {
       auto* vr = req.add_records();
       vr->set_record_key(absl::StrCat(r.record_id()));
@@ -262,14 +266,17 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
     for (size_t k = 0; k < records.size(); ++k) {
       if (resp.ok() && static_cast<int>(k) < resp->results_size()) {
         results.push_back(resp->results(k));
+        for (auto& e : *results.back().mutable_errors())
+          e.set_reason(config->Redact(e.reason()));
         continue;
       }
       TranslationResult failed;
       failed.set_outcome(adapter::v1::TRANSLATION_OUTCOME_FAILED);
       failed.add_errors()->set_reason(
-          resp.ok() ? "the adapter returned fewer results than records"
-                    : absl::StrCat("the adapter refused the batch: ",
-                                   resp.status().ToString()));
+          resp.ok()
+              ? "the adapter returned fewer results than records"
+              : config->Redact(absl::StrCat("the adapter refused the batch: ",
+                                            resp.status().ToString())));
       results.push_back(failed);
     }
   }

@@ -100,7 +100,14 @@ StepProgress WorkflowRunner::Deliver(const Workflow& wf, int index,
   }
   ApplyRequest req;
   req.set_system(target);
-  *req.mutable_config() = (*system)->config();
+  auto config = adapters_->ConfigFor(**system);
+  if (!config.ok()) {
+    return Transient(
+        wf, index, policy,
+        absl::StrCat("system ", target, ": ", config.status().message()),
+        absl::StatusCodeToString(config.status().code()), absl::ZeroDuration());
+  }
+  *req.mutable_config() = config->config;
   req.set_idempotency_key(planned.idempotency_key());
   req.set_operation(adapter::v1::CHANGE_OPERATION_UPSERT);
   *req.mutable_entity() = planned.payload();
@@ -139,10 +146,11 @@ StepProgress WorkflowRunner::Deliver(const Workflow& wf, int index,
   }
   limit->cv.notify_one();
   if (!resp.ok()) {
-    return Transient(
-        wf, index, policy,
-        absl::StrCat("adapter for ", target, ": ", resp.status().message()),
-        absl::StatusCodeToString(resp.status().code()), absl::ZeroDuration());
+    return Transient(wf, index, policy,
+                     config->Redact(absl::StrCat("adapter for ", target, ": ",
+                                                 resp.status().message())),
+                     absl::StatusCodeToString(resp.status().code()),
+                     absl::ZeroDuration());
   }
   switch (resp->outcome()) {
     case adapter::v1::APPLY_OUTCOME_APPLIED:
@@ -152,15 +160,15 @@ StepProgress WorkflowRunner::Deliver(const Workflow& wf, int index,
       return Fail(wf, index, hub::v1::STEP_STATE_FAILED,
                   vendor ? hub::v1::EXCEPTION_KIND_POSTING_REJECTED
                          : hub::v1::EXCEPTION_KIND_METADATA_MISMATCH,
-                  resp->reason(), resp->field_path(), resp->vendor_code(),
-                  &planned.amount());
+                  config->Redact(resp->reason()), resp->field_path(),
+                  resp->vendor_code(), &planned.amount());
     }
     default: {
       absl::Duration after = absl::Milliseconds(
           TimeUtil::DurationToMilliseconds(resp->retry_after()));
       return Transient(wf, index, policy,
                        resp->reason().empty() ? "the adapter asked to retry"
-                                              : resp->reason(),
+                                              : config->Redact(resp->reason()),
                        resp->vendor_code(), after);
     }
   }

@@ -22,6 +22,17 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", options.data_dir,
                  "Folder of the embedded SQLite database (created if missing)")
       ->capture_default_str();
+  // Secrets (docs/security.md)
+  app.add_option("--secrets-key-file", options.secrets_key_file,
+                 "File of the key that encrypts secret configuration fields "
+                 "at rest: 32 random bytes as hex or base64, readable by its "
+                 "owner only (openssl rand -hex 32 > FILE; chmod 600 FILE). "
+                 "Without it, only env:/file: references are accepted");
+  app.add_option("--previous-secrets-key-file",
+                 options.previous_secrets_key_file,
+                 "The key the stored secrets are encrypted with now: they "
+                 "are re-encrypted with --secrets-key-file at start (key "
+                 "rotation)");
   app.add_option("--worker-threads", options.worker_threads,
                  "Threads that run request work")
       ->capture_default_str()

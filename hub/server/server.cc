@@ -6,15 +6,19 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "canonical/status_macros.h"
 #include "grpc/health/v1/health.pb.h"
 #include "hub/adapter_host/adapter_supervisor.h"
@@ -27,6 +31,8 @@
 #include "hub/orchestration/orchestrator.h"
 #include "hub/revenue/revenue_config.h"
 #include "hub/revenue/revenue_worker.h"
+#include "hub/secrets/secret_vault.h"
+#include "hub/secrets/secrets_key.h"
 #include "hub/store/sqlite/sqlite_store.h"
 
 namespace revhub::hub {
@@ -38,7 +44,7 @@ class DirLock {
   static absl::StatusOr<std::unique_ptr<DirLock>> Acquire(
       const std::string& dir) {
     std::string path = dir + "/LOCK";
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
       return absl::UnavailableError(
           absl::StrCat("cannot open ", path, ": ", strerror(errno)));
@@ -132,20 +138,73 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   return grpc::experimental::LocalServerCredentials(LOCAL_TCP);
 }
 
+// Creates `dir` owner-only (0700) when missing; refuses an existing one that
+// group or others may enter.
+absl::Status PrepareDataDir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    fs::create_directories(dir, ec);
+    if (!ec)
+      fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("--data-dir ", dir, ": cannot create: ", ec.message()));
+    }
+    return absl::OkStatus();
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--data-dir ", dir, ": is not a directory"));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "--data-dir %s: is accessible by group or others (mode %04o); it "
+        "holds the hub's database and secrets: chmod 700 %s",
+        dir, st.st_mode & 07777, dir));
+  }
+  return absl::OkStatus();
+}
+
+// Makes the database and its WAL and shared-memory files owner-only
+// (0600); SQLite gives the WAL and -shm files the database file's mode.
+absl::Status PrepareDatabaseFiles(const std::string& db) {
+  int fd = ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", db, ": ", strerror(errno)));
+  }
+  ::close(fd);
+  for (const std::string& path : {db, db + "-wal", db + "-shm"}) {
+    if (::chmod(path.c_str(), 0600) != 0 && errno != ENOENT) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot chmod 600 ", path, ": ", strerror(errno)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 class HubServerImpl : public HubServer {
  public:
   ~HubServerImpl() override { Shutdown(absl::Seconds(5)); }
 
   absl::Status Init(const HubOptions& options) {
-    std::error_code ec;
-    std::filesystem::create_directories(options.data_dir, ec);
-    if (ec) {
-      return absl::UnavailableError(absl::StrCat(
-          "--data-dir ", options.data_dir, ": cannot create: ", ec.message()));
-    }
+    RETURN_IF_ERROR(PrepareDataDir(options.data_dir));
     ASSIGN_OR_RETURN(lock_, DirLock::Acquire(options.data_dir));
     // A transport the options do not allow stops the hub before anything.
     ASSIGN_OR_RETURN(auto credentials, MakeCredentials(options));
+    std::optional<SecretsKey> key;
+    std::optional<SecretsKey> previous_key;
+    if (!options.secrets_key_file.empty()) {
+      ASSIGN_OR_RETURN(key, LoadSecretsKeyFile(options.secrets_key_file,
+                                               "--secrets-key-file"));
+    }
+    if (!options.previous_secrets_key_file.empty()) {
+      ASSIGN_OR_RETURN(previous_key,
+                       LoadSecretsKeyFile(options.previous_secrets_key_file,
+                                          "--previous-secrets-key-file"));
+    }
     // A bad configuration stops the hub before it serves anything.
     ASSIGN_OR_RETURN(revenue_settings_,
                      LoadRevenueConfig(options.revenue_config));
@@ -153,13 +212,24 @@ class HubServerImpl : public HubServer {
                      LoadOrchestrationConfig(options.orchestration_config));
     SqliteStoreOptions store_options;
     store_options.path = options.data_dir + "/revhub.db";
+    RETURN_IF_ERROR(PrepareDatabaseFiles(store_options.path));
     ASSIGN_OR_RETURN(store_, OpenSqliteStore(store_options));
+    // Every stored secret must open with the key given; values encrypted
+    // with the previous key are re-encrypted now.
+    ASSIGN_OR_RETURN(secrets_, SecretVault::Open(store_.get(), key,
+                                                 std::move(previous_key)));
+    if (secrets_->resealed() > 0) {
+      std::cerr << "revhubd: re-encrypted " << secrets_->resealed()
+                << " secret configuration values with secrets key " << key->id
+                << std::endl;
+    }
     work_ = std::make_unique<WorkQueue>(options.worker_threads);
     events_ =
         std::make_unique<EventBus>(work_.get(), store_->LastEventPosition());
     store_->SetEventListener(
         [bus = events_.get()](int64_t p) { bus->Published(p); });
     context_ = HubContext{store_.get(), work_.get(), events_.get()};
+    context_.secrets = secrets_.get();
     // Adapters from registrations, and the ingest pipeline's worker, which
     // routes the exceptions of rejected records like orchestration's.
     LaunchPolicyOptions policy_options;
@@ -171,6 +241,7 @@ class HubServerImpl : public HubServer {
     AdapterHostOptions host_options;
     host_options.run_dir = options.data_dir + "/run/adapters";
     // The launch folders' parents are the hub's alone.
+    std::error_code ec;
     std::filesystem::create_directories(host_options.run_dir, ec);
     if (ec) {
       return absl::UnavailableError(absl::StrCat(
@@ -180,8 +251,8 @@ class HubServerImpl : public HubServer {
                                  std::filesystem::perms::owner_all, ec);
     std::filesystem::permissions(host_options.run_dir,
                                  std::filesystem::perms::owner_all, ec);
-    adapters_ = std::make_unique<AdapterSupervisor>(store_.get(), host_options,
-                                                    std::move(policy));
+    adapters_ = std::make_unique<AdapterSupervisor>(
+        store_.get(), secrets_.get(), host_options, std::move(policy));
     PipelineOptions pipeline_options;
     pipeline_options.batch_size = options.pipeline_batch_size;
     pipeline_options.waiting_timeout = options.pipeline_waiting_timeout;
@@ -297,6 +368,7 @@ class HubServerImpl : public HubServer {
   std::unique_ptr<DirLock> lock_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<auth::PrincipalRegistry> principals_;
+  std::unique_ptr<SecretVault> secrets_;
   std::unique_ptr<WorkQueue> work_;
   std::unique_ptr<EventBus> events_;
   HubContext context_{};

@@ -1,6 +1,8 @@
 // HubServer: revhubd's gRPC server over one data folder.
 //
-// StartHubServer() takes the folder's lock so no second hub can open it,
+// StartHubServer() creates the data folder owner-only (0700; an existing
+// one open to group or others is refused) and takes its lock so no second
+// hub can open it, opens the secrets key (hub/secrets),
 // reads the revenue and orchestration configurations, opens (or creates)
 // the store under the data folder, starts the revenue worker, the adapters,
 // the ingest pipeline and the orchestrator, and serves every
@@ -29,6 +31,13 @@ struct HubOptions {
   // "host:port"; port 0 picks a free port.
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "data";
+  // File of the secrets key that encrypts secret configuration fields
+  // (hub/secrets/secrets_key.h); empty: secret values are refused, only
+  // env:/file: references are accepted.
+  std::string secrets_key_file;
+  // The key the stored secrets were encrypted with before: revhubd
+  // re-encrypts them with secrets_key_file at start (key rotation).
+  std::string previous_secrets_key_file;
   int worker_threads = 16;
 
   // JSON file of account mapping and period convention (revenue_config.h);

@@ -1,6 +1,9 @@
 // SystemReader / SystemWriter: the registered source and target systems.
 //
-// A system is stored by name; registering a name again replaces it. The
+// A system is stored by name; registering a name again replaces it. Its
+// secret configuration fields are stored beside it, one SystemSecret per
+// field, never in clear: sealed (encrypted by hub/secrets) or as a
+// reference; a stored System's `config` holds no secret field. The
 // reader reads committed systems and is thread-safe; the writer exists only
 // inside a write transaction (see WriteTxn in store.h) and is used by the
 // one thread running that transaction.
@@ -8,6 +11,8 @@
 #define REVHUB_HUB_STORE_SYSTEM_STORE_H_
 
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -16,6 +21,20 @@
 #include "revhub/hub/v1/system_registry_service.pb.h"
 
 namespace revhub::hub {
+
+// One secret configuration field of a system as stored. `source` says which
+// members hold it: SEALED (key_id, nonce, ciphertext with its tag, and the
+// fingerprint), ENV or FILE (reference: "env:NAME", "file:PATH"), or
+// UNSPECIFIED for a secret field that has no value.
+struct SystemSecret {
+  std::string field;
+  hub::v1::SecretSource source = hub::v1::SECRET_SOURCE_UNSPECIFIED;
+  std::string reference;
+  std::string key_id;
+  std::string nonce;
+  std::string ciphertext;
+  std::string fingerprint;
+};
 
 class SystemReader {
  public:
@@ -28,6 +47,16 @@ class SystemReader {
   // name order ("" starts at the first).
   virtual absl::StatusOr<std::vector<hub::v1::System>> ListSystems(
       absl::string_view after_name, int limit) = 0;
+  // Returns the secret fields of system `name`, in field order.
+  virtual absl::StatusOr<std::vector<SystemSecret>> GetSystemSecrets(
+      absl::string_view name) = 0;
+  // Returns the system names and fields of every SEALED secret, with their
+  // key ids (reference and ciphertext left empty), in (system, field)
+  // order.
+  virtual absl::StatusOr<std::vector<std::pair<std::string, SystemSecret>>>
+  ListSealedSecretKeys() = 0;
+  // Returns the hub's fingerprint salt (random, made with the database).
+  virtual absl::StatusOr<std::string> FingerprintSalt() = 0;
 };
 
 class SystemWriter {
@@ -40,6 +69,13 @@ class SystemWriter {
       absl::string_view name) = 0;
   // Stores `system` under its name, replacing any system of that name.
   virtual absl::Status PutSystem(const hub::v1::System& system) = 0;
+  // Returns the secret fields of system `name`, in field order, including
+  // this transaction's own writes.
+  virtual absl::StatusOr<std::vector<SystemSecret>> GetSystemSecrets(
+      absl::string_view name) = 0;
+  // Replaces every secret field of system `name` with `secrets`.
+  virtual absl::Status PutSystemSecrets(
+      absl::string_view name, const std::vector<SystemSecret>& secrets) = 0;
 };
 
 }  // namespace revhub::hub

@@ -59,7 +59,28 @@ bool HubProcess::Start() {
     argv.push_back("127.0.0.1:0");
   }
   if (!given("--tls-cert")) argv.push_back("--insecure-loopback");
-  for (const std::string& arg : extra_args_) argv.push_back(arg.c_str());
+  bool names_key = false;
+  for (const std::string& arg : extra_args_) {
+    argv.push_back(arg.c_str());
+    if (arg.rfind("--secrets-key-file", 0) == 0) names_key = true;
+  }
+  const std::string key_file = data_dir_ + "/secrets.key";
+  if (default_secrets_key_ && !names_key) {
+    std::error_code ec;
+    if (!std::filesystem::exists(data_dir_, ec)) {
+      std::filesystem::create_directories(data_dir_, ec);
+      std::filesystem::permissions(data_dir_, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
+    }
+    if (!EnsureSecretsKeyFile(key_file)) {
+      close(pipefd[0]);
+      close(pipefd[1]);
+      error_ = "cannot write " + key_file;
+      return false;
+    }
+    argv.push_back("--secrets-key-file");
+    argv.push_back(key_file.c_str());
+  }
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -105,6 +126,28 @@ bool HubProcess::Start() {
   error_ = "revhubd did not report listening; output: " + out;
   Kill();
   return false;
+}
+
+bool EnsureSecretsKeyFile(const std::string& path) {
+  if (access(path.c_str(), F_OK) == 0) return true;
+  unsigned char key[32];
+  int rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (rnd < 0) return false;
+  bool ok = read(rnd, key, sizeof key) == static_cast<ssize_t>(sizeof key);
+  close(rnd);
+  if (!ok) return false;
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : key) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 15]);
+  }
+  hex.push_back('\n');
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  ok = write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size());
+  close(fd);
+  return ok;
 }
 
 namespace {

@@ -1,6 +1,8 @@
 // HubProcess: a real revhubd, started for a test on a loopback port.
 //
-// Start() runs build/bin/revhubd --listen 127.0.0.1:0 --data-dir DIR, reads
+// Start() runs build/bin/revhubd --listen 127.0.0.1:0 --data-dir DIR
+// --secrets-key-file DIR/secrets.key (a random key made on first use, so
+// tests may register secret configuration values), reads
 // the "revhubd listening on HOST:PORT" line and returns once the hub serves.
 // Stop() sends SIGTERM and waits; Kill() sends SIGKILL (a crash). The data
 // folder outlives the process, so a restarted hub sees the same store.
@@ -55,6 +57,9 @@ class HubProcess {
   void set_extra_args(std::vector<std::string> args) {
     extra_args_ = std::move(args);
   }
+  // Whether the next Start() passes DATA/secrets.key as the secrets key
+  // (default true). Never when the extra arguments name a key file.
+  void set_default_secrets_key(bool on) { default_secrets_key_ = on; }
 
  private:
   std::string data_dir_;
@@ -64,7 +69,12 @@ class HubProcess {
   std::string error_;
   std::shared_ptr<grpc::Channel> channel_;
   std::vector<std::string> extra_args_;
+  bool default_secrets_key_ = true;
 };
+
+// Writes a random secrets key (64 hex digits, mode 0600) to `path` unless
+// the file exists. Returns false when it cannot.
+bool EnsureSecretsKeyFile(const std::string& path);
 
 // Returns the folder holding the build's executables (build/bin).
 std::string BinDir();

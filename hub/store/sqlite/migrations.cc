@@ -290,6 +290,29 @@ CREATE TABLE principals (
   payload     BLOB NOT NULL
 );
 )sql"},
+      // Secret configuration fields beside their systems (hub/secrets) and
+      // the salt of their fingerprints.
+      {8, "secret configuration fields, sealed or by reference", R"sql(
+CREATE TABLE system_secrets (
+  system      TEXT NOT NULL,
+  field       TEXT NOT NULL,
+  source      INTEGER NOT NULL,
+  reference   TEXT NOT NULL,
+  key_id      TEXT NOT NULL,
+  nonce       BLOB NOT NULL,
+  ciphertext  BLOB NOT NULL,
+  fingerprint TEXT NOT NULL,
+  PRIMARY KEY (system, field)
+) WITHOUT ROWID;
+
+CREATE TABLE secret_settings (
+  name  TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+
+INSERT INTO secret_settings (name, value)
+  VALUES ('fingerprint_salt', randomblob(32));
+)sql"},
   };
   return kMigrations;
 }

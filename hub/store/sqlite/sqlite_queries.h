@@ -32,6 +32,13 @@ absl::StatusOr<std::optional<hub::v1::System>> GetSystem(
 absl::StatusOr<std::vector<hub::v1::System>> ListSystems(
     Connection& db, absl::string_view after_name, int limit);
 absl::Status PutSystem(Connection& db, const hub::v1::System& system);
+absl::StatusOr<std::vector<SystemSecret>> GetSystemSecrets(
+    Connection& db, absl::string_view name);
+absl::StatusOr<std::vector<std::pair<std::string, SystemSecret>>>
+ListSealedSecretKeys(Connection& db);
+absl::Status PutSystemSecrets(Connection& db, absl::string_view name,
+                              const std::vector<SystemSecret>& secrets);
+absl::StatusOr<std::string> FingerprintSalt(Connection& db);
 
 // --- principals.cc
 absl::StatusOr<std::vector<StoredPrincipal>> ListPrincipals(Connection& db);

@@ -84,6 +84,20 @@ class SqliteStore : public Store {
     Reader r(this);
     return sqlite::ListSystems(*r, after_name, limit);
   }
+  absl::StatusOr<std::vector<SystemSecret>> GetSystemSecrets(
+      absl::string_view name) override {
+    Reader r(this);
+    return sqlite::GetSystemSecrets(*r, name);
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, SystemSecret>>>
+  ListSealedSecretKeys() override {
+    Reader r(this);
+    return sqlite::ListSealedSecretKeys(*r);
+  }
+  absl::StatusOr<std::string> FingerprintSalt() override {
+    Reader r(this);
+    return sqlite::FingerprintSalt(*r);
+  }
 
   // RawRecordReader:
   absl::StatusOr<std::optional<hub::v1::RawRecord>> GetRawRecord(

@@ -46,6 +46,15 @@ class SqliteWriteTxn : public WriteTxn {
   absl::Status PutSystem(const hub::v1::System& system) override {
     return sqlite::PutSystem(db_, system);
   }
+  absl::StatusOr<std::vector<SystemSecret>> GetSystemSecrets(
+      absl::string_view name) override {
+    return sqlite::GetSystemSecrets(db_, name);
+  }
+  absl::Status PutSystemSecrets(
+      absl::string_view name,
+      const std::vector<SystemSecret>& secrets) override {
+    return sqlite::PutSystemSecrets(db_, name, secrets);
+  }
 
   // PrincipalWriter:
   absl::StatusOr<std::optional<StoredPrincipal>> GetPrincipal(

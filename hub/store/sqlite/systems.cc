@@ -37,4 +37,79 @@ absl::Status PutSystem(Connection& db, const System& system) {
   return q.Run();
 }
 
+absl::StatusOr<std::vector<SystemSecret>> GetSystemSecrets(
+    Connection& db, absl::string_view name) {
+  Statement q(db,
+              "SELECT field, source, reference, key_id, nonce, ciphertext,"
+              " fingerprint FROM system_secrets WHERE system = ?"
+              " ORDER BY field");
+  q.Bind(1, name);
+  std::vector<SystemSecret> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    SystemSecret s;
+    s.field = q.ColumnText(0);
+    s.source = static_cast<hub::v1::SecretSource>(q.ColumnInt(1));
+    s.reference = q.ColumnText(2);
+    s.key_id = q.ColumnText(3);
+    s.nonce = q.ColumnBlob(4);
+    s.ciphertext = q.ColumnBlob(5);
+    s.fingerprint = q.ColumnText(6);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, SystemSecret>>>
+ListSealedSecretKeys(Connection& db) {
+  Statement q(db,
+              "SELECT system, field, key_id FROM system_secrets"
+              " WHERE source = ? ORDER BY system, field");
+  q.Bind(1, int64_t{hub::v1::SECRET_SOURCE_SEALED});
+  std::vector<std::pair<std::string, SystemSecret>> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    SystemSecret s;
+    s.field = q.ColumnText(1);
+    s.source = hub::v1::SECRET_SOURCE_SEALED;
+    s.key_id = q.ColumnText(2);
+    out.emplace_back(q.ColumnText(0), std::move(s));
+  }
+  return out;
+}
+
+absl::Status PutSystemSecrets(Connection& db, absl::string_view name,
+                              const std::vector<SystemSecret>& secrets) {
+  Statement del(db, "DELETE FROM system_secrets WHERE system = ?");
+  del.Bind(1, name);
+  RETURN_IF_ERROR(del.Run());
+  for (const SystemSecret& s : secrets) {
+    Statement q(db,
+                "INSERT INTO system_secrets (system, field, source, reference,"
+                " key_id, nonce, ciphertext, fingerprint)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    q.Bind(1, name)
+        .Bind(2, s.field)
+        .Bind(3, int64_t{s.source})
+        .Bind(4, s.reference)
+        .Bind(5, s.key_id)
+        .BindBlob(6, s.nonce)
+        .BindBlob(7, s.ciphertext)
+        .Bind(8, s.fingerprint);
+    RETURN_IF_ERROR(q.Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> FingerprintSalt(Connection& db) {
+  Statement q(db,
+              "SELECT value FROM secret_settings"
+              " WHERE name = 'fingerprint_salt'");
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return absl::DataLossError("the fingerprint salt is missing");
+  return q.ColumnBlob(0);
+}
+
 }  // namespace revhub::hub::sqlite
