@@ -10,6 +10,7 @@
 //   workflow_store.h     orchestration workflows and sequences
 //   exception_queue.h    the exception queue
 //   posting_ledger.h     what was delivered to target systems
+//   audit_log.h          the hash-chained audit log
 // SqliteStore (sqlite/sqlite_store.h) is the embedded implementation; a
 // PostgreSQL one would implement the same classes, and
 // tests/store/conformance_test.cc checks any implementation against them.
@@ -34,6 +35,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "hub/store/audit_log.h"
 #include "hub/store/entity_store.h"
 #include "hub/store/event_log.h"
 #include "hub/store/exception_queue.h"
@@ -55,7 +57,8 @@ class WriteTxn : public SystemWriter,
                  public IdempotencyWriter,
                  public WorkflowWriter,
                  public ExceptionQueueWriter,
-                 public PostingLedgerWriter {
+                 public PostingLedgerWriter,
+                 public AuditLogWriter {
  public:
   ~WriteTxn() override = default;
 
@@ -70,7 +73,8 @@ class Store : public SystemReader,
               public EventLogReader,
               public WorkflowReader,
               public ExceptionQueueReader,
-              public PostingLedgerReader {
+              public PostingLedgerReader,
+              public AuditLogReader {
  public:
   ~Store() override = default;
 

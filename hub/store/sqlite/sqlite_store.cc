@@ -180,6 +180,18 @@ class SqliteStore : public Store {
     return sqlite::ListEntityPostings(*r, target, type, id);
   }
 
+  // AuditLogReader:
+  absl::StatusOr<std::vector<hub::v1::AuditRecord>> ListAuditRecords(
+      const AuditQuery& query) override {
+    Reader r(this);
+    return sqlite::ListAuditRecords(*r, query);
+  }
+  absl::StatusOr<AuditVerification> VerifyAuditLog(
+      const std::optional<AuditAnchor>& anchor) override {
+    Reader r(this);
+    return sqlite::VerifyAuditLog(*r, anchor);
+  }
+
  private:
   struct Job {
     absl::FunctionRef<absl::Status(WriteTxn&)> fn;
