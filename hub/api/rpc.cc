@@ -8,11 +8,24 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       std::string(status.message()));
 }
 
-std::string PrincipalOf(const grpc::CallbackServerContext* context) {
+namespace {
+
+std::string Metadata(const grpc::ServerContextBase* context, const char* key) {
   const auto& md = context->client_metadata();
-  auto it = md.find("x-revhub-principal");
-  if (it == md.end() || it->second.empty()) return "anonymous";
+  auto it = md.find(key);
+  if (it == md.end()) return "";
   return std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+std::string PrincipalOf(const grpc::ServerContextBase* context) {
+  std::string principal = Metadata(context, "x-revhub-principal");
+  return principal.empty() ? "anonymous" : principal;
+}
+
+std::string RoleOf(const grpc::ServerContextBase* context) {
+  return Metadata(context, "x-revhub-role");
 }
 
 }  // namespace revhub::hub

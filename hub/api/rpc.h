@@ -16,8 +16,14 @@ namespace revhub::hub {
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Returns who is calling: the x-revhub-principal metadata when present, else
-// "anonymous".
-std::string PrincipalOf(const grpc::CallbackServerContext* context);
+// "anonymous". Takes any server context (a handler's, or the one an
+// interceptor sees).
+std::string PrincipalOf(const grpc::ServerContextBase* context);
+
+// Returns the caller's role: the x-revhub-role metadata when present, else
+// "" (unknown). Until callers are authenticated, both are what the caller
+// says.
+std::string RoleOf(const grpc::ServerContextBase* context);
 
 }  // namespace revhub::hub
 

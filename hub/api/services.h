@@ -85,6 +85,10 @@ std::unique_ptr<grpc::Service> NewContractLifecycleService(HubContext* hub);
 std::unique_ptr<grpc::Service> NewWorkflowService(HubContext* hub);
 std::unique_ptr<grpc::Service> NewExceptionService(HubContext* hub);
 
+// --- Audit: AuditService (hub/api/audit_service.cc); the rows come from the
+// audit interceptor (hub/api/audit_interceptor.h).
+std::unique_ptr<grpc::Service> NewAuditService(HubContext* hub);
+
 }  // namespace revhub::hub
 
 #endif  // REVHUB_HUB_API_SERVICES_H_

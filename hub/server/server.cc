@@ -8,11 +8,13 @@
 
 #include <filesystem>
 #include <mutex>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "grpc/health/v1/health.pb.h"
 #include "hub/adapter_host/adapter_supervisor.h"
+#include "hub/api/audit_interceptor.h"
 #include "hub/api/services.h"
 #include "hub/common/work_queue.h"
 #include "hub/events/event_bus.h"
@@ -50,6 +52,25 @@ class DirLock {
   explicit DirLock(int fd) : fd_(fd) {}
   int fd_;
 };
+
+// Returns whether a full gRPC method ("/pkg.Service/Method") changes
+// anything, by its name: reads start with one of the read-only verbs below,
+// everything else is audited. The one place that decides what the audit
+// interceptor records.
+bool MethodMutates(std::string_view method) {
+  static constexpr std::string_view kReadOnlyPrefixes[] = {
+      "Get",     "List",   "Read",  "Subscribe", "Describe", "Verify",
+      "Preview", "Stream", "Watch", "Search",    "Show",     "Check"};
+  const size_t slash = method.rfind('/');
+  const std::string_view name =
+      slash == std::string_view::npos ? method : method.substr(slash + 1);
+  // gRPC's own services (health, reflection) change nothing.
+  if (method.starts_with("/grpc.")) return false;
+  for (std::string_view prefix : kReadOnlyPrefixes) {
+    if (name.starts_with(prefix)) return false;
+  }
+  return true;
+}
 
 class HubServerImpl : public HubServer {
  public:
@@ -108,6 +129,7 @@ class HubServerImpl : public HubServer {
     services_.push_back(NewContractLifecycleService(&context_));
     services_.push_back(NewWorkflowService(&context_));
     services_.push_back(NewExceptionService(&context_));
+    services_.push_back(NewAuditService(&context_));
 
     // Links the health protocol's descriptor into the binary, so reflection
     // can describe the built-in health service.
@@ -122,6 +144,13 @@ class HubServerImpl : public HubServer {
     builder.SetMaxReceiveMessageSize(20 << 20);
     builder.SetMaxSendMessageSize(20 << 20);
     for (auto& s : services_) builder.RegisterService(s.get());
+    // One audit row per mutating call, whatever its outcome.
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(
+        NewAuditInterceptorFactory(store_.get(), MethodMutates));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port == 0) {
       return absl::UnavailableError(
