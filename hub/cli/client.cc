@@ -21,6 +21,8 @@
 #include "revhub/hub/v1/contract_lifecycle_service.grpc.pb.h"
 #include "revhub/hub/v1/exception_service.grpc.pb.h"
 #include "revhub/hub/v1/workflow_service.grpc.pb.h"
+// Audit
+#include "revhub/hub/v1/audit_service.grpc.pb.h"
 
 namespace revhub::cli {
 namespace {
@@ -53,7 +55,9 @@ class GrpcHubClient final : public HubClient {
         // Orchestration
         workflows_(hubv1::WorkflowService::NewStub(channel_)),
         lifecycle_(hubv1::ContractLifecycleService::NewStub(channel_)),
-        exceptions_(hubv1::ExceptionService::NewStub(channel_)) {}
+        exceptions_(hubv1::ExceptionService::NewStub(channel_)),
+        // Audit
+        audit_(hubv1::AuditService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
 // principal, the call, the status converted.
@@ -118,6 +122,9 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(exceptions_, RetryException)
   REVHUB_UNARY(exceptions_, ReplayException)
   REVHUB_UNARY(exceptions_, ResolveException)
+  // Audit
+  REVHUB_UNARY(audit_, ListAuditRecords)
+  REVHUB_UNARY(audit_, VerifyAuditLog)
 #undef REVHUB_UNARY
 
   absl::Status ReadRecordPayload(
@@ -191,6 +198,7 @@ class GrpcHubClient final : public HubClient {
   std::unique_ptr<hubv1::WorkflowService::Stub> workflows_;
   std::unique_ptr<hubv1::ContractLifecycleService::Stub> lifecycle_;
   std::unique_ptr<hubv1::ExceptionService::Stub> exceptions_;
+  std::unique_ptr<hubv1::AuditService::Stub> audit_;
 };
 
 }  // namespace

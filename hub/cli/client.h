@@ -36,6 +36,8 @@
 #include "revhub/hub/v1/contract_lifecycle_service.pb.h"
 #include "revhub/hub/v1/exception_service.pb.h"
 #include "revhub/hub/v1/workflow_service.pb.h"
+// Audit
+#include "revhub/hub/v1/audit_service.pb.h"
 
 namespace revhub::cli {
 
@@ -174,6 +176,12 @@ class HubClient {
       const hubv1::ReplayExceptionRequest& request) = 0;
   virtual absl::StatusOr<hubv1::ResolveExceptionResponse> ResolveException(
       const hubv1::ResolveExceptionRequest& request) = 0;
+
+  // AuditService
+  virtual absl::StatusOr<hubv1::ListAuditRecordsResponse> ListAuditRecords(
+      const hubv1::ListAuditRecordsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::VerifyAuditLogResponse> VerifyAuditLog(
+      const hubv1::VerifyAuditLogRequest& request) = 0;
 };
 
 struct HubClientOptions {

@@ -42,6 +42,8 @@ void DefineRevenueCommands(CLI::App& app, CommandContext& ctx);
 void DefineWorkflowsCommands(CLI::App& app, CommandContext& ctx);
 // exceptions list|show|assign|retry|replay|resolve (exception_commands.cc)
 void DefineExceptionsCommands(CLI::App& app, CommandContext& ctx);
+// audit list|verify (audit_commands.cc)
+void DefineAuditCommands(CLI::App& app, CommandContext& ctx);
 
 // Adds book, amend, renew and cancel to the `contracts` group (called by
 // DefineContractsCommands).

@@ -39,6 +39,7 @@ class Cli {
     DefineRevenueCommands(app_, ctx_);
     DefineWorkflowsCommands(app_, ctx_);
     DefineExceptionsCommands(app_, ctx_);
+    DefineAuditCommands(app_, ctx_);
   }
 
   int Run(const std::vector<std::string>& args) {

@@ -82,6 +82,8 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(RetryException)
   REVHUB_RECORD(ReplayException)
   REVHUB_RECORD(ResolveException)
+  REVHUB_RECORD(ListAuditRecords)
+  REVHUB_RECORD(VerifyAuditLog)
 #undef REVHUB_RECORD
 
  public:
@@ -189,6 +191,9 @@ class BorrowedHub : public HubClient {
   REVHUB_FORWARD(RetryException)
   REVHUB_FORWARD(ReplayException)
   REVHUB_FORWARD(ResolveException)
+  // Audit
+  REVHUB_FORWARD(ListAuditRecords)
+  REVHUB_FORWARD(VerifyAuditLog)
 #undef REVHUB_FORWARD
 
   absl::Status Subscribe(
