@@ -19,7 +19,8 @@ namespace {
 
 constexpr char kRegister[] =
     "/revhub.hub.v1.SystemRegistryService/RegisterSystem";
-constexpr char kDisable[] = "/revhub.hub.v1.SystemRegistryService/DisableSystem";
+constexpr char kDisable[] =
+    "/revhub.hub.v1.SystemRegistryService/DisableSystem";
 constexpr char kUpsertCustomer[] =
     "/revhub.hub.v1.CustomerService/UpsertCustomer";
 constexpr char kAcknowledge[] = "/revhub.hub.v1.EventService/AcknowledgeEvents";
@@ -115,8 +116,7 @@ TEST_CASE("every mutating call leaves one audit row with its outcome",
   v1::RegisterSystemRequest changed = stripe;
   changed.mutable_system()->set_display_name("Stripe EU");
   REQUIRE(hub.registry
-              ->RegisterSystem(As("alice", "platform").get(), changed,
-                               &refused)
+              ->RegisterSystem(As("alice", "platform").get(), changed, &refused)
               .error_code() == grpc::StatusCode::ALREADY_EXISTS);
   // A read leaves nothing.
   v1::GetSystemRequest get;
@@ -126,7 +126,11 @@ TEST_CASE("every mutating call leaves one audit row with its outcome",
   auto upsert = Text<v1::UpsertCustomerRequest>(R"pb(
     customer {
       name: "Acme"
-      external_refs { system: "stripe" object_type: "customer" vendor_id: "cus_1" }
+      external_refs {
+        system: "stripe"
+        object_type: "customer"
+        vendor_id: "cus_1"
+      }
     }
     idempotency_key: "k-1"
   )pb");
@@ -223,8 +227,8 @@ TEST_CASE("concurrent calls append one unforked chain", "[audit]") {
         req.mutable_customer()->set_name("c");
         req.set_idempotency_key(std::to_string(t * 100 + i));
         v1::UpsertCustomerResponse resp;
-        if (hub.customers->UpsertCustomer(As("p" + std::to_string(t)).get(),
-                                          req, &resp)
+        if (hub.customers
+                ->UpsertCustomer(As("p" + std::to_string(t)).get(), req, &resp)
                 .ok()) {
           ++ok;
         }
@@ -330,7 +334,8 @@ TEST_CASE("a consumer belongs to the principal that created it", "[audit]") {
   ack.set_consumer("billing-sync");
   ack.set_position(0);
   v1::AcknowledgeEventsResponse acked;
-  REQUIRE_GRPC_OK(hub.events->AcknowledgeEvents(As("alice").get(), ack, &acked));
+  REQUIRE_GRPC_OK(
+      hub.events->AcknowledgeEvents(As("alice").get(), ack, &acked));
   CHECK(acked.consumer().owner() == "alice");
 
   ack.set_position(1);
@@ -346,7 +351,8 @@ TEST_CASE("a consumer belongs to the principal that created it", "[audit]") {
   CHECK(consumer.owner() == "alice");
 
   // The owner moves it; so may an admin.
-  REQUIRE_GRPC_OK(hub.events->AcknowledgeEvents(As("alice").get(), ack, &acked));
+  REQUIRE_GRPC_OK(
+      hub.events->AcknowledgeEvents(As("alice").get(), ack, &acked));
   CHECK(acked.consumer().acknowledged_position() == 1);
   REQUIRE_GRPC_OK(
       hub.events->AcknowledgeEvents(As("root", "admin").get(), ack, &acked));
@@ -383,8 +389,7 @@ TEST_CASE("a consumer belongs to the principal that created it", "[audit]") {
   CHECK(rows[3].role() == "admin");
 }
 
-TEST_CASE("registry changes carry their principal and emit events",
-          "[audit]") {
+TEST_CASE("registry changes carry their principal and emit events", "[audit]") {
   Hub hub;
   auto req = Text<v1::RegisterSystemRequest>(R"pb(
     system {
