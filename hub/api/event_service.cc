@@ -53,8 +53,10 @@ absl::Status ValidateTypes(const google::protobuf::RepeatedField<int>& types) {
   return absl::OkStatus();
 }
 
-// Returns the consumer, creating it at position 0 when new.
-absl::StatusOr<Consumer> EnsureConsumer(Store& store, const std::string& name) {
+// Returns the consumer, creating it at position 0, owned by `principal`,
+// when new.
+absl::StatusOr<Consumer> EnsureConsumer(Store& store, const std::string& name,
+                                        const std::string& principal) {
   Consumer out;
   RETURN_IF_ERROR(store.Write([&](WriteTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(auto c, txn.GetConsumer(name));
@@ -63,6 +65,7 @@ absl::StatusOr<Consumer> EnsureConsumer(Store& store, const std::string& name) {
       return absl::OkStatus();
     }
     out.set_name(name);
+    out.set_owner(principal);
     out.set_acknowledged_position(0);
     *out.mutable_created_at() = ToProto(txn.Now());
     *out.mutable_updated_at() = ToProto(txn.Now());
@@ -74,9 +77,11 @@ absl::StatusOr<Consumer> EnsureConsumer(Store& store, const std::string& name) {
 class SubscribeReactor
     : public grpc::ServerWriteReactor<hub::v1::SubscribeResponse> {
  public:
-  SubscribeReactor(HubContext* hub, const hub::v1::SubscribeRequest& req)
+  SubscribeReactor(HubContext* hub, const hub::v1::SubscribeRequest& req,
+                   std::string principal)
       : state_(std::make_shared<State>()) {
     state_->hub = hub;
+    state_->principal = std::move(principal);
     state_->reactor = this;
     for (int t : req.types())
       state_->types.push_back(static_cast<EventType>(t));
@@ -119,6 +124,7 @@ class SubscribeReactor
   // reactor (OnDone) only after Finish.
   struct State {
     HubContext* hub = nullptr;
+    std::string principal;  // the caller, owner of a consumer it creates
     std::mutex mu;
     SubscribeReactor* reactor = nullptr;
     std::vector<EventType> types;
@@ -135,7 +141,7 @@ class SubscribeReactor
 
   static void Start(const hub::v1::SubscribeRequest& req,
                     const std::shared_ptr<State>& state) {
-    auto next = Resolve(*state->hub, req);
+    auto next = Resolve(*state->hub, req, state->principal);
     {
       std::lock_guard<std::mutex> lock(state->mu);
       state->started = true;
@@ -151,7 +157,8 @@ class SubscribeReactor
 
   // Returns the first position to deliver for the request (and consumer).
   static absl::StatusOr<int64_t> Resolve(HubContext& hub,
-                                         const hub::v1::SubscribeRequest& req) {
+                                         const hub::v1::SubscribeRequest& req,
+                                         const std::string& principal) {
     RETURN_IF_ERROR(ValidateTypes(req.types()));
     if (req.from_position() < 0) {
       return absl::InvalidArgumentError("from_position: must not be negative");
@@ -163,7 +170,8 @@ class SubscribeReactor
     int64_t next = req.from_position() == 0 ? 1 : req.from_position();
     if (!req.consumer().empty()) {
       RETURN_IF_ERROR(ValidateConsumerName(req.consumer()));
-      ASSIGN_OR_RETURN(Consumer c, EnsureConsumer(*hub.store, req.consumer()));
+      ASSIGN_OR_RETURN(Consumer c,
+                       EnsureConsumer(*hub.store, req.consumer(), principal));
       if (req.from_position() == 0) next = c.acknowledged_position() + 1;
     }
     if (req.live_only()) next = hub.events->committed() + 1;
@@ -286,54 +294,71 @@ class EventServiceImpl final : public hub::v1::EventService::CallbackService {
 
   // EventService:
   grpc::ServerWriteReactor<hub::v1::SubscribeResponse>* Subscribe(
-      CallbackServerContext*, const hub::v1::SubscribeRequest* req) override {
-    return new SubscribeReactor(hub_, *req);
+      CallbackServerContext* context,
+      const hub::v1::SubscribeRequest* req) override {
+    return new SubscribeReactor(hub_, *req, PrincipalOf(context));
   }
 
   ServerUnaryReactor* AcknowledgeEvents(
       CallbackServerContext* context,
       const hub::v1::AcknowledgeEventsRequest* req,
       hub::v1::AcknowledgeEventsResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
-      RETURN_IF_ERROR(ValidateConsumerName(req->consumer()));
-      if (req->consumer() == kRevenueConsumer ||
-          req->consumer() == kOrchestratorConsumer) {
-        // The hub's own consumers move their position in the same
-        // transaction as their work; an outside acknowledgement would make
-        // them skip events.
-        return absl::InvalidArgumentError(absl::StrCat(
-            "consumer: \"", req->consumer(),
-            "\" is one of the hub's own consumers; only its work moves it"));
-      }
-      if (req->position() < 0) {
-        return absl::InvalidArgumentError("position: must not be negative");
-      }
-      const int64_t last = hub_->store->LastEventPosition();
-      if (req->position() > last) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("position: ", req->position(),
-                         " is beyond the last event (", last, ")"));
-      }
-      return hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
-        ASSIGN_OR_RETURN(auto existing, txn.GetConsumer(req->consumer()));
-        Consumer c;
-        if (existing.has_value()) {
-          c = *existing;
-        } else {
-          c.set_name(req->consumer());
-          *c.mutable_created_at() = ToProto(txn.Now());
-        }
-        if (req->position() > c.acknowledged_position() ||
-            !existing.has_value()) {
-          c.set_acknowledged_position(
-              std::max(c.acknowledged_position(), req->position()));
-          *c.mutable_updated_at() = ToProto(txn.Now());
-          RETURN_IF_ERROR(txn.PutConsumer(c));
-        }
-        *resp->mutable_consumer() = c;
-        return absl::OkStatus();
-      });
-    });
+    std::string principal = PrincipalOf(context);
+    const bool admin = RoleOf(context) == "admin";
+    return RunUnary(
+        hub_, context, [this, req, resp, principal, admin]() -> absl::Status {
+          RETURN_IF_ERROR(ValidateConsumerName(req->consumer()));
+          if (req->consumer() == kRevenueConsumer ||
+              req->consumer() == kOrchestratorConsumer) {
+            // The hub's own consumers move their position in the same
+            // transaction as their work; an outside acknowledgement would make
+            // them skip events.
+            return absl::InvalidArgumentError(
+                absl::StrCat("consumer: \"", req->consumer(),
+                             "\" is one of the hub's own consumers; only its "
+                             "work moves it"));
+          }
+          if (req->position() < 0) {
+            return absl::InvalidArgumentError("position: must not be negative");
+          }
+          const int64_t last = hub_->store->LastEventPosition();
+          if (req->position() > last) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("position: ", req->position(),
+                             " is beyond the last event (", last, ")"));
+          }
+          return hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
+            ASSIGN_OR_RETURN(auto existing, txn.GetConsumer(req->consumer()));
+            Consumer c;
+            bool claimed = false;
+            if (existing.has_value()) {
+              c = *existing;
+              if (c.owner().empty()) {
+                // Created before consumers had owners: the first to acknowledge
+                // it owns it.
+                c.set_owner(principal);
+                claimed = true;
+              } else if (c.owner() != principal && !admin) {
+                return absl::PermissionDeniedError(absl::StrCat(
+                    "consumer: \"", req->consumer(), "\" belongs to \"",
+                    c.owner(), "\"; only it or an admin may acknowledge it"));
+              }
+            } else {
+              c.set_name(req->consumer());
+              c.set_owner(principal);
+              *c.mutable_created_at() = ToProto(txn.Now());
+            }
+            if (req->position() > c.acknowledged_position() ||
+                !existing.has_value() || claimed) {
+              c.set_acknowledged_position(
+                  std::max(c.acknowledged_position(), req->position()));
+              *c.mutable_updated_at() = ToProto(txn.Now());
+              RETURN_IF_ERROR(txn.PutConsumer(c));
+            }
+            *resp->mutable_consumer() = c;
+            return absl::OkStatus();
+          });
+        });
   }
 
   ServerUnaryReactor* ListEvents(CallbackServerContext* context,

@@ -67,10 +67,11 @@ absl::Status ValidateSystem(const System& s, const LaunchPolicy* policy) {
   // The ingest pipeline: matching rules.
   RETURN_IF_ERROR(ValidateMatchingRules(s));
   if (s.version() != 0 || s.has_created_at() || s.has_updated_at() ||
-      s.state() != hub::v1::SYSTEM_STATE_UNSPECIFIED) {
+      s.state() != hub::v1::SYSTEM_STATE_UNSPECIFIED ||
+      !s.updated_by().empty()) {
     return absl::InvalidArgumentError(
-        "system.version: version, state, created_at and updated_at are "
-        "assigned by the hub");
+        "system.version: version, state, created_at, updated_at and "
+        "updated_by are assigned by the hub");
   }
   return absl::OkStatus();
 }
@@ -83,7 +84,56 @@ System Content(System s) {
   s.clear_updated_at();
   s.clear_state();
   s.clear_disabled_reason();
+  s.clear_updated_by();
   return s;
+}
+
+// Returns the names of the registration's top-level fields that differ
+// between `before` and `after` (what the hub assigns left out), with
+// "config.KEY" for each configuration key added, removed or changed and
+// "state" when a disabled system is enabled again. Never a value.
+std::vector<std::string> ChangedFields(const System& before,
+                                       const System& after) {
+  using google::protobuf::util::MessageDifferencer;
+  std::vector<std::string> out;
+  System a = Content(before);
+  System b = Content(after);
+  const auto* d = System::descriptor();
+  const auto* r = System::GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    if (f->name() == "config") continue;
+    System a_only, b_only;
+    r->SwapFields(&a, &a_only, {f});
+    r->SwapFields(&b, &b_only, {f});
+    if (!MessageDifferencer::Equals(a_only, b_only)) out.push_back(f->name());
+  }
+  std::set<std::string> keys;
+  for (const auto& [k, v] : before.config().fields()) keys.insert(k);
+  for (const auto& [k, v] : after.config().fields()) keys.insert(k);
+  for (const std::string& k : keys) {
+    auto x = before.config().fields().find(k);
+    auto y = after.config().fields().find(k);
+    if (x == before.config().fields().end() ||
+        y == after.config().fields().end() ||
+        !MessageDifferencer::Equals(x->second, y->second)) {
+      out.push_back(absl::StrCat("config.", k));
+    }
+  }
+  if (before.state() != after.state()) out.push_back("state");
+  return out;
+}
+
+// Returns an event of the registry made by `principal` inside txn.
+BusinessEvent RegistryEvent(WriteTxn& txn, EventType type,
+                            const std::string& principal) {
+  BusinessEvent event;
+  event.set_event_id(NewId("evt"));
+  event.set_type(type);
+  event.set_correlation_id(event.event_id());
+  event.set_principal(principal);
+  *event.mutable_occurred_at() = ToProto(txn.Now());
+  return event;
 }
 
 class SystemRegistryServiceImpl final
@@ -95,7 +145,8 @@ class SystemRegistryServiceImpl final
   ServerUnaryReactor* RegisterSystem(
       CallbackServerContext* context, const hub::v1::RegisterSystemRequest* req,
       hub::v1::RegisterSystemResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+    std::string principal = PrincipalOf(context);
+    return RunUnary(hub_, context, [this, req, resp, principal]() -> absl::Status {
       RETURN_IF_ERROR(ValidateSystem(
           req->system(),
           hub_->adapters != nullptr ? &hub_->adapters->policy() : nullptr));
@@ -137,8 +188,27 @@ class SystemRegistryServiceImpl final
         }
         next.set_state(hub::v1::SYSTEM_STATE_ENABLED);
         *next.mutable_updated_at() = ToProto(txn.Now());
+        next.set_updated_by(principal);
         RETURN_IF_ERROR(txn.PutSystem(next));
         RETURN_IF_ERROR(txn.PutSystemSecrets(next.name(), secrets));
+        if (existing.has_value()) {
+          BusinessEvent event = RegistryEvent(
+              txn, canonical::v1::EVENT_TYPE_SYSTEM_CHANGED, principal);
+          auto* changed = event.mutable_system_changed();
+          changed->set_system(next.name());
+          changed->set_version(next.version());
+          changed->set_previous_version(existing->version());
+          for (std::string& f : ChangedFields(*existing, next)) {
+            changed->add_changed_fields(std::move(f));
+          }
+          RETURN_IF_ERROR(txn.AppendEvent(std::move(event)).status());
+        } else {
+          BusinessEvent event = RegistryEvent(
+              txn, canonical::v1::EVENT_TYPE_SYSTEM_REGISTERED, principal);
+          event.mutable_system_registered()->set_system(next.name());
+          event.mutable_system_registered()->set_version(next.version());
+          RETURN_IF_ERROR(txn.AppendEvent(std::move(event)).status());
+        }
         *resp->mutable_system() = next;
         *resp->mutable_system()->mutable_secrets() =
             SecretVault::States(secrets);
@@ -206,7 +276,8 @@ class SystemRegistryServiceImpl final
   ServerUnaryReactor* DisableSystem(
       CallbackServerContext* context, const hub::v1::DisableSystemRequest* req,
       hub::v1::DisableSystemResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+    std::string principal = PrincipalOf(context);
+    return RunUnary(hub_, context, [this, req, resp, principal]() -> absl::Status {
       if (req->name().empty())
         return absl::InvalidArgumentError("name: is required");
       if (req->reason().empty()) {
@@ -225,7 +296,15 @@ class SystemRegistryServiceImpl final
           next.set_disabled_reason(req->reason());
           next.set_version(next.version() + 1);
           *next.mutable_updated_at() = ToProto(txn.Now());
+          next.set_updated_by(principal);
           RETURN_IF_ERROR(txn.PutSystem(next));
+          BusinessEvent event = RegistryEvent(
+              txn, canonical::v1::EVENT_TYPE_SYSTEM_DISABLED, principal);
+          auto* disabled = event.mutable_system_disabled();
+          disabled->set_system(next.name());
+          disabled->set_version(next.version());
+          disabled->set_reason(req->reason());
+          RETURN_IF_ERROR(txn.AppendEvent(std::move(event)).status());
         }
         *resp->mutable_system() = next;
         ASSIGN_OR_RETURN(auto secrets, txn.GetSystemSecrets(next.name()));

@@ -11,7 +11,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       std::string(status.message()));
 }
 
-auth::Caller CallerOf(const grpc::CallbackServerContext* context) {
+auth::Caller CallerOf(const grpc::ServerContextBase* context) {
   auth::Caller caller;
   caller.principal = "anonymous";
   std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
@@ -34,8 +34,14 @@ auth::Caller CallerOf(const grpc::CallbackServerContext* context) {
   return caller;
 }
 
-std::string PrincipalOf(const grpc::CallbackServerContext* context) {
+std::string PrincipalOf(const grpc::ServerContextBase* context) {
   return CallerOf(context).principal;
+}
+
+std::string RoleOf(const grpc::ServerContextBase* context) {
+  const auth::Caller caller = CallerOf(context);
+  if (caller.role == hub::v1::ROLE_UNSPECIFIED) return "";
+  return auth::RoleName(caller.role);
 }
 
 }  // namespace revhub::hub

@@ -20,11 +20,16 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // the handler ran (auth_processor.h): principal, role and, for an
 // integration principal, the systems it may write. A call of an open
 // method (health) has principal "anonymous" and no role. Client metadata
-// never names the caller.
-auth::Caller CallerOf(const grpc::CallbackServerContext* context);
+// never names the caller. Takes any server context (a handler's, or the one
+// an interceptor sees).
+auth::Caller CallerOf(const grpc::ServerContextBase* context);
 
 // Returns the authenticated principal's name (CallerOf(context).principal).
-std::string PrincipalOf(const grpc::CallbackServerContext* context);
+std::string PrincipalOf(const grpc::ServerContextBase* context);
+
+// Returns the authenticated caller's role name ("admin", "finance", ...), or
+// "" for a call of an open method.
+std::string RoleOf(const grpc::ServerContextBase* context);
 
 }  // namespace revhub::hub
 

@@ -95,6 +95,9 @@ std::unique_ptr<grpc::Service> NewExceptionService(HubContext* hub);
 
 // --- Authentication and roles: PrincipalService (principal_service.cc).
 std::unique_ptr<grpc::Service> NewPrincipalService(HubContext* hub);
+// --- Audit: AuditService (hub/api/audit_service.cc); the rows come from the
+// audit interceptor (hub/api/audit_interceptor.h).
+std::unique_ptr<grpc::Service> NewAuditService(HubContext* hub);
 
 }  // namespace revhub::hub
 

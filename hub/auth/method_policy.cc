@@ -20,6 +20,9 @@ using hub::v1::ROLE_PLATFORM;
 const std::vector<Role> kReaders = {ROLE_ADMIN, ROLE_PLATFORM, ROLE_INTEGRATION,
                                     ROLE_FINANCE, ROLE_AUDITOR};
 const std::vector<Role> kAdmin = {ROLE_ADMIN};
+// The audit log: who did what. Read by those who check, not by those
+// checked.
+const std::vector<Role> kAuditReaders = {ROLE_ADMIN, ROLE_AUDITOR};
 // Systems and their adapters.
 const std::vector<Role> kPlatform = {ROLE_ADMIN, ROLE_PLATFORM};
 // Vendor data in, entity upserts, contract lifecycle, replays.
@@ -85,6 +88,11 @@ std::vector<MethodRule> MakeTable() {
       Write("ExceptionService", "RetryException", kExceptionRetry),
       Write("ExceptionService", "ReplayException", kExceptionRetry),
       Write("ExceptionService", "ResolveException", kFinance),
+      // AuditService
+      {"/revhub.hub.v1.AuditService/ListAuditRecords", Access::kRoles,
+       kAuditReaders, false},
+      {"/revhub.hub.v1.AuditService/VerifyAuditLog", Access::kRoles,
+       kAuditReaders, false},
       // PrincipalService
       Write("PrincipalService", "CreatePrincipal", kAdmin),
       {"/revhub.hub.v1.PrincipalService/ListPrincipals", Access::kRoles, kAdmin,

@@ -23,6 +23,8 @@
 #include "revhub/hub/v1/workflow_service.grpc.pb.h"
 // Authentication and roles
 #include "revhub/hub/v1/principal_service.grpc.pb.h"
+// Audit
+#include "revhub/hub/v1/audit_service.grpc.pb.h"
 
 namespace revhub::cli {
 namespace {
@@ -66,7 +68,9 @@ class GrpcHubClient final : public HubClient {
         workflows_(hubv1::WorkflowService::NewStub(channel_)),
         lifecycle_(hubv1::ContractLifecycleService::NewStub(channel_)),
         exceptions_(hubv1::ExceptionService::NewStub(channel_)),
-        principals_(hubv1::PrincipalService::NewStub(channel_)) {}
+        principals_(hubv1::PrincipalService::NewStub(channel_)),
+        // Audit
+        audit_(hubv1::AuditService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
 // token, the call, the status converted.
@@ -135,6 +139,9 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(principals_, ListPrincipals)
   REVHUB_UNARY(principals_, RotatePrincipalToken)
   REVHUB_UNARY(principals_, DisablePrincipal)
+  // Audit
+  REVHUB_UNARY(audit_, ListAuditRecords)
+  REVHUB_UNARY(audit_, VerifyAuditLog)
 #undef REVHUB_UNARY
 
   absl::Status ReadRecordPayload(
@@ -210,6 +217,7 @@ class GrpcHubClient final : public HubClient {
   std::unique_ptr<hubv1::ContractLifecycleService::Stub> lifecycle_;
   std::unique_ptr<hubv1::ExceptionService::Stub> exceptions_;
   std::unique_ptr<hubv1::PrincipalService::Stub> principals_;
+  std::unique_ptr<hubv1::AuditService::Stub> audit_;
 };
 
 }  // namespace

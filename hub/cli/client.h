@@ -38,6 +38,8 @@
 #include "revhub/hub/v1/workflow_service.pb.h"
 // Authentication and roles
 #include "revhub/hub/v1/principal_service.pb.h"
+// Audit
+#include "revhub/hub/v1/audit_service.pb.h"
 
 namespace revhub::cli {
 
@@ -187,6 +189,11 @@ class HubClient {
   RotatePrincipalToken(const hubv1::RotatePrincipalTokenRequest& request) = 0;
   virtual absl::StatusOr<hubv1::DisablePrincipalResponse> DisablePrincipal(
       const hubv1::DisablePrincipalRequest& request) = 0;
+  // AuditService
+  virtual absl::StatusOr<hubv1::ListAuditRecordsResponse> ListAuditRecords(
+      const hubv1::ListAuditRecordsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::VerifyAuditLogResponse> VerifyAuditLog(
+      const hubv1::VerifyAuditLogRequest& request) = 0;
 };
 
 struct HubClientOptions {

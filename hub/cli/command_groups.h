@@ -46,6 +46,8 @@ void DefineExceptionsCommands(CLI::App& app, CommandContext& ctx);
 // `certs init` (local, no hub).
 void DefinePrincipalsCommands(CLI::App& app, CommandContext& ctx);
 void DefineCertsCommands(CLI::App& app, CommandContext& ctx);
+// audit list|verify (audit_commands.cc)
+void DefineAuditCommands(CLI::App& app, CommandContext& ctx);
 
 // Adds book, amend, renew and cancel to the `contracts` group (called by
 // DefineContractsCommands).

@@ -41,6 +41,7 @@ class Cli {
     DefineExceptionsCommands(app_, ctx_);
     DefinePrincipalsCommands(app_, ctx_);
     DefineCertsCommands(app_, ctx_);
+    DefineAuditCommands(app_, ctx_);
   }
 
   int Run(const std::vector<std::string>& args) {

@@ -13,6 +13,10 @@
 
 namespace revhub::hub {
 
+// The principal of what the hub does by itself, not for a call: its own
+// event consumers, audit rows of changes no call made.
+inline constexpr char kHubPrincipal[] = "revhubd";
+
 // Returns a new hub id: `prefix` + "_" + 26 characters of Crockford base32
 // (48 bits of milliseconds, then 80 random bits), so ids sort by creation.
 std::string NewId(absl::string_view prefix);

@@ -14,6 +14,7 @@ absl::Status AdvanceConsumer(WriteTxn& txn, absl::string_view name,
     c = *consumer;
   } else {
     c.set_name(std::string(name));
+    c.set_owner(kHubPrincipal);
     *c.mutable_created_at() = ToProto(txn.Now());
   }
   if (c.acknowledged_position() != expected) {

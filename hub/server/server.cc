@@ -16,12 +16,14 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "canonical/status_macros.h"
 #include "grpc/health/v1/health.pb.h"
 #include "hub/adapter_host/adapter_supervisor.h"
+#include "hub/api/audit_interceptor.h"
 #include "hub/api/services.h"
 #include "hub/auth/auth_processor.h"
 #include "hub/auth/principal_registry.h"
@@ -185,6 +187,16 @@ absl::Status PrepareDatabaseFiles(const std::string& db) {
   return absl::OkStatus();
 }
 
+// Returns whether a full gRPC method ("/pkg.Service/Method") changes
+// anything: the `mutates` column of hub/auth's method table, the one place
+// that decides what the audit interceptor records. A method without a row
+// is refused before it runs; were one to run, it would be recorded.
+bool MethodMutates(std::string_view method) {
+  const auth::MethodRule* rule =
+      auth::FindMethodRule(absl::string_view(method.data(), method.size()));
+  return rule == nullptr || rule->mutates;
+}
+
 class HubServerImpl : public HubServer {
  public:
   ~HubServerImpl() override { Shutdown(absl::Seconds(5)); }
@@ -301,6 +313,7 @@ class HubServerImpl : public HubServer {
     services_.push_back(NewWorkflowService(&context_));
     services_.push_back(NewExceptionService(&context_));
     services_.push_back(NewPrincipalService(&context_));
+    services_.push_back(NewAuditService(&context_));
 
     // Links the health protocol's descriptor into the binary, so reflection
     // can describe the built-in health service.
@@ -314,6 +327,13 @@ class HubServerImpl : public HubServer {
     builder.SetMaxReceiveMessageSize(20 << 20);
     builder.SetMaxSendMessageSize(20 << 20);
     for (auto& s : services_) builder.RegisterService(s.get());
+    // One audit row per mutating call, whatever its outcome.
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(
+        NewAuditInterceptorFactory(store_.get(), MethodMutates));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port == 0) {
       return absl::UnavailableError(

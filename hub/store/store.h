@@ -11,6 +11,7 @@
 //   exception_queue.h    the exception queue
 //   posting_ledger.h     what was delivered to target systems
 //   principal_store.h    principals and their token verifiers
+//   audit_log.h          the hash-chained audit log
 // SqliteStore (sqlite/sqlite_store.h) is the embedded implementation; a
 // PostgreSQL one would implement the same classes, and
 // tests/store/conformance_test.cc checks any implementation against them.
@@ -35,6 +36,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "hub/store/audit_log.h"
 #include "hub/store/entity_store.h"
 #include "hub/store/event_log.h"
 #include "hub/store/exception_queue.h"
@@ -58,7 +60,8 @@ class WriteTxn : public SystemWriter,
                  public WorkflowWriter,
                  public ExceptionQueueWriter,
                  public PostingLedgerWriter,
-                 public PrincipalWriter {
+                 public PrincipalWriter,
+                 public AuditLogWriter {
  public:
   ~WriteTxn() override = default;
 
@@ -74,7 +77,8 @@ class Store : public SystemReader,
               public WorkflowReader,
               public ExceptionQueueReader,
               public PostingLedgerReader,
-              public PrincipalReader {
+              public PrincipalReader,
+              public AuditLogReader {
  public:
   ~Store() override = default;
 

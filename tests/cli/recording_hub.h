@@ -87,6 +87,8 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(ListPrincipals)
   REVHUB_RECORD(RotatePrincipalToken)
   REVHUB_RECORD(DisablePrincipal)
+  REVHUB_RECORD(ListAuditRecords)
+  REVHUB_RECORD(VerifyAuditLog)
 #undef REVHUB_RECORD
 
  public:
@@ -199,6 +201,9 @@ class BorrowedHub : public HubClient {
   REVHUB_FORWARD(ListPrincipals)
   REVHUB_FORWARD(RotatePrincipalToken)
   REVHUB_FORWARD(DisablePrincipal)
+  // Audit
+  REVHUB_FORWARD(ListAuditRecords)
+  REVHUB_FORWARD(VerifyAuditLog)
 #undef REVHUB_FORWARD
 
   absl::Status Subscribe(

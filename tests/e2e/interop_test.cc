@@ -41,8 +41,11 @@ TEST_CASE("a Node @grpc/grpc-js client registers, upserts and reads back",
   v1::ListEventsResponse events;
   REQUIRE(hub.events->ListEvents(Ctx().get(), v1::ListEventsRequest(), &events)
               .ok());
-  REQUIRE(events.events_size() == 1);
+  // The registration, then the customer.
+  REQUIRE(events.events_size() == 2);
+  CHECK(events.events(0).type() == cv1::EVENT_TYPE_SYSTEM_REGISTERED);
   CHECK(events.events(0).principal() == "interop-node");
+  CHECK(events.events(1).principal() == "interop-node");
 }
 
 }  // namespace

@@ -290,6 +290,30 @@ CREATE TABLE principals (
   payload     BLOB NOT NULL
 );
 )sql"},
+      // The hash-chained audit log (hub/store/audit_log.h). The triggers
+      // refuse updates and deletes through SQL; the chain is what shows a
+      // change made by someone who drops them.
+      {7, "audit log", R"sql(
+CREATE TABLE audit_log (
+  seq            INTEGER PRIMARY KEY,
+  recorded_at    INTEGER NOT NULL,
+  principal      TEXT NOT NULL,
+  role           TEXT NOT NULL,
+  method         TEXT NOT NULL,
+  targets        TEXT NOT NULL,
+  request_sha256 TEXT NOT NULL,
+  code           INTEGER NOT NULL,
+  message        TEXT NOT NULL,
+  prev_hash      TEXT NOT NULL,
+  row_hash       TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_principal ON audit_log (principal, seq);
+CREATE INDEX audit_log_by_time ON audit_log (recorded_at, seq);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql"},
       // Secret configuration fields beside their systems (hub/secrets) and
       // the salt of their fingerprints.
       {8, "secret configuration fields, sealed or by reference", R"sql(

@@ -3,9 +3,9 @@
 // connection) and the readers (sqlite_store.cc, on pooled read-only
 // connections) share it. Each area lives in its own file: systems.cc,
 // raw_records.cc, record_waits.cc, entities.cc, events.cc, idempotency.cc,
-// workflows.cc, exceptions.cc, postings.cc. The contracts are those of the role
-// headers in hub/store/; functions that write take the transaction's commit
-// time where the contract says a time is Now().
+// workflows.cc, exceptions.cc, postings.cc, audit.cc. The contracts are those
+// of the role headers in hub/store/; functions that write take the
+// transaction's commit time where the contract says a time is Now().
 //
 // Internal to revhub_store_sqlite. Not thread-safe: a connection belongs to
 // one thread at a time.
@@ -150,6 +150,16 @@ absl::StatusOr<std::vector<PostingRow>> ListPostings(
 absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(
     Connection& db, absl::string_view target, EntityType type,
     absl::string_view id);
+
+// --- audit.cc
+// Appends the row after the last stored one (audit_log.h), at `now`.
+absl::StatusOr<hub::v1::AuditRecord> AppendAudit(Connection& db,
+                                                 hub::v1::AuditRecord row,
+                                                 absl::Time now);
+absl::StatusOr<std::vector<hub::v1::AuditRecord>> ListAuditRecords(
+    Connection& db, const AuditQuery& query);
+absl::StatusOr<AuditVerification> VerifyAuditLog(
+    Connection& db, const std::optional<AuditAnchor>& anchor);
 
 }  // namespace revhub::hub::sqlite
 

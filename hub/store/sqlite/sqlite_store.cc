@@ -199,6 +199,17 @@ class SqliteStore : public Store {
     Reader r(this);
     return sqlite::ListPrincipals(*r);
   }
+  // AuditLogReader:
+  absl::StatusOr<std::vector<hub::v1::AuditRecord>> ListAuditRecords(
+      const AuditQuery& query) override {
+    Reader r(this);
+    return sqlite::ListAuditRecords(*r, query);
+  }
+  absl::StatusOr<AuditVerification> VerifyAuditLog(
+      const std::optional<AuditAnchor>& anchor) override {
+    Reader r(this);
+    return sqlite::VerifyAuditLog(*r, anchor);
+  }
 
  private:
   struct Job {

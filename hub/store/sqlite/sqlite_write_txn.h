@@ -204,6 +204,12 @@ class SqliteWriteTxn : public WriteTxn {
     return sqlite::ListEntityPostings(db_, target, type, id);
   }
 
+  // AuditLogWriter:
+  absl::StatusOr<hub::v1::AuditRecord> AppendAudit(
+      hub::v1::AuditRecord row) override {
+    return sqlite::AppendAudit(db_, std::move(row), now_);
+  }
+
  private:
   Connection& db_;
   const absl::Time now_;
