@@ -19,6 +19,17 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // "anonymous".
 std::string PrincipalOf(const grpc::CallbackServerContext* context);
 
+// Returns OK while the call is wanted: CANCELLED once the client cancelled
+// it, DEADLINE_EXCEEDED once its deadline has passed. Long handlers check it
+// between pages and batches and stop when it is not OK.
+absl::Status CallAlive(const grpc::CallbackServerContext* context);
+
+// Finishes a unary call with `status`; a status carrying a retry delay
+// (hub/common/rate_limiter.h RetryAfterOf) adds it as the trailing metadata
+// `retry-after-ms` (decimal milliseconds).
+void FinishUnary(grpc::CallbackServerContext* context,
+                 grpc::ServerUnaryReactor* reactor, const absl::Status& status);
+
 }  // namespace revhub::hub
 
 #endif  // REVHUB_HUB_API_RPC_H_

@@ -10,6 +10,7 @@
 //   workflow_store.h     orchestration workflows and sequences
 //   exception_queue.h    the exception queue
 //   posting_ledger.h     what was delivered to target systems
+//   operation_store.h    long-running operations (bulk replays)
 // SqliteStore (sqlite/sqlite_store.h) is the embedded implementation; a
 // PostgreSQL one would implement the same classes, and
 // tests/store/conformance_test.cc checks any implementation against them.
@@ -38,6 +39,7 @@
 #include "hub/store/event_log.h"
 #include "hub/store/exception_queue.h"
 #include "hub/store/idempotency_store.h"
+#include "hub/store/operation_store.h"
 #include "hub/store/posting_ledger.h"
 #include "hub/store/record_store.h"
 #include "hub/store/system_store.h"
@@ -55,7 +57,8 @@ class WriteTxn : public SystemWriter,
                  public IdempotencyWriter,
                  public WorkflowWriter,
                  public ExceptionQueueWriter,
-                 public PostingLedgerWriter {
+                 public PostingLedgerWriter,
+                 public OperationWriter {
  public:
   ~WriteTxn() override = default;
 
@@ -70,7 +73,8 @@ class Store : public SystemReader,
               public EventLogReader,
               public WorkflowReader,
               public ExceptionQueueReader,
-              public PostingLedgerReader {
+              public PostingLedgerReader,
+              public OperationReader {
  public:
   ~Store() override = default;
 

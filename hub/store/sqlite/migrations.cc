@@ -277,6 +277,19 @@ CREATE INDEX record_waits_by_ref
   ON record_waits (entity_type, system, object_type, vendor_id, since);
 CREATE INDEX record_waits_by_since ON record_waits (since, record_id);
 )sql"},
+      // Idempotency records are swept after their retention, oldest
+      // first; bulk replays are long-running operations with progress.
+      {9, "idempotency retention and operations", R"sql(
+CREATE INDEX idempotency_by_created_at ON idempotency (created_at);
+
+CREATE TABLE operations (
+  seq          INTEGER PRIMARY KEY,
+  operation_id TEXT NOT NULL UNIQUE,
+  state        INTEGER NOT NULL,
+  payload      BLOB NOT NULL
+);
+CREATE INDEX operations_by_state ON operations (state, seq);
+)sql"},
   };
   return kMigrations;
 }
