@@ -40,6 +40,8 @@ class LocalServer {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() before the loop runs would leave it running: wait for it.
+    while (!server_.is_running()) std::this_thread::yield();
   }
   ~LocalServer() {
     server_.stop();
