@@ -9,6 +9,7 @@
 #include "canonical/currency.h"
 #include "canonical/field_path.h"
 #include "canonical/money.h"
+#include "canonical/size_limits.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -181,6 +182,7 @@ bool IsOpenEnded(const canonical::v1::Contract& c) {
 }
 
 absl::Status ValidateCustomer(const canonical::v1::Customer& c) {
+  RETURN_IF_ERROR(CheckSizeLimits(c, "customer"));
   if (c.name().empty()) return Required("customer.name");
   if (!c.currency_code().empty()) {
     RETURN_IF_ERROR(
@@ -206,6 +208,7 @@ absl::Status ValidateCustomer(const canonical::v1::Customer& c) {
 }
 
 absl::Status ValidateProduct(const canonical::v1::Product& p) {
+  RETURN_IF_ERROR(CheckSizeLimits(p, "product"));
   if (p.name().empty()) return Required("product.name");
   if (p.has_standalone_selling_price()) {
     const auto& ssp = p.standalone_selling_price();
@@ -222,6 +225,7 @@ absl::Status ValidateProduct(const canonical::v1::Product& p) {
 }
 
 absl::Status ValidateContract(const canonical::v1::Contract& c) {
+  RETURN_IF_ERROR(CheckSizeLimits(c, "contract"));
   using canonical::v1::CONTRACT_STATUS_ACTIVE;
   using canonical::v1::CONTRACT_STATUS_UNSPECIFIED;
   if (c.customer_id().empty()) return Required("contract.customer_id");
@@ -327,6 +331,7 @@ absl::Status ValidateContract(const canonical::v1::Contract& c) {
 }
 
 absl::Status ValidateInvoice(const canonical::v1::Invoice& inv) {
+  RETURN_IF_ERROR(CheckSizeLimits(inv, "invoice"));
   using canonical::v1::INVOICE_KIND_UNSPECIFIED;
   using canonical::v1::INVOICE_STATUS_UNSPECIFIED;
   if (inv.customer_id().empty()) return Required("invoice.customer_id");
@@ -427,6 +432,7 @@ absl::Status ValidateInvoice(const canonical::v1::Invoice& inv) {
 }
 
 absl::Status ValidatePayment(const canonical::v1::Payment& p) {
+  RETURN_IF_ERROR(CheckSizeLimits(p, "payment"));
   if (p.customer_id().empty()) return Required("payment.customer_id");
   if (!p.has_amount()) return Required("payment.amount");
   RETURN_IF_ERROR(ValidateMoney(p.amount(), "payment.amount"));
@@ -465,6 +471,7 @@ absl::Status ValidatePayment(const canonical::v1::Payment& p) {
 }
 
 absl::Status ValidateJournalEntry(const canonical::v1::JournalEntry& e) {
+  RETURN_IF_ERROR(CheckSizeLimits(e, "journal_entry"));
   if (e.legal_entity().empty()) return Required("journal_entry.legal_entity");
   if (e.lines_size() < 2) {
     return Invalid("journal_entry.lines", "needs at least two lines");

@@ -194,12 +194,8 @@ namespace {
 
 std::chrono::milliseconds RetryAfter(const HttpResponse& resp,
                                      const Config& config) {
-  int64_t seconds = 0;
-  std::string header = resp.Header("retry-after");
-  if (!header.empty() && absl::SimpleAtoi(header, &seconds) && seconds >= 0) {
-    return std::chrono::seconds(seconds);
-  }
-  return std::chrono::milliseconds(config.GetInt("default_retry_after_ms"));
+  return RetryAfterOf(
+      resp, std::chrono::milliseconds(config.GetInt("default_retry_after_ms")));
 }
 
 // NetSuite's error body:

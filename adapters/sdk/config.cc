@@ -1,4 +1,5 @@
 // Configuration validation, JSON Schema, logging and result helpers.
+#include <algorithm>
 #include <iostream>
 #include <mutex>
 
@@ -9,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "adapters/sdk/adapter.h"
+#include "adapters/sdk/http_client.h"
 #include "adapters/sdk/mapping.h"
 #include "canonical/currency.h"
 
@@ -319,6 +321,8 @@ ApplyResponse Retry(absl::string_view reason, std::chrono::milliseconds delay,
   r.set_outcome(adapter::v1::APPLY_OUTCOME_RETRY);
   r.set_reason(std::string(reason));
   r.set_vendor_code(std::string(vendor_code));
+  // No vendor parks a call longer than kMaxRetryAfter (http_client.h).
+  delay = std::min(delay, kMaxRetryAfter);
   r.mutable_retry_after()->set_seconds(delay.count() / 1000);
   r.mutable_retry_after()->set_nanos(
       static_cast<int32_t>((delay.count() % 1000) * 1000000));

@@ -2,17 +2,32 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <ctime>
 #include <mutex>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace revhub::adapter {
 namespace {
 
+// Where a body goes, and how much of it is allowed.
+struct BodySink {
+  std::string* body;
+  int64_t max_bytes;
+  bool too_large = false;
+};
+
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  if (static_cast<int64_t>(sink->body->size() + size * n) > sink->max_bytes) {
+    sink->too_large = true;
+    return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
@@ -68,7 +83,11 @@ absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request) {
                      static_cast<long>(request.body.size()));
   }
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  BodySink sink{&response.body, request.max_response_bytes};
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  // A Content-Length over the limit is refused before the body is read.
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(request.max_response_bytes));
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   CURLcode rc = curl_easy_perform(curl);
@@ -76,6 +95,11 @@ absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request) {
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
+  if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        request.method, " ", request.url, ": the response body is larger than ",
+        "the limit of ", request.max_response_bytes, " bytes; not read"));
+  }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     return absl::DeadlineExceededError(absl::StrCat(
         request.method, " timed out after ", request.timeout.count(), " ms"));
@@ -86,6 +110,27 @@ absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request) {
   }
   response.status = static_cast<int>(status);
   return response;
+}
+
+std::chrono::milliseconds RetryAfterOf(const HttpResponse& response,
+                                       std::chrono::milliseconds fallback) {
+  const std::string header = response.Header("retry-after");
+  if (header.empty()) return std::min(fallback, kMaxRetryAfter);
+  std::chrono::milliseconds wait = fallback;
+  int64_t seconds = 0;
+  if (absl::SimpleAtoi(header, &seconds)) {
+    if (seconds < 0) return std::min(fallback, kMaxRetryAfter);
+    // Any delay past the cap is the cap (and never overflows).
+    if (seconds > kMaxRetryAfter.count() / 1000) return kMaxRetryAfter;
+    wait = std::chrono::seconds(seconds);
+  } else {
+    time_t at = curl_getdate(header.c_str(), nullptr);
+    if (at < 0) return std::min(fallback, kMaxRetryAfter);
+    const int64_t delta = static_cast<int64_t>(at) - time(nullptr);
+    if (delta > kMaxRetryAfter.count() / 1000) return kMaxRetryAfter;
+    wait = std::chrono::seconds(std::max<int64_t>(delta, 0));
+  }
+  return std::min(wait, kMaxRetryAfter);
 }
 
 absl::Status CredentialCheckStatus(int http_status, absl::string_view vendor,

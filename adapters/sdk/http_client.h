@@ -3,11 +3,14 @@
 // An HTTP status is an answer, not an error: SendHttp returns OK with any
 // status the server sent. It returns an error only when no answer came:
 // DEADLINE_EXCEEDED for a timeout, UNAVAILABLE for a refused, reset or
-// dropped connection. Thread-safe: each call uses its own handle.
+// dropped connection, RESOURCE_EXHAUSTED when the response body is larger
+// than the request's max_response_bytes (the transfer is aborted; nothing of
+// the body is kept). Thread-safe: each call uses its own handle.
 #ifndef REVHUB_ADAPTERS_SDK_HTTP_CLIENT_H_
 #define REVHUB_ADAPTERS_SDK_HTTP_CLIENT_H_
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +20,12 @@
 
 namespace revhub::adapter {
 
+// The default cap on a vendor response body: 64 MiB.
+inline constexpr int64_t kMaxResponseBytes = int64_t{64} << 20;
+
+// The longest wait a vendor's Retry-After is believed: 1 hour.
+inline constexpr std::chrono::milliseconds kMaxRetryAfter{3600 * 1000};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
@@ -24,6 +33,8 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{30000};
   std::chrono::milliseconds connect_timeout{5000};
+  // The largest response body accepted; a larger one aborts the call.
+  int64_t max_response_bytes = kMaxResponseBytes;
 };
 
 struct HttpResponse {
@@ -36,6 +47,12 @@ struct HttpResponse {
 };
 
 absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request);
+
+// Returns the wait a response's Retry-After header asks for (delay-seconds
+// or an HTTP date), never more than kMaxRetryAfter; `fallback` when the
+// header is absent or unreadable.
+std::chrono::milliseconds RetryAfterOf(const HttpResponse& response,
+                                       std::chrono::milliseconds fallback);
 
 // Returns what a Check call's HTTP status says about the credentials:
 // OK for 2xx; UNAUTHENTICATED "<vendor> refused <credential> (HTTP 401)";

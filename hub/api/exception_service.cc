@@ -27,44 +27,49 @@ class ExceptionServiceImpl final
   ServerUnaryReactor* ListExceptions(
       CallbackServerContext* context, const hub::v1::ListExceptionsRequest* req,
       hub::v1::ListExceptionsResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
-      RETURN_IF_ERROR(CheckPageSize(req->page_size(), 500));
-      const absl::Time now = absl::Now();
-      ExceptionQuery q;
-      q.system = req->system();
-      q.category = req->category();
-      q.kind = req->kind();
-      q.owner = req->owner();
-      q.contract_id = req->contract_id();
-      q.workflow_id = req->workflow_id();
-      q.include_resolved = req->include_resolved();
-      if (req->has_min_age()) {
-        if (TimeUtil::DurationToMicroseconds(req->min_age()) < 0) {
-          return absl::InvalidArgumentError("min_age: must not be negative");
-        }
-        q.created_before =
-            now - absl::Microseconds(
-                      TimeUtil::DurationToMicroseconds(req->min_age()));
-      }
-      q.page_size = req->page_size() == 0 ? 100 : req->page_size();
-      q.page_token = req->page_token();
-      // The SLA state depends on the time of the call: filter after.
-      while (true) {
-        ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
-        for (auto& e : page.exceptions) {
-          DescribeAge(now, &e);
-          if (req->sla_state() != hub::v1::SLA_STATE_UNSPECIFIED &&
-              e.sla_state() != req->sla_state()) {
-            continue;
+    return RunUnary(
+        hub_, context, [this, context, req, resp]() -> absl::Status {
+          RETURN_IF_ERROR(CheckPageSize(req->page_size(), 500));
+          const absl::Time now = absl::Now();
+          ExceptionQuery q;
+          q.system = req->system();
+          q.category = req->category();
+          q.kind = req->kind();
+          q.owner = req->owner();
+          q.contract_id = req->contract_id();
+          q.workflow_id = req->workflow_id();
+          q.include_resolved = req->include_resolved();
+          if (req->has_min_age()) {
+            if (TimeUtil::DurationToMicroseconds(req->min_age()) < 0) {
+              return absl::InvalidArgumentError(
+                  "min_age: must not be negative");
+            }
+            q.created_before =
+                now - absl::Microseconds(
+                          TimeUtil::DurationToMicroseconds(req->min_age()));
           }
-          *resp->add_exceptions() = std::move(e);
-        }
-        resp->set_next_page_token(page.next_page_token);
-        if (resp->exceptions_size() > 0 || page.next_page_token.empty()) break;
-        q.page_token = page.next_page_token;
-      }
-      return absl::OkStatus();
-    });
+          q.page_size = req->page_size() == 0 ? 100 : req->page_size();
+          q.page_token = req->page_token();
+          // The SLA state depends on the time of the call: filter after.
+          while (true) {
+            RETURN_IF_ERROR(CallAlive(context));
+            ASSIGN_OR_RETURN(ExceptionPage page,
+                             hub_->store->ListExceptions(q));
+            for (auto& e : page.exceptions) {
+              DescribeAge(now, &e);
+              if (req->sla_state() != hub::v1::SLA_STATE_UNSPECIFIED &&
+                  e.sla_state() != req->sla_state()) {
+                continue;
+              }
+              *resp->add_exceptions() = std::move(e);
+            }
+            resp->set_next_page_token(page.next_page_token);
+            if (resp->exceptions_size() > 0 || page.next_page_token.empty())
+              break;
+            q.page_token = page.next_page_token;
+          }
+          return absl::OkStatus();
+        });
   }
 
   ServerUnaryReactor* GetException(

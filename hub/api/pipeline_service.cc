@@ -12,6 +12,7 @@
 #include "hub/entities/entity_ops.h"
 #include "hub/ingest/pipeline.h"
 #include "hub/ingest/record_exceptions.h"
+#include "hub/ingest/replay_operations.h"
 #include "revhub/hub/v1/pipeline_service.grpc.pb.h"
 
 namespace revhub::hub {
@@ -70,28 +71,31 @@ class PipelineServiceImpl final
   ServerUnaryReactor* ShowRecord(CallbackServerContext* context,
                                  const hub::v1::ShowRecordRequest* req,
                                  hub::v1::ShowRecordResponse* resp) override {
-    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
-      ASSIGN_OR_RETURN(hub::v1::RawRecord r,
-                       FindRawRecord(*hub_->store, req->record_id()));
-      r.clear_payload();
-      *resp->mutable_record() = std::move(r);
-      // Its exceptions in the exception queue, oldest first.
-      ExceptionQuery q;
-      q.kind = hub::v1::EXCEPTION_KIND_RECORD_REJECTED;
-      q.record_id = req->record_id();
-      q.include_resolved = true;
-      q.page_size = 500;
-      while (true) {
-        ASSIGN_OR_RETURN(ExceptionPage page, hub_->store->ListExceptions(q));
-        for (const hub::v1::Exception& e : page.exceptions) {
-          for (auto& view : RecordExceptionsOf(e))
-            *resp->add_exceptions() = std::move(view);
-        }
-        if (page.next_page_token.empty()) break;
-        q.page_token = page.next_page_token;
-      }
-      return absl::OkStatus();
-    });
+    return RunUnary(
+        hub_, context, [this, context, req, resp]() -> absl::Status {
+          ASSIGN_OR_RETURN(hub::v1::RawRecord r,
+                           FindRawRecord(*hub_->store, req->record_id()));
+          r.clear_payload();
+          *resp->mutable_record() = std::move(r);
+          // Its exceptions in the exception queue, oldest first.
+          ExceptionQuery q;
+          q.kind = hub::v1::EXCEPTION_KIND_RECORD_REJECTED;
+          q.record_id = req->record_id();
+          q.include_resolved = true;
+          q.page_size = 500;
+          while (true) {
+            RETURN_IF_ERROR(CallAlive(context));
+            ASSIGN_OR_RETURN(ExceptionPage page,
+                             hub_->store->ListExceptions(q));
+            for (const hub::v1::Exception& e : page.exceptions) {
+              for (auto& view : RecordExceptionsOf(e))
+                *resp->add_exceptions() = std::move(view);
+            }
+            if (page.next_page_token.empty()) break;
+            q.page_token = page.next_page_token;
+          }
+          return absl::OkStatus();
+        });
   }
 
   // A page holds the attempts of up to page_size exceptions.
@@ -141,33 +145,104 @@ class PipelineServiceImpl final
       const hub::v1::ReplayFailedRecordsRequest* req,
       hub::v1::ReplayFailedRecordsResponse* resp) override {
     auth::Caller caller = CallerOf(context);
-    return RunUnary(hub_, context, [this, req, resp, caller]() -> absl::Status {
-      if (req->system().empty()) {
-        return absl::InvalidArgumentError("system: is required");
+    return RunUnary(
+        hub_, context, [this, context, req, resp, caller]() -> absl::Status {
+          if (req->system().empty()) {
+            return absl::InvalidArgumentError("system: is required");
+          }
+          RETURN_IF_ERROR(auth::CheckMayWriteSystem(caller, req->system()));
+          if (req->limit() < 0 || req->limit() > 100000) {
+            return absl::InvalidArgumentError(
+                "limit: must be between 0 and 100000");
+          }
+          ASSIGN_OR_RETURN(auto system, hub_->store->GetSystem(req->system()));
+          if (!system.has_value()) {
+            return absl::NotFoundError(absl::StrCat("system: \"", req->system(),
+                                                    "\" is not registered"));
+          }
+          ASSIGN_OR_RETURN(
+              auto outcomes,
+              hub_->pipeline->ReplayFailed(
+                  req->system(), req->limit() == 0 ? 1000 : req->limit(),
+                  [context] { return CallAlive(context); }));
+          for (auto& o : outcomes) {
+            if (o.status() == hub::v1::RECORD_STATUS_APPLIED ||
+                o.status() == hub::v1::RECORD_STATUS_SKIPPED) {
+              resp->set_applied(resp->applied() + 1);
+            } else if (o.status() == hub::v1::RECORD_STATUS_FAILED) {
+              resp->set_failed(resp->failed() + 1);
+            }
+            *resp->add_outcomes() = std::move(o);
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  ServerUnaryReactor* StartReplay(CallbackServerContext* context,
+                                  const hub::v1::StartReplayRequest* req,
+                                  hub::v1::StartReplayResponse* resp) override {
+    auth::Caller caller = CallerOf(context);
+    return RunUnary(
+        hub_, context, [this, context, req, resp, caller]() -> absl::Status {
+          if (!req->resume_operation_id().empty()) {
+            if (!req->system().empty() || req->limit() != 0) {
+              return absl::InvalidArgumentError(
+                  "resume_operation_id: resumes the operation as it was "
+                  "started; "
+                  "system and limit must be unset");
+            }
+            ASSIGN_OR_RETURN(*resp->mutable_operation(),
+                             hub_->replays->Resume(req->resume_operation_id()));
+            return absl::OkStatus();
+          }
+          RETURN_IF_ERROR(auth::CheckMayWriteSystem(caller, req->system()));
+          ASSIGN_OR_RETURN(
+              *resp->mutable_operation(),
+              hub_->replays->StartReplay(req->system(), req->limit(),
+                                         PrincipalOf(context)));
+          return absl::OkStatus();
+        });
+  }
+
+  ServerUnaryReactor* GetOperation(
+      CallbackServerContext* context, const hub::v1::GetOperationRequest* req,
+      hub::v1::GetOperationResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      if (req->operation_id().empty()) {
+        return absl::InvalidArgumentError("operation_id: is required");
       }
-      RETURN_IF_ERROR(auth::CheckMayWriteSystem(caller, req->system()));
-      if (req->limit() < 0 || req->limit() > 100000) {
-        return absl::InvalidArgumentError(
-            "limit: must be between 0 and 100000");
+      ASSIGN_OR_RETURN(auto op, hub_->store->GetOperation(req->operation_id()));
+      if (!op.has_value()) {
+        return absl::NotFoundError(absl::StrCat("operation_id: no operation \"",
+                                                req->operation_id(), "\""));
       }
-      ASSIGN_OR_RETURN(auto system, hub_->store->GetSystem(req->system()));
-      if (!system.has_value()) {
-        return absl::NotFoundError(
-            absl::StrCat("system: \"", req->system(), "\" is not registered"));
-      }
-      ASSIGN_OR_RETURN(
-          auto outcomes,
-          hub_->pipeline->ReplayFailed(
-              req->system(), req->limit() == 0 ? 1000 : req->limit()));
-      for (auto& o : outcomes) {
-        if (o.status() == hub::v1::RECORD_STATUS_APPLIED ||
-            o.status() == hub::v1::RECORD_STATUS_SKIPPED) {
-          resp->set_applied(resp->applied() + 1);
-        } else if (o.status() == hub::v1::RECORD_STATUS_FAILED) {
-          resp->set_failed(resp->failed() + 1);
-        }
-        *resp->add_outcomes() = std::move(o);
-      }
+      *resp->mutable_operation() = std::move(*op);
+      return absl::OkStatus();
+    });
+  }
+
+  ServerUnaryReactor* ListOperations(
+      CallbackServerContext* context, const hub::v1::ListOperationsRequest* req,
+      hub::v1::ListOperationsResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      RETURN_IF_ERROR(CheckPageSize(req->page_size(), 500));
+      ASSIGN_OR_RETURN(OperationPage page,
+                       hub_->store->ListOperations(
+                           req->page_size() == 0 ? 100 : req->page_size(),
+                           req->page_token()));
+      for (auto& op : page.operations) *resp->add_operations() = std::move(op);
+      resp->set_next_page_token(page.next_page_token);
+      return absl::OkStatus();
+    });
+  }
+
+  ServerUnaryReactor* CancelOperation(
+      CallbackServerContext* context,
+      const hub::v1::CancelOperationRequest* req,
+      hub::v1::CancelOperationResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      ASSIGN_OR_RETURN(*resp->mutable_operation(),
+                       hub_->replays->Cancel(req->operation_id()));
       return absl::OkStatus();
     });
   }

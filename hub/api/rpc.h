@@ -31,6 +31,17 @@ std::string PrincipalOf(const grpc::ServerContextBase* context);
 // "" for a call of an open method.
 std::string RoleOf(const grpc::ServerContextBase* context);
 
+// Returns OK while the call is wanted: CANCELLED once the client cancelled
+// it, DEADLINE_EXCEEDED once its deadline has passed. Long handlers check it
+// between pages and batches and stop when it is not OK.
+absl::Status CallAlive(const grpc::CallbackServerContext* context);
+
+// Finishes a unary call with `status`; a status carrying a retry delay
+// (hub/common/rate_limiter.h RetryAfterOf) adds it as the trailing metadata
+// `retry-after-ms` (decimal milliseconds).
+void FinishUnary(grpc::CallbackServerContext* context,
+                 grpc::ServerUnaryReactor* reactor, const absl::Status& status);
+
 }  // namespace revhub::hub
 
 #endif  // REVHUB_HUB_API_RPC_H_

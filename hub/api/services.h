@@ -3,6 +3,9 @@
 // Every handler returns to gRPC at once and does its work on the hub's work
 // queue (reads and writes may block on disk); errors leave as the gRPC status
 // with the same code as the absl::Status, whose message names the field.
+// Unary calls are admitted first (RunUnary): the caller's rate limit, then
+// room on the bounded work queue; a refused call ends RESOURCE_EXHAUSTED
+// with the trailing metadata `retry-after-ms`.
 #ifndef REVHUB_HUB_API_SERVICES_H_
 #define REVHUB_HUB_API_SERVICES_H_
 
@@ -12,6 +15,7 @@
 #include <memory>
 
 #include "hub/api/rpc.h"
+#include "hub/common/rate_limiter.h"
 #include "hub/common/util.h"
 #include "hub/common/work_queue.h"
 #include "hub/events/event_bus.h"
@@ -27,6 +31,7 @@ namespace auth {
 class PrincipalRegistry;
 }  // namespace auth
 class SecretVault;
+class ReplayOperations;
 
 struct HubContext {
   Store* store;
@@ -41,6 +46,11 @@ struct HubContext {
   auth::PrincipalRegistry* principals = nullptr;
   // Secret configuration fields (hub/secrets/).
   const SecretVault* secrets = nullptr;
+  // Bulk replays as long-running operations (hub/ingest/); null when not
+  // running.
+  ReplayOperations* replays = nullptr;
+  // Per-principal admission; null admits every caller.
+  RateLimiter* limiter = nullptr;
 };
 
 std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub);
@@ -64,15 +74,36 @@ inline constexpr int64_t kInlinePayloadBytes = 1 << 20;
 absl::StatusOr<hub::v1::RawRecord> FindRawRecord(Store& store,
                                                  int64_t record_id);
 
-// Runs fn() on the work queue and finishes the unary call with its status.
+// How long a caller refused for a full work queue is told to wait.
+inline constexpr absl::Duration kQueueFullRetryAfter = absl::Milliseconds(200);
+
+// Returns RESOURCE_EXHAUSTED for a full work queue, with kQueueFullRetryAfter.
+absl::Status WorkQueueFull(const WorkQueue& work);
+
+// Admits the call, runs fn() on the work queue and finishes the unary call
+// with its status. Admission is the caller's rate limit (hub->limiter, the
+// one place every unary call is admitted by principal), then room on the
+// bounded work queue; a refused call ends RESOURCE_EXHAUSTED with
+// `retry-after-ms` at once and fn never runs. A call cancelled, or past its
+// deadline, while it waited ends without running fn.
 template <typename Fn>
 grpc::ServerUnaryReactor* RunUnary(HubContext* hub,
                                    grpc::CallbackServerContext* context,
                                    Fn fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  hub->work->Post([reactor, fn = std::move(fn)]() mutable {
-    reactor->Finish(ToGrpcStatus(fn()));
-  });
+  if (hub->limiter != nullptr) {
+    absl::Status admitted = hub->limiter->Admit(PrincipalOf(context));
+    if (!admitted.ok()) {
+      FinishUnary(context, reactor, admitted);
+      return reactor;
+    }
+  }
+  bool queued =
+      hub->work->TryPost([context, reactor, fn = std::move(fn)]() mutable {
+        absl::Status alive = CallAlive(context);
+        FinishUnary(context, reactor, alive.ok() ? fn() : alive);
+      });
+  if (!queued) FinishUnary(context, reactor, WorkQueueFull(*hub->work));
   return reactor;
 }
 

@@ -60,6 +60,10 @@ std::vector<MethodRule> MakeTable() {
       // PipelineService
       Read("PipelineService", "DescribeSystemAdapter"),
       Read("PipelineService", "CheckSystemAdapter"),
+      Write("PipelineService", "StartReplay", kIntegration),
+      Read("PipelineService", "GetOperation"),
+      Read("PipelineService", "ListOperations"),
+      Write("PipelineService", "CancelOperation", kIntegration),
       Read("PipelineService", "ShowRecord"),
       Read("PipelineService", "ListRecordExceptions"),
       Write("PipelineService", "ReplayRecord", kIntegration),

@@ -122,6 +122,10 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(pipeline_, ListRecordExceptions)
   REVHUB_UNARY(pipeline_, ReplayRecord)
   REVHUB_UNARY(pipeline_, ReplayFailedRecords)
+  REVHUB_UNARY(pipeline_, StartReplay)
+  REVHUB_UNARY(pipeline_, GetOperation)
+  REVHUB_UNARY(pipeline_, ListOperations)
+  REVHUB_UNARY(pipeline_, CancelOperation)
   // Orchestration: workflows, contract lifecycle, exceptions
   REVHUB_UNARY(workflows_, GetWorkflow)
   REVHUB_UNARY(workflows_, ListWorkflows)

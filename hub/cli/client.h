@@ -152,6 +152,14 @@ class HubClient {
       const hubv1::ReplayRecordRequest& request) = 0;
   virtual absl::StatusOr<hubv1::ReplayFailedRecordsResponse>
   ReplayFailedRecords(const hubv1::ReplayFailedRecordsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::StartReplayResponse> StartReplay(
+      const hubv1::StartReplayRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::GetOperationResponse> GetOperation(
+      const hubv1::GetOperationRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListOperationsResponse> ListOperations(
+      const hubv1::ListOperationsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::CancelOperationResponse> CancelOperation(
+      const hubv1::CancelOperationRequest& request) = 0;
 
   // Orchestration: WorkflowService, ContractLifecycleService,
   // ExceptionService

@@ -63,6 +63,9 @@ struct CliEnvironment {
   std::istream* in = nullptr;   // read for the file name "-"
   std::ostream* out = nullptr;  // results
   std::ostream* err = nullptr;  // errors
+  // Whether `out` is a terminal: progress is drawn as a bar, else printed
+  // as plain lines.
+  bool out_is_terminal = false;
   // Returns the client to use, once the global flags are known. Called at
   // most once per run, and only when a command is about to call the hub.
   std::function<std::unique_ptr<HubClient>(const HubClientOptions&)> connect;
@@ -127,6 +130,7 @@ class CommandContext {
   bool timeout_given() const;
 
   std::ostream& out() { return *env_.out; }
+  bool out_is_terminal() const { return env_.out_is_terminal; }
   // Prints message as JSON (--json) or the human text.
   void Print(const google::protobuf::Message& message,
              const std::string& human);

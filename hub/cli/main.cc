@@ -1,4 +1,6 @@
 // revhub: the command-line client of the revhub hub. See commands.h.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -21,6 +23,7 @@ int main(int argc, char** argv) {
   from_env("REVHUB_KEY", &env.default_key);
   env.in = &std::cin;
   env.out = &std::cout;
+  env.out_is_terminal = isatty(STDOUT_FILENO) != 0;
   env.err = &std::cerr;
   env.connect = [](const revhub::cli::HubClientOptions& options) {
     return revhub::cli::NewGrpcHubClient(options);

@@ -2,10 +2,13 @@
 // and what the ingest pipeline made of them (PipelineService): list, get
 // (details, with why it has its status and what it waits for, or the
 // payload bytes of any size), show (with every exception), exceptions,
-// replay.
+// replay (one record, or every FAILED record of a system as an operation
+// whose progress is followed), operations, cancel.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
@@ -29,6 +32,10 @@ struct RecordsFlags {
   bool open_only = false;
   bool failed = false;
   int limit = 0;
+  // replay --resume, cancel
+  std::string operation_id;
+  // How often a followed operation is polled.
+  int poll_ms = 250;
 };
 
 absl::Status ListRecords(const RecordsFlags& f, CommandContext& ctx) {
@@ -136,6 +143,46 @@ absl::Status ListExceptions(const RecordsFlags& f, CommandContext& ctx) {
   return absl::OkStatus();
 }
 
+// Polls the operation until it ends, drawing its progress: a bar redrawn in
+// place on a terminal, else one line per change. Prints the final state
+// (with --json: only the operation). An operation that ends CANCELLED or
+// FAILED is an error naming how to resume it.
+absl::Status FollowOperation(CommandContext& ctx, hubv1::Operation op,
+                             int poll_ms) {
+  const bool bar = ctx.out_is_terminal() && !ctx.json();
+  int64_t shown = -1;
+  while (true) {
+    if (!ctx.json() && op.done() != shown) {
+      shown = op.done();
+      if (bar) {
+        ctx.out() << "\r" << RenderProgressBar(op) << std::flush;
+      } else {
+        ctx.out() << RenderOperation(op);
+      }
+    }
+    if (op.state() != hubv1::OPERATION_STATE_RUNNING) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+    hubv1::GetOperationRequest get;
+    get.set_operation_id(op.operation_id());
+    ASSIGN_OR_RETURN(auto response, ctx.Hub().GetOperation(get));
+    op = response.operation();
+  }
+  if (bar) ctx.out() << "\n";
+  hubv1::GetOperationResponse final_state;
+  *final_state.mutable_operation() = op;
+  ctx.Print(final_state, bar ? RenderOperation(op) : "");
+  if (op.state() == hubv1::OPERATION_STATE_CANCELLED ||
+      op.state() == hubv1::OPERATION_STATE_FAILED) {
+    return absl::AbortedError(
+        absl::StrCat(op.operation_id(), " ended ",
+                     hubv1::OperationState_Name(op.state()).substr(16),
+                     op.error().empty() ? "" : absl::StrCat(": ", op.error()),
+                     "; resume it with: revhub records replay --resume ",
+                     op.operation_id()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Replay(const RecordsFlags& f, CommandContext& ctx) {
   if (!f.failed) {
     hubv1::ReplayRecordRequest request;
@@ -144,17 +191,33 @@ absl::Status Replay(const RecordsFlags& f, CommandContext& ctx) {
     ctx.Print(response, RenderReplayOutcome(response.outcome()));
     return absl::OkStatus();
   }
-  hubv1::ReplayFailedRecordsRequest request;
-  request.set_system(f.system);
-  request.set_limit(f.limit);
-  ASSIGN_OR_RETURN(auto response, ctx.Hub().ReplayFailedRecords(request));
-  std::string human;
-  for (const auto& o : response.outcomes()) {
-    absl::StrAppend(&human, RenderReplayOutcome(o));
+  hubv1::StartReplayRequest request;
+  if (f.operation_id.empty()) {
+    request.set_system(f.system);
+    request.set_limit(f.limit);
+  } else {
+    request.set_resume_operation_id(f.operation_id);
   }
-  absl::StrAppend(&human, response.outcomes_size(),
-                  " replayed: ", response.applied(), " applied, ",
-                  response.failed(), " failed\n");
+  ASSIGN_OR_RETURN(auto started, ctx.Hub().StartReplay(request));
+  return FollowOperation(ctx, started.operation(), f.poll_ms);
+}
+
+absl::Status CancelOperation(const RecordsFlags& f, CommandContext& ctx) {
+  hubv1::CancelOperationRequest request;
+  request.set_operation_id(f.operation_id);
+  ASSIGN_OR_RETURN(auto response, ctx.Hub().CancelOperation(request));
+  ctx.Print(response, RenderOperation(response.operation()));
+  return absl::OkStatus();
+}
+
+absl::Status ListOperations(const RecordsFlags& f, CommandContext& ctx) {
+  hubv1::ListOperationsRequest request;
+  request.set_page_size(f.limit == 0 ? 20 : f.limit);
+  ASSIGN_OR_RETURN(auto response, ctx.Hub().ListOperations(request));
+  std::string human;
+  for (const auto& op : response.operations())
+    absl::StrAppend(&human, RenderOperation(op));
+  if (response.operations_size() == 0) human = "no operations\n";
   ctx.Print(response, human);
   return absl::OkStatus();
 }
@@ -215,17 +278,36 @@ void DefineRecordsCommands(CLI::App& app, CommandContext& ctx) {
   CLI::Option* failed = replay->add_flag(
       "--failed", f.failed, "Replay every FAILED record of --system");
   replay->add_option("--limit", f.limit,
-                     "With --failed: at most this many (default 1000)");
+                     "With --failed: at most this many (default: all)");
+  CLI::Option* resume = replay->add_option(
+      "--resume", f.operation_id,
+      "Follow a replay operation, resuming it from its cursor when it was "
+      "cancelled or failed");
   id->excludes(failed);
+  id->excludes(resume);
   failed->needs(system);
   system->needs(failed);
-  replay->callback([&f, &ctx, id, failed] {
-    if (id->count() == 0 && failed->count() == 0) {
-      throw CLI::ValidationError("replay",
-                                 "give a record ID, or --system NAME --failed");
+  resume->excludes(failed);
+  replay->callback([&f, &ctx, id, failed, resume] {
+    if (id->count() == 0 && failed->count() == 0 && resume->count() == 0) {
+      throw CLI::ValidationError(
+          "replay",
+          "give a record ID, --system NAME --failed, or --resume OPERATION_ID");
     }
     ctx.SetAction([&f, &ctx] { return Replay(f, ctx); });
   });
+
+  CLI::App* operations = records->add_subcommand(
+      "operations", "List replay operations with their progress, newest first");
+  operations->add_option("--limit", f.limit, "At most this many (default 20)")
+      ->check(CLI::Range(1, 500));
+  ctx.OnParsed(operations, [&f, &ctx] { return ListOperations(f, ctx); });
+
+  CLI::App* cancel = records->add_subcommand(
+      "cancel", "Stop a replay operation after the batch in hand");
+  cancel->add_option("OPERATION_ID", f.operation_id, "The operation")
+      ->required();
+  ctx.OnParsed(cancel, [&f, &ctx] { return CancelOperation(f, ctx); });
 }
 
 }  // namespace revhub::cli

@@ -1,9 +1,11 @@
 #include "hub/cli/records_format.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "hub/cli/format.h"
 
 namespace revhub::cli {
@@ -102,6 +104,31 @@ std::string RenderReplayOutcome(const hubv1::ReplayOutcome& o) {
   if (o.has_exception())
     absl::StrAppend(&out, RenderRecordException(o.exception()));
   return out;
+}
+
+std::string RenderOperation(const hubv1::Operation& op) {
+  std::string state = hubv1::OperationState_Name(op.state());
+  const std::string prefix = "OPERATION_STATE_";
+  if (state.rfind(prefix, 0) == 0) state = state.substr(prefix.size());
+  std::string line =
+      absl::StrCat(op.operation_id(), " ", state, " ", op.system(), ": ",
+                   op.done(), "/", op.total(), " replayed (", op.applied(),
+                   " applied, ", op.failed(), " failed)");
+  if (!op.error().empty()) absl::StrAppend(&line, ": ", op.error());
+  return line + "\n";
+}
+
+std::string RenderProgressBar(const hubv1::Operation& op) {
+  constexpr int kWidth = 30;
+  const int64_t total = std::max<int64_t>(op.total(), 1);
+  const int64_t done = std::min(op.done(), total);
+  const int filled = static_cast<int>(done * kWidth / total);
+  const int percent =
+      op.total() == 0 ? 100 : static_cast<int>(done * 100 / total);
+  return absl::StrFormat("%s [%s%s] %3d%%  %d/%d  (%d applied, %d failed)",
+                         op.operation_id(), std::string(filled, '#'),
+                         std::string(kWidth - filled, '-'), percent, op.done(),
+                         op.total(), op.applied(), op.failed());
 }
 
 }  // namespace revhub::cli

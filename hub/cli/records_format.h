@@ -1,6 +1,7 @@
 // What `revhub records …` prints: a raw record's details (never its
 // payload), a page of records, a record with the exceptions it had, and the
-// outcome of a replay. Pure: text from messages, no I/O.
+// outcome of a replay, a replay operation's progress. Pure: text from messages,
+// no I/O.
 #ifndef REVHUB_HUB_CLI_RECORDS_FORMAT_H_
 #define REVHUB_HUB_CLI_RECORDS_FORMAT_H_
 
@@ -27,6 +28,12 @@ std::string RenderRecordWithExceptions(
     const hubv1::ShowRecordResponse& response);
 // Returns the record's status after a replay and what changed or failed.
 std::string RenderReplayOutcome(const hubv1::ReplayOutcome& outcome);
+// Returns one line for a replay operation: "op_3 RUNNING stripe: 200/1000
+// replayed (180 applied, 20 failed)" and its error when it has one.
+std::string RenderOperation(const hubv1::Operation& op);
+// Returns a progress bar for a terminal, without a newline:
+// "op_3 [########------------]  40%  400/1000  (380 applied, 20 failed)".
+std::string RenderProgressBar(const hubv1::Operation& op);
 
 }  // namespace revhub::cli
 

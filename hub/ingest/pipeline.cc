@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -161,11 +162,13 @@ absl::StatusOr<ReplayOutcome> Pipeline::Replay(int64_t record_id) {
 }
 
 absl::StatusOr<std::vector<ReplayOutcome>> Pipeline::ReplayFailed(
-    const std::string& system, int limit) {
+    const std::string& system, int limit,
+    const std::function<absl::Status()>& alive) {
   ASSIGN_OR_RETURN(auto failed,
                    ListByStatus(system, hub::v1::RECORD_STATUS_FAILED, limit));
   std::vector<ReplayOutcome> out;
   for (size_t i = 0; i < failed.size();) {
+    if (alive != nullptr) RETURN_IF_ERROR(alive());
     size_t n =
         std::min(failed.size() - i, static_cast<size_t>(options_.batch_size));
     std::vector<int64_t> chunk;
@@ -176,6 +179,26 @@ absl::StatusOr<std::vector<ReplayOutcome>> Pipeline::ReplayFailed(
       out.push_back(std::move(o));
   }
   return out;
+}
+
+absl::StatusOr<std::vector<int64_t>> Pipeline::FailedRecordIds(
+    const std::string& system, int64_t after_id, int64_t limit) {
+  ASSIGN_OR_RETURN(auto failed,
+                   ListByStatus(system, hub::v1::RECORD_STATUS_FAILED,
+                                std::numeric_limits<int>::max()));
+  std::vector<int64_t> ids;
+  for (const auto& r : failed) {
+    if (r.record_id() <= after_id) continue;
+    if (static_cast<int64_t>(ids.size()) >= limit) break;
+    ids.push_back(r.record_id());
+  }
+  return ids;
+}
+
+std::vector<ReplayOutcome> Pipeline::ReplayBatch(
+    const std::string& system, const std::vector<int64_t>& record_ids) {
+  std::lock_guard<std::mutex> lock(process_mu_);
+  return Process(system, record_ids, /*replay=*/true);
 }
 
 std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,

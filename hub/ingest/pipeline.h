@@ -51,6 +51,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -101,8 +102,21 @@ class Pipeline {
   // Translates and applies one record now. NOT_FOUND for an unknown record.
   absl::StatusOr<hub::v1::ReplayOutcome> Replay(int64_t record_id);
   // Replays the FAILED records of `system`, oldest first, at most `limit`.
+  // Before each batch it asks `alive` (when given) and stops with its status
+  // when not OK (the caller went away): records already replayed stay so.
   absl::StatusOr<std::vector<hub::v1::ReplayOutcome>> ReplayFailed(
-      const std::string& system, int limit);
+      const std::string& system, int limit,
+      const std::function<absl::Status()>& alive = nullptr);
+  // Returns the ids of the FAILED records of `system` after `after_id`,
+  // oldest first, at most `limit`.
+  absl::StatusOr<std::vector<int64_t>> FailedRecordIds(
+      const std::string& system, int64_t after_id, int64_t limit);
+  // Replays records of `system` as one batch (for a replay operation,
+  // replay_operations.h); their outcomes in the order of `record_ids`.
+  std::vector<hub::v1::ReplayOutcome> ReplayBatch(
+      const std::string& system, const std::vector<int64_t>& record_ids);
+  // Records per TranslateBatch call.
+  int batch_size() const { return options_.batch_size; }
   // Stops the worker after the batch in hand.
   void Shutdown();
 

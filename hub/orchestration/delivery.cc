@@ -233,7 +233,12 @@ StepProgress WorkflowRunner::Transient(const Workflow& wf, int index,
                              s.target_system(), "): ", error),
                 "", code, &s.amount());
   }
-  const absl::Duration delay = std::max(Backoff(policy, attempts), retry_after);
+  // A vendor's Retry-After is believed up to the policy's max_backoff: a
+  // far-off date cannot park the step for longer than its own retry cap.
+  const absl::Duration cap = absl::Milliseconds(
+      TimeUtil::DurationToMilliseconds(policy.max_backoff()));
+  const absl::Duration delay =
+      std::max(Backoff(policy, attempts), std::min(retry_after, cap));
   absl::Status st = Mutate(wf.workflow_id(), [&](WriteTxn& txn, Workflow& w) {
     WorkflowStep* step = w.mutable_steps(index);
     step->set_state(hub::v1::STEP_STATE_RETRY_SCHEDULED);

@@ -41,7 +41,8 @@
 // at its first unfinished step.
 //
 // Failures. RETRY outcomes and transport errors are retried with
-// exponential backoff and jitter, never sooner than Retry-After, up to
+// exponential backoff and jitter, never sooner than Retry-After (believed up
+// to the policy's max_backoff), up to
 // DeliveryPolicy.max_attempts; then the step is DEAD_LETTERED. REJECTED is
 // FAILED. Either opens an exception (routed by the configuration) and
 // blocks the workflow until a person retries, replays or resolves it.

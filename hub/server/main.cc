@@ -9,6 +9,29 @@
 #include "absl/time/time.h"
 #include "hub/server/server.h"
 
+namespace {
+
+// A CLI11 check that its text is a positive duration such as 24h or 30s.
+std::string PositiveDuration(const std::string& text) {
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration()) {
+    return "must be a positive duration such as 24h, 90m or 30s";
+  }
+  return "";
+}
+
+// Adds a duration flag parsed into `*out` (shown with its default).
+void AddDuration(CLI::App& app, const std::string& name, absl::Duration* out,
+                 const std::string& help) {
+  app.add_option_function<std::string>(
+         name, [out](const std::string& t) { absl::ParseDuration(t, out); },
+         help)
+      ->default_str(absl::FormatDuration(*out))
+      ->check(PositiveDuration);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   revhub::hub::HubOptions options;
   CLI::App app{
@@ -100,6 +123,49 @@ int main(int argc, char** argv) {
                  "prefix ending in '*' (repeatable; default: REVHUB_* and "
                  "ADAPTER_*). LD_*, DYLD_*, NODE_OPTIONS and other keys that "
                  "load code are never passed");
+  // Overload and limits (docs/security.md)
+  app.add_option("--max-queued-calls", options.max_queued_calls,
+                 "Calls that may wait for a worker; more are answered "
+                 "RESOURCE_EXHAUSTED with retry-after-ms")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--rate-limit-per-principal", options.rate_limit_per_principal,
+                 "Calls per second each principal may make (token bucket); "
+                 "0 turns the limit off")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--rate-limit-burst", options.rate_limit_burst,
+                 "Calls a principal may make at once; 0 means the rate")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--max-concurrent-streams", options.max_concurrent_streams,
+                 "Calls in flight per client connection")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--grpc-memory-bytes", options.grpc_memory_bytes,
+                 "Memory gRPC may use for calls and buffers (ResourceQuota)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{16} << 20, int64_t{1} << 40));
+  app.add_option("--grpc-max-threads", options.grpc_max_threads,
+                 "Threads gRPC may start (ResourceQuota)")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 100000));
+  app.add_option("--max-message-bytes", options.max_message_bytes,
+                 "Largest request or response message; an Ingest payload is "
+                 "up to 16 MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(1 << 20, 1 << 30));
+  AddDuration(app, "--keepalive-time", &options.keepalive_time,
+              "Ping a connection idle this long; close it when the ping is "
+              "not answered in 20s");
+  AddDuration(app, "--max-connection-idle", &options.max_connection_idle,
+              "Close a connection without any call for this long");
+  AddDuration(app, "--idempotency-retention", &options.idempotency_retention,
+              "Keep idempotency records this long; a request repeated later "
+              "is a new request (e.g. 720h)");
+  AddDuration(app, "--idempotency-sweep-interval",
+              &options.idempotency_sweep_interval,
+              "How often idempotency records past retention are deleted");
   CLI11_PARSE(app, argc, argv);
   // Checked above.
   absl::ParseDuration(waiting_timeout, &options.pipeline_waiting_timeout);

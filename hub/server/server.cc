@@ -4,15 +4,18 @@
 #include <fcntl.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -27,14 +30,17 @@
 #include "hub/api/services.h"
 #include "hub/auth/auth_processor.h"
 #include "hub/auth/principal_registry.h"
+#include "hub/common/rate_limiter.h"
 #include "hub/common/work_queue.h"
 #include "hub/events/event_bus.h"
 #include "hub/ingest/pipeline.h"
+#include "hub/ingest/replay_operations.h"
 #include "hub/orchestration/orchestrator.h"
 #include "hub/revenue/revenue_config.h"
 #include "hub/revenue/revenue_worker.h"
 #include "hub/secrets/secret_vault.h"
 #include "hub/secrets/secrets_key.h"
+#include "hub/server/retention.h"
 #include "hub/store/sqlite/sqlite_store.h"
 
 namespace revhub::hub {
@@ -197,6 +203,31 @@ bool MethodMutates(std::string_view method) {
   return rule == nullptr || rule->mutates;
 }
 
+// Returns d in milliseconds for a gRPC channel argument (an int).
+int ClampedMillis(absl::Duration d) {
+  return static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(d), 1,
+                                              std::numeric_limits<int>::max()));
+}
+
+// Sets gRPC's own limits from the options: memory and threads
+// (ResourceQuota), streams per connection, message sizes, keepalive and
+// idle connections.
+void ApplyLimits(const HubOptions& options, grpc::ServerBuilder& builder) {
+  grpc::ResourceQuota quota("revhubd");
+  quota.Resize(static_cast<size_t>(options.grpc_memory_bytes));
+  quota.SetMaxThreads(options.grpc_max_threads);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options.max_concurrent_streams);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             ClampedMillis(options.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             ClampedMillis(options.max_connection_idle));
+}
+
 class HubServerImpl : public HubServer {
  public:
   ~HubServerImpl() override { Shutdown(absl::Seconds(5)); }
@@ -235,13 +266,19 @@ class HubServerImpl : public HubServer {
                 << " secret configuration values with secrets key " << key->id
                 << std::endl;
     }
-    work_ = std::make_unique<WorkQueue>(options.worker_threads);
+    work_ = std::make_unique<WorkQueue>(
+        options.worker_threads, static_cast<size_t>(options.max_queued_calls));
+    limiter_ = std::make_unique<RateLimiter>(RateLimit{
+        options.rate_limit_per_principal,
+        options.rate_limit_burst > 0 ? options.rate_limit_burst
+                                     : options.rate_limit_per_principal});
     events_ =
         std::make_unique<EventBus>(work_.get(), store_->LastEventPosition());
     store_->SetEventListener(
         [bus = events_.get()](int64_t p) { bus->Published(p); });
     context_ = HubContext{store_.get(), work_.get(), events_.get()};
     context_.secrets = secrets_.get();
+    context_.limiter = limiter_.get();
     // Adapters from registrations, and the ingest pipeline's worker, which
     // routes the exceptions of rejected records like orchestration's.
     LaunchPolicyOptions policy_options;
@@ -274,6 +311,9 @@ class HubServerImpl : public HubServer {
                                            pipeline_options);
     context_.adapters = adapters_.get();
     context_.pipeline = pipeline_.get();
+    replays_ =
+        std::make_unique<ReplayOperations>(store_.get(), pipeline_.get());
+    context_.replays = replays_.get();
     store_->SetRawRecordListener([p = pipeline_.get()] { p->Notify(); });
     orchestrator_ = std::make_unique<Orchestrator>(
         store_.get(), events_.get(), adapters_.get(), std::move(orchestration));
@@ -323,9 +363,7 @@ class HubServerImpl : public HubServer {
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort(options.listen, credentials, &port);
-    // An Ingest request carries up to 16 MiB of payload plus its fields.
-    builder.SetMaxReceiveMessageSize(20 << 20);
-    builder.SetMaxSendMessageSize(20 << 20);
+    ApplyLimits(options, builder);
     for (auto& s : services_) builder.RegisterService(s.get());
     // One audit row per mutating call, whatever its outcome.
     std::vector<
@@ -348,7 +386,12 @@ class HubServerImpl : public HubServer {
     revenue_worker_->Start();
     adapters_->StartAll();
     pipeline_->Start();
+    replays_->Start();
     orchestrator_->Start();
+    sweeper_ = std::make_unique<RetentionSweeper>(
+        store_.get(), options.idempotency_retention,
+        options.idempotency_sweep_interval);
+    sweeper_->Start();
     return absl::OkStatus();
   }
 
@@ -363,6 +406,7 @@ class HubServerImpl : public HubServer {
     // The revenue worker finishes the event in progress, before the store
     // closes.
     if (revenue_worker_ != nullptr) revenue_worker_->Stop();
+    if (sweeper_ != nullptr) sweeper_->Stop();
     if (server_ != nullptr) {
       server_->GetHealthCheckService()->SetServingStatus(false);
       // Event streams never end on their own: end them first, so the grace
@@ -372,6 +416,9 @@ class HubServerImpl : public HubServer {
                         absl::ToChronoMicroseconds(grace));
       server_->Wait();
     }
+    // A replay operation stops after its batch and stays RUNNING, to be
+    // continued at the next start.
+    if (replays_ != nullptr) replays_->Stop();
     if (pipeline_ != nullptr) pipeline_->Shutdown();
     if (adapters_ != nullptr) adapters_->Shutdown();
     work_.reset();   // runs what is queued, then joins
@@ -390,6 +437,8 @@ class HubServerImpl : public HubServer {
   std::unique_ptr<auth::PrincipalRegistry> principals_;
   std::unique_ptr<SecretVault> secrets_;
   std::unique_ptr<WorkQueue> work_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<RetentionSweeper> sweeper_;
   std::unique_ptr<EventBus> events_;
   HubContext context_{};
   std::vector<std::unique_ptr<grpc::Service>> services_;
@@ -397,6 +446,7 @@ class HubServerImpl : public HubServer {
   std::string address_;
   std::unique_ptr<AdapterSupervisor> adapters_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<ReplayOperations> replays_;
   revenue::RevenueSettings revenue_settings_;
   std::unique_ptr<RevenueWorker> revenue_worker_;
   std::unique_ptr<Orchestrator> orchestrator_;

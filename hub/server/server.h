@@ -78,6 +78,33 @@ struct HubOptions {
   std::vector<std::string> adapter_dirs;
   std::string adapter_allowlist;
   std::vector<std::string> adapter_env_allow;
+  // Overload and limits (docs/security.md, "Overload and limits").
+  // Unary calls that may wait for a worker; more are refused with
+  // RESOURCE_EXHAUSTED and retry-after-ms.
+  int max_queued_calls = 256;
+  // Calls per second each principal may make (token bucket); 0: no limit.
+  double rate_limit_per_principal = 0;
+  // Calls a principal may make at once; 0: the rate, at least 1.
+  double rate_limit_burst = 0;
+  // HTTP/2 streams (calls) in flight per client connection.
+  int max_concurrent_streams = 100;
+  // Memory gRPC may use for its buffers and calls (grpc::ResourceQuota).
+  int64_t grpc_memory_bytes = int64_t{1} << 30;
+  // Threads gRPC may start (grpc::ResourceQuota).
+  int grpc_max_threads = 256;
+  // Largest request or response message (an Ingest payload is up to 16 MiB).
+  int max_message_bytes = 20 << 20;
+  // The server pings a connection idle this long, and closes it when the
+  // ping is not answered within 20 s.
+  absl::Duration keepalive_time = absl::Minutes(5);
+  // A connection without any call for this long is closed (clients
+  // reconnect on their next call).
+  absl::Duration max_connection_idle = absl::Minutes(15);
+  // Idempotency records older than this are swept: a request repeated
+  // later is a new request.
+  absl::Duration idempotency_retention = absl::Hours(24 * 30);
+  // How often the sweep runs.
+  absl::Duration idempotency_sweep_interval = absl::Hours(1);
 };
 
 // Returns whether `listen` ("host:port") names a loopback address:

@@ -12,6 +12,7 @@
 //   posting_ledger.h     what was delivered to target systems
 //   principal_store.h    principals and their token verifiers
 //   audit_log.h          the hash-chained audit log
+//   operation_store.h    long-running operations (bulk replays)
 // SqliteStore (sqlite/sqlite_store.h) is the embedded implementation; a
 // PostgreSQL one would implement the same classes, and
 // tests/store/conformance_test.cc checks any implementation against them.
@@ -41,6 +42,7 @@
 #include "hub/store/event_log.h"
 #include "hub/store/exception_queue.h"
 #include "hub/store/idempotency_store.h"
+#include "hub/store/operation_store.h"
 #include "hub/store/posting_ledger.h"
 #include "hub/store/principal_store.h"
 #include "hub/store/record_store.h"
@@ -61,7 +63,8 @@ class WriteTxn : public SystemWriter,
                  public ExceptionQueueWriter,
                  public PostingLedgerWriter,
                  public PrincipalWriter,
-                 public AuditLogWriter {
+                 public AuditLogWriter,
+                 public OperationWriter {
  public:
   ~WriteTxn() override = default;
 
@@ -78,7 +81,8 @@ class Store : public SystemReader,
               public ExceptionQueueReader,
               public PostingLedgerReader,
               public PrincipalReader,
-              public AuditLogReader {
+              public AuditLogReader,
+              public OperationReader {
  public:
   ~Store() override = default;
 

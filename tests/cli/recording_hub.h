@@ -69,6 +69,10 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(ListRecordExceptions)
   REVHUB_RECORD(ReplayRecord)
   REVHUB_RECORD(ReplayFailedRecords)
+  REVHUB_RECORD(StartReplay)
+  REVHUB_RECORD(GetOperation)
+  REVHUB_RECORD(ListOperations)
+  REVHUB_RECORD(CancelOperation)
   // Orchestration: workflows, contract lifecycle, exceptions
   REVHUB_RECORD(GetWorkflow)
   REVHUB_RECORD(ListWorkflows)
@@ -183,6 +187,10 @@ class BorrowedHub : public HubClient {
   REVHUB_FORWARD(ListRecordExceptions)
   REVHUB_FORWARD(ReplayRecord)
   REVHUB_FORWARD(ReplayFailedRecords)
+  REVHUB_FORWARD(StartReplay)
+  REVHUB_FORWARD(GetOperation)
+  REVHUB_FORWARD(ListOperations)
+  REVHUB_FORWARD(CancelOperation)
   // Orchestration: workflows, contract lifecycle, exceptions
   REVHUB_FORWARD(GetWorkflow)
   REVHUB_FORWARD(ListWorkflows)

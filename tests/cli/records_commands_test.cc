@@ -70,19 +70,45 @@ TEST_CASE("records replay takes an id, or --system with --failed, not both",
   CHECK(r.code == kExitOk);
   CHECK_THAT(r.out, Catch::Contains("record 3: applied, 1 entity changed"));
 
-  hubv1::ReplayFailedRecordsResponse all;
-  all.set_applied(2);
-  hub.ReplayFailedRecords_answers.push_back(all);
+  // Every FAILED record: an operation whose progress is followed.
+  hubv1::StartReplayResponse started;
+  started.mutable_operation()->set_operation_id("op_1");
+  started.mutable_operation()->set_system("sf");
+  started.mutable_operation()->set_state(hubv1::OPERATION_STATE_RUNNING);
+  started.mutable_operation()->set_total(2);
+  hub.StartReplay_answers.push_back(started);
+  hubv1::GetOperationResponse finished;
+  *finished.mutable_operation() = started.operation();
+  finished.mutable_operation()->set_state(hubv1::OPERATION_STATE_SUCCEEDED);
+  finished.mutable_operation()->set_done(2);
+  finished.mutable_operation()->set_applied(2);
+  hub.GetOperation_answers.push_back(finished);
   r = RunWith(hub, {"records", "replay", "--system", "sf", "--failed"});
   CHECK(r.code == kExitOk);
-  CHECK(hub.ReplayFailedRecords_requests.at(0).system() == "sf");
-  CHECK_THAT(r.out, Catch::Contains("2 applied"));
+  CHECK(hub.StartReplay_requests.at(0).system() == "sf");
+  CHECK(hub.GetOperation_requests.at(0).operation_id() == "op_1");
+  CHECK_THAT(r.out, Catch::Contains("op_1 RUNNING sf: 0/2 replayed"));
+  CHECK_THAT(
+      r.out,
+      Catch::Contains("op_1 SUCCEEDED sf: 2/2 replayed (2 applied, 0 failed)"));
+
+  // --resume follows (and resumes) an operation by its id.
+  hubv1::StartReplayResponse resumed;
+  *resumed.mutable_operation() = finished.operation();
+  hub.StartReplay_answers.push_back(resumed);
+  r = RunWith(hub, {"records", "replay", "--resume", "op_1"});
+  CHECK(r.code == kExitOk);
+  CHECK(hub.StartReplay_requests.at(1).resume_operation_id() == "op_1");
+  CHECK(hub.StartReplay_requests.at(1).system().empty());
 
   const int calls = hub.calls;
   CHECK(RunWith(hub, {"records", "replay"}).code == kExitUsage);
   CHECK(RunWith(hub, {"records", "replay", "3", "--failed", "--system", "x"})
             .code == kExitUsage);
   CHECK(RunWith(hub, {"records", "replay", "--failed"}).code == kExitUsage);
+  CHECK(RunWith(hub, {"records", "replay", "--resume", "op_1", "--failed",
+                      "--system", "x"})
+            .code == kExitUsage);
   CHECK(hub.calls == calls);
 }
 

@@ -30,4 +30,15 @@ absl::Status PutIdempotency(Connection& db, absl::string_view scope,
   return q.Run();
 }
 
+absl::StatusOr<int64_t> DeleteIdempotencyBefore(Connection& db,
+                                                absl::Time cutoff, int limit) {
+  Statement q(
+      db,
+      "DELETE FROM idempotency WHERE (scope, key) IN (SELECT scope, key FROM"
+      " idempotency WHERE created_at < ? ORDER BY created_at LIMIT ?)");
+  q.Bind(1, Micros(cutoff)).Bind(2, int64_t{limit});
+  RETURN_IF_ERROR(q.Run());
+  return static_cast<int64_t>(sqlite3_changes(db.get()));
+}
+
 }  // namespace revhub::hub::sqlite

@@ -337,6 +337,19 @@ CREATE TABLE secret_settings (
 INSERT INTO secret_settings (name, value)
   VALUES ('fingerprint_salt', randomblob(32));
 )sql"},
+      // Idempotency records are swept after their retention, oldest
+      // first; bulk replays are long-running operations with progress.
+      {9, "idempotency retention and operations", R"sql(
+CREATE INDEX idempotency_by_created_at ON idempotency (created_at);
+
+CREATE TABLE operations (
+  seq          INTEGER PRIMARY KEY,
+  operation_id TEXT NOT NULL UNIQUE,
+  state        INTEGER NOT NULL,
+  payload      BLOB NOT NULL
+);
+CREATE INDEX operations_by_state ON operations (state, seq);
+)sql"},
   };
   return kMigrations;
 }

@@ -117,6 +117,17 @@ absl::Status PutIdempotency(Connection& db, absl::string_view scope,
                             absl::string_view key,
                             const IdempotencyRecord& record,
                             absl::Time created_at);
+absl::StatusOr<int64_t> DeleteIdempotencyBefore(Connection& db,
+                                                absl::Time cutoff, int limit);
+
+// --- operations.cc
+absl::StatusOr<std::optional<hub::v1::Operation>> GetOperation(
+    Connection& db, absl::string_view operation_id);
+absl::Status PutOperation(Connection& db, const hub::v1::Operation& op);
+absl::StatusOr<OperationPage> ListOperations(Connection& db, int page_size,
+                                             absl::string_view page_token);
+absl::StatusOr<std::vector<hub::v1::Operation>> ListRunningOperations(
+    Connection& db);
 
 // --- workflows.cc
 absl::StatusOr<int64_t> NextSequence(Connection& db, absl::string_view name);

@@ -152,6 +152,23 @@ class SqliteStore : public Store {
     return sqlite::GetConsumer(*r, name);
   }
 
+  // OperationReader:
+  absl::StatusOr<std::optional<hub::v1::Operation>> GetOperation(
+      absl::string_view operation_id) override {
+    Reader r(this);
+    return sqlite::GetOperation(*r, operation_id);
+  }
+  absl::StatusOr<OperationPage> ListOperations(
+      int page_size, absl::string_view page_token) override {
+    Reader r(this);
+    return sqlite::ListOperations(*r, page_size, page_token);
+  }
+  absl::StatusOr<std::vector<hub::v1::Operation>> ListRunningOperations()
+      override {
+    Reader r(this);
+    return sqlite::ListRunningOperations(*r);
+  }
+
   // WorkflowReader:
   absl::StatusOr<std::optional<hub::v1::Workflow>> GetWorkflow(
       absl::string_view workflow_id) override {

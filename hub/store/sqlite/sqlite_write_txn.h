@@ -151,6 +151,19 @@ class SqliteWriteTxn : public WriteTxn {
                               const IdempotencyRecord& record) override {
     return sqlite::PutIdempotency(db_, scope, key, record, now_);
   }
+  absl::StatusOr<int64_t> DeleteIdempotencyBefore(absl::Time cutoff,
+                                                  int limit) override {
+    return sqlite::DeleteIdempotencyBefore(db_, cutoff, limit);
+  }
+
+  // OperationWriter:
+  absl::StatusOr<std::optional<hub::v1::Operation>> GetOperation(
+      absl::string_view operation_id) override {
+    return sqlite::GetOperation(db_, operation_id);
+  }
+  absl::Status PutOperation(const hub::v1::Operation& op) override {
+    return sqlite::PutOperation(db_, op);
+  }
 
   // WorkflowWriter:
   absl::StatusOr<int64_t> NextSequence(absl::string_view name) override {
