@@ -1,5 +1,6 @@
 #include "hub/api/rpc.h"
 
+#include <chrono>
 
 #include "absl/strings/str_cat.h"
 #include "hub/api/services.h"
@@ -7,7 +8,6 @@
 #include "hub/auth/method_policy.h"
 #include "hub/common/rate_limiter.h"
 #include "hub/common/work_queue.h"
-#include <chrono>
 
 namespace revhub::hub {
 
@@ -18,26 +18,25 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 auth::Caller CallerOf(const grpc::ServerContextBase* context) {
-  auth::Caller caller;
-  caller.principal = "anonymous";
-  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
-  if (auth == nullptr) return caller;
-  auto text = [](const grpc::string_ref& v) {
-    return std::string(v.data(), v.size());
-  };
-  // The processor sets one principal and one role per call.
-  for (const auto& v : auth->FindPropertyValues(auth::kPrincipalProperty)) {
-    caller.principal = text(v);
-    break;
+  auth::Caller anonymous;
+  anonymous.principal = "anonymous";
+  const auth::PrincipalRegistry* registry = auth::ActiveRegistry();
+  if (registry == nullptr) return anonymous;
+  std::string authorization;
+  const auto& md = context->client_metadata();
+  if (auto it = md.find("authorization"); it != md.end()) {
+    authorization.assign(it->second.data(), it->second.size());
   }
-  for (const auto& v : auth->FindPropertyValues(auth::kRoleProperty)) {
-    caller.role = auth::RoleFromName(text(v));
-    break;
+  std::string certificate_name;
+  if (std::shared_ptr<const grpc::AuthContext> auth = context->auth_context()) {
+    for (const auto& cn : auth->FindPropertyValues("x509_common_name")) {
+      certificate_name.assign(cn.data(), cn.size());
+    }
   }
-  for (const auto& v : auth->FindPropertyValues(auth::kSystemProperty)) {
-    caller.systems.push_back(text(v));
-  }
-  return caller;
+  // The processor admitted this very call with these credentials.
+  absl::StatusOr<auth::Caller> caller =
+      auth::Authenticate(*registry, authorization, certificate_name);
+  return caller.ok() ? *std::move(caller) : anonymous;
 }
 
 std::string PrincipalOf(const grpc::ServerContextBase* context) {

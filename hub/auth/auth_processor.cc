@@ -1,5 +1,7 @@
 #include "hub/auth/auth_processor.h"
 
+#include <atomic>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "hub/auth/method_policy.h"
@@ -19,14 +21,18 @@ absl::string_view Find(const grpc::AuthMetadataProcessor::InputMetadata& md,
   return absl::string_view(it->second.data(), it->second.size());
 }
 
+std::atomic<const PrincipalRegistry*> active_registry{nullptr};
+
 }  // namespace
 
-absl::StatusOr<Caller> HubAuthProcessor::Admit(
-    absl::string_view method, absl::string_view authorization,
-    absl::string_view certificate_name) const {
-  const MethodRule* rule = FindMethodRule(method);
-  if (rule != nullptr && rule->access == Access::kOpen) return Caller{};
-  absl::StatusOr<Caller> caller;
+void SetActiveRegistry(const PrincipalRegistry* registry) {
+  active_registry.store(registry);
+}
+const PrincipalRegistry* ActiveRegistry() { return active_registry.load(); }
+
+absl::StatusOr<Caller> Authenticate(const PrincipalRegistry& registry,
+                                    absl::string_view authorization,
+                                    absl::string_view certificate_name) {
   if (!authorization.empty()) {
     // The scheme is case-insensitive (RFC 7235).
     if (authorization.size() < 7 ||
@@ -34,15 +40,27 @@ absl::StatusOr<Caller> HubAuthProcessor::Admit(
       return absl::UnauthenticatedError(
           "the authorization header is not \"Bearer <token>\"");
     }
-    caller = registry_->AuthenticateToken(authorization.substr(7));
-  } else if (!certificate_name.empty()) {
-    caller = registry_->AuthenticateName(certificate_name);
-  } else {
+    return registry.AuthenticateToken(authorization.substr(7));
+  }
+  if (!certificate_name.empty()) {
+    return registry.AuthenticateName(certificate_name);
+  }
+  return absl::UnauthenticatedError("no credential");
+}
+
+absl::StatusOr<Caller> HubAuthProcessor::Admit(
+    absl::string_view method, absl::string_view authorization,
+    absl::string_view certificate_name) const {
+  const MethodRule* rule = FindMethodRule(method);
+  if (rule != nullptr && rule->access == Access::kOpen) return Caller{};
+  if (authorization.empty() && certificate_name.empty()) {
     return absl::UnauthenticatedError(absl::StrCat(
         "no credential: ", method,
         " needs an API token (authorization: Bearer <token>) or a client "
         "certificate"));
   }
+  absl::StatusOr<Caller> caller =
+      Authenticate(*registry_, authorization, certificate_name);
   if (!caller.ok()) return caller.status();
   if (rule == nullptr) {
     return absl::PermissionDeniedError(
@@ -65,7 +83,7 @@ absl::StatusOr<Caller> HubAuthProcessor::Admit(
 
 grpc::Status HubAuthProcessor::Process(const InputMetadata& auth_metadata,
                                        grpc::AuthContext* context,
-                                       OutputMetadata* consumed_auth_metadata,
+                                       OutputMetadata* /*consumed*/,
                                        OutputMetadata* /*response_metadata*/) {
   const absl::string_view method = Find(auth_metadata, ":path");
   const absl::string_view authorization = Find(auth_metadata, "authorization");
@@ -79,16 +97,6 @@ grpc::Status HubAuthProcessor::Process(const InputMetadata& auth_metadata,
   absl::StatusOr<Caller> caller =
       Admit(method, authorization, certificate_name);
   if (!caller.ok()) return ToGrpc(caller.status());
-  if (!authorization.empty()) {
-    consumed_auth_metadata->emplace("authorization",
-                                    std::string(authorization));
-  }
-  if (caller->principal.empty()) return grpc::Status::OK;  // an open method
-  context->AddProperty(kPrincipalProperty, caller->principal);
-  context->AddProperty(kRoleProperty, RoleName(caller->role));
-  for (const std::string& system : caller->systems) {
-    context->AddProperty(kSystemProperty, system);
-  }
   return grpc::Status::OK;
 }
 

@@ -12,10 +12,12 @@
 //     method the table lacks, or a role the row does not list, is
 //     PERMISSION_DENIED naming the principal, role and method;
 //   - asks the admission hook (AdmitCall), where a rate limiter plugs in;
-//   - records the caller on the call's AuthContext (kPrincipalProperty,
-//     kRoleProperty, one kSystemProperty per system) and removes the
-//     authorization header, so handlers never see the token.
-// Handlers read the caller with hub/api's PrincipalOf / CallerOf.
+// It records nothing on the AuthContext: gRPC shares one AuthContext among
+// all calls of a connection, so a property set for one call would be seen
+// by the next call on that connection, whatever its token. Handlers
+// resolve their own call's caller again (hub/api's CallerOf) from the
+// call's authorization header or the connection's verified certificate,
+// through ActiveRegistry().
 //
 // Thread-safety: Process runs on gRPC's threads, concurrently; the
 // processor only reads the registry (thread-safe) and the hook.
@@ -34,10 +36,18 @@
 
 namespace revhub::hub::auth {
 
-// AuthContext properties set on every authenticated call.
-inline constexpr char kPrincipalProperty[] = "revhub.principal";
-inline constexpr char kRoleProperty[] = "revhub.role";  // RoleName()
-inline constexpr char kSystemProperty[] = "revhub.system";
+// The registry the running hub authenticates with: set by hub/server
+// before it serves, cleared after it stops. Thread-safe.
+void SetActiveRegistry(const PrincipalRegistry* registry);
+const PrincipalRegistry* ActiveRegistry();
+
+// Returns the caller of a call whose authorization header is
+// `authorization` (empty when absent) over a connection whose verified
+// client certificate names `certificate_name` (empty when none), or the
+// reason it is not authenticated.
+absl::StatusOr<Caller> Authenticate(const PrincipalRegistry& registry,
+                                    absl::string_view authorization,
+                                    absl::string_view certificate_name);
 
 // The admission seam: called for every authenticated, authorized call with
 // its caller and method, before the handler. A non-OK status (e.g.

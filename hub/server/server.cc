@@ -328,6 +328,7 @@ class HubServerImpl : public HubServer {
                 << token_path << " (mode 0600)" << std::endl;
     }
     context_.principals = principals_.get();
+    auth::SetActiveRegistry(principals_.get());
     auth::AdmitCallFn admit;
     if (options.admit_call) {
       admit = [fn = options.admit_call](const auth::Caller& caller,
@@ -421,7 +422,8 @@ class HubServerImpl : public HubServer {
     if (replays_ != nullptr) replays_->Stop();
     if (pipeline_ != nullptr) pipeline_->Shutdown();
     if (adapters_ != nullptr) adapters_->Shutdown();
-    work_.reset();   // runs what is queued, then joins
+    work_.reset();  // runs what is queued, then joins
+    auth::SetActiveRegistry(nullptr);
     store_.reset();  // finishes queued writes, checkpoints, closes
     lock_.reset();
   }

@@ -20,6 +20,7 @@
 
 #include "google/protobuf/descriptor.h"
 #include "hub/auth/method_policy.h"
+#include "revhub/hub/v1/principal_service.grpc.pb.h"
 #include "tests/support/auth.h"
 #include "tests/support/hub_fixture.h"
 

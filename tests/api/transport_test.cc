@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "revhub/hub/v1/principal_service.grpc.pb.h"
 #include "tests/support/auth.h"
 #include "tests/support/files.h"
 #include "tests/support/hub_fixture.h"
