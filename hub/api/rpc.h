@@ -16,12 +16,14 @@ namespace revhub::hub {
 // Returns the gRPC status for an absl::Status: same code, same message.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// Returns who is calling, as hub/auth's processor authenticated it before
-// the handler ran (auth_processor.h): principal, role and, for an
-// integration principal, the systems it may write. A call of an open
-// method (health) has principal "anonymous" and no role. Client metadata
-// never names the caller. Takes any server context (a handler's, or the one
-// an interceptor sees).
+// Returns who is calling: the call's own bearer token (or verified client
+// certificate) resolved against the principal registry, as hub/auth's
+// processor admitted it before the handler ran (auth_processor.h):
+// principal, role and, for an integration principal, the systems it may
+// write. gRPC shares one AuthContext among a connection's calls, so the
+// caller is never read from it. A call of an open method (health) has
+// principal "anonymous" and no role. Takes any server context (a
+// handler's, or the one an interceptor sees).
 auth::Caller CallerOf(const grpc::ServerContextBase* context);
 
 // Returns the authenticated principal's name (CallerOf(context).principal).

@@ -25,14 +25,42 @@ constexpr char kUpsertCustomer[] =
     "/revhub.hub.v1.CustomerService/UpsertCustomer";
 constexpr char kAcknowledge[] = "/revhub.hub.v1.EventService/AcknowledgeEvents";
 
-// A context acting as `principal` with `role`: the one place tests name the
-// caller, so it changes with how callers authenticate.
-std::unique_ptr<grpc::ClientContext> As(const std::string& principal,
+// A context acting as `principal`: the principal is created on the hub
+// with `role` (integration when unnamed) the first time a test names it,
+// and the context carries its bearer token. The one place tests name the
+// caller.
+std::unique_ptr<grpc::ClientContext> As(Hub& hub, const std::string& principal,
                                         const std::string& role = "") {
+  static std::mutex mu;
+  static std::map<std::string, std::string> tokens;  // data dir|name -> token
+  const std::string key = hub.dir.path() + "|" + principal;
+  std::string token;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = tokens.find(key);
+    if (it == tokens.end()) {
+      v1::Role r = v1::ROLE_INTEGRATION;
+      if (!role.empty()) {
+        REQUIRE(v1::Role_Parse("ROLE_" + absl::AsciiStrToUpper(role), &r));
+      }
+      it = tokens.emplace(key, CreatePrincipal(hub.process->channel(),
+                                               principal, r))
+               .first;
+    }
+    token = it->second;
+  }
   auto c = Ctx();
-  c->AddMetadata("x-revhub-principal", principal);
-  if (!role.empty()) c->AddMetadata("x-revhub-role", role);
+  c->AddMetadata("authorization", "Bearer " + token);
   return c;
+}
+
+// Creates the principals `who` ("name:role") before a test counts rows, so
+// their CreatePrincipal rows come first.
+void Given(Hub& hub, const std::vector<std::string>& who) {
+  for (const std::string& w : who) {
+    const size_t colon = w.find(':');
+    As(hub, w.substr(0, colon), w.substr(colon + 1));
+  }
 }
 
 std::unique_ptr<v1::AuditService::Stub> AuditStub(Hub& hub) {
@@ -107,22 +135,23 @@ RunResult CliVerify(Hub& hub, const std::string& expect_head = "") {
 TEST_CASE("every mutating call leaves one audit row with its outcome",
           "[audit]") {
   Hub hub;
+  Given(hub, {"alice:platform", "bob:integration", "carol:platform"});
   v1::RegisterSystemResponse registered;
   const v1::RegisterSystemRequest stripe = SystemRequest("stripe");
-  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As("alice", "platform").get(),
+  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As(hub, "alice", "platform").get(),
                                                stripe, &registered));
   // The same name again without replace_existing: refused, and audited.
   v1::RegisterSystemResponse refused;
   v1::RegisterSystemRequest changed = stripe;
   changed.mutable_system()->set_display_name("Stripe EU");
   REQUIRE(hub.registry
-              ->RegisterSystem(As("alice", "platform").get(), changed, &refused)
+              ->RegisterSystem(As(hub, "alice", "platform").get(), changed, &refused)
               .error_code() == grpc::StatusCode::ALREADY_EXISTS);
   // A read leaves nothing.
   v1::GetSystemRequest get;
   get.set_name("stripe");
   v1::GetSystemResponse got;
-  REQUIRE_GRPC_OK(hub.registry->GetSystem(As("alice").get(), get, &got));
+  REQUIRE_GRPC_OK(hub.registry->GetSystem(As(hub, "alice").get(), get, &got));
   auto upsert = Text<v1::UpsertCustomerRequest>(R"pb(
     customer {
       name: "Acme"
@@ -135,22 +164,27 @@ TEST_CASE("every mutating call leaves one audit row with its outcome",
     idempotency_key: "k-1"
   )pb");
   v1::UpsertCustomerResponse customer;
-  REQUIRE_GRPC_OK(hub.customers->UpsertCustomer(As("bob", "integration").get(),
+  REQUIRE_GRPC_OK(hub.customers->UpsertCustomer(As(hub, "bob", "integration").get(),
                                                 upsert, &customer));
   v1::DisableSystemRequest disable;
   disable.set_name("stripe");  // no reason: INVALID_ARGUMENT
   v1::DisableSystemResponse disabled;
-  REQUIRE(hub.registry->DisableSystem(As("carol").get(), disable, &disabled)
+  REQUIRE(hub.registry->DisableSystem(As(hub, "carol", "platform").get(), disable, &disabled)
               .error_code() == grpc::StatusCode::INVALID_ARGUMENT);
 
-  const std::vector<v1::AuditRecord> rows = ListAudit(hub);
-  REQUIRE(rows.size() == 4);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    CHECK(rows[i].seq() == static_cast<int64_t>(i + 1));
-    CHECK(rows[i].row_hash().size() == 64);
-    if (i > 0) CHECK(rows[i].prev_hash() == rows[i - 1].row_hash());
+  // The admin's three CreatePrincipal calls, then the test's five calls
+  // but the read.
+  const std::vector<v1::AuditRecord> all = ListAudit(hub);
+  REQUIRE(all.size() == 7);
+  for (size_t i = 0; i < all.size(); ++i) {
+    CHECK(all[i].seq() == static_cast<int64_t>(i + 1));
+    CHECK(all[i].row_hash().size() == 64);
+    if (i > 0) CHECK(all[i].prev_hash() == all[i - 1].row_hash());
   }
-  CHECK(rows[0].prev_hash() == std::string(64, '0'));
+  CHECK(all[0].prev_hash() == std::string(64, '0'));
+  CHECK(all[0].principal() == "admin");
+  CHECK(all[0].method() == "/revhub.hub.v1.PrincipalService/CreatePrincipal");
+  const std::vector<v1::AuditRecord> rows(all.begin() + 3, all.end());
 
   CHECK(rows[0].principal() == "alice");
   CHECK(rows[0].role() == "platform");
@@ -202,22 +236,24 @@ TEST_CASE("every mutating call leaves one audit row with its outcome",
   SECTION("the chain verifies and survives a restart") {
     auto v = Verify(hub);
     CHECK(v.intact());
-    CHECK(v.rows_checked() == 4);
-    CHECK(v.head_seq() == 4);
+    CHECK(v.rows_checked() == 7);
+    CHECK(v.head_seq() == 7);
     CHECK(v.head_hash() == rows[3].row_hash());
     hub.Restart();
-    v = Verify(hub, 4, rows[3].row_hash());
+    v = Verify(hub, 7, rows[3].row_hash());
     CHECK(v.intact());
-    RunResult cli = CliVerify(hub, "4:" + rows[3].row_hash());
+    RunResult cli = CliVerify(hub, "7:" + rows[3].row_hash());
     INFO(cli.out << cli.err);
     CHECK(cli.code == 0);
-    CHECK_THAT(cli.out, Catch::Contains("intact: 4 rows checked"));
+    CHECK_THAT(cli.out, Catch::Contains("intact: 7 rows checked"));
   }
 }
 
 TEST_CASE("concurrent calls append one unforked chain", "[audit]") {
   Hub hub;
   constexpr int kThreads = 4, kEach = 15;
+  Given(hub, {"p0:integration", "p1:integration", "p2:integration",
+              "p3:integration"});
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -228,7 +264,7 @@ TEST_CASE("concurrent calls append one unforked chain", "[audit]") {
         req.set_idempotency_key(std::to_string(t * 100 + i));
         v1::UpsertCustomerResponse resp;
         if (hub.customers
-                ->UpsertCustomer(As("p" + std::to_string(t)).get(), req, &resp)
+                ->UpsertCustomer(As(hub, "p" + std::to_string(t)).get(), req, &resp)
                 .ok()) {
           ++ok;
         }
@@ -249,8 +285,7 @@ TEST_CASE("verify names the first row edited, deleted, reordered or cut off",
     v1::UpsertCustomerRequest req;
     req.mutable_customer()->set_name("Customer " + std::to_string(i));
     v1::UpsertCustomerResponse resp;
-    REQUIRE_GRPC_OK(
-        hub.customers->UpsertCustomer(As("alice").get(), req, &resp));
+    REQUIRE_GRPC_OK(hub.customers->UpsertCustomer(Ctx().get(), req, &resp));
   }
   const v1::VerifyAuditLogResponse before = Verify(hub);
   REQUIRE(before.intact());
@@ -328,19 +363,19 @@ TEST_CASE("verify names the first row edited, deleted, reordered or cut off",
 TEST_CASE("a consumer belongs to the principal that created it", "[audit]") {
   Hub hub;
   REQUIRE_GRPC_OK(hub.registry->RegisterSystem(
-      As("alice").get(), SystemRequest("stripe"),
+      As(hub, "alice", "platform").get(), SystemRequest("stripe"),
       std::make_unique<v1::RegisterSystemResponse>().get()));
   v1::AcknowledgeEventsRequest ack;
   ack.set_consumer("billing-sync");
   ack.set_position(0);
   v1::AcknowledgeEventsResponse acked;
   REQUIRE_GRPC_OK(
-      hub.events->AcknowledgeEvents(As("alice").get(), ack, &acked));
+      hub.events->AcknowledgeEvents(As(hub, "alice").get(), ack, &acked));
   CHECK(acked.consumer().owner() == "alice");
 
   ack.set_position(1);
   const grpc::Status denied =
-      hub.events->AcknowledgeEvents(As("bob").get(), ack, &acked);
+      hub.events->AcknowledgeEvents(As(hub, "bob").get(), ack, &acked);
   CHECK(denied.error_code() == grpc::StatusCode::PERMISSION_DENIED);
   CHECK_THAT(denied.error_message(), Catch::Contains("\"alice\""));
   v1::GetConsumerRequest get;
@@ -352,17 +387,17 @@ TEST_CASE("a consumer belongs to the principal that created it", "[audit]") {
 
   // The owner moves it; so may an admin.
   REQUIRE_GRPC_OK(
-      hub.events->AcknowledgeEvents(As("alice").get(), ack, &acked));
+      hub.events->AcknowledgeEvents(As(hub, "alice").get(), ack, &acked));
   CHECK(acked.consumer().acknowledged_position() == 1);
   REQUIRE_GRPC_OK(
-      hub.events->AcknowledgeEvents(As("root", "admin").get(), ack, &acked));
+      hub.events->AcknowledgeEvents(As(hub, "root", "admin").get(), ack, &acked));
   CHECK(acked.consumer().owner() == "alice");
 
   // A consumer created by subscribing belongs to the subscriber.
   {
     v1::SubscribeRequest sub;
     sub.set_consumer("dave-feed");
-    auto ctx = As("dave");
+    auto ctx = As(hub, "dave");
     auto reader = hub.events->Subscribe(ctx.get(), sub);
     v1::SubscribeResponse first;
     REQUIRE(reader->Read(&first));
@@ -374,7 +409,7 @@ TEST_CASE("a consumer belongs to the principal that created it", "[audit]") {
             .consumer()
             .owner() == "dave");
   ack.set_consumer("dave-feed");
-  CHECK(hub.events->AcknowledgeEvents(As("alice").get(), ack, &acked)
+  CHECK(hub.events->AcknowledgeEvents(As(hub, "alice").get(), ack, &acked)
             .error_code() == grpc::StatusCode::PERMISSION_DENIED);
 
   // The refusals are in the audit log.
@@ -408,10 +443,10 @@ TEST_CASE("registry changes carry their principal and emit events", "[audit]") {
     }
   )pb");
   v1::RegisterSystemResponse resp;
-  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As("alice").get(), req, &resp));
+  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As(hub, "alice", "platform").get(), req, &resp));
   CHECK(resp.system().updated_by() == "alice");
   // The same registration again changes nothing and says nothing.
-  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As("bob").get(), req, &resp));
+  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As(hub, "bob", "platform").get(), req, &resp));
   CHECK(resp.unchanged());
   CHECK(resp.system().updated_by() == "alice");
 
@@ -419,7 +454,7 @@ TEST_CASE("registry changes carry their principal and emit events", "[audit]") {
       .set_string_value("s3cr3t-value-2");
   req.mutable_system()->set_display_name("CRM A");
   req.set_replace_existing(true);
-  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As("bob").get(), req, &resp));
+  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As(hub, "bob", "platform").get(), req, &resp));
   CHECK(resp.system().updated_by() == "bob");
 
   v1::DisableSystemRequest disable;
@@ -427,7 +462,7 @@ TEST_CASE("registry changes carry their principal and emit events", "[audit]") {
   disable.set_reason("contract ended");
   v1::DisableSystemResponse disabled;
   REQUIRE_GRPC_OK(
-      hub.registry->DisableSystem(As("carol").get(), disable, &disabled));
+      hub.registry->DisableSystem(As(hub, "carol", "platform").get(), disable, &disabled));
   CHECK(disabled.system().updated_by() == "carol");
 
   v1::ListEventsRequest list;

@@ -12,7 +12,8 @@
 namespace revhub::testing {
 namespace {
 
-// Adds `authorization: Bearer <token>` to every call's initial metadata.
+// Adds `authorization: Bearer <token>` to every call's initial metadata,
+// unless the call sets its own.
 class BearerInterceptor : public grpc::experimental::Interceptor {
  public:
   explicit BearerInterceptor(std::string value) : value_(std::move(value)) {}
@@ -21,7 +22,11 @@ class BearerInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::
                 PRE_SEND_INITIAL_METADATA)) {
-      methods->GetSendInitialMetadata()->insert({"authorization", value_});
+      // A call that names its own credential keeps it.
+      auto* metadata = methods->GetSendInitialMetadata();
+      if (metadata->find("authorization") == metadata->end()) {
+        metadata->insert({"authorization", value_});
+      }
     }
     methods->Proceed();
   }

@@ -20,7 +20,8 @@
 namespace revhub::testing {
 
 // Returns a channel to `address` that sends `token` as `authorization:
-// Bearer <token>` on every call (nothing when empty), over `credentials`
+// Bearer <token>` on every call that sets none itself (nothing when
+// empty), over `credentials`
 // (plaintext when null).
 std::shared_ptr<grpc::Channel> TokenChannel(
     const std::string& address, const std::string& token,
