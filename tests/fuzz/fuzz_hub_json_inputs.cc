@@ -1,10 +1,12 @@
 // libFuzzer target: the proto-JSON documents the hub takes from people (the
-// CLI's `--file` of entity upserts and contract lifecycle commands, a
-// system's registration and its `--config-file`): parsed as the CLI parses
-// them (hub/cli/command_context.h ParseJsonStrict), then put through the
-// checks the hub runs on them without a store: an entity's validation,
-// index entries and event description (hub/entities/entity_traits.h), a
-// system's matching rules (hub/entities/matching.h).
+// CLI's entity upsert and contract lifecycle files, a system as a JSON
+// client registers it, a system's `--config-file`): parsed by
+// google::protobuf::util::JsonStringToMessage with unknown fields refused,
+// the options of the CLI's ParseJsonStrict (hub/cli/command_context.h), then
+// put through the checks the hub runs on them without a store: an entity's
+// validation, index entries and event description
+// (hub/entities/entity_traits.h), a system's matching rules
+// (hub/entities/matching.h).
 //
 // Input: "<type>\n<json>" (tests/fuzz/fuzz_input.h) with type customer,
 // product, contract, invoice, payment, system or config.
@@ -14,7 +16,7 @@
 #include <vector>
 
 #include "google/protobuf/struct.pb.h"
-#include "hub/cli/command_context.h"
+#include "google/protobuf/util/json_util.h"
 #include "hub/entities/entity_traits.h"
 #include "hub/entities/matching.h"
 #include "revhub/hub/v1/system_registry_service.pb.h"
@@ -24,10 +26,18 @@ namespace {
 
 namespace cv1 = revhub::canonical::v1;
 
+// Returns whether `json` parses into `message` as the CLI parses it.
+bool ParseStrict(const std::string& json, google::protobuf::Message& message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  return google::protobuf::util::JsonStringToMessage(json, &message, options)
+      .ok();
+}
+
 template <typename T>
 void CheckEntity(const std::string& json) {
   T entity;
-  if (!revhub::cli::ParseJsonStrict(json, entity).ok()) return;
+  if (!ParseStrict(json, entity)) return;
   using Traits = revhub::hub::EntityTraits<T>;
   if (!Traits::Validate(entity).ok()) return;
   (void)Traits::Index(entity);
@@ -48,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 0: {
       CheckEntity<cv1::Customer>(json);
       cv1::Customer customer;
-      if (revhub::cli::ParseJsonStrict(json, customer).ok()) {
+      if (ParseStrict(json, customer)) {
         (void)revhub::hub::CustomerMatchIndex(customer);
       }
       break;
@@ -67,14 +77,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 5: {
       revhub::hub::v1::System system;
-      if (revhub::cli::ParseJsonStrict(json, system).ok()) {
+      if (ParseStrict(json, system)) {
         (void)revhub::hub::ValidateMatchingRules(system);
       }
       break;
     }
     default: {
       google::protobuf::Struct config;
-      (void)revhub::cli::ParseJsonStrict(json, config);
+      (void)ParseStrict(json, config);
       break;
     }
   }
