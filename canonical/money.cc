@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "canonical/currency.h"
+#include "canonical/field_path.h"
 
 namespace revhub {
 namespace {
@@ -49,14 +50,15 @@ Nanos DivRound(Nanos n, Nanos d, RoundingMode mode) {
 
 absl::Status CheckParts(int64_t units, int32_t nanos, absl::string_view field) {
   if (nanos <= -kNanosPerUnit || nanos >= kNanosPerUnit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ".nanos: must be between -999999999 and 999999999, got ",
-        nanos));
+    return FieldError(
+        absl::StatusCode::kInvalidArgument, absl::StrCat(field, ".nanos"),
+        absl::StrCat("must be between -999999999 and 999999999, got ", nanos));
   }
   if ((units > 0 && nanos < 0) || (units < 0 && nanos > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": units and nanos must have the same sign, got units=", units,
-        " nanos=", nanos));
+    return FieldError(
+        absl::StatusCode::kInvalidArgument, field,
+        absl::StrCat("units and nanos must have the same sign, got units=",
+                     units, " nanos=", nanos));
   }
   return absl::OkStatus();
 }
@@ -71,24 +73,25 @@ int MinorUnitExponent(absl::string_view currency_code) {
 absl::Status ValidateMoney(const Money& money, absl::string_view field,
                            bool require_minor_unit) {
   if (money.currency_code().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".currency_code: is required"));
+    return FieldError(absl::StatusCode::kInvalidArgument,
+                      absl::StrCat(field, ".currency_code"), "is required");
   }
   const CurrencyInfo* c = FindCurrency(money.currency_code());
   if (c == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".currency_code: unknown ISO 4217 currency \"",
-                     money.currency_code(), "\""));
+    return FieldError(absl::StatusCode::kInvalidArgument,
+                      absl::StrCat(field, ".currency_code"),
+                      absl::StrCat("unknown ISO 4217 currency \"",
+                                   money.currency_code(), "\""));
   }
   auto st = CheckParts(money.units(), money.nanos(), field);
   if (!st.ok()) return st;
   if (require_minor_unit) {
     Nanos step = Pow10(9 - c->exponent);
     if (money.nanos() % step != 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": ", FormatMoney(money),
-                       " has digits below the minor unit of ", c->code, " (",
-                       c->exponent, " decimals)"));
+      return FieldError(absl::StatusCode::kInvalidArgument, field,
+                        absl::StrCat(FormatMoney(money),
+                                     " has digits below the minor unit of ",
+                                     c->code, " (", c->exponent, " decimals)"));
     }
   }
   return absl::OkStatus();

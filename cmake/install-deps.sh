@@ -4,6 +4,11 @@
 # @grpc/grpc-js + @grpc/proto-loader for the interop test), pinned by
 # cmake/node-tools/package-lock.json into a project-local node_modules.
 # Does nothing when everything is present. Needs root only to install.
+#
+# clang-14 builds the sanitized test tree (`./dev test`); its sanitizer and
+# libFuzzer runtimes are in libclang-rt-14-dev, which clang-14 only
+# recommends (libfuzzer-14-dev, the standalone libFuzzer.a, is not needed);
+# llvm-14 gives the sanitizers llvm-symbolizer for readable stacks.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,6 +21,7 @@ packages=(
   libabsl-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev
   libcli11-dev nlohmann-json3-dev catch2 libbenchmark-dev libcpp-httplib-dev
   sqlite3
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 if [ ! -r /etc/debian_version ]; then

@@ -4,6 +4,8 @@
 #include <random>
 
 #include "canonical/currency.h"
+#include "canonical/field_path.h"
+#include "canonical/validation.h"
 
 namespace revhub {
 namespace {
@@ -168,6 +170,38 @@ TEST_CASE("money validation names the field", "[money]") {
   Money nocur;
   CHECK(std::string(ValidateMoney(nocur, "p.amount").message()) ==
         "p.amount.currency_code: is required");
+}
+
+// Found by the canonical_validation fuzz target: the money checks wrote the
+// path into the message but did not attach it, so an entity refused for a
+// money field reached the hub's callers with no field path (FieldPathOf "").
+TEST_CASE("money errors carry their field path", "[money]") {
+  Money bad_code;
+  bad_code.set_currency_code("US@");
+  CHECK(FieldPathOf(ValidateMoney(bad_code, "x")) == "x.currency_code");
+  CHECK(FieldPathOf(ValidateMoney(Money(), "x")) == "x.currency_code");
+  Money bad_nanos = M("1", "USD");
+  bad_nanos.set_nanos(1000000000);
+  CHECK(FieldPathOf(ValidateMoney(bad_nanos, "x")) == "x.nanos");
+  bad_nanos.set_nanos(-5);
+  CHECK(FieldPathOf(ValidateMoney(bad_nanos, "x")) == "x");
+  CHECK(FieldPathOf(ValidateMoney(M("1.005", "USD"), "x",
+                                  /*require_minor_unit=*/true)) == "x");
+  Decimal d;
+  d.set_units(-1);
+  d.set_nanos(5);
+  CHECK(FieldPathOf(ValidateDecimal(d, "q")) == "q");
+
+  canonical::v1::Invoice inv;
+  inv.set_customer_id("cus_1");
+  inv.set_kind(canonical::v1::INVOICE_KIND_INVOICE);
+  inv.set_status(canonical::v1::INVOICE_STATUS_OPEN);
+  inv.set_currency_code("USD");
+  inv.mutable_amount_remaining()->set_currency_code("US@");
+  const absl::Status st = ValidateInvoice(inv);
+  REQUIRE_FALSE(st.ok());
+  CHECK(FieldPathOf(st) == "invoice.amount_remaining.currency_code");
+  CHECK(ReasonOf(st) == "unknown ISO 4217 currency \"US@\"");
 }
 
 }  // namespace
