@@ -239,9 +239,9 @@ absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::NewClient(
                                            grpc::SslCredentials(tls),
                                            options_.call_deadline);
   }
-  return std::make_shared<RemoteAdapter>(
-      spec.endpoint(), grpc::InsecureChannelCredentials(),
-      options_.call_deadline);
+  return std::make_shared<RemoteAdapter>(spec.endpoint(),
+                                         grpc::InsecureChannelCredentials(),
+                                         options_.call_deadline);
 }
 
 absl::StatusOr<std::set<std::string>> AdapterSupervisor::SecretFields(

@@ -146,78 +146,81 @@ class SystemRegistryServiceImpl final
       CallbackServerContext* context, const hub::v1::RegisterSystemRequest* req,
       hub::v1::RegisterSystemResponse* resp) override {
     std::string principal = PrincipalOf(context);
-    return RunUnary(hub_, context, [this, req, resp, principal]() -> absl::Status {
-      RETURN_IF_ERROR(ValidateSystem(
-          req->system(),
-          hub_->adapters != nullptr ? &hub_->adapters->policy() : nullptr));
-      // Secrets: the adapter's secret fields leave the config here; only
-      // their sealed values or references are stored.
-      System next = req->system();
-      next.clear_secrets();
-      const std::set<std::string> secret_fields = SecretFieldsOf(next);
-      ASSIGN_OR_RETURN(SecretChanges changes,
-                       hub_->secrets->Take(next.name(), secret_fields,
-                                           next.mutable_config()));
-      absl::Status st = hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
-        ASSIGN_OR_RETURN(auto existing, txn.GetSystem(next.name()));
-        ASSIGN_OR_RETURN(auto stored, txn.GetSystemSecrets(next.name()));
-        const std::vector<SystemSecret> secrets =
-            SecretVault::Merge(stored, changes, secret_fields);
-        if (existing.has_value()) {
-          const bool same = google::protobuf::util::MessageDifferencer::Equals(
-                                Content(*existing), Content(next)) &&
-                            SecretVault::Same(stored, secrets);
-          if (same && existing->state() == hub::v1::SYSTEM_STATE_ENABLED) {
-            *resp->mutable_system() = *existing;
+    return RunUnary(
+        hub_, context, [this, req, resp, principal]() -> absl::Status {
+          RETURN_IF_ERROR(ValidateSystem(
+              req->system(),
+              hub_->adapters != nullptr ? &hub_->adapters->policy() : nullptr));
+          // Secrets: the adapter's secret fields leave the config here; only
+          // their sealed values or references are stored.
+          System next = req->system();
+          next.clear_secrets();
+          const std::set<std::string> secret_fields = SecretFieldsOf(next);
+          ASSIGN_OR_RETURN(SecretChanges changes,
+                           hub_->secrets->Take(next.name(), secret_fields,
+                                               next.mutable_config()));
+          absl::Status st = hub_->store->Write([&](WriteTxn& txn)
+                                                   -> absl::Status {
+            ASSIGN_OR_RETURN(auto existing, txn.GetSystem(next.name()));
+            ASSIGN_OR_RETURN(auto stored, txn.GetSystemSecrets(next.name()));
+            const std::vector<SystemSecret> secrets =
+                SecretVault::Merge(stored, changes, secret_fields);
+            if (existing.has_value()) {
+              const bool same =
+                  google::protobuf::util::MessageDifferencer::Equals(
+                      Content(*existing), Content(next)) &&
+                  SecretVault::Same(stored, secrets);
+              if (same && existing->state() == hub::v1::SYSTEM_STATE_ENABLED) {
+                *resp->mutable_system() = *existing;
+                *resp->mutable_system()->mutable_secrets() =
+                    SecretVault::States(stored);
+                resp->set_unchanged(true);
+                return absl::OkStatus();
+              }
+              if (!req->replace_existing()) {
+                return absl::AlreadyExistsError(absl::StrCat(
+                    "system.name: \"", next.name(),
+                    "\" is already registered (version ", existing->version(),
+                    "); set replace_existing to change it"));
+              }
+              next.set_version(existing->version() + 1);
+              *next.mutable_created_at() = existing->created_at();
+            } else {
+              next.set_version(1);
+              *next.mutable_created_at() = ToProto(txn.Now());
+            }
+            next.set_state(hub::v1::SYSTEM_STATE_ENABLED);
+            *next.mutable_updated_at() = ToProto(txn.Now());
+            next.set_updated_by(principal);
+            RETURN_IF_ERROR(txn.PutSystem(next));
+            RETURN_IF_ERROR(txn.PutSystemSecrets(next.name(), secrets));
+            if (existing.has_value()) {
+              BusinessEvent event = RegistryEvent(
+                  txn, canonical::v1::EVENT_TYPE_SYSTEM_CHANGED, principal);
+              auto* changed = event.mutable_system_changed();
+              changed->set_system(next.name());
+              changed->set_version(next.version());
+              changed->set_previous_version(existing->version());
+              for (std::string& f : ChangedFields(*existing, next)) {
+                changed->add_changed_fields(std::move(f));
+              }
+              RETURN_IF_ERROR(txn.AppendEvent(std::move(event)).status());
+            } else {
+              BusinessEvent event = RegistryEvent(
+                  txn, canonical::v1::EVENT_TYPE_SYSTEM_REGISTERED, principal);
+              event.mutable_system_registered()->set_system(next.name());
+              event.mutable_system_registered()->set_version(next.version());
+              RETURN_IF_ERROR(txn.AppendEvent(std::move(event)).status());
+            }
+            *resp->mutable_system() = next;
             *resp->mutable_system()->mutable_secrets() =
-                SecretVault::States(stored);
-            resp->set_unchanged(true);
+                SecretVault::States(secrets);
             return absl::OkStatus();
-          }
-          if (!req->replace_existing()) {
-            return absl::AlreadyExistsError(absl::StrCat(
-                "system.name: \"", next.name(),
-                "\" is already registered (version ", existing->version(),
-                "); set replace_existing to change it"));
-          }
-          next.set_version(existing->version() + 1);
-          *next.mutable_created_at() = existing->created_at();
-        } else {
-          next.set_version(1);
-          *next.mutable_created_at() = ToProto(txn.Now());
-        }
-        next.set_state(hub::v1::SYSTEM_STATE_ENABLED);
-        *next.mutable_updated_at() = ToProto(txn.Now());
-        next.set_updated_by(principal);
-        RETURN_IF_ERROR(txn.PutSystem(next));
-        RETURN_IF_ERROR(txn.PutSystemSecrets(next.name(), secrets));
-        if (existing.has_value()) {
-          BusinessEvent event = RegistryEvent(
-              txn, canonical::v1::EVENT_TYPE_SYSTEM_CHANGED, principal);
-          auto* changed = event.mutable_system_changed();
-          changed->set_system(next.name());
-          changed->set_version(next.version());
-          changed->set_previous_version(existing->version());
-          for (std::string& f : ChangedFields(*existing, next)) {
-            changed->add_changed_fields(std::move(f));
-          }
-          RETURN_IF_ERROR(txn.AppendEvent(std::move(event)).status());
-        } else {
-          BusinessEvent event = RegistryEvent(
-              txn, canonical::v1::EVENT_TYPE_SYSTEM_REGISTERED, principal);
-          event.mutable_system_registered()->set_system(next.name());
-          event.mutable_system_registered()->set_version(next.version());
-          RETURN_IF_ERROR(txn.AppendEvent(std::move(event)).status());
-        }
-        *resp->mutable_system() = next;
-        *resp->mutable_system()->mutable_secrets() =
-            SecretVault::States(secrets);
-        return absl::OkStatus();
-      });
-      // The ingest pipeline: (re)start the adapter, retry waiting records.
-      if (st.ok() && !resp->unchanged()) SystemChanged(next.name());
-      return st;
-    });
+          });
+          // The ingest pipeline: (re)start the adapter, retry waiting records.
+          if (st.ok() && !resp->unchanged()) SystemChanged(next.name());
+          return st;
+        });
   }
 
   ServerUnaryReactor* GetSystem(CallbackServerContext* context,
@@ -277,45 +280,49 @@ class SystemRegistryServiceImpl final
       CallbackServerContext* context, const hub::v1::DisableSystemRequest* req,
       hub::v1::DisableSystemResponse* resp) override {
     std::string principal = PrincipalOf(context);
-    return RunUnary(hub_, context, [this, req, resp, principal]() -> absl::Status {
-      if (req->name().empty())
-        return absl::InvalidArgumentError("name: is required");
-      if (req->reason().empty()) {
-        return absl::InvalidArgumentError(
-            "reason: is required (it goes in the audit trail)");
-      }
-      absl::Status st = hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
-        ASSIGN_OR_RETURN(auto existing, txn.GetSystem(req->name()));
-        if (!existing.has_value()) {
-          return absl::NotFoundError(
-              absl::StrCat("system \"", req->name(), "\" is not registered"));
-        }
-        System next = *existing;
-        if (next.state() != hub::v1::SYSTEM_STATE_DISABLED) {
-          next.set_state(hub::v1::SYSTEM_STATE_DISABLED);
-          next.set_disabled_reason(req->reason());
-          next.set_version(next.version() + 1);
-          *next.mutable_updated_at() = ToProto(txn.Now());
-          next.set_updated_by(principal);
-          RETURN_IF_ERROR(txn.PutSystem(next));
-          BusinessEvent event = RegistryEvent(
-              txn, canonical::v1::EVENT_TYPE_SYSTEM_DISABLED, principal);
-          auto* disabled = event.mutable_system_disabled();
-          disabled->set_system(next.name());
-          disabled->set_version(next.version());
-          disabled->set_reason(req->reason());
-          RETURN_IF_ERROR(txn.AppendEvent(std::move(event)).status());
-        }
-        *resp->mutable_system() = next;
-        ASSIGN_OR_RETURN(auto secrets, txn.GetSystemSecrets(next.name()));
-        *resp->mutable_system()->mutable_secrets() =
-            SecretVault::States(secrets);
-        return absl::OkStatus();
-      });
-      // The ingest pipeline: stop the adapter.
-      if (st.ok()) SystemChanged(req->name());
-      return st;
-    });
+    return RunUnary(
+        hub_, context, [this, req, resp, principal]() -> absl::Status {
+          if (req->name().empty())
+            return absl::InvalidArgumentError("name: is required");
+          if (req->reason().empty()) {
+            return absl::InvalidArgumentError(
+                "reason: is required (it goes in the audit trail)");
+          }
+          absl::Status st =
+              hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
+                ASSIGN_OR_RETURN(auto existing, txn.GetSystem(req->name()));
+                if (!existing.has_value()) {
+                  return absl::NotFoundError(absl::StrCat(
+                      "system \"", req->name(), "\" is not registered"));
+                }
+                System next = *existing;
+                if (next.state() != hub::v1::SYSTEM_STATE_DISABLED) {
+                  next.set_state(hub::v1::SYSTEM_STATE_DISABLED);
+                  next.set_disabled_reason(req->reason());
+                  next.set_version(next.version() + 1);
+                  *next.mutable_updated_at() = ToProto(txn.Now());
+                  next.set_updated_by(principal);
+                  RETURN_IF_ERROR(txn.PutSystem(next));
+                  BusinessEvent event = RegistryEvent(
+                      txn, canonical::v1::EVENT_TYPE_SYSTEM_DISABLED,
+                      principal);
+                  auto* disabled = event.mutable_system_disabled();
+                  disabled->set_system(next.name());
+                  disabled->set_version(next.version());
+                  disabled->set_reason(req->reason());
+                  RETURN_IF_ERROR(txn.AppendEvent(std::move(event)).status());
+                }
+                *resp->mutable_system() = next;
+                ASSIGN_OR_RETURN(auto secrets,
+                                 txn.GetSystemSecrets(next.name()));
+                *resp->mutable_system()->mutable_secrets() =
+                    SecretVault::States(secrets);
+                return absl::OkStatus();
+              });
+          // The ingest pipeline: stop the adapter.
+          if (st.ok()) SystemChanged(req->name());
+          return st;
+        });
   }
 
  private:

@@ -12,8 +12,8 @@
 namespace revhub::hub {
 
 // Moves consumer `name` from `expected` to `position` inside txn, creating
-// it at 0 (owned by kHubPrincipal) first. ABORTED when it is not at `expected` (someone else moved
-// it).
+// it at 0 (owned by kHubPrincipal) first. ABORTED when it is not at `expected`
+// (someone else moved it).
 absl::Status AdvanceConsumer(WriteTxn& txn, absl::string_view name,
                              int64_t expected, int64_t position);
 

@@ -62,13 +62,12 @@ TEST_CASE(
 
   // As in examples/adapters/hubspot-node/README.md.
   std::string output;
-  int rc =
-      RunCli({"--hub", hub.address(), "--token",
-              ReadAdminToken(dir.path() + "/data"), "systems", "register",
-              "--name", "hubspot", "--kind", "crm", "--command",
-              "revhub-adapter-hubspot", "--config-file", config_path,
-              "--authoritative-for", "customer"},
-             &output);
+  int rc = RunCli(
+      {"--hub", hub.address(), "--token", ReadAdminToken(dir.path() + "/data"),
+       "systems", "register", "--name", "hubspot", "--kind", "crm", "--command",
+       "revhub-adapter-hubspot", "--config-file", config_path,
+       "--authoritative-for", "customer"},
+      &output);
   INFO(output);
   REQUIRE(rc == 0);
 

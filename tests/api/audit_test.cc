@@ -43,8 +43,9 @@ std::unique_ptr<grpc::ClientContext> As(Hub& hub, const std::string& principal,
       if (!role.empty()) {
         REQUIRE(v1::Role_Parse("ROLE_" + absl::AsciiStrToUpper(role), &r));
       }
-      it = tokens.emplace(key, CreatePrincipal(hub.process->channel(),
-                                               principal, r))
+      it = tokens
+               .emplace(key,
+                        CreatePrincipal(hub.process->channel(), principal, r))
                .first;
     }
     token = it->second;
@@ -138,14 +139,15 @@ TEST_CASE("every mutating call leaves one audit row with its outcome",
   Given(hub, {"alice:platform", "bob:integration", "carol:platform"});
   v1::RegisterSystemResponse registered;
   const v1::RegisterSystemRequest stripe = SystemRequest("stripe");
-  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As(hub, "alice", "platform").get(),
-                                               stripe, &registered));
+  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(
+      As(hub, "alice", "platform").get(), stripe, &registered));
   // The same name again without replace_existing: refused, and audited.
   v1::RegisterSystemResponse refused;
   v1::RegisterSystemRequest changed = stripe;
   changed.mutable_system()->set_display_name("Stripe EU");
   REQUIRE(hub.registry
-              ->RegisterSystem(As(hub, "alice", "platform").get(), changed, &refused)
+              ->RegisterSystem(As(hub, "alice", "platform").get(), changed,
+                               &refused)
               .error_code() == grpc::StatusCode::ALREADY_EXISTS);
   // A read leaves nothing.
   v1::GetSystemRequest get;
@@ -164,12 +166,14 @@ TEST_CASE("every mutating call leaves one audit row with its outcome",
     idempotency_key: "k-1"
   )pb");
   v1::UpsertCustomerResponse customer;
-  REQUIRE_GRPC_OK(hub.customers->UpsertCustomer(As(hub, "bob", "integration").get(),
-                                                upsert, &customer));
+  REQUIRE_GRPC_OK(hub.customers->UpsertCustomer(
+      As(hub, "bob", "integration").get(), upsert, &customer));
   v1::DisableSystemRequest disable;
   disable.set_name("stripe");  // no reason: INVALID_ARGUMENT
   v1::DisableSystemResponse disabled;
-  REQUIRE(hub.registry->DisableSystem(As(hub, "carol", "platform").get(), disable, &disabled)
+  REQUIRE(hub.registry
+              ->DisableSystem(As(hub, "carol", "platform").get(), disable,
+                              &disabled)
               .error_code() == grpc::StatusCode::INVALID_ARGUMENT);
 
   // The admin's three CreatePrincipal calls, then the test's five calls
@@ -264,7 +268,8 @@ TEST_CASE("concurrent calls append one unforked chain", "[audit]") {
         req.set_idempotency_key(std::to_string(t * 100 + i));
         v1::UpsertCustomerResponse resp;
         if (hub.customers
-                ->UpsertCustomer(As(hub, "p" + std::to_string(t)).get(), req, &resp)
+                ->UpsertCustomer(As(hub, "p" + std::to_string(t)).get(), req,
+                                 &resp)
                 .ok()) {
           ++ok;
         }
@@ -389,8 +394,8 @@ TEST_CASE("a consumer belongs to the principal that created it", "[audit]") {
   REQUIRE_GRPC_OK(
       hub.events->AcknowledgeEvents(As(hub, "alice").get(), ack, &acked));
   CHECK(acked.consumer().acknowledged_position() == 1);
-  REQUIRE_GRPC_OK(
-      hub.events->AcknowledgeEvents(As(hub, "root", "admin").get(), ack, &acked));
+  REQUIRE_GRPC_OK(hub.events->AcknowledgeEvents(As(hub, "root", "admin").get(),
+                                                ack, &acked));
   CHECK(acked.consumer().owner() == "alice");
 
   // A consumer created by subscribing belongs to the subscriber.
@@ -443,10 +448,12 @@ TEST_CASE("registry changes carry their principal and emit events", "[audit]") {
     }
   )pb");
   v1::RegisterSystemResponse resp;
-  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As(hub, "alice", "platform").get(), req, &resp));
+  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(
+      As(hub, "alice", "platform").get(), req, &resp));
   CHECK(resp.system().updated_by() == "alice");
   // The same registration again changes nothing and says nothing.
-  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As(hub, "bob", "platform").get(), req, &resp));
+  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As(hub, "bob", "platform").get(),
+                                               req, &resp));
   CHECK(resp.unchanged());
   CHECK(resp.system().updated_by() == "alice");
 
@@ -454,15 +461,16 @@ TEST_CASE("registry changes carry their principal and emit events", "[audit]") {
       .set_string_value("s3cr3t-value-2");
   req.mutable_system()->set_display_name("CRM A");
   req.set_replace_existing(true);
-  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As(hub, "bob", "platform").get(), req, &resp));
+  REQUIRE_GRPC_OK(hub.registry->RegisterSystem(As(hub, "bob", "platform").get(),
+                                               req, &resp));
   CHECK(resp.system().updated_by() == "bob");
 
   v1::DisableSystemRequest disable;
   disable.set_name("crm-a");
   disable.set_reason("contract ended");
   v1::DisableSystemResponse disabled;
-  REQUIRE_GRPC_OK(
-      hub.registry->DisableSystem(As(hub, "carol", "platform").get(), disable, &disabled));
+  REQUIRE_GRPC_OK(hub.registry->DisableSystem(
+      As(hub, "carol", "platform").get(), disable, &disabled));
   CHECK(disabled.system().updated_by() == "carol");
 
   v1::ListEventsRequest list;
