@@ -29,6 +29,7 @@
 #include "hub/api/audit_interceptor.h"
 #include "hub/api/services.h"
 #include "hub/auth/auth_processor.h"
+#include "hub/auth/method_policy.h"
 #include "hub/auth/principal_registry.h"
 #include "hub/common/rate_limiter.h"
 #include "hub/common/work_queue.h"
