@@ -5,10 +5,14 @@
 # cmake/node-tools/package-lock.json into a project-local node_modules.
 # Does nothing when everything is present. Needs root only to install.
 #
-# clang-14 builds the sanitized test tree (`./dev test`); its sanitizer and
-# libFuzzer runtimes are in libclang-rt-14-dev, which clang-14 only
-# recommends (libfuzzer-14-dev, the standalone libFuzzer.a, is not needed);
-# llvm-14 gives the sanitizers llvm-symbolizer for readable stacks.
+#   cmake/install-deps.sh              what build/ needs (./dev run, test)
+#   cmake/install-deps.sh sanitizers   also the sanitized tree's toolchain
+#
+# clang-14 builds the sanitized tree (`./dev test-sanitized`, `./dev fuzz`);
+# its sanitizer and libFuzzer runtimes are in libclang-rt-14-dev, which
+# clang-14 only recommends (libfuzzer-14-dev, the standalone libFuzzer.a, is
+# not needed); llvm-14 gives the sanitizers llvm-symbolizer for readable
+# stacks.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,8 +25,10 @@ packages=(
   libabsl-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev
   libcli11-dev nlohmann-json3-dev catch2 libbenchmark-dev libcpp-httplib-dev
   sqlite3
-  clang-14 libclang-rt-14-dev llvm-14
 )
+if [ "${1:-}" = sanitizers ]; then
+  packages+=(clang-14 libclang-rt-14-dev llvm-14)
+fi
 
 if [ ! -r /etc/debian_version ]; then
   die "this install step targets Debian 12 (bookworm); install the packages listed in $0 by hand"
