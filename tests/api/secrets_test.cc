@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "tests/support/auth.h"
 #include "tests/support/files.h"
 #include "tests/support/hub_fixture.h"
 #include "tests/support/netsuite_emulator.h"
@@ -156,17 +157,18 @@ TEST_CASE("secret fields are never returned, printed or stored in clear",
         {"systems", "list"},
         {"--json", "systems", "get", "stripe"}}) {
     args.insert(args.begin(),
-                {BinDir() + "/revhub", "--hub", hub.process->address()});
+                {BinDir() + "/revhub", "--hub", hub.process->address(),
+                 "--token", ReadAdminToken(hub.dir.path())});
     RunResult r = RunProgram(args, scratch.path());
     INFO(args.back() << ": " << r.out << r.err);
     CHECK(r.code == 0);
     CheckNoSecret(r.out + r.err);
   }
   {
-    RunResult r =
-        RunProgram({BinDir() + "/revhub", "--hub", hub.process->address(),
-                    "systems", "get", "stripe"},
-                   scratch.path());
+    RunResult r = RunProgram(
+        {BinDir() + "/revhub", "--hub", hub.process->address(), "--token",
+         ReadAdminToken(hub.dir.path()), "systems", "get", "stripe"},
+        scratch.path());
     CHECK_THAT(r.out, Catch::Contains("secret_key: set, sealed, fingerprint " +
                                       key_state.fingerprint()));
   }
@@ -340,8 +342,9 @@ TEST_CASE("a literal secret without a secrets key is refused, naming the field",
 // its exit code (-1: it came up and was stopped) and output.
 RunResult RunHub(const std::string& data_dir, std::vector<std::string> args,
                  const std::string& scratch) {
-  args.insert(args.begin(), {BinDir() + "/revhubd", "--listen", "127.0.0.1:0",
-                             "--data-dir", data_dir});
+  args.insert(args.begin(),
+              {BinDir() + "/revhubd", "--insecure-loopback", "--listen",
+               "127.0.0.1:0", "--data-dir", data_dir});
   return RunProgram(args, scratch, "/dev/null", std::chrono::seconds(3));
 }
 
