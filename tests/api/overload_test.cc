@@ -5,12 +5,15 @@
 // entities are refused naming the field and the limit.
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "tests/support/auth.h"
 #include "tests/support/hub_fixture.h"
 
 namespace revhub::testing {
@@ -32,6 +35,24 @@ int64_t RetryAfterMs(const grpc::ClientContext& ctx) {
   return ms;
 }
 
+// Returns the token of integration principal `principal` on `hub`,
+// creating it (as admin) the first time. Tests create their principals
+// before they start threads.
+std::string TokenOf(Hub& hub, const std::string& principal) {
+  static std::mutex mu;
+  static std::map<std::string, std::string> tokens;
+  std::lock_guard<std::mutex> lock(mu);
+  const std::string key = hub.dir.path() + "|" + principal;
+  auto it = tokens.find(key);
+  if (it == tokens.end()) {
+    it = tokens
+             .emplace(key, CreatePrincipal(hub.process->channel(), principal,
+                                           v1::ROLE_INTEGRATION))
+             .first;
+  }
+  return it->second;
+}
+
 // Upserts a customer as `principal`; returns the status and fills the
 // trailing retry-after-ms.
 grpc::Status Upsert(Hub& hub, const std::string& principal,
@@ -40,7 +61,7 @@ grpc::Status Upsert(Hub& hub, const std::string& principal,
                     milliseconds deadline = milliseconds(20000)) {
   grpc::ClientContext ctx;
   ctx.set_deadline(system_clock::now() + deadline);
-  ctx.AddMetadata("x-revhub-principal", principal);
+  ctx.AddMetadata("authorization", "Bearer " + TokenOf(hub, principal));
   v1::UpsertCustomerRequest req;
   req.mutable_customer()->set_name(name);
   req.set_idempotency_key(key);
@@ -71,6 +92,8 @@ TEST_CASE("a saturated hub answers RESOURCE_EXHAUSTED with retry-after-ms",
   std::atomic<int> ok{0}, exhausted{0}, other{0}, with_retry{0};
   std::string message;
   std::mutex mu;
+  TokenOf(hub, "load");
+  TokenOf(hub, "hurried");
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
@@ -141,6 +164,8 @@ TEST_CASE("a call whose deadline passed while it waited does not run",
   Hub hub({"--worker-threads", "1", "--max-queued-calls", "10000"});
   constexpr int kCalls = 300;
   std::atomic<int> expired{0};
+  TokenOf(hub, "load");
+  TokenOf(hub, "hurried");
   std::vector<std::thread> clients;
   for (int c = 0; c < 30; ++c) {
     clients.emplace_back([&, c] {
