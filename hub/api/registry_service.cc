@@ -1,5 +1,6 @@
 // SystemRegistryService: the systems the hub talks to.
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -91,9 +92,13 @@ System Content(System s) {
 // Returns the names of the registration's top-level fields that differ
 // between `before` and `after` (what the hub assigns left out), with
 // "config.KEY" for each configuration key added, removed or changed and
-// "state" when a disabled system is enabled again. Never a value.
-std::vector<std::string> ChangedFields(const System& before,
-                                       const System& after) {
+// "state" when a disabled system is enabled again. A secret field counts as
+// the configuration key it was given as: "config.KEY" when it was set,
+// cleared or its value changed (by fingerprint). Never a value.
+std::vector<std::string> ChangedFields(
+    const System& before, const System& after,
+    const std::vector<SystemSecret>& secrets_before,
+    const std::vector<SystemSecret>& secrets_after) {
   using google::protobuf::util::MessageDifferencer;
   std::vector<std::string> out;
   System a = Content(before);
@@ -111,14 +116,32 @@ std::vector<std::string> ChangedFields(const System& before,
   std::set<std::string> keys;
   for (const auto& [k, v] : before.config().fields()) keys.insert(k);
   for (const auto& [k, v] : after.config().fields()) keys.insert(k);
+  std::map<std::string, const SystemSecret*> sealed_before, sealed_after;
+  for (const SystemSecret& s : secrets_before) {
+    sealed_before[s.field] = &s;
+    keys.insert(s.field);
+  }
+  for (const SystemSecret& s : secrets_after) {
+    sealed_after[s.field] = &s;
+    keys.insert(s.field);
+  }
   for (const std::string& k : keys) {
     auto x = before.config().fields().find(k);
     auto y = after.config().fields().find(k);
-    if (x == before.config().fields().end() ||
-        y == after.config().fields().end() ||
-        !MessageDifferencer::Equals(x->second, y->second)) {
-      out.push_back(absl::StrCat("config.", k));
+    const bool in_before = x != before.config().fields().end();
+    const bool in_after = y != after.config().fields().end();
+    bool changed =
+        in_before != in_after ||
+        (in_before && !MessageDifferencer::Equals(x->second, y->second));
+    auto sx = sealed_before.find(k);
+    auto sy = sealed_after.find(k);
+    const bool sealed_x = sx != sealed_before.end();
+    const bool sealed_y = sy != sealed_after.end();
+    if (sealed_x != sealed_y ||
+        (sealed_x && !SecretVault::Same({*sx->second}, {*sy->second}))) {
+      changed = true;
     }
+    if (changed) out.push_back(absl::StrCat("config.", k));
   }
   if (before.state() != after.state()) out.push_back("state");
   return out;
@@ -201,7 +224,8 @@ class SystemRegistryServiceImpl final
               changed->set_system(next.name());
               changed->set_version(next.version());
               changed->set_previous_version(existing->version());
-              for (std::string& f : ChangedFields(*existing, next)) {
+              for (std::string& f :
+                   ChangedFields(*existing, next, stored, secrets)) {
                 changed->add_changed_fields(std::move(f));
               }
               RETURN_IF_ERROR(txn.AppendEvent(std::move(event)).status());

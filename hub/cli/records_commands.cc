@@ -184,7 +184,7 @@ absl::Status FollowOperation(CommandContext& ctx, hubv1::Operation op,
 }
 
 absl::Status Replay(const RecordsFlags& f, CommandContext& ctx) {
-  if (!f.failed) {
+  if (!f.failed && f.operation_id.empty()) {
     hubv1::ReplayRecordRequest request;
     request.set_record_id(f.record_id);
     ASSIGN_OR_RETURN(auto response, ctx.Hub().ReplayRecord(request));

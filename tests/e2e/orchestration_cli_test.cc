@@ -80,6 +80,7 @@ class Cli {
 
  private:
   std::string hub_;
+  std::string token_;
 };
 
 TEST_CASE("revhub books a contract and works its exceptions on a real hub",

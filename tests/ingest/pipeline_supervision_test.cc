@@ -93,6 +93,7 @@ TEST_CASE(
     req.mutable_system()->clear_created_at();
     req.mutable_system()->clear_updated_at();
     req.mutable_system()->clear_state();
+    req.mutable_system()->clear_updated_by();
     auto* env = req.mutable_system()
                     ->mutable_adapter()
                     ->mutable_launch()
@@ -102,7 +103,10 @@ TEST_CASE(
     (*env)["REVHUB_TEST_MARK"] = mark;
     req.set_replace_existing(true);
     v1::RegisterSystemResponse resp;
-    REQUIRE(hub.registry->RegisterSystem(Ctx().get(), req, &resp).ok());
+    const grpc::Status status =
+        hub.registry->RegisterSystem(Ctx().get(), req, &resp);
+    INFO(status.error_message());
+    REQUIRE(status.ok());
   }
   CHECK(ProcessGone(first));
   const pid_t second = hub.Describe("salesforce").process().pid();

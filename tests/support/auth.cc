@@ -2,12 +2,12 @@
 
 #include <grpcpp/support/client_interceptor.h>
 
-#include <catch2/catch.hpp>
+#include <chrono>
 #include <fstream>
+#include <stdexcept>
 #include <utility>
 
 #include "revhub/hub/v1/principal_service.grpc.pb.h"
-#include "tests/support/rpc.h"
 
 namespace revhub::testing {
 namespace {
@@ -81,8 +81,16 @@ std::string CreatePrincipal(const std::shared_ptr<grpc::Channel>& admin_channel,
   req.set_name(name);
   req.set_role(role);
   for (const std::string& s : systems) req.add_systems(s);
-  return CallOk(*stub, &hub::v1::PrincipalService::Stub::CreatePrincipal, req)
-      .token();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  hub::v1::CreatePrincipalResponse resp;
+  const grpc::Status status = stub->CreatePrincipal(&ctx, req, &resp);
+  if (!status.ok()) {
+    throw std::runtime_error("CreatePrincipal " + name + ": " +
+                             std::to_string(status.error_code()) + " " +
+                             status.error_message());
+  }
+  return resp.token();
 }
 
 }  // namespace revhub::testing

@@ -4,8 +4,8 @@
 // DATA/admin.token on its first start; these helpers make channels and
 // principals for the tests that act as someone else.
 //
-// Thread-safety: the functions keep no state; CreatePrincipal uses Catch2
-// assertions and belongs on the test's thread.
+// Thread-safety: the functions keep no state. They use no Catch2 assertions,
+// so benchmarks link them too.
 #ifndef REVHUB_TESTS_SUPPORT_AUTH_H_
 #define REVHUB_TESTS_SUPPORT_AUTH_H_
 
@@ -32,8 +32,8 @@ std::shared_ptr<grpc::Channel> TokenChannel(
 std::string ReadAdminToken(const std::string& data_dir);
 
 // Creates principal `name` with `role` (and, for an integration principal,
-// the systems it may write) through `admin_channel`; REQUIREs success and
-// returns its token.
+// the systems it may write) through `admin_channel` and returns its token;
+// throws std::runtime_error naming the status when the hub refuses.
 std::string CreatePrincipal(const std::shared_ptr<grpc::Channel>& admin_channel,
                             const std::string& name, hub::v1::Role role,
                             const std::vector<std::string>& systems = {});
