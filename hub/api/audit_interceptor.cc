@@ -179,4 +179,18 @@ NewAuditInterceptorFactory(Store* store, MutatingMethodPredicate mutates) {
   return std::make_unique<AuditInterceptorFactory>(store, std::move(mutates));
 }
 
+absl::Status AppendRefusedCallAudit(Store* store, const std::string& principal,
+                                    const std::string& role,
+                                    std::string_view method,
+                                    const absl::Status& status) {
+  hub::v1::AuditRecord row;
+  row.set_principal(principal);
+  row.set_role(role);
+  row.set_method(std::string(method));
+  row.set_code(static_cast<int32_t>(status.code()));
+  row.set_message(std::string(status.message()));
+  return store->Write(
+      [&](WriteTxn& txn) { return txn.AppendAudit(row).status(); });
+}
+
 }  // namespace revhub::hub

@@ -43,6 +43,15 @@ using MutatingMethodPredicate = std::function<bool(std::string_view method)>;
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 NewAuditInterceptorFactory(Store* store, MutatingMethodPredicate mutates);
 
+// Appends the audit row of a mutating call refused before any handler ran
+// (the method table's PERMISSION_DENIED): the caller's principal and role,
+// the method, the status's code and message. No targets and no request
+// digest: the request was never read. Returns the store's error, if any.
+absl::Status AppendRefusedCallAudit(Store* store, const std::string& principal,
+                                    const std::string& role,
+                                    std::string_view method,
+                                    const absl::Status& status);
+
 // Returns the identifying fields of a request, in declaration order, empty
 // values left out:
 // - top-level fields named name, system, source_system, contract_id,

@@ -62,17 +62,21 @@ absl::StatusOr<Caller> HubAuthProcessor::Admit(
   absl::StatusOr<Caller> caller =
       Authenticate(*registry_, authorization, certificate_name);
   if (!caller.ok()) return caller.status();
+  absl::Status denied;
   if (rule == nullptr) {
-    return absl::PermissionDeniedError(
+    denied = absl::PermissionDeniedError(
         absl::StrCat(method,
                      " is not in the hub's method table, so no role "
                      "may call it (principal \"",
                      caller->principal, "\")"));
-  }
-  if (!RoleMayCall(caller->role, method)) {
-    return absl::PermissionDeniedError(
+  } else if (!RoleMayCall(caller->role, method)) {
+    denied = absl::PermissionDeniedError(
         absl::StrCat("principal \"", caller->principal, "\" (role ",
                      RoleName(caller->role), ") may not call ", method));
+  }
+  if (!denied.ok()) {
+    if (denied_) denied_(*caller, method, denied);
+    return denied;
   }
   if (admit_) {
     absl::Status admitted = admit_(*caller, method);

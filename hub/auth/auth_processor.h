@@ -12,6 +12,9 @@
 //     method the table lacks, or a role the row does not list, is
 //     PERMISSION_DENIED naming the principal, role and method;
 //   - asks the admission hook (AdmitCall), where a rate limiter plugs in;
+//   - tells the denial hook (DeniedCallFn) of every authenticated caller it
+//     refuses a method, so the refusal can be audited (the hub appends an
+//     audit row for a refused mutating method);
 // It records nothing on the AuthContext: gRPC shares one AuthContext among
 // all calls of a connection, so a property set for one call would be seen
 // by the next call on that connection, whatever its token. Handlers
@@ -56,13 +59,25 @@ absl::StatusOr<Caller> Authenticate(const PrincipalRegistry& registry,
 using AdmitCallFn =
     std::function<absl::Status(const Caller& caller, absl::string_view method)>;
 
+// Called with an authenticated caller refused `method` by the method table
+// and the PERMISSION_DENIED status it is answered with. Not called for
+// unauthenticated calls (nobody to attribute them to) nor for calls the
+// admission hook refuses. Must be thread-safe; may block (Process runs on
+// gRPC's blocking auth threads).
+using DeniedCallFn =
+    std::function<void(const Caller& caller, absl::string_view method,
+                       const absl::Status& status)>;
+
 class HubAuthProcessor : public grpc::AuthMetadataProcessor {
  public:
   // `registry` is not owned and outlives the processor. `admit` may be
-  // empty (every call admitted).
+  // empty (every call admitted); `denied` may be empty.
   explicit HubAuthProcessor(const PrincipalRegistry* registry,
-                            AdmitCallFn admit = nullptr)
-      : registry_(registry), admit_(std::move(admit)) {}
+                            AdmitCallFn admit = nullptr,
+                            DeniedCallFn denied = nullptr)
+      : registry_(registry),
+        admit_(std::move(admit)),
+        denied_(std::move(denied)) {}
 
   // grpc::AuthMetadataProcessor:
   bool IsBlocking() const override { return true; }
@@ -82,6 +97,7 @@ class HubAuthProcessor : public grpc::AuthMetadataProcessor {
  private:
   const PrincipalRegistry* registry_;
   AdmitCallFn admit_;
+  DeniedCallFn denied_;
 };
 
 }  // namespace revhub::hub::auth

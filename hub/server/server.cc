@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -337,9 +338,28 @@ class HubServerImpl : public HubServer {
         return fn(caller.principal, std::string(method));
       };
     }
+    // A refused mutating call is audited too: the audit interceptor never
+    // sees it, since the call ends before any handler.
+    auth::DeniedCallFn denied = [store = store_.get()](
+                                    const auth::Caller& caller,
+                                    absl::string_view method,
+                                    const absl::Status& status) {
+      if (!MethodMutates(std::string_view(method.data(), method.size()))) {
+        return;
+      }
+      const absl::Status appended = AppendRefusedCallAudit(
+          store, caller.principal, auth::RoleName(caller.role),
+          std::string_view(method.data(), method.size()), status);
+      if (!appended.ok()) {
+        std::fprintf(stderr,
+                     "revhubd: audit row for refused %s not written: %s\n",
+                     std::string(method).c_str(),
+                     std::string(appended.message()).c_str());
+      }
+    };
     credentials->SetAuthMetadataProcessor(
-        std::make_shared<auth::HubAuthProcessor>(principals_.get(),
-                                                 std::move(admit)));
+        std::make_shared<auth::HubAuthProcessor>(
+            principals_.get(), std::move(admit), std::move(denied)));
 
     services_.push_back(NewSystemRegistryService(&context_));
     services_.push_back(NewCustomerService(&context_));

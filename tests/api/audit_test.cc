@@ -263,6 +263,39 @@ TEST_CASE("every mutating call leaves one audit row with its outcome",
   }
 }
 
+TEST_CASE("a mutating call the method table refuses leaves an audit row",
+          "[audit]") {
+  Hub hub;
+  Given(hub, {"dora:auditor"});
+  v1::UpsertCustomerRequest upsert;
+  upsert.mutable_customer()->set_name("Acme");
+  v1::UpsertCustomerResponse customer;
+  const grpc::Status refused =
+      hub.customers->UpsertCustomer(As(hub, "dora").get(), upsert, &customer);
+  REQUIRE(refused.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  // A refused read leaves none.
+  v1::ListAuditRecordsRequest list;
+  v1::ListAuditRecordsResponse listed;
+  REQUIRE_GRPC_OK(
+      AuditStub(hub)->ListAuditRecords(As(hub, "dora").get(), list, &listed));
+  v1::RegisterSystemRequest reg = SystemRequest("stripe");
+  v1::RegisterSystemResponse registered;
+  REQUIRE(hub.registry->RegisterSystem(As(hub, "dora").get(), reg, &registered)
+              .error_code() == grpc::StatusCode::PERMISSION_DENIED);
+
+  const std::vector<v1::AuditRecord> all = ListAudit(hub);
+  REQUIRE(all.size() == 3);  // CreatePrincipal, then the two refusals
+  CHECK(all[1].principal() == "dora");
+  CHECK(all[1].role() == "auditor");
+  CHECK(all[1].method() == kUpsertCustomer);
+  CHECK(all[1].code() == static_cast<int>(grpc::StatusCode::PERMISSION_DENIED));
+  CHECK_THAT(all[1].message(), Catch::Contains("may not call"));
+  CHECK(all[1].targets_size() == 0);  // the request was never read
+  CHECK(all[2].method() == kRegister);
+  CHECK(all[2].code() == static_cast<int>(grpc::StatusCode::PERMISSION_DENIED));
+  CHECK(Verify(hub).intact());
+}
+
 TEST_CASE("concurrent calls append one unforked chain", "[audit]") {
   Hub hub;
   constexpr int kThreads = 4, kEach = 15;
