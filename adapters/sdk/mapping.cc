@@ -198,7 +198,8 @@ Json MoneyAmountToJson(const Money& money) {
 
 absl::Status MappingError(absl::string_view field_path,
                           absl::string_view reason) {
-  return FieldError(absl::StatusCode::kInvalidArgument, field_path, reason);
+  return ::revhub::FieldError(absl::StatusCode::kInvalidArgument, field_path,
+                              reason);
 }
 
 Field::Field(const Json& root, std::string path)

@@ -67,9 +67,10 @@ std::string LinesKey(const JournalEntry& je) {
   return key;
 }
 
-WorkflowStep DeliveryStep(absl::string_view name, absl::string_view target,
-                          cv1::EntityType type, absl::string_view id,
-                          CanonicalEntity payload, absl::string_view detail) {
+WorkflowStep MakeDeliveryStep(absl::string_view name, absl::string_view target,
+                              cv1::EntityType type, absl::string_view id,
+                              CanonicalEntity payload,
+                              absl::string_view detail) {
   WorkflowStep s;
   s.set_name(std::string(name));
   s.set_target_system(std::string(target));
@@ -199,7 +200,7 @@ absl::StatusOr<std::vector<WorkflowStep>> PlanPostings(
                                               contract.customer_id()));
     const std::string hash = ContentHash(payload);
     if (rows.empty() || rows.back().content_hash != hash) {
-      steps.push_back(DeliveryStep(
+      steps.push_back(MakeDeliveryStep(
           kStepSyncCustomer, target, cv1::ENTITY_TYPE_CUSTOMER,
           contract.customer_id(), std::move(payload),
           rows.empty() ? "customer not yet in the target"
@@ -242,7 +243,7 @@ absl::StatusOr<std::vector<WorkflowStep>> PlanPostings(
     *payload.mutable_invoice() = std::move(doc);
     if (!rows.empty()) {
       if (rows.back().content_hash != ContentHash(payload)) {
-        steps.push_back(DeliveryStep(
+        steps.push_back(MakeDeliveryStep(
             kStepCheckPostedInvoice, target, cv1::ENTITY_TYPE_INVOICE, id,
             std::move(payload), "the document changed after it was posted"));
       }
@@ -253,7 +254,7 @@ absl::StatusOr<std::vector<WorkflowStep>> PlanPostings(
         status == cv1::INVOICE_STATUS_VOID) {
       continue;
     }
-    steps.push_back(DeliveryStep(
+    steps.push_back(MakeDeliveryStep(
         credit ? kStepPostCreditNote : kStepPostInvoice, target,
         cv1::ENTITY_TYPE_INVOICE, id, std::move(payload),
         credit ? "credit note not yet posted" : "invoice not yet posted"));
@@ -285,7 +286,7 @@ absl::StatusOr<std::vector<WorkflowStep>> PlanPostings(
       CanonicalEntity reversal;
       *reversal.mutable_journal_entry() = Reversal(
           before.journal_entry(), "the recognised revenue was recomputed");
-      steps.push_back(DeliveryStep(
+      steps.push_back(MakeDeliveryStep(
           kStepPostReversal, target, cv1::ENTITY_TYPE_JOURNAL_ENTRY, entry_id,
           std::move(reversal),
           absl::StrCat("reverses ", posted->second.external_id,
@@ -296,7 +297,7 @@ absl::StatusOr<std::vector<WorkflowStep>> PlanPostings(
       payload.mutable_journal_entry()->set_id(
           absl::StrCat(entry_id, "~r", made + 1));
     }
-    steps.push_back(DeliveryStep(
+    steps.push_back(MakeDeliveryStep(
         kStepPostJournalEntry, target, cv1::ENTITY_TYPE_JOURNAL_ENTRY, entry_id,
         std::move(payload),
         made > 0 ? absl::StrCat("revision ", made + 1, " of ", entry_id)
@@ -308,7 +309,7 @@ absl::StatusOr<std::vector<WorkflowStep>> PlanPostings(
     CanonicalEntity reversal;
     *reversal.mutable_journal_entry() = Reversal(
         before.journal_entry(), "the entry is no longer part of the schedule");
-    steps.push_back(DeliveryStep(
+    steps.push_back(MakeDeliveryStep(
         kStepPostReversal, target, cv1::ENTITY_TYPE_JOURNAL_ENTRY, entry_id,
         std::move(reversal),
         absl::StrCat("reverses ", row.external_id, ": withdrawn")));

@@ -17,7 +17,9 @@ absl::StatusOr<std::set<std::string>> SecretFieldsOfSchema(
   }
   auto props = schema.find("properties");
   if (props == schema.end() || !props->is_object()) return out;
-  for (const auto& [name, prop] : props->items()) {
+  for (const auto& item : props->items()) {
+    const nlohmann::json& prop = item.value();
+    const std::string& name = item.key();
     if (!prop.is_object()) continue;
     auto marked = [&](const char* key) {
       auto it = prop.find(key);

@@ -22,17 +22,6 @@ namespace {
 constexpr char kCustomer[] =
     R"({"id":"cus_1","object":"customer","name":"Acme","currency":"jpy","created":1700000000})";
 
-bool WaitFor(const std::function<bool()>& cond, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (cond()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return cond();
-}
-
-bool Alive(pid_t pid) { return kill(pid, 0) == 0; }
-
 // True once the process is in state T (stopped), per /proc/PID/stat.
 bool Stopped(pid_t pid) {
   std::string stat;

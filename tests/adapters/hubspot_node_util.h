@@ -32,17 +32,6 @@ inline std::string Golden(const std::string& name) {
   return ReadFile(std::string(REVHUB_GOLDEN_DIR) + "/hubspot/" + name);
 }
 
-inline bool WaitFor(const std::function<bool()>& cond, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (cond()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return cond();
-}
-
-inline bool Alive(pid_t pid) { return kill(pid, 0) == 0; }
-
 // HubSpot's account details endpoint, on loopback: answers for one token
 // and records every Authorization header it sees.
 class FakeHubSpot {

@@ -15,10 +15,10 @@ namespace cv1 = revhub::canonical::v1;
 
 namespace {
 
-constexpr char kToken[] = "ns-secret-token-8c1f2a";
-constexpr char kSystem[] = "netsuite-test";
+constexpr char kApplyToken[] = "ns-secret-token-8c1f2a";
+constexpr char kApplySystem[] = "netsuite-test";
 
-std::string Config(const Emulator& emu, const std::string& token = kToken,
+std::string Config(const Emulator& emu, const std::string& token = kApplyToken,
                    int timeout_ms = 500) {
   json c = {{"base_url", emu.base_url()},
             {"access_token", token},
@@ -89,7 +89,7 @@ av1::ApplyResponse Apply(revhub::hub::AdapterClient& host,
                          const std::string& key,
                          const std::vector<av1::EntityLink>& known = {}) {
   av1::ApplyRequest req;
-  req.set_system(kSystem);
+  req.set_system(kApplySystem);
   *req.mutable_config() = ConfigStruct(config);
   req.set_idempotency_key(key);
   req.set_operation(av1::CHANGE_OPERATION_UPSERT);
@@ -147,7 +147,7 @@ void CheckShapeMatchesSample(const json& sent, const std::string& sample_name,
 TEST_CASE(
     "NetSuite: delivered once, repeats are idempotent, shapes match Oracle's",
     "[netsuite]") {
-  Emulator emu(kToken);
+  Emulator emu(kApplyToken);
   fs::path log = fs::temp_directory_path() /
                  ("netsuite-adapter-" + std::to_string(getpid()) + ".log");
   fs::remove(log);
@@ -158,7 +158,7 @@ TEST_CASE(
       Apply(*host, config, CustomerEntity("cus_hub_1"), "deliver-cus_hub_1-v1");
   REQUIRE(first.outcome() == av1::APPLY_OUTCOME_APPLIED);
   REQUIRE(first.vendor_refs_size() == 1);
-  CHECK(first.vendor_refs(0).system() == kSystem);
+  CHECK(first.vendor_refs(0).system() == kApplySystem);
   CHECK(first.vendor_refs(0).object_type() == "customer");
   std::string customer_id = first.vendor_refs(0).vendor_id();
   auto again =
@@ -201,7 +201,7 @@ TEST_CASE(
   // With the customer's NetSuite id known, the reference is by internal id.
   av1::EntityLink known;
   known.set_field_path("customer_id");
-  known.mutable_target()->set_system(kSystem);
+  known.mutable_target()->set_system(kApplySystem);
   known.mutable_target()->set_object_type("customer");
   known.mutable_target()->set_vendor_id(customer_id);
   auto inv2 = Apply(*host, config, InvoiceEntity("inv_hub_2", "cus_hub_1"),
@@ -226,13 +226,13 @@ TEST_CASE(
   host->Shutdown();
   std::string log_text = ReadFile(log.string());
   CHECK(log_text.find("PUT customer eid:cus_hub_1") != std::string::npos);
-  CHECK(log_text.find(kToken) == std::string::npos);
+  CHECK(log_text.find(kApplyToken) == std::string::npos);
   fs::remove(log);
 }
 
 TEST_CASE("NetSuite: transient failures are RETRY, business refusals REJECTED",
           "[netsuite]") {
-  Emulator emu(kToken);
+  Emulator emu(kApplyToken);
   auto host = StartAdapter("netsuite");
   std::string config = Config(emu);
   REQUIRE(
@@ -332,11 +332,11 @@ TEST_CASE("NetSuite: transient failures are RETRY, business refusals REJECTED",
 
 TEST_CASE("NetSuite Check: ok, refused, unreachable, invalid configuration",
           "[netsuite]") {
-  Emulator emu(kToken);
+  Emulator emu(kApplyToken);
   auto host = StartAdapter("netsuite");
   auto check = [&](const std::string& config) {
     av1::CheckRequest req;
-    req.set_system(kSystem);
+    req.set_system(kApplySystem);
     *req.mutable_config() = ConfigStruct(config);
     auto r = host->Check(req);
     REQUIRE(r.ok());
@@ -365,7 +365,7 @@ TEST_CASE("NetSuite Check: ok, refused, unreachable, invalid configuration",
 TEST_CASE(
     "NetSuite: default_subsidiary_id stands in for an unmapped legal entity",
     "[netsuite]") {
-  Emulator emu(kToken);
+  Emulator emu(kApplyToken);
   auto host = StartAdapter("netsuite");
   json with_default = json::parse(Config(emu));
   with_default["default_subsidiary_id"] = "7";
@@ -428,7 +428,7 @@ TEST_CASE(
 
 TEST_CASE("NetSuite emulator: faults for a while, records by type",
           "[netsuite]") {
-  Emulator emu(kToken);
+  Emulator emu(kApplyToken);
   auto host = StartAdapter("netsuite");
   std::string config = Config(emu);
   emu.Post("/__control/faults",

@@ -4,11 +4,15 @@
 #ifndef REVHUB_TESTS_ADAPTERS_TEST_UTIL_H_
 #define REVHUB_TESTS_ADAPTERS_TEST_UTIL_H_
 
+#include <signal.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "hub/adapter_host/adapter_host.h"
 #include "nlohmann/json.hpp"
 #include "revhub/adapter/v1/adapter_service.pb.h"
@@ -17,6 +21,20 @@
 #include "tests/support/netsuite_emulator.h"
 
 namespace revhub::testing {
+
+// Polls `cond` every 20 ms until it holds or `timeout` passes; returns
+// whether it held.
+inline bool WaitFor(const std::function<bool()>& cond, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (cond()) return true;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return cond();
+}
+
+// Returns whether process `pid` exists.
+inline bool Alive(pid_t pid) { return kill(pid, 0) == 0; }
 
 using nlohmann::json;
 

@@ -6,24 +6,14 @@
 #include "canonical/field_path.h"
 #include "canonical/validation.h"
 #include "google/protobuf/text_format.h"
+#include "tests/canonical/validation_test_util.h"
 
 namespace revhub {
 namespace {
 
 using namespace canonical::v1;  // NOLINT
-
-template <typename T>
-T Parse(const std::string& text) {
-  T msg;
-  REQUIRE(google::protobuf::TextFormat::ParseFromString(text, &msg));
-  return msg;
-}
-
-std::string Error(const absl::Status& st) {
-  REQUIRE_FALSE(st.ok());
-  CHECK(st.code() == absl::StatusCode::kInvalidArgument);
-  return std::string(st.message());
-}
+using testing::Error;
+using testing::Parse;
 
 // 2025-01-01, 2025-02-01, 2026-01-01.
 constexpr int64_t kJan = 1735689600;

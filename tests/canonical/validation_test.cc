@@ -4,24 +4,14 @@
 
 #include "canonical/money.h"
 #include "google/protobuf/text_format.h"
+#include "tests/canonical/validation_test_util.h"
 
 namespace revhub {
 namespace {
 
 using namespace canonical::v1;  // NOLINT
-
-template <typename T>
-T Parse(const std::string& text) {
-  T msg;
-  REQUIRE(google::protobuf::TextFormat::ParseFromString(text, &msg));
-  return msg;
-}
-
-std::string Error(const absl::Status& st) {
-  REQUIRE_FALSE(st.ok());
-  CHECK(st.code() == absl::StatusCode::kInvalidArgument);
-  return std::string(st.message());
-}
+using testing::Error;
+using testing::Parse;
 
 const char* kContract = R"pb(
   customer_id: "cus_1"

@@ -16,7 +16,7 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using hub::v1::AuditRecord;
 
-constexpr char kColumns[] =
+constexpr char kAuditColumns[] =
     "seq, recorded_at, principal, role, method, targets, request_sha256,"
     " code, message, prev_hash, row_hash";
 
@@ -80,7 +80,7 @@ absl::StatusOr<AuditRecord> AppendAudit(Connection& db, AuditRecord row,
   *row.mutable_recorded_at() = TimeUtil::MicrosecondsToTimestamp(Micros(now));
   row.set_prev_hash(prev);
   row.set_row_hash(Sha256Hex(AuditRowEncoding(row)));
-  Statement q(db, absl::StrCat("INSERT INTO audit_log (", kColumns,
+  Statement q(db, absl::StrCat("INSERT INTO audit_log (", kAuditColumns,
                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   q.Bind(1, seq)
       .Bind(2, Micros(now))
@@ -100,7 +100,7 @@ absl::StatusOr<AuditRecord> AppendAudit(Connection& db, AuditRecord row,
 absl::StatusOr<std::vector<AuditRecord>> ListAuditRecords(
     Connection& db, const AuditQuery& query) {
   std::string sql =
-      absl::StrCat("SELECT ", kColumns, " FROM audit_log WHERE seq > ?");
+      absl::StrCat("SELECT ", kAuditColumns, " FROM audit_log WHERE seq > ?");
   if (!query.principal.empty()) sql += " AND principal = ?";
   if (!query.method.empty()) sql += " AND method = ?";
   if (!query.method_name.empty()) sql += " AND method LIKE ? ESCAPE '\\'";
@@ -151,8 +151,8 @@ absl::StatusOr<AuditVerification> VerifyAuditLog(
     v.detail = std::move(detail);
   };
   // One statement reads one snapshot: rows appended meanwhile are not seen.
-  Statement q(
-      db, absl::StrCat("SELECT ", kColumns, " FROM audit_log ORDER BY seq"));
+  Statement q(db, absl::StrCat("SELECT ", kAuditColumns,
+                               " FROM audit_log ORDER BY seq"));
   int64_t last_seq = 0;
   std::string last_hash = kAuditGenesisHash;
   std::optional<std::string> anchor_hash;

@@ -7,7 +7,7 @@
 namespace revhub::hub::sqlite {
 namespace {
 
-constexpr char kColumns[] = "payload, token_salt, token_hash";
+constexpr char kPrincipalColumns[] = "payload, token_salt, token_hash";
 
 absl::StatusOr<std::vector<StoredPrincipal>> CollectPrincipals(Statement& q) {
   std::vector<StoredPrincipal> out;
@@ -27,15 +27,15 @@ absl::StatusOr<std::vector<StoredPrincipal>> CollectPrincipals(Statement& q) {
 }  // namespace
 
 absl::StatusOr<std::vector<StoredPrincipal>> ListPrincipals(Connection& db) {
-  Statement q(
-      db, absl::StrCat("SELECT ", kColumns, " FROM principals ORDER BY name"));
+  Statement q(db, absl::StrCat("SELECT ", kPrincipalColumns,
+                               " FROM principals ORDER BY name"));
   return CollectPrincipals(q);
 }
 
 absl::StatusOr<std::optional<StoredPrincipal>> GetPrincipal(
     Connection& db, absl::string_view name) {
-  Statement q(
-      db, absl::StrCat("SELECT ", kColumns, " FROM principals WHERE name = ?"));
+  Statement q(db, absl::StrCat("SELECT ", kPrincipalColumns,
+                               " FROM principals WHERE name = ?"));
   q.Bind(1, name);
   ASSIGN_OR_RETURN(auto all, CollectPrincipals(q));
   if (all.empty()) return std::nullopt;
