@@ -51,7 +51,8 @@ TEST_CASE(
   get.mutable_external_ref()->set_vendor_id("006000000000001AAA");
   v1::GetContractResponse got;
   REQUIRE(hub.contracts->GetContract(Ctx().get(), get, &got).ok());
-  const cv1::Contract& contract = got.contract();
+  const cv1::Contract contract =
+      got.contract();  // a copy: `got` is reused below
   CHECK(contract.status() == cv1::CONTRACT_STATUS_ACTIVE);
   CHECK(contract.customer_id() == customer.id());
   CHECK(contract.currency_code() == "EUR");

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,15 +82,26 @@ bool HubProcess::Start() {
     argv.push_back(key_file.c_str());
   }
   argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
-  pid_t pid;
-  int rc = posix_spawn(&pid, bin.c_str(), &actions, nullptr,
-                       const_cast<char* const*>(argv.data()), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: a hub
+  // started by the test's main thread is killed when that thread ends, so
+  // a test that dies (a sanitizer report, an abort) leaves no hub behind
+  // holding ctest's output pipe. The signal follows the starting *thread*,
+  // so a hub started by another thread (a crash test's killer restarting
+  // it) does without. Only async-signal-safe calls between fork and exec.
+  const pid_t parent = getpid();
+  const bool main_thread = gettid() == parent;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (main_thread) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);  // the test is already gone
+    }
+    dup2(pipefd[1], STDOUT_FILENO);
+    execve(bin.c_str(), const_cast<char* const*>(argv.data()), environ);
+    _exit(127);
+  }
   close(pipefd[1]);
-  if (rc != 0) {
+  if (pid < 0) {
     close(pipefd[0]);
     error_ = "cannot start " + bin;
     return false;
