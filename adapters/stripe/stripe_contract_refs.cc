@@ -65,8 +65,8 @@ absl::StatusOr<std::optional<std::string>> MetadataValue(
     return std::optional<std::string>();
   ASSIGN_OR_RETURN(std::optional<std::string> value,
                    metadata[key].OptionalString());
-  if (value && value->empty()) value.reset();
-  return value;
+  if (!value.has_value() || value->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(std::in_place, std::move(*value));
 }
 
 }  // namespace

@@ -232,7 +232,7 @@ TEST_CASE(
 TEST_CASE("registration env keys come from the allow-list, never LD_*",
           "[launch]") {
   LaunchHub hub;
-  for (const std::string& key :
+  for (const std::string key :
        {"LD_PRELOAD", "LD_LIBRARY_PATH", "NODE_OPTIONS", "GCONV_PATH",
         "DYLD_INSERT_LIBRARIES", "PATH", "REVHUB_ADAPTER_TOKEN",
         "SOME_UNLISTED_KEY"}) {
@@ -304,13 +304,13 @@ TEST_CASE("a data folder too deep for a socket path uses a private temp folder",
 
 TEST_CASE("plaintext endpoints only on unix or loopback", "[launch]") {
   LaunchHub hub;
-  for (const std::string& e :
+  for (const std::string e :
        {"10.1.2.3:50051", "adapters.example.com:443", "0.0.0.0:50051",
         "128.0.0.1:1", "unix:relative/path", "127.0.0.1"}) {
     INFO(e);
     Refused(hub.Register(Endpoint(e)), "system.adapter.endpoint");
   }
-  for (const std::string& e : {"127.0.0.1:9", "127.1.2.3:9", "localhost:9",
+  for (const std::string e : {"127.0.0.1:9", "127.1.2.3:9", "localhost:9",
                                "[::1]:9", "unix:/tmp/adapter.sock"}) {
     INFO(e);
     CHECK(hub.Register(Endpoint(e)).ok());
