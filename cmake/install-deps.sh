@@ -5,10 +5,11 @@
 # cmake/node-tools/package-lock.json into a project-local node_modules.
 # Does nothing when everything is present. Needs root only to install.
 #
-#   cmake/install-deps.sh              what build/ needs (./dev run, test)
-#   cmake/install-deps.sh sanitizers   also the sanitized tree's toolchain
+#   cmake/install-deps.sh              what build/ needs (./dev run, bench)
+#   cmake/install-deps.sh sanitizers   also the test tree's toolchain
+#                                      (./dev test, fuzz)
 #
-# clang-14 builds the sanitized tree (`./dev test-sanitized`, `./dev fuzz`);
+# clang-14 builds the test tree (`./dev test`, `./dev fuzz`);
 # its sanitizer and libFuzzer runtimes are in libclang-rt-14-dev, which
 # clang-14 only recommends (libfuzzer-14-dev, the standalone libFuzzer.a, is
 # not needed); llvm-14 gives the sanitizers llvm-symbolizer for readable
