@@ -4,8 +4,10 @@
 //
 // For each hub configuration it starts a real revhubd (build/bin) on a
 // loopback port with a fresh data folder, then:
-//   1. peak: N closed-loop clients upsert customers back to back for a few
-//      seconds; the completed calls per second are the peak P;
+//   1. peak: closed-loop clients upsert customers back to back for a few
+//      seconds, 8 of them, then 16, 32 … (doubling) until a doubling gains
+//      less than 10 % (or --max-clients); the best completed rate is the
+//      saturation rate P;
 //   2. overload: an open-loop generator sends upserts at 2 x P calls per
 //      second (each call sent on time whether or not earlier ones returned)
 //      for a few seconds, and records each call's outcome and latency.
@@ -16,7 +18,9 @@
 // unbounded queue (--max-queued-calls 1000000), which is how the hub
 // behaved before admission was bounded.
 //
-// Usage: overload_bench [--seconds S] [--clients N]
+// Every call carries the admin token the hub wrote to its data folder.
+//
+// Usage: overload_bench [--seconds S] [--max-clients N]
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -31,6 +35,7 @@
 #include <vector>
 
 #include "revhub/hub/v1/customer_service.grpc.pb.h"
+#include "tests/support/auth.h"
 #include "tests/support/hub_process.h"
 
 namespace {
@@ -51,6 +56,11 @@ long ProcStatusKb(pid_t pid, const std::string& field) {
 }
 
 std::atomic<int64_t> g_sequence{0};
+std::string g_token;  // the admin token of the hub under test
+
+void Authorize(grpc::ClientContext& ctx) {
+  ctx.AddMetadata("authorization", "Bearer " + g_token);
+}
 
 v1::UpsertCustomerRequest NextRequest() {
   const int64_t n = g_sequence++;
@@ -90,6 +100,7 @@ double Peak(const std::string& address, int clients, double seconds) {
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(30));
+        Authorize(ctx);
         v1::UpsertCustomerResponse resp;
         if (stub.UpsertCustomer(&ctx, NextRequest(), &resp).ok()) ++done;
       }
@@ -138,6 +149,7 @@ OverloadResult Overload(const std::string& address, double rate,
     call->req = NextRequest();
     call->ctx.set_deadline(std::chrono::system_clock::now() +
                            std::chrono::seconds(60));
+    Authorize(call->ctx);
     call->sent = Clock::now();
     ++outstanding;
     ++r.sent;
@@ -178,8 +190,28 @@ OverloadResult Overload(const std::string& address, double rate,
   return r;
 }
 
+struct Saturation {
+  int clients = 0;
+  double rate = 0;
+};
+
+// Doubles the closed-loop clients from 8 until the rate gains less than
+// 10 % or `max_clients` is reached; returns the best rate and its clients.
+Saturation FindSaturation(const std::string& address, int max_clients,
+                          double seconds) {
+  Saturation best;
+  for (int clients = 8; clients <= max_clients; clients *= 2) {
+    const double rate = Peak(address, clients, seconds);
+    std::printf("  closed loop, %3d clients: %.0f calls/s\n", clients, rate);
+    const bool gained = rate > best.rate * 1.10;
+    if (rate > best.rate) best = {clients, rate};
+    if (!gained) break;
+  }
+  return best;
+}
+
 void Run(const std::string& label, const std::vector<std::string>& args,
-         int clients, double seconds) {
+         int max_clients, double seconds) {
   revhub::testing::TempDir dir;
   revhub::testing::HubProcess hub(dir.path());
   hub.set_extra_args(args);
@@ -187,15 +219,17 @@ void Run(const std::string& label, const std::vector<std::string>& args,
     std::fprintf(stderr, "revhubd did not start: %s\n", hub.error().c_str());
     std::exit(1);
   }
+  g_token = revhub::testing::ReadAdminToken(dir.path());
   const long rss_before = ProcStatusKb(hub.pid(), "VmRSS");
-  const double peak = Peak(hub.address(), clients, seconds);
+  std::printf("== %s\n", label.c_str());
+  const Saturation sat = FindSaturation(hub.address(), max_clients, seconds);
+  const double peak = sat.rate;
   const long rss_peak = ProcStatusKb(hub.pid(), "VmRSS");
   OverloadResult o = Overload(hub.address(), 2 * peak, seconds);
   const long rss_after = ProcStatusKb(hub.pid(), "VmRSS");
   const long hwm = ProcStatusKb(hub.pid(), "VmHWM");
   const double throughput = static_cast<double>(o.ok) / o.elapsed;
-  std::printf("== %s\n", label.c_str());
-  std::printf("peak (closed loop, %d clients):   %.0f calls/s\n", clients,
+  std::printf("saturation P (%d clients):          %.0f calls/s\n", sat.clients,
               peak);
   std::printf("offered at 2x:                     %.0f calls/s (%lld sent)\n",
               2 * peak, static_cast<long long>(o.sent));
@@ -223,16 +257,16 @@ void Run(const std::string& label, const std::vector<std::string>& args,
 
 int main(int argc, char** argv) {
   double seconds = 5;
-  int clients = 32;
+  int max_clients = 256;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--seconds") == 0)
       seconds = std::atof(argv[i + 1]);
-    if (std::strcmp(argv[i], "--clients") == 0)
-      clients = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--max-clients") == 0)
+      max_clients = std::atoi(argv[i + 1]);
   }
   Run("bounded admission (defaults: 16 workers, --max-queued-calls 256)", {},
-      clients, seconds);
+      max_clients, seconds);
   Run("unbounded queue (--max-queued-calls 1000000, as before)",
-      {"--max-queued-calls", "1000000"}, clients, seconds);
+      {"--max-queued-calls", "1000000"}, max_clients, seconds);
   return 0;
 }
