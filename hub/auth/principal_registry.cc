@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <mutex>
 
 #include "absl/strings/ascii.h"
@@ -171,9 +172,9 @@ absl::StatusOr<PrincipalWithToken> PrincipalRegistry::Create(
   return PrincipalWithToken{stored.principal, token.token};
 }
 
-absl::StatusOr<PrincipalWithToken> PrincipalRegistry::Rotate(
-    absl::string_view name) {
-  ASSIGN_OR_RETURN(NewToken token, MakeToken());
+absl::StatusOr<StoredPrincipal> PrincipalRegistry::Change(
+    absl::string_view name,
+    const std::function<void(absl::Time now, StoredPrincipal*)>& change) {
   StoredPrincipal stored;
   RETURN_IF_ERROR(store_->Write([&](WriteTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(auto existing, txn.GetPrincipal(name));
@@ -182,28 +183,29 @@ absl::StatusOr<PrincipalWithToken> PrincipalRegistry::Rotate(
           absl::StrCat("name: no principal \"", name, "\""));
     }
     stored = std::move(*existing);
-    SetToken(token, txn.Now(), &stored);
+    change(txn.Now(), &stored);
     return txn.PutPrincipal(stored);
   }));
   RETURN_IF_ERROR(Reload());
+  return stored;
+}
+
+absl::StatusOr<PrincipalWithToken> PrincipalRegistry::Rotate(
+    absl::string_view name) {
+  ASSIGN_OR_RETURN(NewToken token, MakeToken());
+  ASSIGN_OR_RETURN(StoredPrincipal stored,
+                   Change(name, [&](absl::Time now, StoredPrincipal* p) {
+                     SetToken(token, now, p);
+                   }));
   return PrincipalWithToken{stored.principal, token.token};
 }
 
 absl::StatusOr<hub::v1::Principal> PrincipalRegistry::Disable(
     absl::string_view name) {
-  StoredPrincipal stored;
-  RETURN_IF_ERROR(store_->Write([&](WriteTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(auto existing, txn.GetPrincipal(name));
-    if (!existing.has_value()) {
-      return absl::NotFoundError(
-          absl::StrCat("name: no principal \"", name, "\""));
-    }
-    stored = std::move(*existing);
-    if (stored.principal.disabled()) return absl::OkStatus();
-    stored.principal.set_disabled(true);
-    return txn.PutPrincipal(stored);
-  }));
-  RETURN_IF_ERROR(Reload());
+  ASSIGN_OR_RETURN(StoredPrincipal stored,
+                   Change(name, [](absl::Time, StoredPrincipal* p) {
+                     p->principal.set_disabled(true);
+                   }));
   return stored.principal;
 }
 

@@ -14,6 +14,7 @@
 #ifndef REVHUB_HUB_AUTH_PRINCIPAL_REGISTRY_H_
 #define REVHUB_HUB_AUTH_PRINCIPAL_REGISTRY_H_
 
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -86,6 +87,12 @@ class PrincipalRegistry {
   explicit PrincipalRegistry(Store* store) : store_(store) {}
   // Reloads the cache from the store.
   absl::Status Reload();
+  // Applies `change` to the stored principal `name` in one write (NOT_FOUND
+  // naming the field when there is none), reloads the cache and returns
+  // the principal as stored.
+  absl::StatusOr<StoredPrincipal> Change(
+      absl::string_view name,
+      const std::function<void(absl::Time now, StoredPrincipal*)>& change);
 
   Store* store_;
   mutable std::shared_mutex mu_;
