@@ -77,8 +77,9 @@ namespace {
 // Adds a product mapped from Stripe object `o` (a product, price or plan):
 // its creation time and metadata, and its ProductChanged event, dated by the
 // webhook event when there is one, else by the object's creation.
-absl::Status AddProduct(Product p, const Field& o, const Field& name,
-                        const EventInfo* ev, TranslationBuilder& out) {
+// Adds product `p` and its ProductChanged event; returns the entity's index.
+absl::StatusOr<int> AddProduct(Product p, const Field& o, const Field& name,
+                               const EventInfo* ev, TranslationBuilder& out) {
   ASSIGN_OR_RETURN(std::optional<Timestamp> created, UnixTimeAt(o["created"]));
   if (created) *p.mutable_effective_at() = *created;
   PutMetadata(o["metadata"], p.mutable_attributes());
@@ -95,7 +96,7 @@ absl::Status AddProduct(Product p, const Field& o, const Field& name,
       cv1::EVENT_TYPE_PRODUCT_CHANGED, index,
       ev && ev->created ? &*ev->created : (created ? &*created : nullptr),
       ev ? ev->id : "");
-  return absl::OkStatus();
+  return index;
 }
 
 }  // namespace
@@ -129,7 +130,7 @@ absl::Status MapProduct(const TranslateContext& ctx, const Field& o,
   }
   ASSIGN_OR_RETURN(std::optional<Timestamp> updated, UnixTimeAt(o["updated"]));
   if (updated) *p.mutable_source_updated_at() = *updated;
-  return AddProduct(std::move(p), o, o["name"], ev, out);
+  return AddProduct(std::move(p), o, o["name"], ev, out).status();
 }
 
 // price and its legacy form plan ("amount" instead of "unit_amount"):
@@ -192,8 +193,18 @@ absl::Status MapPrice(const TranslateContext& ctx, const Field& o,
     p.set_revenue_rule(cv1::REVENUE_RULE_POINT_IN_TIME);
   }
   (*p.mutable_attributes())["price_id"] = id;
-  return AddProduct(std::move(p), o,
-                    expanded ? o["product"]["name"] : o["product"], ev, out);
+  const ExternalRef product_ref = ctx.Ref("product", product_id);
+  ASSIGN_OR_RETURN(
+      int index,
+      AddProduct(std::move(p), o,
+                 expanded ? o["product"]["name"] : o["product"], ev, out));
+  // Without the product expanded, the price only updates a product the hub
+  // must already hold: the link makes the record wait for that product
+  // (WAITING, applied by itself once it arrives) instead of failing.
+  if (!expanded) {
+    out.Link(index, "id", cv1::ENTITY_TYPE_PRODUCT, product_ref);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace revhub::adapter::stripe

@@ -193,6 +193,16 @@ absl::Status ApplyEntity(WriteTxn& txn, TranslationToApply& t, int i,
                        " and which the hub has not received"));
     }
   }
+  // What the adapter sent: ids are the hub's. A link may still set the
+  // entity's own id ("id"): an update of an entity the adapter knows only
+  // by a ref of another record (a Stripe price of its product), which
+  // waits for that entity like any link.
+  if (entity.version() != 0 || entity.has_recorded_at() ||
+      !entity.id().empty()) {
+    return FieldError(
+        absl::StatusCode::kInvalidArgument, absl::StrCat(Traits::kField, ".id"),
+        "an adapter leaves id, version and recorded_at to the hub");
+  }
   for (int l = 0; l < ce.links_size(); ++l) {
     const EntityLink& link = ce.links(l);
     const auto& target = link.target();
@@ -222,12 +232,6 @@ absl::Status ApplyEntity(WriteTxn& txn, TranslationToApply& t, int i,
                                      "entity: ",
                                      set.message()));
     }
-  }
-  if (entity.version() != 0 || entity.has_recorded_at() ||
-      !entity.id().empty()) {
-    return FieldError(
-        absl::StatusCode::kInvalidArgument, absl::StrCat(Traits::kField, ".id"),
-        "an adapter leaves id, version and recorded_at to the hub");
   }
   // Out of order: a record older (by the vendor's own modification time)
   // than what the hub holds from the same system changes nothing.

@@ -1,9 +1,12 @@
 // The ingest pipeline with Stripe's price records: a price updates its
-// product's price facts and keeps the product's name, and a subscription
+// product's price facts and keeps the product's name, a price that arrives
+// before its product waits for it, and a subscription
 // schedule of API 2020-08-27 (no phase currency, items naming only a price
 // id) is booked through the product the hub knows by that price.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "tests/ingest/pipeline_fixture.h"
 
@@ -55,7 +58,9 @@ TEST_CASE(
       "unit_amount_decimal": "4900"
 })json");
   INFO(hub.Explain(price));
-  REQUIRE(hub.Settle(price) == v1::RECORD_STATUS_APPLIED);
+  const v1::RecordStatus price_status = hub.Settle(price);
+  INFO(hub.Record(price).status_reason() << " | " << hub.Explain(price));
+  REQUIRE(price_status == v1::RECORD_STATUS_APPLIED);
   cv1::Product p = ProductByRef(hub, "price", "price_Sched1m");
   CHECK(p.name() == "Team");
   CHECK(p.description() == "Team plan");
@@ -66,15 +71,40 @@ TEST_CASE(
   CHECK(p.ssp_period_months() == 1);
   CHECK(ProductByRef(hub, "product", "prod_Sched1").id() == p.id());
 
-  // A price of a product the hub has not received: refused, naming why.
-  int64_t orphan = hub.Ingest("stripe", "price", R"json({"id": "price_Orphan1",
+  // A price of a product the hub has not received yet (webhooks arrive in
+  // any order): it waits for that product, then applies by itself.
+  int64_t early = hub.Ingest("stripe", "price", R"json({"id": "price_Early1",
       "object": "price", "active": true, "created": 1735000100,
-      "currency": "usd", "product": "prod_Orphan1", "recurring": null,
+      "currency": "usd", "product": "prod_Early1", "recurring": null,
       "type": "one_time", "unit_amount": 1000})json");
-  REQUIRE(hub.Settle(orphan) == v1::RECORD_STATUS_FAILED);
-  auto shown = hub.Show(orphan);
-  REQUIRE(shown.exceptions_size() == 1);
-  CHECK(shown.exceptions(0).field_path() == "product.name");
+  REQUIRE(hub.Settle(early) == v1::RECORD_STATUS_WAITING);
+  {
+    v1::RawRecord waiting = hub.Record(early);
+    CHECK(waiting.waiting_for_type() == cv1::ENTITY_TYPE_PRODUCT);
+    CHECK(waiting.waiting_for().object_type() == "product");
+    CHECK(waiting.waiting_for().vendor_id() == "prod_Early1");
+    CHECK_THAT(waiting.status_reason(), Catch::Contains("product.id"));
+    CHECK(hub.Show(early).exceptions_size() == 0);
+  }
+  REQUIRE(
+      hub.Settle(hub.Ingest("stripe", "product", R"json({"id": "prod_Early1",
+      "object": "product", "active": true, "created": 1735000000,
+      "name": "Onboarding", "type": "service"})json")) ==
+      v1::RECORD_STATUS_APPLIED);
+  {
+    INFO(hub.Explain(early));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (hub.Record(early).status() != v1::RECORD_STATUS_APPLIED &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(hub.Record(early).status() == v1::RECORD_STATUS_APPLIED);
+  }
+  cv1::Product onboarding = ProductByRef(hub, "price", "price_Early1");
+  CHECK(onboarding.name() == "Onboarding");
+  CHECK(onboarding.standalone_selling_price().units() == 10);
+  CHECK(onboarding.revenue_rule() == cv1::REVENUE_RULE_POINT_IN_TIME);
+  CHECK(ProductByRef(hub, "product", "prod_Early1").id() == onboarding.id());
 
   // The schedule: no phase currency (config.default_currency), items with
   // price ids: the lines find the product by the price and its amount.

@@ -1,7 +1,7 @@
 // Bulk replay as a long-running operation through a real revhubd with the
 // Stripe adapter: progress (done/total), cancel and resume from the cursor,
 // a restart in the middle, listing; every record replayed exactly once per
-// operation (each replay of an orphan price adds one exception attempt).
+// operation (each replay of a broken price adds one exception attempt).
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
@@ -15,13 +15,14 @@ namespace {
 
 constexpr int kRecords = 150;
 
-// A price whose product the hub has never received: FAILED, every time.
-std::string OrphanPrice(int i) {
-  return absl::StrCat(R"json({"id": "price_Orphan)json", i,
+// A price whose unit_amount is not a number: it fails, and so does every
+// replay of it.
+std::string BrokenPrice(int i) {
+  return absl::StrCat(R"json({"id": "price_Broken)json", i,
                       R"json(", "object": "price", "active": true,
-      "created": 1735000100, "currency": "usd", "product": "prod_Missing)json",
+      "created": 1735000100, "currency": "usd", "product": "prod_Any)json",
                       i, R"json(", "recurring": null, "type": "one_time",
-      "unit_amount": 1000})json");
+      "unit_amount": "ten"})json");
 }
 
 v1::Operation GetOp(PipelineHub& hub, const std::string& id) {
@@ -62,7 +63,7 @@ TEST_CASE(
       R"(fields { key: "default_currency" value { string_value: "USD" } })");
   std::vector<int64_t> ids;
   for (int i = 0; i < kRecords; ++i)
-    ids.push_back(hub.Ingest("stripe", "price", OrphanPrice(i)));
+    ids.push_back(hub.Ingest("stripe", "price", BrokenPrice(i)));
   for (int64_t id : ids)
     REQUIRE(hub.Settle(id, 60) == v1::RECORD_STATUS_FAILED);
   for (int64_t id : {ids.front(), ids.back()})
