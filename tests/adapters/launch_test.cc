@@ -232,10 +232,9 @@ TEST_CASE(
 TEST_CASE("registration env keys come from the allow-list, never LD_*",
           "[launch]") {
   LaunchHub hub;
-  for (const std::string key :
-       {"LD_PRELOAD", "LD_LIBRARY_PATH", "NODE_OPTIONS", "GCONV_PATH",
-        "DYLD_INSERT_LIBRARIES", "PATH", "REVHUB_ADAPTER_TOKEN",
-        "SOME_UNLISTED_KEY"}) {
+  for (const std::string key : {"LD_PRELOAD", "LD_LIBRARY_PATH", "NODE_OPTIONS",
+                                "GCONV_PATH", "DYLD_INSERT_LIBRARIES", "PATH",
+                                "REVHUB_ADAPTER_TOKEN", "SOME_UNLISTED_KEY"}) {
     INFO(key);
     Refused(hub.Register(Launch("revhub-adapter-stripe", {{key, "x"}})),
             "system.adapter.launch.env[" + key + "]");
@@ -311,7 +310,7 @@ TEST_CASE("plaintext endpoints only on unix or loopback", "[launch]") {
     Refused(hub.Register(Endpoint(e)), "system.adapter.endpoint");
   }
   for (const std::string e : {"127.0.0.1:9", "127.1.2.3:9", "localhost:9",
-                               "[::1]:9", "unix:/tmp/adapter.sock"}) {
+                              "[::1]:9", "unix:/tmp/adapter.sock"}) {
     INFO(e);
     CHECK(hub.Register(Endpoint(e)).ok());
   }
