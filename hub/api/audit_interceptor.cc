@@ -86,6 +86,12 @@ void AddEntityTargets(const std::string& prefix, const Message& m,
   }
 }
 
+// Appends `row` in a write transaction of its own.
+absl::Status AppendRow(Store* store, const hub::v1::AuditRecord& row) {
+  return store->Write(
+      [&](WriteTxn& txn) { return txn.AppendAudit(row).status(); });
+}
+
 class AuditInterceptor final : public grpc::experimental::Interceptor {
  public:
   AuditInterceptor(Store* store, grpc::experimental::ServerRpcInfo* info)
@@ -113,8 +119,7 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
       row_.set_role(RoleOf(info_->server_context()));
       row_.set_code(static_cast<int32_t>(status.error_code()));
       row_.set_message(status.error_message());
-      absl::Status appended = store_->Write(
-          [&](WriteTxn& txn) { return txn.AppendAudit(row_).status(); });
+      absl::Status appended = AppendRow(store_, row_);
       if (!appended.ok()) {
         std::fprintf(stderr, "revhubd: audit row for %s not written: %s\n",
                      row_.method().c_str(),
@@ -189,8 +194,7 @@ absl::Status AppendRefusedCallAudit(Store* store, const std::string& principal,
   row.set_method(std::string(method));
   row.set_code(static_cast<int32_t>(status.code()));
   row.set_message(std::string(status.message()));
-  return store->Write(
-      [&](WriteTxn& txn) { return txn.AppendAudit(row).status(); });
+  return AppendRow(store, row);
 }
 
 }  // namespace revhub::hub
