@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,8 +51,15 @@ using adapter::v1::CanonicalEntity;
 using adapter::v1::FieldError;
 using adapter::v1::InboundObjectType;
 using adapter::v1::OutboundOperation;
+using adapter::v1::ReadableObjectType;
+using adapter::v1::ReadRequest;
+using adapter::v1::ReadResponse;
+using adapter::v1::SourcedRecord;
 using adapter::v1::TranslationResult;
+using adapter::v1::VendorRateLimit;
 using adapter::v1::VendorRecord;
+using adapter::v1::VerifyWebhookRequest;
+using adapter::v1::VerifyWebhookResponse;
 using canonical::v1::EntityType;
 using canonical::v1::EventType;
 using canonical::v1::ExternalRef;
@@ -138,6 +146,12 @@ struct AdapterInfo {
   std::vector<InboundObjectType> inbound;
   std::vector<OutboundOperation> outbound;
   std::vector<ConfigField> config_fields;
+  // Pull: the object types Read serves and the vendor's documented limits.
+  std::vector<ReadableObjectType> readable;
+  std::vector<VendorRateLimit> rate_limits;
+  // Webhooks: VerifyWebhook is implemented, and how it authenticates.
+  bool verifies_webhooks = false;
+  std::string webhook_authentication;
 };
 
 // TranslateContext is one record to translate.
@@ -188,6 +202,50 @@ struct ApplyContext {
   const Logger& log;
 };
 
+// ReadContext is one page to read. The SDK has checked that
+// request.object_type() is one of AdapterInfo::readable.
+struct ReadContext {
+  absl::string_view system;
+  const Config& config;
+  const ReadRequest& request;
+  const Logger& log;
+};
+
+// WebhookContext is one HTTP request the hub received for the system.
+struct WebhookContext {
+  absl::string_view system;
+  const Config& config;
+  const VerifyWebhookRequest& request;
+  const Logger& log;
+  // Returns the first header named `name` (any case), or nullopt.
+  std::optional<std::string> Header(absl::string_view name) const;
+};
+
+// Results of Read. ReadPage leaves outcome OK; fill records, next_cursor,
+// has_more.
+ReadResponse ReadRetry(absl::string_view reason,
+                       std::chrono::milliseconds delay,
+                       absl::string_view vendor_code = "");
+ReadResponse ReadFailed(absl::string_view reason,
+                        absl::string_view vendor_code = "");
+// Returns what a vendor answer that is not a 2xx means for a read: RETRY
+// (after Retry-After, or `fallback`) for 408, 409, 425, 429 and 5xx; FAILED
+// naming the status otherwise. `body` is shortened into the reason.
+ReadResponse ReadHttpFailure(int http_status, absl::string_view body,
+                             std::chrono::milliseconds retry_after);
+
+// Results of VerifyWebhook.
+VerifyWebhookResponse WebhookRefused(absl::string_view reason);
+VerifyWebhookResponse WebhookAccepted(absl::string_view vendor_event_id,
+                                      absl::string_view event_type);
+
+// Returns the record a pull or a webhook delivers, keyed
+// "<object_type>/<vendor_id>@<version>" so that both ways give one record.
+SourcedRecord MakeSourcedRecord(absl::string_view object_type,
+                                absl::string_view vendor_id,
+                                absl::string_view version,
+                                std::string payload_json);
+
 // Results of Apply.
 ApplyResponse Applied(std::vector<ExternalRef> vendor_refs);
 ApplyResponse Rejected(absl::string_view reason,
@@ -219,6 +277,16 @@ class Adapter {
 
   // Delivers ctx.request. The default rejects: no outbound operations.
   virtual ApplyResponse Apply(const ApplyContext& ctx);
+
+  // Reads one page (see ReadRequest). Never throws for vendor answers:
+  // transient ones are ReadRetry, lasting ones ReadFailed. The default
+  // fails: the adapter reads nothing.
+  virtual ReadResponse Read(const ReadContext& ctx);
+
+  // Verifies one webhook delivery: WebhookRefused with a reason naming the
+  // header or field at fault (never a secret), or WebhookAccepted with the
+  // records it carries. The default refuses: no webhooks.
+  virtual VerifyWebhookResponse VerifyWebhook(const WebhookContext& ctx);
 };
 
 // Runs the adapter process: parses flags, serves until told to stop, and

@@ -109,6 +109,10 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
     for (const auto& t : info_.inbound) *r.add_inbound_object_types() = t;
     for (const auto& o : info_.outbound) *r.add_outbound_operations() = o;
     r.set_config_schema_json(ConfigJsonSchema(info_.config_fields));
+    for (const auto& t : info_.readable) *r.add_readable_object_types() = t;
+    for (const auto& l : info_.rate_limits) *r.add_rate_limits() = l;
+    r.set_verifies_webhooks(info_.verifies_webhooks);
+    r.set_webhook_authentication(info_.webhook_authentication);
     return r;
   }
 
@@ -170,6 +174,24 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
                                   ApplyResponse* response) override {
     return OnPool(ctx, [this, request, response] {
       DoApply(*request, response);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* ctx,
+                                 const ReadRequest* request,
+                                 ReadResponse* response) override {
+    return OnPool(ctx, [this, request, response] {
+      DoRead(*request, response);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::ServerUnaryReactor* VerifyWebhook(
+      grpc::CallbackServerContext* ctx, const VerifyWebhookRequest* request,
+      VerifyWebhookResponse* response) override {
+    return OnPool(ctx, [this, request, response] {
+      DoVerifyWebhook(*request, response);
       return grpc::Status::OK;
     });
   }
@@ -324,6 +346,78 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
                           adapter::v1::ApplyOutcome_Name(response->outcome()),
                           response->reason().empty() ? "" : " ",
                           response->reason()));
+  }
+
+  void DoRead(const ReadRequest& request, ReadResponse* response) {
+    std::vector<FieldError> errors;
+    absl::StatusOr<Config> config = Config::Parse(
+        StructToJson(request.config()), info_.config_fields, &errors);
+    if (!config.ok()) {
+      *response = ReadFailed(config.status().message());
+      return;
+    }
+    Logger log(info_.name, config->secret_values());
+    bool readable = false;
+    std::vector<std::string> declared;
+    for (const auto& t : info_.readable) {
+      readable = readable || t.object_type() == request.object_type();
+      declared.push_back(t.object_type());
+    }
+    if (!readable) {
+      *response = ReadFailed(absl::StrCat(
+          "object_type: this adapter does not read \"", request.object_type(),
+          "\"",
+          declared.empty()
+              ? std::string("; it reads nothing")
+              : absl::StrCat("; it reads ", absl::StrJoin(declared, ", "))));
+      return;
+    }
+    try {
+      *response =
+          adapter_->Read(ReadContext{request.system(), *config, request, log});
+    } catch (const std::exception& e) {
+      *response = ReadRetry(absl::StrCat("adapter error: ", e.what()),
+                            std::chrono::seconds(1));
+    }
+    if (response->outcome() == adapter::v1::READ_OUTCOME_UNSPECIFIED) {
+      response->set_outcome(adapter::v1::READ_OUTCOME_OK);
+    }
+    response->set_reason(log.Redact(response->reason()));
+    if (response->outcome() != adapter::v1::READ_OUTCOME_OK) {
+      log.Warn(absl::StrCat("read ", request.object_type(), ": ",
+                            adapter::v1::ReadOutcome_Name(response->outcome()),
+                            " ", response->reason()));
+    }
+  }
+
+  void DoVerifyWebhook(const VerifyWebhookRequest& request,
+                       VerifyWebhookResponse* response) {
+    std::vector<FieldError> errors;
+    absl::StatusOr<Config> config = Config::Parse(
+        StructToJson(request.config()), info_.config_fields, &errors);
+    if (!config.ok()) {
+      *response =
+          WebhookRefused(absl::StrCat("the system's configuration is invalid: ",
+                                      config.status().message()));
+      return;
+    }
+    Logger log(info_.name, config->secret_values());
+    try {
+      *response = adapter_->VerifyWebhook(
+          WebhookContext{request.system(), *config, request, log});
+    } catch (const std::exception& e) {
+      *response =
+          WebhookRefused(absl::StrCat("unreadable delivery: ", e.what()));
+    }
+    if (response->verdict() == adapter::v1::WEBHOOK_VERDICT_UNSPECIFIED) {
+      response->set_verdict(adapter::v1::WEBHOOK_VERDICT_REFUSED);
+      if (response->reason().empty()) response->set_reason("no verdict");
+    }
+    response->set_reason(log.Redact(response->reason()));
+    if (response->verdict() != adapter::v1::WEBHOOK_VERDICT_ACCEPTED) {
+      log.Warn(absl::StrCat("webhook for system ", request.system(),
+                            " refused: ", response->reason()));
+    }
   }
 
   Adapter* adapter_;
