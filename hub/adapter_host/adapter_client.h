@@ -8,7 +8,8 @@
 //
 // Every call has a deadline; UNAVAILABLE and DEADLINE_EXCEEDED are
 // transient, other errors are returned as the adapter gave them. Translate
-// and TranslateBatch are pure functions of their request; Apply is
+// and TranslateBatch are pure functions of their request, Read and
+// VerifyWebhook have no effect on the vendor; Apply is
 // idempotent per request.idempotency_key, so a retried call never
 // duplicates work.
 //
@@ -41,6 +42,13 @@ class AdapterClient {
   // Delivers one change; idempotent per request.idempotency_key.
   virtual absl::StatusOr<adapter::v1::ApplyResponse> Apply(
       const adapter::v1::ApplyRequest& request) = 0;
+  // Reads one page from the vendor (a pure function of the request and the
+  // vendor's data).
+  virtual absl::StatusOr<adapter::v1::ReadResponse> Read(
+      const adapter::v1::ReadRequest& request) = 0;
+  // Verifies one webhook delivery.
+  virtual absl::StatusOr<adapter::v1::VerifyWebhookResponse> VerifyWebhook(
+      const adapter::v1::VerifyWebhookRequest& request) = 0;
   // The process behind the client: pid, restarts and address of a hosted
   // adapter; only the address (pid 0) for one reached at an endpoint.
   virtual hub::v1::AdapterProcess Process() const = 0;

@@ -267,6 +267,24 @@ class AdapterHostImpl final : public AdapterHost {
         }));
     return response;
   }
+  absl::StatusOr<adapter::v1::ReadResponse> Read(
+      const adapter::v1::ReadRequest& request) override {
+    adapter::v1::ReadResponse response;
+    RETURN_IF_ERROR(
+        Call([&](AdapterService::Stub* stub, grpc::ClientContext* ctx) {
+          return stub->Read(ctx, request, &response);
+        }));
+    return response;
+  }
+  absl::StatusOr<adapter::v1::VerifyWebhookResponse> VerifyWebhook(
+      const adapter::v1::VerifyWebhookRequest& request) override {
+    adapter::v1::VerifyWebhookResponse response;
+    RETURN_IF_ERROR(
+        Call([&](AdapterService::Stub* stub, grpc::ClientContext* ctx) {
+          return stub->VerifyWebhook(ctx, request, &response);
+        }));
+    return response;
+  }
 
   // AdapterHost
   pid_t pid() const override {

@@ -58,6 +58,16 @@ class RemoteAdapter final : public AdapterClient {
     adapter::v1::ApplyResponse resp;
     return Call(&AdapterService::Stub::Apply, request, resp);
   }
+  absl::StatusOr<adapter::v1::ReadResponse> Read(
+      const adapter::v1::ReadRequest& request) override {
+    adapter::v1::ReadResponse resp;
+    return Call(&AdapterService::Stub::Read, request, resp);
+  }
+  absl::StatusOr<adapter::v1::VerifyWebhookResponse> VerifyWebhook(
+      const adapter::v1::VerifyWebhookRequest& request) override {
+    adapter::v1::VerifyWebhookResponse resp;
+    return Call(&AdapterService::Stub::VerifyWebhook, request, resp);
+  }
   hub::v1::AdapterProcess Process() const override {
     hub::v1::AdapterProcess p;
     p.set_address(endpoint_);

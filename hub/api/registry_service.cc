@@ -67,6 +67,34 @@ absl::Status ValidateSystem(const System& s, const LaunchPolicy* policy) {
   }
   // The ingest pipeline: matching rules.
   RETURN_IF_ERROR(ValidateMatchingRules(s));
+  // Pulls: one schedule per object type; an interval of at least a second.
+  std::set<std::string> types;
+  for (int i = 0; i < s.sync_size(); ++i) {
+    const hub::v1::SyncSchedule& sync = s.sync(i);
+    const std::string at = absl::StrCat("system.sync[", i, "]");
+    if (sync.object_type().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".object_type: is required"));
+    }
+    if (!types.insert(sync.object_type()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          at, ".object_type: \"", sync.object_type(), "\" appears twice"));
+    }
+    const auto& iv = sync.interval();
+    if (iv.seconds() < 0 || iv.nanos() < 0 ||
+        (iv.seconds() == 0 && iv.nanos() > 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          at, ".interval: must be zero (on demand only) or at least 1s"));
+    }
+    if (sync.page_size() < 0 || sync.page_size() > 10000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".page_size: must be between 0 and 10000"));
+    }
+    if (s.adapter().target_case() == hub::v1::AdapterSpec::TARGET_NOT_SET) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ": a system without an adapter cannot be pulled"));
+    }
+  }
   if (s.version() != 0 || s.has_created_at() || s.has_updated_at() ||
       s.state() != hub::v1::SYSTEM_STATE_UNSPECIFIED ||
       !s.updated_by().empty()) {

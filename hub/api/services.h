@@ -32,6 +32,7 @@ class PrincipalRegistry;
 }  // namespace auth
 class SecretVault;
 class ReplayOperations;
+class SyncEngine;
 
 struct HubContext {
   Store* store;
@@ -49,6 +50,8 @@ struct HubContext {
   // Bulk replays as long-running operations (hub/ingest/); null when not
   // running.
   ReplayOperations* replays = nullptr;
+  // Pulls from vendors (hub/sync/); null when not running.
+  SyncEngine* sync = nullptr;
   // Per-principal admission; null admits every caller.
   RateLimiter* limiter = nullptr;
 };
@@ -63,6 +66,8 @@ std::unique_ptr<grpc::Service> NewIngestService(HubContext* hub);
 std::unique_ptr<grpc::Service> NewEventService(HubContext* hub);
 // The ingest pipeline
 std::unique_ptr<grpc::Service> NewPipelineService(HubContext* hub);
+// Pulls from vendors
+std::unique_ptr<grpc::Service> NewSyncService(HubContext* hub);
 
 // The largest payload a unary answer carries (GetRecord, GetException), and
 // the largest chunk ReadRecordPayload sends: far below a gRPC client's

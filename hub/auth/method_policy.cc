@@ -64,6 +64,10 @@ std::vector<MethodRule> MakeTable() {
       Read("PipelineService", "GetOperation"),
       Read("PipelineService", "ListOperations"),
       Write("PipelineService", "CancelOperation", kIntegration),
+      // SyncService: pulling is what integration does; everyone reads
+      // where pulls stand.
+      Write("SyncService", "RunSync", kIntegration),
+      Read("SyncService", "GetSyncStatus"),
       Read("PipelineService", "ShowRecord"),
       Read("PipelineService", "ListRecordExceptions"),
       Write("PipelineService", "ReplayRecord", kIntegration),

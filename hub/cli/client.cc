@@ -25,6 +25,8 @@
 #include "revhub/hub/v1/principal_service.grpc.pb.h"
 // Audit
 #include "revhub/hub/v1/audit_service.grpc.pb.h"
+// Pulls from vendors
+#include "revhub/hub/v1/sync_service.grpc.pb.h"
 
 namespace revhub::cli {
 namespace {
@@ -70,7 +72,9 @@ class GrpcHubClient final : public HubClient {
         exceptions_(hubv1::ExceptionService::NewStub(channel_)),
         principals_(hubv1::PrincipalService::NewStub(channel_)),
         // Audit
-        audit_(hubv1::AuditService::NewStub(channel_)) {}
+        audit_(hubv1::AuditService::NewStub(channel_)),
+        // Pulls from vendors
+        sync_(hubv1::SyncService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
 // token, the call, the status converted.
@@ -146,7 +150,29 @@ class GrpcHubClient final : public HubClient {
   // Audit
   REVHUB_UNARY(audit_, ListAuditRecords)
   REVHUB_UNARY(audit_, VerifyAuditLog)
+  // Pulls from vendors
+  REVHUB_UNARY(sync_, GetSyncStatus)
 #undef REVHUB_UNARY
+
+  absl::Status RunSync(const hubv1::RunSyncRequest& request,
+                       const std::function<bool(const hubv1::RunSyncResponse&)>&
+                           on_progress) override {
+    grpc::ClientContext context;
+    Prepare(context, options_.stream_timeout);
+    std::unique_ptr<grpc::ClientReader<hubv1::RunSyncResponse>> reader =
+        sync_->RunSync(&context, request);
+    hubv1::RunSyncResponse progress;
+    while (reader->Read(&progress)) {
+      if (!on_progress(progress)) {
+        context.TryCancel();
+        while (reader->Read(&progress)) {
+        }
+        reader->Finish().IgnoreError();
+        return absl::OkStatus();
+      }
+    }
+    return FromGrpc(reader->Finish());
+  }
 
   absl::Status ReadRecordPayload(
       const hubv1::ReadRecordPayloadRequest& request,
@@ -222,6 +248,7 @@ class GrpcHubClient final : public HubClient {
   std::unique_ptr<hubv1::ExceptionService::Stub> exceptions_;
   std::unique_ptr<hubv1::PrincipalService::Stub> principals_;
   std::unique_ptr<hubv1::AuditService::Stub> audit_;
+  std::unique_ptr<hubv1::SyncService::Stub> sync_;
 };
 
 }  // namespace

@@ -40,6 +40,7 @@
 #include "revhub/hub/v1/principal_service.pb.h"
 // Audit
 #include "revhub/hub/v1/audit_service.pb.h"
+#include "revhub/hub/v1/sync_service.pb.h"
 
 namespace revhub::cli {
 
@@ -202,6 +203,16 @@ class HubClient {
       const hubv1::ListAuditRecordsRequest& request) = 0;
   virtual absl::StatusOr<hubv1::VerifyAuditLogResponse> VerifyAuditLog(
       const hubv1::VerifyAuditLogRequest& request) = 0;
+  // SyncService
+  virtual absl::StatusOr<hubv1::GetSyncStatusResponse> GetSyncStatus(
+      const hubv1::GetSyncStatusRequest& request) = 0;
+  // Calls on_progress for each progress message until the pull is over
+  // (the stream's status), or until on_progress returns false (OK; the
+  // pull goes on in the hub).
+  virtual absl::Status RunSync(
+      const hubv1::RunSyncRequest& request,
+      const std::function<bool(const hubv1::RunSyncResponse&)>&
+          on_progress) = 0;
 };
 
 struct HubClientOptions {

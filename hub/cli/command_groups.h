@@ -48,6 +48,8 @@ void DefinePrincipalsCommands(CLI::App& app, CommandContext& ctx);
 void DefineCertsCommands(CLI::App& app, CommandContext& ctx);
 // audit list|verify (audit_commands.cc)
 void DefineAuditCommands(CLI::App& app, CommandContext& ctx);
+// sync run|status (sync_commands.cc)
+void DefineSyncCommands(CLI::App& app, CommandContext& ctx);
 
 // Adds book, amend, renew and cancel to the `contracts` group (called by
 // DefineContractsCommands).

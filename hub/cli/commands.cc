@@ -42,6 +42,7 @@ class Cli {
     DefinePrincipalsCommands(app_, ctx_);
     DefineCertsCommands(app_, ctx_);
     DefineAuditCommands(app_, ctx_);
+    DefineSyncCommands(app_, ctx_);
   }
 
   int Run(const std::vector<std::string>& args) {

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "canonical/status_macros.h"
 #include "hub/cli/command_groups.h"
 #include "hub/cli/format.h"
@@ -23,7 +24,7 @@ struct SystemsFlags {
   // register
   std::string name, kind, display_name, description, command, endpoint,
       tls_endpoint, pinned_cert, config_file;
-  std::vector<std::string> args, env, authoritative_for, match;
+  std::vector<std::string> args, env, authoritative_for, match, sync;
   bool replace = false;
   // list
   bool all = false;
@@ -34,6 +35,33 @@ struct SystemsFlags {
   std::string system;
   std::string disable_reason;
 };
+
+// Parses "TYPE[:INTERVAL[:BACKFILL_START]]" ("invoice:5m:2025-01-01T00:00:00Z";
+// an interval of 0 or none: on demand).
+absl::StatusOr<hubv1::SyncSchedule> ParseSyncSchedule(const std::string& text) {
+  std::vector<std::string> parts =
+      absl::StrSplit(text, absl::MaxSplits(':', 2));
+  hubv1::SyncSchedule s;
+  s.set_object_type(parts[0]);
+  if (parts[0].empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--sync: '", text, "' must be TYPE[:INTERVAL[:BACKFILL_START]]"));
+  }
+  if (parts.size() > 1 && !parts[1].empty() && parts[1] != "0") {
+    absl::Duration d;
+    if (!absl::ParseDuration(parts[1], &d) || d < absl::Seconds(1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--sync: '", parts[1],
+                       "' is not an interval of at least 1s (30s, 5m, 1h)"));
+    }
+    s.mutable_interval()->set_seconds(absl::ToInt64Seconds(d));
+  }
+  if (parts.size() > 2) {
+    ASSIGN_OR_RETURN(*s.mutable_backfill_start(),
+                     ParseTimestamp(parts[2], "--sync"));
+  }
+  return s;
+}
 
 absl::StatusOr<hubv1::RegisterSystemRequest> BuildRegisterRequest(
     const SystemsFlags& f, CommandContext& ctx) {
@@ -81,6 +109,11 @@ absl::StatusOr<hubv1::RegisterSystemRequest> BuildRegisterRequest(
     absl::StatusOr<hubv1::MatchingRule> rule = ParseMatchingRule(text);
     if (!rule.ok()) return UsageError(rule.status());
     *system->add_matching_rules() = *std::move(rule);
+  }
+  for (const std::string& text : f.sync) {
+    absl::StatusOr<hubv1::SyncSchedule> schedule = ParseSyncSchedule(text);
+    if (!schedule.ok()) return UsageError(schedule.status());
+    *system->add_sync() = *std::move(schedule);
   }
   request.set_replace_existing(f.replace);
   return request;
@@ -219,6 +252,12 @@ void DefineRegister(CLI::App* systems, SystemsFlags& f, CommandContext& ctx) {
                   "the hub knows (repeatable): customer:email, "
                   "customer:FIELD=OTHER_FIELD, or "
                   "customer:attributes.KEY=SYSTEM/OBJECT_TYPE")
+      ->allow_extra_args(false);
+  reg->add_option("--sync", f.sync,
+                  "Pull an object type from the vendor (repeatable): "
+                  "TYPE[:INTERVAL[:BACKFILL_START]], e.g. invoice:5m or "
+                  "customer:1h:2025-01-01T00:00:00Z; no interval: on demand "
+                  "(revhub sync run)")
       ->allow_extra_args(false);
   ctx.OnParsed(reg, [&f, &ctx] { return RegisterSystem(f, ctx); });
 }

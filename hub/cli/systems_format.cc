@@ -107,6 +107,24 @@ std::string RenderSystem(const hubv1::System& system) {
           "\n");
     }
   }
+  // Pulls: one line per object type.
+  if (system.sync_size() > 0) {
+    absl::StrAppend(&out, "sync:\n");
+    for (const hubv1::SyncSchedule& s : system.sync()) {
+      const int64_t every = s.interval().seconds();
+      absl::StrAppend(
+          &out, "  ", s.object_type(), ": ",
+          every > 0 ? absl::StrCat("every ", every, "s") : "on demand",
+          s.paused() ? " (paused)" : "",
+          s.has_backfill_start()
+              ? absl::StrCat(", backfill from ",
+                             FormatTimestamp(s.backfill_start()))
+              : "",
+          s.page_size() > 0 ? absl::StrCat(", ", s.page_size(), " per page")
+                            : "",
+          "\n");
+    }
+  }
   return out;
 }
 

@@ -166,6 +166,23 @@ int main(int argc, char** argv) {
   AddDuration(app, "--idempotency-sweep-interval",
               &options.idempotency_sweep_interval,
               "How often idempotency records past retention are deleted");
+  // Connectors (docs/connectors.md)
+  app.add_option("--http-listen", options.http_listen,
+                 "Address to serve HTTP on, HOST:PORT (port 0 picks a free "
+                 "one): vendor webhooks at POST /webhooks/<system>. Plain "
+                 "HTTP: put a TLS-terminating proxy in front of it anywhere "
+                 "but loopback");
+  app.add_option("--webhook-max-body-bytes", options.webhook_max_body_bytes,
+                 "Largest webhook body accepted; larger ones get 413")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+  app.add_option("--sync-max-concurrent-pulls",
+                 options.sync_max_concurrent_pulls,
+                 "Pulls from vendors that run at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  AddDuration(app, "--sync-max-backoff", &options.sync_max_backoff,
+              "Longest wait between attempts at a failing page of a pull");
   CLI11_PARSE(app, argc, argv);
   // Checked above.
   absl::ParseDuration(waiting_timeout, &options.pipeline_waiting_timeout);
@@ -183,6 +200,10 @@ int main(int argc, char** argv) {
   if (!server.ok()) {
     std::cerr << "revhubd: " << server.status().message() << std::endl;
     return 1;
+  }
+  if (!(*server)->http_address().empty()) {
+    std::cout << "revhubd http listening on " << (*server)->http_address()
+              << std::endl;
   }
   std::cout << "revhubd listening on " << (*server)->address() << std::endl;
 

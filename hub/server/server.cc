@@ -35,6 +35,7 @@
 #include "hub/common/rate_limiter.h"
 #include "hub/common/work_queue.h"
 #include "hub/events/event_bus.h"
+#include "hub/http/http_server.h"
 #include "hub/ingest/pipeline.h"
 #include "hub/ingest/replay_operations.h"
 #include "hub/orchestration/orchestrator.h"
@@ -44,6 +45,8 @@
 #include "hub/secrets/secrets_key.h"
 #include "hub/server/retention.h"
 #include "hub/store/sqlite/sqlite_store.h"
+#include "hub/sync/sync_engine.h"
+#include "hub/sync/webhook_receiver.h"
 
 namespace revhub::hub {
 namespace {
@@ -320,6 +323,17 @@ class HubServerImpl : public HubServer {
     orchestrator_ = std::make_unique<Orchestrator>(
         store_.get(), events_.get(), adapters_.get(), std::move(orchestration));
     context_.orchestrator = orchestrator_.get();
+    // Pulls from vendors, and their webhooks.
+    SyncEngineOptions sync_options;
+    sync_options.tick = options.sync_tick;
+    sync_options.initial_backoff = options.sync_initial_backoff;
+    sync_options.max_backoff = options.sync_max_backoff;
+    sync_options.max_concurrent_pulls = options.sync_max_concurrent_pulls;
+    sync_ = std::make_unique<SyncEngine>(store_.get(), adapters_.get(),
+                                         sync_options);
+    context_.sync = sync_.get();
+    webhooks_ = std::make_unique<WebhookReceiver>(store_.get(), adapters_.get(),
+                                                  sync_.get());
     // Principals: the first start makes `admin` and writes its token.
     ASSIGN_OR_RETURN(principals_, auth::PrincipalRegistry::Open(store_.get()));
     const std::string token_path = options.data_dir + "/admin.token";
@@ -376,6 +390,7 @@ class HubServerImpl : public HubServer {
     services_.push_back(NewExceptionService(&context_));
     services_.push_back(NewPrincipalService(&context_));
     services_.push_back(NewAuditService(&context_));
+    services_.push_back(NewSyncService(&context_));
 
     // Links the health protocol's descriptor into the binary, so reflection
     // can describe the built-in health service.
@@ -410,6 +425,24 @@ class HubServerImpl : public HubServer {
     pipeline_->Start();
     replays_->Start();
     orchestrator_->Start();
+    sync_->Start();
+    if (!options.http_listen.empty()) {
+      HttpServerOptions http_options;
+      http_options.listen = options.http_listen;
+      http_options.max_body_bytes = options.webhook_max_body_bytes;
+      std::vector<HttpRoute> routes;
+      routes.push_back(
+          {"POST", "/webhooks/", [w = webhooks_.get()](const HttpRequest& r) {
+             return w->Handle(r);
+           }});
+      routes.push_back({"GET", "/healthz", [](const HttpRequest&) {
+                          HttpResponse r;
+                          r.content_type = "text/plain";
+                          r.body = "ok\n";
+                          return r;
+                        }});
+      ASSIGN_OR_RETURN(http_, StartHttpServer(http_options, std::move(routes)));
+    }
     sweeper_ = std::make_unique<RetentionSweeper>(
         store_.get(), options.idempotency_retention,
         options.idempotency_sweep_interval);
@@ -418,6 +451,9 @@ class HubServerImpl : public HubServer {
   }
 
   std::string address() const override { return address_; }
+  std::string http_address() const override {
+    return http_ != nullptr ? http_->address() : "";
+  }
 
   void Shutdown(absl::Duration grace) override {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
@@ -429,6 +465,10 @@ class HubServerImpl : public HubServer {
     // closes.
     if (revenue_worker_ != nullptr) revenue_worker_->Stop();
     if (sweeper_ != nullptr) sweeper_->Stop();
+    // No new webhook; those in flight are answered. Pulls store the page
+    // in hand and stop; RunSync streams end.
+    if (http_ != nullptr) http_->Shutdown();
+    if (sync_ != nullptr) sync_->Shutdown();
     if (server_ != nullptr) {
       server_->GetHealthCheckService()->SetServingStatus(false);
       // Event streams never end on their own: end them first, so the grace
@@ -473,6 +513,9 @@ class HubServerImpl : public HubServer {
   revenue::RevenueSettings revenue_settings_;
   std::unique_ptr<RevenueWorker> revenue_worker_;
   std::unique_ptr<Orchestrator> orchestrator_;
+  std::unique_ptr<SyncEngine> sync_;
+  std::unique_ptr<WebhookReceiver> webhooks_;
+  std::unique_ptr<HttpServer> http_;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
 };

@@ -105,6 +105,20 @@ struct HubOptions {
   absl::Duration idempotency_retention = absl::Hours(24 * 30);
   // How often the sweep runs.
   absl::Duration idempotency_sweep_interval = absl::Hours(1);
+
+  // Connectors (docs/connectors.md). "host:port" of the HTTP listener for
+  // vendor webhooks (POST /webhooks/<system>); empty: none. It serves
+  // plain HTTP: put it behind a TLS-terminating proxy anywhere but
+  // loopback.
+  std::string http_listen;
+  // The largest webhook body accepted (413 beyond).
+  size_t webhook_max_body_bytes = 4 << 20;
+  // Scheduled pulls: how often schedules are looked at, the backoff of a
+  // failing page, and how many pulls run at once.
+  absl::Duration sync_tick = absl::Milliseconds(500);
+  absl::Duration sync_initial_backoff = absl::Milliseconds(200);
+  absl::Duration sync_max_backoff = absl::Minutes(5);
+  int sync_max_concurrent_pulls = 4;
 };
 
 // Returns whether `listen` ("host:port") names a loopback address:
@@ -117,6 +131,8 @@ class HubServer {
 
   // Returns the address it listens on, with the port actually bound.
   virtual std::string address() const = 0;
+  // The HTTP listener's address, with its port; "" without --http-listen.
+  virtual std::string http_address() const = 0;
 
   // Stops serving: new calls are refused, calls in flight get `grace` to
   // finish before they are cancelled. Idempotent.

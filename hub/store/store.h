@@ -13,6 +13,7 @@
 //   principal_store.h    principals and their token verifiers
 //   audit_log.h          the hash-chained audit log
 //   operation_store.h    long-running operations (bulk replays)
+//   sync_store.h         pull cursors and webhook deliveries
 // SqliteStore (sqlite/sqlite_store.h) is the embedded implementation; a
 // PostgreSQL one would implement the same classes, and
 // tests/store/conformance_test.cc checks any implementation against them.
@@ -43,6 +44,7 @@
 #include "hub/store/exception_queue.h"
 #include "hub/store/idempotency_store.h"
 #include "hub/store/operation_store.h"
+#include "hub/store/sync_store.h"
 #include "hub/store/posting_ledger.h"
 #include "hub/store/principal_store.h"
 #include "hub/store/record_store.h"
@@ -64,7 +66,8 @@ class WriteTxn : public SystemWriter,
                  public PostingLedgerWriter,
                  public PrincipalWriter,
                  public AuditLogWriter,
-                 public OperationWriter {
+                 public OperationWriter,
+                 public SyncStateWriter {
  public:
   ~WriteTxn() override = default;
 
@@ -82,7 +85,8 @@ class Store : public SystemReader,
               public PostingLedgerReader,
               public PrincipalReader,
               public AuditLogReader,
-              public OperationReader {
+              public OperationReader,
+              public SyncStateReader {
  public:
   ~Store() override = default;
 

@@ -93,6 +93,7 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(DisablePrincipal)
   REVHUB_RECORD(ListAuditRecords)
   REVHUB_RECORD(VerifyAuditLog)
+  REVHUB_RECORD(GetSyncStatus)
 #undef REVHUB_RECORD
 
  public:
@@ -134,6 +135,22 @@ class RecordingHub : public HubClient {
       if (!on_event(event)) return absl::OkStatus();
     }
     return Subscribe_end;
+  }
+
+  std::vector<hubv1::RunSyncRequest> RunSync_requests;
+  // Progress the stream delivers, then the status it ends with.
+  std::vector<hubv1::RunSyncResponse> RunSync_progress;
+  absl::Status RunSync_end = absl::OkStatus();
+
+  absl::Status RunSync(const hubv1::RunSyncRequest& request,
+                       const std::function<bool(const hubv1::RunSyncResponse&)>&
+                           on_progress) override {
+    RunSync_requests.push_back(request);
+    ++calls;
+    for (const hubv1::RunSyncResponse& p : RunSync_progress) {
+      if (!on_progress(p)) return absl::OkStatus();
+    }
+    return RunSync_end;
   }
 
   // Every call, of any method.
@@ -212,7 +229,14 @@ class BorrowedHub : public HubClient {
   // Audit
   REVHUB_FORWARD(ListAuditRecords)
   REVHUB_FORWARD(VerifyAuditLog)
+  REVHUB_FORWARD(GetSyncStatus)
 #undef REVHUB_FORWARD
+
+  absl::Status RunSync(const hubv1::RunSyncRequest& request,
+                       const std::function<bool(const hubv1::RunSyncResponse&)>&
+                           on_progress) override {
+    return hub_.RunSync(request, on_progress);
+  }
 
   absl::Status Subscribe(
       const hubv1::SubscribeRequest& request,

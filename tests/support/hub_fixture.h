@@ -29,6 +29,7 @@
 #include "revhub/hub/v1/pipeline_service.grpc.pb.h"
 #include "revhub/hub/v1/product_service.grpc.pb.h"
 #include "revhub/hub/v1/revenue_service.grpc.pb.h"
+#include "revhub/hub/v1/sync_service.grpc.pb.h"
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 #include "revhub/hub/v1/workflow_service.grpc.pb.h"
 #include "tests/support/hub_process.h"
@@ -64,6 +65,7 @@ struct Hub {
   std::unique_ptr<v1::ContractLifecycleService::Stub> lifecycle;
   std::unique_ptr<v1::WorkflowService::Stub> workflows;
   std::unique_ptr<v1::ExceptionService::Stub> exceptions;
+  std::unique_ptr<v1::SyncService::Stub> sync;
 
   explicit Hub(std::vector<std::string> extra_args = {})
       : args(std::move(extra_args)) {
@@ -85,7 +87,7 @@ struct Hub {
     if (!process->Start()) return false;
     Connect(process->channel(), &registry, &customers, &products, &contracts,
             &invoices, &payments, &ingest, &events, &pipeline, &revenue,
-            &lifecycle, &workflows, &exceptions);
+            &lifecycle, &workflows, &exceptions, &sync);
     return true;
   }
 

@@ -122,6 +122,14 @@ bool HubProcess::Start() {
     auto nl = at == std::string::npos ? std::string::npos : out.find('\n', at);
     if (nl != std::string::npos) {
       address_ = out.substr(at + marker.size(), nl - at - marker.size());
+      // With --http-listen, the HTTP address comes on the line before.
+      const std::string http_marker = "revhubd http listening on ";
+      auto h = out.find(http_marker);
+      if (h != std::string::npos && h < at) {
+        auto hnl = out.find('\n', h);
+        http_address_ =
+            out.substr(h + http_marker.size(), hnl - h - http_marker.size());
+      }
       // The hub wrote its admin token on its first start; the channel
       // sends it on every call.
       const std::string token = ReadAdminToken(data_dir_);

@@ -48,6 +48,8 @@ class HubProcess {
 
   bool running() const { return pid_ > 0; }
   const std::string& address() const { return address_; }
+  // The HTTP listener's address when started with --http-listen, else "".
+  const std::string& http_address() const { return http_address_; }
   const std::string& error() const { return error_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   pid_t pid() const { return pid_; }
@@ -66,6 +68,7 @@ class HubProcess {
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   std::string address_;
+  std::string http_address_;
   std::string error_;
   std::shared_ptr<grpc::Channel> channel_;
   std::vector<std::string> extra_args_;

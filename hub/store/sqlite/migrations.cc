@@ -350,6 +350,30 @@ CREATE TABLE operations (
 );
 CREATE INDEX operations_by_state ON operations (state, seq);
 )sql"},
+      // Pulls from vendors: each (system, object type)'s cursor and
+      // history, stored whole; webhook deliveries once per vendor event id.
+      {10, "sync state and webhook deliveries", R"sql(
+CREATE TABLE sync_state (
+  system      TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  payload     BLOB NOT NULL,
+  PRIMARY KEY (system, object_type)
+) WITHOUT ROWID;
+
+CREATE TABLE webhook_deliveries (
+  delivery_id     INTEGER PRIMARY KEY,
+  system          TEXT NOT NULL,
+  vendor_event_id TEXT NOT NULL,
+  event_type      TEXT NOT NULL,
+  received_at     INTEGER NOT NULL,
+  body            BLOB NOT NULL,
+  body_sha256     TEXT NOT NULL,
+  record_ids      TEXT NOT NULL
+);
+CREATE UNIQUE INDEX webhook_deliveries_by_event
+  ON webhook_deliveries (system, vendor_event_id) WHERE vendor_event_id != '';
+CREATE INDEX webhook_deliveries_by_system ON webhook_deliveries (system);
+)sql"},
   };
   return kMigrations;
 }

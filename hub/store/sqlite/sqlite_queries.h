@@ -129,6 +129,21 @@ absl::StatusOr<OperationPage> ListOperations(Connection& db, int page_size,
 absl::StatusOr<std::vector<hub::v1::Operation>> ListRunningOperations(
     Connection& db);
 
+// --- sync_state.cc
+absl::StatusOr<std::optional<hub::v1::SyncStatus>> GetSyncState(
+    Connection& db, absl::string_view system, absl::string_view object_type);
+absl::StatusOr<std::vector<hub::v1::SyncStatus>> ListSyncStates(
+    Connection& db, absl::string_view system);
+absl::Status PutSyncState(Connection& db, const hub::v1::SyncStatus& state);
+absl::StatusOr<std::optional<WebhookDelivery>> FindWebhookDelivery(
+    Connection& db, absl::string_view system,
+    absl::string_view vendor_event_id);
+absl::StatusOr<int64_t> CountWebhookDeliveries(Connection& db,
+                                               absl::string_view system);
+absl::StatusOr<int64_t> InsertWebhookDelivery(Connection& db,
+                                              const WebhookDelivery& delivery,
+                                              absl::Time now);
+
 // --- workflows.cc
 absl::StatusOr<int64_t> NextSequence(Connection& db, absl::string_view name);
 absl::Status PutWorkflow(Connection& db, const hub::v1::Workflow& workflow,

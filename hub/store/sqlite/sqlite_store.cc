@@ -169,6 +169,28 @@ class SqliteStore : public Store {
     return sqlite::ListRunningOperations(*r);
   }
 
+  // SyncStateReader:
+  absl::StatusOr<std::optional<hub::v1::SyncStatus>> GetSyncState(
+      absl::string_view system, absl::string_view object_type) override {
+    Reader r(this);
+    return sqlite::GetSyncState(*r, system, object_type);
+  }
+  absl::StatusOr<std::vector<hub::v1::SyncStatus>> ListSyncStates(
+      absl::string_view system) override {
+    Reader r(this);
+    return sqlite::ListSyncStates(*r, system);
+  }
+  absl::StatusOr<std::optional<WebhookDelivery>> FindWebhookDelivery(
+      absl::string_view system, absl::string_view vendor_event_id) override {
+    Reader r(this);
+    return sqlite::FindWebhookDelivery(*r, system, vendor_event_id);
+  }
+  absl::StatusOr<int64_t> CountWebhookDeliveries(
+      absl::string_view system) override {
+    Reader r(this);
+    return sqlite::CountWebhookDeliveries(*r, system);
+  }
+
   // WorkflowReader:
   absl::StatusOr<std::optional<hub::v1::Workflow>> GetWorkflow(
       absl::string_view workflow_id) override {

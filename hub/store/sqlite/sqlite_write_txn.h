@@ -156,6 +156,23 @@ class SqliteWriteTxn : public WriteTxn {
     return sqlite::DeleteIdempotencyBefore(db_, cutoff, limit);
   }
 
+  // SyncStateWriter:
+  absl::StatusOr<std::optional<hub::v1::SyncStatus>> GetSyncState(
+      absl::string_view system, absl::string_view object_type) override {
+    return sqlite::GetSyncState(db_, system, object_type);
+  }
+  absl::Status PutSyncState(const hub::v1::SyncStatus& state) override {
+    return sqlite::PutSyncState(db_, state);
+  }
+  absl::StatusOr<std::optional<WebhookDelivery>> FindWebhookDelivery(
+      absl::string_view system, absl::string_view vendor_event_id) override {
+    return sqlite::FindWebhookDelivery(db_, system, vendor_event_id);
+  }
+  absl::StatusOr<int64_t> InsertWebhookDelivery(
+      const WebhookDelivery& delivery) override {
+    return sqlite::InsertWebhookDelivery(db_, delivery, now_);
+  }
+
   // OperationWriter:
   absl::StatusOr<std::optional<hub::v1::Operation>> GetOperation(
       absl::string_view operation_id) override {
