@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The main job on loopback: the NetSuite emulator, revhubd, and the three
-# reference adapters registered as systems (salesforce -> CRM, stripe ->
-# BILLING, netsuite -> ERP pointing at the emulator). Waits; Ctrl-C (or
-# SIGTERM) stops everything.
+# The main job on loopback: the NetSuite, Salesforce and Stripe emulators,
+# revhubd (with its HTTP listener for webhooks), and the three reference
+# adapters registered as systems (salesforce -> CRM and stripe -> BILLING,
+# each pulling from its emulator, which holds the quick start's deal;
+# netsuite -> ERP posting to its emulator). Waits; Ctrl-C (or SIGTERM) stops
+# everything.
 #
 #   examples/dev-stack.sh [BUILD_BIN_DIR]      (./dev run calls it)
 #
-# Environment: REVHUB_LISTEN (default 127.0.0.1:50051), REVHUB_DATA (default
-# ./data). Everything listens on 127.0.0.1 only: the hub serves plaintext
+# Environment: REVHUB_LISTEN (default 127.0.0.1:50051), REVHUB_HTTP_LISTEN
+# (webhooks, default 127.0.0.1:8080), REVHUB_DATA (default ./data). Everything listens on 127.0.0.1 only: the hub serves plaintext
 # (--insecure-loopback), and every call still needs a token. The hub writes
 # the admin token to $REVHUB_DATA/admin.token on its first start; the CLI
 # calls below use it through REVHUB_TOKEN. The data folder is owner-only
@@ -18,11 +20,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bin="${1:-build/bin}"
 listen="${REVHUB_LISTEN:-127.0.0.1:50051}"
+http_listen="${REVHUB_HTTP_LISTEN:-127.0.0.1:8080}"
 data="${REVHUB_DATA:-data}"
-case "$listen" in
-  127.0.0.1:*|localhost:*|"[::1]:"*) ;;
-  *) echo "dev-stack: REVHUB_LISTEN must be a loopback address, got $listen" >&2; exit 2 ;;
-esac
+for address in "$listen" "$http_listen"; do
+  case "$address" in
+    127.0.0.1:*|localhost:*|"[::1]:"*) ;;
+    *) echo "dev-stack: REVHUB_LISTEN and REVHUB_HTTP_LISTEN must be loopback addresses, got $address" >&2; exit 2 ;;
+  esac
+done
 mkdir -p "$data" && chmod 700 "$data"
 if [[ ! -f "$data/secrets.key" ]]; then
   (umask 077 && openssl rand -hex 32 >"$data/secrets.key")
@@ -66,13 +71,39 @@ exec 3>"$run_dir/emulator.in"
 emulator="$(wait_line "$run_dir/emulator.out" "NETSUITE-EMULATOR|")"
 echo "dev-stack: NetSuite emulator at http://$emulator"
 
+# 1b. The Salesforce and Stripe emulators, holding the quick start's deal as
+# the vendors first hold it (examples/quickstart, without the July upgrade,
+# which the quick start sends later). They exit with us, like NetSuite's.
+q=examples/quickstart
+mkdir -p "$run_dir/salesforce-data" "$run_dir/stripe-data"
+for f in account product-platform product-onboarding opportunity; do
+  cp "$q/salesforce/$f.json" "$run_dir/salesforce-data/"
+done
+for f in customer product-platform product-onboarding subscription invoice \
+    payment-intent; do
+  cp "$q/stripe/$f.json" "$run_dir/stripe-data/"
+done
+"$bin/salesforce-emulator" --client-id=dev-client --client-secret=dev-secret \
+  --data "$run_dir/salesforce-data" <"$run_dir/emulator.in" \
+  >"$run_dir/salesforce.out" &
+pids+=($!)
+salesforce_emulator="$(wait_line "$run_dir/salesforce.out" "SALESFORCE-EMULATOR|")"
+echo "dev-stack: Salesforce emulator at http://$salesforce_emulator"
+"$bin/stripe-emulator" --api-key=sk_test_dev --data "$run_dir/stripe-data" \
+  <"$run_dir/emulator.in" >"$run_dir/stripe.out" &
+pids+=($!)
+stripe_emulator="$(wait_line "$run_dir/stripe.out" "STRIPE-EMULATOR|")"
+echo "dev-stack: Stripe emulator at http://$stripe_emulator"
+
 # 2. The hub.
-"$bin/revhubd" --listen "$listen" --data-dir "$data" --insecure-loopback \
+"$bin/revhubd" --listen "$listen" --http-listen "$http_listen" \
+  --data-dir "$data" --insecure-loopback \
   --secrets-key-file "$data/secrets.key" \
   --orchestration-config examples/orchestration.json >"$run_dir/hub.out" &
 pids+=($!)
 hub="$(wait_line "$run_dir/hub.out" "revhubd listening on ")"
-echo "dev-stack: revhubd at $hub (data in $data)"
+http="$(wait_line "$run_dir/hub.out" "revhubd http listening on ")"
+echo "dev-stack: revhubd at $hub (data in $data), webhooks at http://$http/webhooks/<system>"
 REVHUB_TOKEN="$(cat "$data/admin.token")"
 export REVHUB_TOKEN
 
@@ -87,12 +118,17 @@ cat >"$run_dir/salesforce.json" <<JSON
                             "Professional Services": "POINT_IN_TIME"},
  "default_revenue_rule": "RATABLE",
  "opportunity_start_date_field": "Contract_Start_Date__c",
- "opportunity_term_months_field": "Contract_Term_Months__c"}
+ "opportunity_term_months_field": "Contract_Term_Months__c",
+ "auth_flow": "client_credentials",
+ "login_url": "http://$salesforce_emulator",
+ "client_id": "dev-client", "client_secret": "dev-secret"}
 JSON
 cat >"$run_dir/stripe.json" <<JSON
 {"contract_ref_metadata_key": "salesforce_opportunity_id",
  "contract_ref_system": "salesforce",
- "contract_ref_object_type": "Opportunity"}
+ "contract_ref_object_type": "Opportunity",
+ "base_url": "http://$stripe_emulator", "api_key": "sk_test_dev",
+ "webhook_secret": "whsec_dev"}
 JSON
 cat >"$run_dir/netsuite.json" <<JSON
 {"base_url": "http://$emulator", "access_token": "dev-token",
@@ -101,13 +137,16 @@ JSON
 revhub systems register --replace --name salesforce --kind crm \
   --display-name "Salesforce" --command revhub-adapter-salesforce \
   --config-file "$run_dir/salesforce.json" \
-  --authoritative-for customer,contract >/dev/null
+  --authoritative-for customer,contract \
+  --sync Account --sync Product2 --sync Opportunity >/dev/null
 revhub systems register --replace --name stripe --kind billing \
   --display-name "Stripe" --command revhub-adapter-stripe \
   --config-file "$run_dir/stripe.json" \
   --match "customer:attributes.metadata.salesforce_account_id=salesforce/Account" \
   --match "customer:email" \
-  --authoritative-for invoice,payment >/dev/null
+  --authoritative-for invoice,payment \
+  --sync customer --sync product --sync subscription --sync invoice \
+  --sync payment_intent >/dev/null
 revhub systems register --replace --name netsuite --kind erp \
   --display-name "NetSuite (emulator)" \
   --command revhub-adapter-netsuite \
@@ -121,5 +160,6 @@ echo "dev-stack: try  $bin/revhub --hub $hub ingest FILE --system salesforce --o
 echo "dev-stack:      $bin/revhub --hub $hub records list"
 echo "dev-stack:      $bin/revhub --hub $hub workflows list"
 echo "dev-stack:      $bin/revhub --hub $hub exceptions list"
+echo "dev-stack: or pull the deal from the emulators:  $bin/revhub --hub $hub sync run salesforce"
 echo "dev-stack: stop with Ctrl-C"
 wait "${pids[1]}"

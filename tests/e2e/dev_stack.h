@@ -55,6 +55,7 @@ class DevStack {
       env_strings.push_back(kv);
     }
     env_strings.push_back("REVHUB_LISTEN=127.0.0.1:0");
+    env_strings.push_back("REVHUB_HTTP_LISTEN=127.0.0.1:0");
     env_strings.push_back("REVHUB_DATA=" + dir_ + "/data");
     std::vector<char*> env;
     for (auto& s : env_strings) env.push_back(s.data());
@@ -203,10 +204,70 @@ inline void WaitIdle(const std::shared_ptr<grpc::Channel>& channel) {
   FAIL("the hub did not become idle within 60 s");
 }
 
+// The ```sh blocks between "<!-- MARKER:begin -->" and "<!-- MARKER:end -->"
+// of `readme`, in order.
+inline std::vector<std::string> ReadmeBlocks(const std::string& readme,
+                                             const std::string& marker) {
+  const std::string begin = "<!-- " + marker + ":begin -->";
+  const std::string end = "<!-- " + marker + ":end -->";
+  size_t from = readme.find(begin);
+  size_t to = readme.find(end);
+  std::vector<std::string> blocks;
+  if (from == std::string::npos || to == std::string::npos || to < from)
+    return blocks;
+  std::string section = readme.substr(from, to - from);
+  std::regex fence("```sh\n([\\s\\S]*?)```");
+  for (std::sregex_iterator it(section.begin(), section.end(), fence), last;
+       it != last; ++it) {
+    blocks.push_back((*it)[1].str());
+  }
+  return blocks;
+}
+
+// Runs `blocks` one after the other with bash (-euo pipefail) in the source
+// tree against `stack`, waiting before each until the hub is idle, as a
+// reader would; REQUIREs that each exits 0.
+inline void RunReadmeBlocks(const DevStack& stack, const TempDir& dir,
+                            const std::vector<std::string>& blocks) {
+  auto channel = stack.channel();
+  // The README says build/bin; this build may live elsewhere.
+  const std::string bin = BinDir();
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    WaitIdle(channel);
+    std::string block = blocks[i];
+    if (bin != SourceDir() + "/build/bin") {
+      block = std::regex_replace(block, std::regex("build/bin/"), bin + "/");
+    }
+    // The README's hub keeps its data in ./data; this one in the test's
+    // folder.
+    block = std::regex_replace(block, std::regex("\\bdata/admin\\.token"),
+                               dir.path() + "/data/admin.token");
+    const std::string script =
+        dir.path() + "/block" + std::to_string(i) + ".sh";
+    WriteFile(script, "set -euo pipefail\ncd '" + SourceDir() +
+                          "'\nexport REVHUB_HUB='" + stack.hub() +
+                          "'\n"
+                          // The shell of a reader keeps the first block's
+                          // export; each block here runs in its own.
+                          "export REVHUB_TOKEN='" +
+                          stack.token() + "'\n" + block);
+    RunResult r = RunProgram({"/bin/bash", script}, dir.path(), "/dev/null",
+                             std::chrono::seconds(120));
+    INFO("block " << i << ":\n"
+                  << blocks[i] << "\nstdout:\n"
+                  << r.out << "\nstderr:\n"
+                  << r.err);
+    REQUIRE(r.code == 0);
+  }
+  WaitIdle(channel);
+}
+
 }  // namespace devstack
 
 using devstack::DevStack;
 using devstack::EmulatorRecords;
+using devstack::ReadmeBlocks;
+using devstack::RunReadmeBlocks;
 using devstack::WaitIdle;
 
 }  // namespace revhub::testing

@@ -40,28 +40,10 @@ namespace {
 namespace v1 = ::revhub::hub::v1;
 namespace canon = ::revhub::canonical::v1;
 
-// The quick-start blocks of README.md, in order.
-std::vector<std::string> QuickStartBlocks(const std::string& readme) {
-  const std::string begin = "<!-- quickstart:begin -->";
-  const std::string end = "<!-- quickstart:end -->";
-  size_t from = readme.find(begin);
-  size_t to = readme.find(end);
-  std::vector<std::string> blocks;
-  if (from == std::string::npos || to == std::string::npos || to < from)
-    return blocks;
-  std::string section = readme.substr(from, to - from);
-  std::regex fence("```sh\n([\\s\\S]*?)```");
-  for (std::sregex_iterator it(section.begin(), section.end(), fence), last;
-       it != last; ++it) {
-    blocks.push_back((*it)[1].str());
-  }
-  return blocks;
-}
-
 TEST_CASE("the README's quick start runs as written and ends as it says",
           "[readme]") {
   const std::string readme = ReadFile(SourceDir() + "/README.md");
-  const std::vector<std::string> blocks = QuickStartBlocks(readme);
+  const std::vector<std::string> blocks = ReadmeBlocks(readme, "quickstart");
   INFO("README.md has " << blocks.size() << " quick-start blocks");
   REQUIRE(blocks.size() >= 2);
 
@@ -72,35 +54,7 @@ TEST_CASE("the README's quick start runs as written and ends as it says",
   REQUIRE(started);
   auto channel = stack.channel();
 
-  // The README says build/bin; this build may live elsewhere.
-  const std::string bin = BinDir();
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    WaitIdle(channel);
-    std::string block = blocks[i];
-    if (bin != SourceDir() + "/build/bin") {
-      block = std::regex_replace(block, std::regex("build/bin/"), bin + "/");
-    }
-    // The README's hub keeps its data in ./data; this one in the test's
-    // folder.
-    block = std::regex_replace(block, std::regex("\\bdata/admin\\.token"),
-                               dir.path() + "/data/admin.token");
-    const std::string script =
-        dir.path() + "/block" + std::to_string(i) + ".sh";
-    WriteFile(script, "set -euo pipefail\ncd '" + SourceDir() +
-                          "'\nexport REVHUB_HUB='" + stack.hub() +
-                          "'\n"
-                          // The shell of a reader keeps the first block's
-                          // export; each block here runs in its own.
-                          "export REVHUB_TOKEN='" +
-                          stack.token() + "'\n" + block);
-    RunResult r = RunProgram({"/bin/bash", script}, dir.path(), "/dev/null",
-                             std::chrono::seconds(120));
-    INFO("block " << i << ":\n"
-                  << blocks[i] << "\nstdout:\n"
-                  << r.out << "\nstderr:\n"
-                  << r.err);
-    REQUIRE(r.code == 0);
-  }
+  RunReadmeBlocks(stack, dir, blocks);
   WaitIdle(channel);
 
   // One customer, known to both Salesforce and Stripe.
