@@ -11,6 +11,7 @@
 #include "adapters/sdk/http_client.h"
 #include "adapters/sdk/mapping.h"
 #include "adapters/stripe/stripe_mapping.h"
+#include "adapters/stripe/stripe_pull.h"
 #include "canonical/status_macros.h"
 
 namespace revhub::adapter {
@@ -196,12 +197,19 @@ class StripeAdapter final : public Adapter {
          cv1::ENTITY_TYPE_PAYMENT});
     info.config_fields = {
         {"api_base", ConfigType::kUrl, false, false,
-         "Stripe API base URL, used by Check", "\"https://api.stripe.com\""},
+         "Stripe API base URL, used by Check and Read",
+         "\"https://api.stripe.com\""},
         {"secret_key", ConfigType::kString, false, true,
-         "Restricted or secret API key (sk_... / rk_...), used by Check", ""},
+         "Restricted or secret API key (sk_... / rk_...), used by Check "
+         "and Read (it needs read access to the types read and to events)",
+         ""},
         {"webhook_secret", ConfigType::kString, false, true,
          "Webhook signing secret (whsec_...), for the hub's webhook endpoint",
          ""},
+        {"webhook_tolerance_seconds", ConfigType::kInteger, false, false,
+         "How far a delivery's Stripe-Signature timestamp may be from the "
+         "time the hub received it",
+         "300"},
         {"request_timeout_ms", ConfigType::kInteger, false, false,
          "Timeout of one HTTP request", "10000"},
         {"default_currency", ConfigType::kCurrency, false, false,
@@ -223,6 +231,30 @@ class StripeAdapter final : public Adapter {
          "the key)",
          ""},
     };
+    for (const stripe::ReadableType& t : stripe::ReadableTypes()) {
+      ReadableObjectType r;
+      r.set_object_type(t.object);
+      r.set_description(absl::StrCat("GET ", t.list_path,
+                                     ", then /v1/events of ",
+                                     absl::StrJoin(t.event_types, " ")));
+      r.set_incremental(true);
+      r.set_backfill_start(true);
+      info.readable.push_back(r);
+    }
+    auto limit = [&info](int requests, const char* scope) {
+      VendorRateLimit l;
+      l.set_requests(requests);
+      l.mutable_per()->set_seconds(1);
+      l.set_scope(scope);
+      l.set_documentation_url("https://docs.stripe.com/rate-limits");
+      info.rate_limits.push_back(l);
+    };
+    limit(100, "read requests, live mode");
+    limit(25, "read requests, sandbox (test mode)");
+    info.verifies_webhooks = true;
+    info.webhook_authentication =
+        "Stripe-Signature HMAC-SHA256 (v1) with config.webhook_secret and a "
+        "timestamp tolerance of config.webhook_tolerance_seconds (300 s)";
     return info;
   }
 
@@ -248,6 +280,14 @@ class StripeAdapter final : public Adapter {
     ASSIGN_OR_RETURN(HttpResponse resp, SendHttp(req));
     return CredentialCheckStatus(resp.status, "Stripe", "the API key",
                                  "the API key may not read the balance");
+  }
+
+  ReadResponse Read(const ReadContext& ctx) override {
+    return stripe::ReadStripe(ctx);
+  }
+
+  VerifyWebhookResponse VerifyWebhook(const WebhookContext& ctx) override {
+    return stripe::VerifyStripeWebhook(ctx);
   }
 };
 
