@@ -127,7 +127,7 @@ cat >"$run_dir/stripe.json" <<JSON
 {"contract_ref_metadata_key": "salesforce_opportunity_id",
  "contract_ref_system": "salesforce",
  "contract_ref_object_type": "Opportunity",
- "base_url": "http://$stripe_emulator", "api_key": "sk_test_dev",
+ "api_base": "http://$stripe_emulator", "secret_key": "sk_test_dev",
  "webhook_secret": "whsec_dev"}
 JSON
 cat >"$run_dir/netsuite.json" <<JSON

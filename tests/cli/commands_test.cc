@@ -73,7 +73,8 @@ TEST_CASE("usage errors exit 2 and send nothing", "[commands]") {
       {{"ledgers", "list"},
        "revhub: 'ledgers' is not a command of revhub (one of: systems, "
        "customers, products, contracts, invoices, payments, ingest, records, "
-       "events, revenue, workflows, exceptions, principals, certs, audit)\n"},
+       "events, revenue, workflows, exceptions, principals, certs, audit, "
+       "sync)\n"},
       {{"--hub", "h:1", "--json", "systems", "lst"},
        "revhub: 'lst' is not a command of revhub systems (one of: register, "
        "list, show, disable, describe, check)\n"},

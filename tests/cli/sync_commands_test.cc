@@ -29,8 +29,8 @@ TEST_CASE("sync run sends the pull and prints its progress per page",
   Harness h;
   h.hub.RunSync_progress = {Progress("invoice", 1, 100, 300, false),
                             Progress("invoice", 3, 300, 300, true)};
-  Result r = h.Run({"sync", "run", "stripe", "--object-type", "invoice",
-                    "--full"});
+  Result r =
+      h.Run({"sync", "run", "stripe", "--object-type", "invoice", "--full"});
   INFO(r.err);
   REQUIRE(r.code == kExitOk);
   REQUIRE(h.hub.RunSync_requests.size() == 1);
@@ -60,9 +60,10 @@ TEST_CASE("sync run exits 1 with the hub's error when the pull fails",
   CHECK(usage.code == kExitUsage);
 }
 
-TEST_CASE("the progress bar shows percent and ETA when the vendor gives a "
-          "total",
-          "[commands][sync]") {
+TEST_CASE(
+    "the progress bar shows percent and ETA when the vendor gives a "
+    "total",
+    "[commands][sync]") {
   auto p = Progress("invoice", 4, 250, 1000, false);
   p.mutable_eta()->set_seconds(3);
   CHECK(RenderSyncProgressBar(p) ==
@@ -109,10 +110,10 @@ TEST_CASE("systems register --sync builds schedules and refuses bad ones",
           "[commands][sync]") {
   Harness h;
   h.hub.RegisterSystem_answers.push_back(hubv1::RegisterSystemResponse());
-  Result r = h.Run({"systems", "register", "--name", "stripe", "--kind",
-                    "billing", "--command", "revhub-adapter-stripe", "--sync",
-                    "invoice:5m", "--sync",
-                    "customer:1h:2025-01-01T00:00:00Z", "--sync", "charge"});
+  Result r =
+      h.Run({"systems", "register", "--name", "stripe", "--kind", "billing",
+             "--command", "revhub-adapter-stripe", "--sync", "invoice:5m",
+             "--sync", "customer:1h:2025-01-01T00:00:00Z", "--sync", "charge"});
   INFO(r.err);
   REQUIRE(r.code == kExitOk);
   const auto& sent = h.hub.RegisterSystem_requests[0].system();

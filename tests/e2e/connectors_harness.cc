@@ -38,8 +38,8 @@ void RegisterStripe(Hub& hub, const std::string& name,
       {"kind", "SYSTEM_KIND_BILLING"},
       {"adapter", {{"launch", {{"command", AdapterCommand("stripe")}}}}},
       {"config",
-       {{"api_key", kStripeApiKey},
-        {"base_url", emulator.base_url()},
+       {{"secret_key", kStripeApiKey},
+        {"api_base", emulator.base_url()},
         {"webhook_secret", kStripeWebhookSecret}}},
       {"sync", sync}};
   v1::RegisterSystemRequest req;

@@ -3,7 +3,9 @@
 // and stores what it accepts raw, once per vendor event. Refused deliveries
 // (bad signature, stale timestamp, oversized body, unknown system) get their
 // HTTP status and leave nothing behind.
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "tests/e2e/connectors_harness.h"
 
