@@ -201,22 +201,21 @@ absl::Status MapAmounts(const TranslateContext& ctx, const Field& o,
   ASSIGN_OR_RETURN(*inv.mutable_total(), MinorUnitsAt(o["total"], currency));
   AddSource(entity, "total", o["total"]);
   ASSIGN_OR_RETURN(Money discount, SumAmounts(o["discounts"], currency));
+  ASSIGN_OR_RETURN(std::optional<Money> round_off,
+                   OptionalMinorUnitsAt(o["round_off_amount"], currency));
   if (inclusive) {
     // The discounts include tax: what they took off the net amount is what
-    // the lines and the tax leave of the total (less any round-off).
-    ASSIGN_OR_RETURN(std::optional<Money> round_off,
-                     OptionalMinorUnitsAt(o["round_off_amount"], currency));
+    // the lines and the tax leave of the total.
     ASSIGN_OR_RETURN(Money billed, Add(subtotal, *tax));
-    Money total = inv.total();
-    if (round_off) {
-      ASSIGN_OR_RETURN(total, Subtract(total, *round_off));
-    }
-    ASSIGN_OR_RETURN(discount, Subtract(billed, total));
+    ASSIGN_OR_RETURN(discount, Subtract(billed, inv.total()));
+  } else if (round_off) {
+    // Chargebee's total = sub_total - discounts + tax + round_off_amount:
+    // the round-off counts as a (negative) discount, so that the canonical
+    // total = subtotal - discount_total + tax_total holds.
+    ASSIGN_OR_RETURN(discount, Subtract(discount, *round_off));
   }
   *inv.mutable_discount_total() = discount;
   AddSource(entity, "discount_total", o["discounts"]);
-  ASSIGN_OR_RETURN(std::optional<Money> round_off,
-                   OptionalMinorUnitsAt(o["round_off_amount"], currency));
   if (round_off && !IsZero(*round_off))
     (*inv.mutable_attributes())["round_off_amount"] = FormatMoney(*round_off);
   return absl::OkStatus();

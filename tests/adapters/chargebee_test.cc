@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "canonical/validation.h"
 #include "tests/adapters/chargebee_util.h"
 #include "tests/adapters/test_util.h"
 
@@ -58,6 +59,30 @@ std::set<std::string> Ids(const json& objects) {
   std::set<std::string> ids;
   for (const json& o : objects) ids.insert(o["id"].get<std::string>());
   return ids;
+}
+
+// Validates a translated entity as the hub would once its links are
+// resolved: the id fields the links fill get placeholder hub ids.
+absl::Status ValidateLinked(av1::CanonicalEntity e) {
+  for (const auto& link : e.links()) {
+    const std::string& path = link.field_path();
+    if (path == "customer_id") {
+      if (e.has_contract()) e.mutable_contract()->set_customer_id("hub-c");
+      if (e.has_invoice()) e.mutable_invoice()->set_customer_id("hub-c");
+      if (e.has_payment()) e.mutable_payment()->set_customer_id("hub-c");
+    }
+    if (path.rfind("allocations[", 0) == 0) {
+      for (auto& a : *e.mutable_payment()->mutable_allocations())
+        a.set_invoice_id("hub-i");
+    }
+  }
+  if (e.has_customer()) return revhub::ValidateCustomer(e.customer());
+  if (e.has_contract()) return revhub::ValidateContract(e.contract());
+  if (e.has_invoice()) return revhub::ValidateInvoice(e.invoice());
+  if (e.has_payment()) return revhub::ValidatePayment(e.payment());
+  if (e.has_product() && !e.product().name().empty())
+    return revhub::ValidateProduct(e.product());
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -202,8 +227,14 @@ TEST_CASE("Every generated Chargebee object translates", "[chargebee]") {
     for (const auto& rec : s.records) {
       av1::TranslationResult r = adapter.Translate(
           "{}", rec.record().object_type(), rec.record().payload());
-      INFO(rec.idempotency_key() << ": " << r.error().message());
+      INFO(rec.idempotency_key()
+           << ": " << (r.errors_size() ? r.errors(0).reason() : std::string()));
       CHECK(r.outcome() == av1::TRANSLATION_OUTCOME_TRANSLATED);
+      for (const auto& e : r.entities()) {
+        absl::Status valid = ValidateLinked(e);
+        INFO(valid.message());
+        CHECK(valid.ok());
+      }
       ++total;
     }
   }
