@@ -17,7 +17,8 @@ namespace {
 
 // Vendors whose golden cases have a test case of their own (tagged with the
 // vendor's name, so that "[stripe]" runs a vendor's cases alone).
-const char* const kOwnTestCase[] = {"stripe", "salesforce", "netsuite"};
+const char* const kOwnTestCase[] = {"stripe", "salesforce", "netsuite",
+                                    "chargebee"};
 
 // Runs every case of one vendor's folder; returns how many ran.
 int RunVendorCases(const fs::path& vendor_dir, bool update) {
@@ -110,4 +111,15 @@ TEST_CASE("every NetSuite golden payload translates to its expected result",
   std::cout << "netsuite golden cases run: " << cases << "\n";
   // Every record type read in, each with its cases.
   CHECK(cases >= 9);
+}
+
+TEST_CASE("every Chargebee golden payload translates to its expected result",
+          "[golden][chargebee]") {
+  fs::path dir = fs::path(REVHUB_GOLDEN_DIR) / "chargebee";
+  bool update = std::getenv("REVHUB_UPDATE_GOLDEN") != nullptr;
+  int cases = RunVendorCases(dir, update);
+  std::cout << "chargebee golden cases run: " << cases << "\n";
+  // Every resource the adapter declares, the currencies' minor units, tax
+  // inclusive documents and each configuration rule.
+  CHECK(cases >= 16);
 }
