@@ -7,7 +7,10 @@
 #include <string>
 #include <thread>
 
+#include <google/protobuf/util/json_util.h>
+
 #include "tests/e2e/connectors_harness.h"
+#include "tests/support/systems.h"
 
 namespace revhub::testing {
 namespace {
@@ -114,6 +117,71 @@ TEST_CASE("refused webhooks get their status and store nothing", "[webhook]") {
     CHECK(r.status == 404);
   }
   CHECK(AllRecords(s.hub, "stripe").empty());
+}
+
+}  // namespace
+}  // namespace revhub::testing
+
+namespace revhub::testing {
+namespace {
+
+// Chargebee authenticates webhooks with the basic-auth user and password
+// set on the endpoint; the hub has the Chargebee adapter check them.
+TEST_CASE("Chargebee webhooks: basic auth accepted, a wrong password "
+          "refused and nothing stored",
+          "[webhook][chargebee]") {
+  VendorEmulator chargebee("chargebee-emulator", {"--api-key=cb_test_key"});
+  chargebee.Generate(12);
+  Hub hub({"--http-listen", "127.0.0.1:0"});
+  v1::RegisterSystemRequest req;
+  auto st = google::protobuf::util::JsonStringToMessage(
+      nlohmann::json{
+          {"replaceExisting", true},
+          {"system",
+           {{"name", "chargebee"},
+            {"kind", "SYSTEM_KIND_BILLING"},
+            {"adapter",
+             {{"launch", {{"command", AdapterCommand("chargebee")}}}}},
+            {"config",
+             {{"base_url", chargebee.base_url()},
+              {"api_key", "cb_test_key"},
+              {"webhook_username", "revhub"},
+              {"webhook_password", "hook-pass"}}}}}}
+          .dump(),
+      &req);
+  REQUIRE(st.ok());
+  Register(*hub.registry, req);
+  const std::string url =
+      "http://" + hub.process->http_address() + "/webhooks/chargebee";
+  nlohmann::json customers = chargebee.Objects("customer");
+  REQUIRE_FALSE(customers.empty());
+  const std::string id = customers.at(0).at("id");
+
+  nlohmann::json refused = chargebee.SendWebhook({{"url", url},
+                                                  {"secret", "revhub:wrong"},
+                                                  {"type", "customer"},
+                                                  {"id", id},
+                                                  {"event_type",
+                                                   "customer_changed"}});
+  CHECK(refused.at("status") == 400);
+  CHECK(AllRecords(hub, "chargebee").empty());
+
+  nlohmann::json accepted = chargebee.SendWebhook(
+      {{"url", url},
+       {"secret", "revhub:hook-pass"},
+       {"type", "customer"},
+       {"id", id},
+       {"event_type", "customer_changed"}});
+  CHECK(accepted.at("status") == 200);
+  auto records = AllRecords(hub, "chargebee");
+  REQUIRE(records.size() == 1);
+  CHECK(TypeAndId(records[0]) == std::make_pair(std::string("customer"), id));
+  nlohmann::json again = chargebee.SendWebhook(
+      {{"url", url},
+       {"secret", "revhub:hook-pass"},
+       {"resend_event_id", accepted.at("event_id")}});
+  CHECK(again.at("status") == 200);
+  CHECK(AllRecords(hub, "chargebee").size() == 1);
 }
 
 }  // namespace
