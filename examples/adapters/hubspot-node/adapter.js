@@ -33,6 +33,8 @@ const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
 const hubspot = require('./hubspot');
+const reader = require('./read');
+const webhook = require('./webhook');
 const {configJsonSchema, parseConfig, redact, structToObject} = require('./config');
 const {MappingError} = require('./exact');
 
@@ -119,6 +121,10 @@ function describe() {
     inbound_object_types: hubspot.INBOUND,
     outbound_operations: [],
     config_schema_json: configJsonSchema(hubspot.CONFIG_FIELDS),
+    readable_object_types: reader.READABLE,
+    rate_limits: reader.RATE_LIMITS,
+    verifies_webhooks: true,
+    webhook_authentication: webhook.AUTHENTICATION,
   };
 }
 
@@ -292,6 +298,38 @@ function makeAdapterService() {
       callback(null, {
         results: records.map((r) => translateOne(call.request.system, config, secrets, r)),
       });
+    },
+    Read(call, callback) {
+      const {config, secrets, errors} = configOf(call.request);
+      if (errors.length) {
+        return callback(null, {outcome: 'READ_OUTCOME_FAILED',
+                               reason: `${errors[0].field_path}: ${errors[0].reason}`});
+      }
+      reader.read(call.request, config, secrets).then((response) => {
+        log('INFO', `read ${call.request.object_type} for system ${call.request.system}: ` +
+                    `${response.outcome} ${(response.records || []).length} records` +
+                    (response.reason ? ` (${response.reason})` : ''), secrets);
+        callback(null, response);
+      }, (e) => callback(grpcError(grpc.status.INTERNAL, redact(`read failed: ${e.message}`,
+                                                                  secrets))));
+    },
+    VerifyWebhook(call, callback) {
+      const {config, secrets, errors} = configOf(call.request);
+      if (errors.length) {
+        return callback(null, {verdict: 'WEBHOOK_VERDICT_REFUSED',
+                               reason: `${errors[0].field_path}: ${errors[0].reason}`});
+      }
+      let response;
+      try {
+        response = webhook.verify(call.request, config);
+      } catch (e) {
+        response = {verdict: 'WEBHOOK_VERDICT_REFUSED',
+                    reason: redact(`verification failed: ${e.message}`, secrets)};
+      }
+      log('INFO', `webhook for system ${call.request.system}: ${response.verdict}` +
+                  (response.reason ? ` (${response.reason})` : ` ${response.vendor_event_id}`),
+          secrets);
+      callback(null, response);
     },
     Apply(call, callback) {
       const {errors} = configOf(call.request);

@@ -72,18 +72,33 @@ const CONFIG_FIELDS = [
                 'the account the token belongs to; records whose url names another ' +
                 'account are refused'},
   {name: 'access_token', type: 'string', required: false, secret: true,
-   description: 'Private app access token, sent as a Bearer token by Check. Never logged'},
+   description: 'Private app access token, sent as a Bearer token by Check and Read. ' +
+                'Never logged'},
   {name: 'base_url', type: 'url', required: false, secret: false,
    description: 'HubSpot API base URL (https://api.hubapi.com). When set, Check calls ' +
-                'GET {base_url}/account-info/v3/details with the token'},
+                'GET {base_url}/account-info/v3/details with the token; Read uses it, ' +
+                'or https://api.hubapi.com when it is not set'},
   {name: 'default_currency', type: 'currency', required: false, secret: false,
    description: "The account's company currency, for deals and line items without " +
                 'deal_currency_code / hs_line_item_currency_code'},
   {name: 'request_timeout_ms', type: 'integer', required: false, secret: false,
-   description: 'Timeout of one HTTP request made by Check', default: 10000},
+   description: 'Timeout of one HTTP request made by Check or Read', default: 10000},
   {name: 'deal_company_property', type: 'string', required: false, secret: false,
    description: 'Deal property holding the id of the deal\'s company, for deals read ' +
                 'without associations (the search API); the associations win when present'},
+  {name: 'client_secret', type: 'string', required: false, secret: true,
+   description: 'The app\'s client secret, which signs webhook deliveries ' +
+                '(X-HubSpot-Signature-v3). Never logged'},
+  {name: 'webhook_url', type: 'url', required: false, secret: false,
+   description: 'The webhook URL exactly as configured in HubSpot, when the hub sits ' +
+                'behind a proxy and sees another URL; the signature covers it'},
+  {name: 'search_settle_ms', type: 'integer', required: false, secret: false,
+   description: 'Read leaves objects changed in the last N ms for the next run: HubSpot\'s ' +
+                'search index takes a few seconds to show a change, and a cursor that ' +
+                'passed an object not yet indexed would skip it', default: 10000},
+  {name: 'search_result_cap', type: 'integer', required: false, secret: false,
+   description: 'How many results one search query can page through (HubSpot: 10000)',
+   default: 10000},
 ];
 
 // ---- field access ----------------------------------------------------------
