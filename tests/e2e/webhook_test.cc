@@ -186,3 +186,82 @@ TEST_CASE("Chargebee webhooks: basic auth accepted, a wrong password "
 
 }  // namespace
 }  // namespace revhub::testing
+
+namespace revhub::testing {
+namespace {
+
+// HubSpot's webhooks name what changed without carrying it (thin events):
+// the hub accepts a signed one, stores the delivery, and pulls the type it
+// names, so the changed deal arrives by Read.
+TEST_CASE("a HubSpot webhook makes the hub pull the deals it announces",
+          "[webhook][hubspot][sync]") {
+  VendorEmulator hubspot("hubspot-emulator",
+                         {"--token=pat-test", "--client-secret=hs-secret",
+                          "--portal-id=147893286"});
+  hubspot.Generate(8);
+  Hub hub({"--http-listen", "127.0.0.1:0"});
+  v1::RegisterSystemRequest req;
+  auto st = google::protobuf::util::JsonStringToMessage(
+      nlohmann::json{
+          {"replaceExisting", true},
+          {"system",
+           {{"name", "hubspot"},
+            {"kind", "SYSTEM_KIND_CRM"},
+            {"adapter",
+             {{"launch", {{"command", "revhub-adapter-hubspot"}}}}},
+            {"config",
+             {{"base_url", hubspot.base_url()},
+              {"access_token", "pat-test"},
+              {"client_secret", "hs-secret"},
+              {"portal_id", 147893286},
+              {"default_currency", "USD"},
+              {"search_settle_ms", 0}}},
+            {"sync",
+             {{{"objectType", "companies"}}, {{"objectType", "deals"}}}}}}}
+          .dump(),
+      &req);
+  REQUIRE(st.ok());
+  Register(*hub.registry, req);
+  for (const char* type : {"companies", "deals"}) {
+    auto [status, last] = RunSync(hub, "hubspot", type, false);
+    INFO(type << ": " << status.error_message());
+    REQUIRE(status.ok());
+  }
+  const size_t before = AllRecords(hub, "hubspot").size();
+  REQUIRE(before >= 4);
+
+  nlohmann::json deals = hubspot.Objects("deals");
+  REQUIRE_FALSE(deals.empty());
+  const std::string id = deals.at(0).at("id");
+  hubspot.Post("/__control/touch",
+               {{"type", "deals"}, {"id", id}, {"set", {{"amount", "1234"}}}});
+  const std::string url =
+      "http://" + hub.process->http_address() + "/webhooks/hubspot";
+  nlohmann::json bad = hubspot.SendWebhook({{"url", url},
+                                            {"secret", "hs-secret"},
+                                            {"sign_with", "not-it"},
+                                            {"type", "deals"},
+                                            {"id", id},
+                                            {"event_type",
+                                             "deal.propertyChange"}});
+  CHECK(bad.at("status") == 400);
+  nlohmann::json sent = hubspot.SendWebhook({{"url", url},
+                                             {"secret", "hs-secret"},
+                                             {"type", "deals"},
+                                             {"id", id},
+                                             {"event_type",
+                                              "deal.propertyChange"}});
+  CHECK(sent.at("status") == 200);
+  // The pull the webhook started brings the deal's new version.
+  size_t after = before;
+  for (int i = 0; i < 100 && after == before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    after = AllRecords(hub, "hubspot").size();
+  }
+  CHECK(after == before + 1);
+  auto records = AllRecords(hub, "hubspot");
+  CHECK(TypeAndId(records.back()) == std::make_pair(std::string("deals"), id));
+}
+
+}  // namespace
+}  // namespace revhub::testing
