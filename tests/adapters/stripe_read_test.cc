@@ -1,6 +1,9 @@
 // The Stripe adapter's Read and VerifyWebhook, called over gRPC on the real
 // adapter process, against the Stripe emulator started for real.
+#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -30,12 +33,39 @@ using adapter::Json;
 constexpr char kKey[] = "sk_test_emulated";
 constexpr char kSecret[] = "whsec_emulated";
 
-// The adapter process and a stub of its AdapterService.
+// The adapter process, started as a developer runs it (no hub token: it
+// listens on a loopback TCP port), and a stub of its AdapterService.
 class StripeAdapterProcess {
  public:
-  StripeAdapterProcess() : host_(StartAdapter("stripe")) {
+  StripeAdapterProcess() {
+    int in[2], out[2];
+    REQUIRE(pipe2(in, O_CLOEXEC) == 0);
+    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+    std::string bin = BinPath("revhub-adapter-stripe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(in[0], 0);
+      dup2(out[1], 1);
+      unsetenv("REVHUB_ADAPTER_TOKEN");
+      execl(bin.c_str(), bin.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    stdin_fd_ = in[1];
+    std::string line;
+    char ch;
+    while (read(out[0], &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+    close(out[0]);
+    INFO(line);
+    REQUIRE(absl::StartsWith(line, "REVHUB-ADAPTER|1|tcp|"));
     stub_ = av1::AdapterService::NewStub(grpc::CreateChannel(
-        host_->Process().address(), grpc::InsecureChannelCredentials()));
+        line.substr(line.rfind('|') + 1), grpc::InsecureChannelCredentials()));
+  }
+  ~StripeAdapterProcess() {
+    close(stdin_fd_);
+    int status;
+    waitpid(pid_, &status, 0);
   }
   av1::ReadResponse Read(const std::string& config, const std::string& type,
                          const std::string& cursor, int page_size = 0,
@@ -78,10 +108,10 @@ class StripeAdapterProcess {
     REQUIRE(s.ok());
     return resp;
   }
-  hub::AdapterHost& host() { return *host_; }
 
  private:
-  std::unique_ptr<hub::AdapterHost> host_;
+  pid_t pid_ = 0;
+  int stdin_fd_ = -1;
   std::unique_ptr<av1::AdapterService::Stub> stub_;
 };
 

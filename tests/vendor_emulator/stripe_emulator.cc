@@ -506,9 +506,13 @@ void Handle(const httplib::Request& req, httplib::Response& res) {
     }
   }
   if (!authorized) {
+    // Stripe shows the key's start only: "sk_test_****".
+    std::string auth = req.get_header_value("Authorization");
+    std::string key = absl::StartsWith(auth, "Bearer ") ? auth.substr(7) : "";
     SendError(res, 401, "invalid_request_error", "",
-              "Invalid API Key provided: " +
-                  req.get_header_value("Authorization").substr(0, 14) + "****");
+              key.empty()
+                  ? "You did not provide an API key."
+                  : "Invalid API Key provided: " + key.substr(0, 8) + "****");
   } else if (absl::StartsWith(req.path, "/v1/")) {
     std::lock_guard<std::mutex> lock(g.mu);
     StripeApi(req, res);
