@@ -492,17 +492,20 @@ ReadResponse ReadObjects(const ReadContext& ctx) {
     out.set_has_more(true);
   } else {
     cursor.next.clear();
-    const std::optional<Timestamp> floor = StampAt(cursor.floor);
+    const std::optional<Timestamp> floor_at = StampAt(cursor.floor);
+    const int64_t floor = floor_at ? floor_at->seconds()
+                          : since  ? since->seconds()
+                                   : 0;
     if (cursor.second) {
       // That second is read whole: the next query starts after it.
       cursor.second = false;
-      cursor.since = FormatTimestamp(Seconds(floor->seconds() + 1));
+      cursor.since = FormatTimestamp(Seconds(floor + 1));
       cursor.after_id.clear();
       out.set_has_more(true);
     } else if (total >= limit) {
       // The query stopped at its limit; when all of it lay in one second,
       // read that second whole.
-      cursor.second = at && floor && at->seconds() == floor->seconds();
+      cursor.second = at && at->seconds() == floor;
       out.set_has_more(true);
     }
     cursor.floor.clear();
