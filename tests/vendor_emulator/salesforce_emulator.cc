@@ -493,6 +493,7 @@ void Handle(const httplib::Request& req, httplib::Response& res) {
     }
   }
   std::lock_guard<std::mutex> lock(g.mu);
+  res.status = 200;
   bool authorized = false;
   if (req.method == "POST" && req.path == "/services/oauth2/token") {
     Token(req, res);
