@@ -1,6 +1,7 @@
 // SalesforceAdapter: describes the Salesforce adapter, checks its
-// credentials, and dispatches each record to its sObject type's mapping
-// through kRecordMappings (the mappings are listed in salesforce_mapping.h).
+// credentials, dispatches each record to its sObject type's mapping
+// through kRecordMappings (the mappings are listed in salesforce_mapping.h),
+// and reads by SOQL (salesforce_read.h).
 #include "adapters/salesforce/salesforce_adapter.h"
 
 #include <chrono>
@@ -8,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "adapters/salesforce/salesforce_mapping.h"
+#include "adapters/salesforce/salesforce_read.h"
 #include "adapters/sdk/http_client.h"
 #include "adapters/sdk/mapping.h"
 #include "canonical/status_macros.h"
@@ -118,9 +120,12 @@ class SalesforceAdapter final : public Adapter {
         {"default_currency", ConfigType::kCurrency, true, false,
          "The org's currency, for records without CurrencyIsoCode", ""},
         {"instance_url", ConfigType::kUrl, false, false,
-         "https://<my-domain>.my.salesforce.com, used by Check", ""},
+         "https://<my-domain>.my.salesforce.com, with auth_flow "
+         "access_token (the OAuth flows take the one the token endpoint "
+         "answers)",
+         ""},
         {"access_token", ConfigType::kString, false, true,
-         "OAuth 2.0 access token, used by Check", ""},
+         "OAuth 2.0 access token, with auth_flow access_token", ""},
         {"api_version", ConfigType::kString, false, false, "REST API version",
          "\"v59.0\""},
         {"request_timeout_ms", ConfigType::kInteger, false, false,
@@ -180,6 +185,12 @@ class SalesforceAdapter final : public Adapter {
          "length of the term",
          "\"SBQQ__RenewalTerm__c\""},
     };
+    for (auto* more :
+         {&salesforce::SessionConfigFields, &salesforce::ReadConfigFields}) {
+      for (ConfigField& f : (*more)()) info.config_fields.push_back(f);
+    }
+    info.readable = salesforce::ReadableTypes();
+    info.rate_limits = salesforce::RateLimits();
     return info;
   }
 
@@ -212,25 +223,32 @@ class SalesforceAdapter final : public Adapter {
   }
 
   absl::Status Check(const CheckContext& ctx) override {
-    if (!ctx.config.Has("instance_url")) {
-      return MappingError("config.instance_url",
-                          "required to reach Salesforce");
+    ASSIGN_OR_RETURN(salesforce::Session session,
+                     salesforce::GetSession(ctx.system, ctx.config));
+    HttpResponse resp;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      HttpRequest req;
+      req.url = absl::StrCat(session.instance_url, "/services/data/",
+                             ctx.config.GetString("api_version"), "/limits");
+      req.headers.emplace_back("Authorization",
+                               "Bearer " + session.access_token);
+      req.timeout =
+          std::chrono::milliseconds(ctx.config.GetInt("request_timeout_ms"));
+      ASSIGN_OR_RETURN(resp, SendHttp(req));
+      if (resp.status != 401 || !session.refreshable || attempt > 0) break;
+      // An expired token: one new one, the same way Read does.
+      ASSIGN_OR_RETURN(session, salesforce::GetSession(ctx.system, ctx.config,
+                                                       session.access_token));
     }
-    if (!ctx.config.Has("access_token")) {
-      return MappingError("config.access_token",
-                          "required to reach Salesforce");
-    }
-    HttpRequest req;
-    req.url =
-        absl::StrCat(ctx.config.GetString("instance_url"), "/services/data/",
-                     ctx.config.GetString("api_version"), "/limits");
-    req.headers.emplace_back("Authorization",
-                             "Bearer " + ctx.config.GetString("access_token"));
-    req.timeout =
-        std::chrono::milliseconds(ctx.config.GetInt("request_timeout_ms"));
-    ASSIGN_OR_RETURN(HttpResponse resp, SendHttp(req));
-    return CredentialCheckStatus(resp.status, "Salesforce", "the access token",
-                                 "the user may not call the REST API");
+    return CredentialCheckStatus(
+        resp.status, "Salesforce",
+        absl::StrCat("the session (",
+                     salesforce::RefusedCredentialField(ctx.config), ")"),
+        "the user may not call the REST API");
+  }
+
+  ReadResponse Read(const ReadContext& ctx) override {
+    return salesforce::ReadObjects(ctx);
   }
 };
 
