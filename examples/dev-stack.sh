@@ -84,12 +84,12 @@ for f in customer product-platform product-onboarding subscription invoice \
   cp "$q/stripe/$f.json" "$run_dir/stripe-data/"
 done
 "$bin/salesforce-emulator" --client-id=dev-client --client-secret=dev-secret \
-  --data "$run_dir/salesforce-data" <"$run_dir/emulator.in" \
+  --data="$run_dir/salesforce-data" <"$run_dir/emulator.in" \
   >"$run_dir/salesforce.out" &
 pids+=($!)
 salesforce_emulator="$(wait_line "$run_dir/salesforce.out" "SALESFORCE-EMULATOR|")"
 echo "dev-stack: Salesforce emulator at http://$salesforce_emulator"
-"$bin/stripe-emulator" --api-key=sk_test_dev --data "$run_dir/stripe-data" \
+"$bin/stripe-emulator" --api-key=sk_test_dev --data="$run_dir/stripe-data" \
   <"$run_dir/emulator.in" >"$run_dir/stripe.out" &
 pids+=($!)
 stripe_emulator="$(wait_line "$run_dir/stripe.out" "STRIPE-EMULATOR|")"
