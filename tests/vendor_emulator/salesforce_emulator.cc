@@ -75,6 +75,7 @@
 #include "adapters/sdk/mapping.h"
 #include "adapters/sdk/webhook_crypto.h"
 #include "httplib.h"
+#include "tests/vendor_emulator/emulator_main.h"
 #include "tests/vendor_emulator/salesforce_org.h"
 #include "tests/vendor_emulator/salesforce_soql.h"
 
@@ -585,56 +586,16 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  httplib::Server server;
-  server.new_task_queue = [] { return new httplib::ThreadPool(16); };
-  server.set_read_timeout(5, 0);
-  server.Get(".*", Handle);
-  server.Post(".*", Handle);
-  server.Delete(".*", Handle);
-  int port = g.options.port;
-  if (port == 0) {
-    port = server.bind_to_any_port("127.0.0.1");
-  } else if (!server.bind_to_port("127.0.0.1", port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    std::cerr << "salesforce-emulator: cannot bind\n";
-    return 1;
-  }
-  g.base = absl::StrCat("http://127.0.0.1:", port);
-  std::thread listener([&server] { server.listen_after_bind(); });
-  std::cout << "SALESFORCE-EMULATOR|127.0.0.1:" << port << "\n" << std::flush;
-
-  std::atomic<bool> stop{false};
-  std::thread([&signals, &stop] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    stop = true;
-  }).detach();
-  struct stat st {};
-  if (fstat(STDIN_FILENO, &st) == 0 &&
-      (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
-    std::thread([&stop] {
-      char buf[256];
-      while (read(STDIN_FILENO, buf, sizeof buf) > 0) {
-      }
-      stop = true;
-    }).detach();
-  }
-  while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  {
-    std::lock_guard<std::mutex> lock(g.mu);
-    g.stopping = true;
-  }
-  g.stop_cv.notify_all();
-  server.stop();
-  listener.join();
-  std::_Exit(0);
+  return revhub::emulator::ServeEmulator(
+      "SALESFORCE-EMULATOR", "salesforce-emulator", g.options.port, Handle,
+      [](int bound_port) {
+        g.base = absl::StrCat("http://127.0.0.1:", bound_port);
+      },
+      [] {
+        {
+          std::lock_guard<std::mutex> lock(g.mu);
+          g.stopping = true;
+        }
+        g.stop_cv.notify_all();
+      });
 }
