@@ -166,6 +166,24 @@ bool IsNegative(const Money& money) {
   return money.units() < 0 || money.nanos() < 0;
 }
 
+absl::StatusOr<Money> ScaleToMinorUnit(const Money& amount, Nanos numerator,
+                                       Nanos denominator) {
+  if (denominator == 0) return amount;
+  const Nanos scaled = ToNanos(amount) * numerator;
+  Nanos quotient = scaled / denominator;
+  Nanos remainder = scaled % denominator;
+  if (denominator < 0) {
+    denominator = -denominator;
+    remainder = -remainder;
+  }
+  if (remainder * 2 >= denominator) ++quotient;
+  if (remainder * 2 <= -denominator) --quotient;
+  return MoneyFromNanos(
+      amount.currency_code(),
+      RoundNanos(quotient, MinorUnitExponent(amount.currency_code()),
+                 RoundingMode::kHalfUp));
+}
+
 absl::StatusOr<Money> Multiply(const Money& amount, const Decimal& quantity,
                                RoundingMode mode) {
   // |units| < 2^63 and the product of two nano amounts can exceed 128 bits,

@@ -78,6 +78,14 @@ absl::StatusOr<Money> Multiply(const Money& amount, const Decimal& quantity,
 // a currency with that exponent.
 Nanos RoundNanos(Nanos amount, int exponent, RoundingMode mode);
 
+// Returns amount x numerator / denominator rounded to the currency's minor
+// unit, half up (ties away from zero); `amount` itself when denominator is
+// 0. For shares of an amount: the part of a tax-inclusive line that is not
+// tax is amount x taxable / (taxable + tax). REQUIRES: |amount x numerator|
+// fits in Nanos.
+absl::StatusOr<Money> ScaleToMinorUnit(const Money& amount, Nanos numerator,
+                                       Nanos denominator);
+
 // Returns money rounded to its currency's minor unit by `mode`.
 absl::StatusOr<Money> RoundToMinorUnit(
     const Money& money, RoundingMode mode = RoundingMode::kHalfEven);

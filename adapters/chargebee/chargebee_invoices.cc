@@ -32,21 +32,7 @@ absl::StatusOr<Money> NetOfLineTax(const Money& amount, const Money& gross,
   if (IsZero(tax)) return amount;
   Nanos t = ToNanos(tax);
   Nanos taxable = ToNanos(gross) - ToNanos(discount) - t;
-  Nanos base = taxable + t;
-  if (base == 0) return amount;
-  Nanos scaled = ToNanos(amount) * taxable;
-  Nanos quotient = scaled / base;
-  Nanos remainder = scaled % base;
-  if (base < 0) {
-    base = -base;
-    remainder = -remainder;
-  }
-  if (remainder * 2 >= base) ++quotient;
-  if (remainder * 2 <= -base) --quotient;
-  return MoneyFromNanos(
-      amount.currency_code(),
-      RoundNanos(quotient, MinorUnitExponent(amount.currency_code()),
-                 RoundingMode::kHalfUp));
+  return ScaleToMinorUnit(amount, taxable, taxable + t);
 }
 
 // Line entity types billed once rather than over a period.

@@ -195,21 +195,7 @@ absl::StatusOr<Money> NetOfLineTax(const Money& gross, const LineTaxes& taxes,
   Nanos tax = ToNanos(taxes.inclusive);
   Nanos taxable = taxes.taxable ? ToNanos(*taxes.taxable)
                                 : ToNanos(line_gross) - ToNanos(discount) - tax;
-  Nanos base = taxable + tax;
-  if (base == 0) return gross;
-  Nanos scaled = ToNanos(gross) * taxable;
-  Nanos quotient = scaled / base;
-  Nanos remainder = scaled % base;
-  if (base < 0) {
-    base = -base;
-    remainder = -remainder;
-  }
-  if (remainder * 2 >= base) ++quotient;
-  if (remainder * 2 <= -base) --quotient;
-  return MoneyFromNanos(
-      gross.currency_code(),
-      RoundNanos(quotient, MinorUnitExponent(gross.currency_code()),
-                 RoundingMode::kHalfUp));
+  return ScaleToMinorUnit(gross, taxable, taxable + tax);
 }
 
 }  // namespace revhub::adapter::stripe

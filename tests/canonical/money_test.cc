@@ -78,6 +78,29 @@ TEST_CASE("multiply by a decimal quantity rounds half even at nanos",
   CHECK(too_big.status().code() == absl::StatusCode::kOutOfRange);
 }
 
+TEST_CASE("scaling by a ratio rounds half up to the minor unit", "[money]") {
+  auto scaled = [](const char* amount, const char* currency, int64_t num,
+                   int64_t den) {
+    auto r = ScaleToMinorUnit(M(amount, currency), num, den);
+    REQUIRE(r.ok());
+    return FormatMoney(*r);
+  };
+  // 120.00 incl. 20 % tax: 100.00 net.
+  CHECK(scaled("120.00", "EUR", 100, 120) == "100.00 EUR");
+  // 10.00 x 1/3 = 3.333…: 3.33; x 2/3 = 6.666…: 6.67.
+  CHECK(scaled("10.00", "USD", 1, 3) == "3.33 USD");
+  CHECK(scaled("10.00", "USD", 2, 3) == "6.67 USD");
+  // A tie goes away from zero, on both signs.
+  CHECK(scaled("0.05", "USD", 1, 2) == "0.03 USD");
+  CHECK(scaled("-0.05", "USD", 1, 2) == "-0.03 USD");
+  CHECK(scaled("-0.05", "USD", -1, -2) == "-0.03 USD");
+  // Zero-decimal and three-decimal currencies.
+  CHECK(scaled("1000", "JPY", 1, 3) == "333 JPY");
+  CHECK(scaled("1.000", "KWD", 2, 3) == "0.667 KWD");
+  // No denominator: the amount unchanged.
+  CHECK(scaled("7.77", "USD", 5, 0) == "7.77 USD");
+}
+
 TEST_CASE("rounding to the minor unit", "[money]") {
   CHECK(FormatMoney(*RoundToMinorUnit(M("2.345", "USD"))) == "2.34 USD");
   CHECK(FormatMoney(*RoundToMinorUnit(M("2.355", "USD"))) == "2.36 USD");
