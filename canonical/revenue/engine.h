@@ -16,6 +16,7 @@
 #ifndef REVHUB_CANONICAL_REVENUE_ENGINE_H_
 #define REVHUB_CANONICAL_REVENUE_ENGINE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,15 @@ struct RevenueInput {
 struct RevenueSettings {
   PeriodConvention convention = PeriodConvention::PERIOD_CONVENTION_BY_DAY;
   AccountMapping accounts;  // empty: journal lines without account numbers
+  // Closed accounting periods ("YYYY-MM") of the contract's legal entity
+  // (docs/revenue.md, "Period close"): the schedule keeps `previous`'s lines
+  // in them, and what a recomputation would change there is a CATCH_UP line
+  // in the first open period after it; journal entries dated in a closed
+  // period are posted on the first day of the first open period.
+  std::vector<std::string> closed_periods;
+  // The schedule as last stored (the hub's current version), when there is
+  // one.
+  std::optional<RevenueSchedule> previous;
 };
 
 struct RevenueResult {
