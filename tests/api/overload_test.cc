@@ -71,13 +71,25 @@ grpc::Status Upsert(Hub& hub, const std::string& principal,
   return st;
 }
 
+// Counts the stored customers, as a well-behaved client does: a refusal
+// (RESOURCE_EXHAUSTED, the hub still draining its queue) is retried after the
+// time it gives.
 int CountCustomers(Hub& hub) {
   int n = 0;
   v1::ListCustomersRequest req;
   req.set_page_size(500);
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::minutes(2);
   while (true) {
-    auto resp =
-        CallOk(*hub.customers, &v1::CustomerService::Stub::ListCustomers, req);
+    v1::ListCustomersResponse resp;
+    auto ctx = Ctx();
+    grpc::Status st = hub.customers->ListCustomers(ctx.get(), req, &resp);
+    if (st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+        std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    REQUIRE_GRPC_OK(st);
     n += resp.customers_size();
     if (resp.next_page_token().empty()) return n;
     req.set_page_token(resp.next_page_token());

@@ -26,7 +26,9 @@ nlohmann::json Call(const std::string& method, const std::string& url,
   req.body = body;
   if (!body.empty())
     req.headers.emplace_back("Content-Type", "application/json");
-  req.timeout = std::chrono::seconds(60);
+  // Generating a large data set under the sanitizers on a loaded machine
+  // takes minutes, not seconds.
+  req.timeout = std::chrono::seconds(600);
   auto resp = adapter::SendHttp(req);
   if (!resp.ok()) {
     throw std::runtime_error(absl::StrCat("emulator ", method, " ", url, ": ",
