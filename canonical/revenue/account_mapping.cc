@@ -21,6 +21,15 @@ absl::StatusOr<std::string> AccountMapping::AccountFor(
     auto r = e->second.find(static_cast<int>(role));
     if (r != e->second.end()) return r->second;
   }
+  // A contra revenue category without its own account posts to the credit
+  // notes' contra revenue account.
+  if (role == AccountRole::ACCOUNT_ROLE_CONTRA_REVENUE_REFUND ||
+      role == AccountRole::ACCOUNT_ROLE_CONTRA_REVENUE_VOID ||
+      role == AccountRole::ACCOUNT_ROLE_CONTRA_REVENUE_DISPUTE) {
+    auto fallback =
+        AccountFor(legal_entity, AccountRole::ACCOUNT_ROLE_CONTRA_REVENUE);
+    if (fallback.ok()) return fallback;
+  }
   return absl::FailedPreconditionError(
       absl::StrCat("account_mapping[\"", legal_entity, "\"]: no account for ",
                    canonical::v1::AccountRole_Name(role), " and no default"));

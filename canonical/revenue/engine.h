@@ -51,6 +51,9 @@ struct RevenueSettings {
   // The schedule as last stored (the hub's current version), when there is
   // one.
   std::optional<RevenueSchedule> previous;
+  // The journal entries as last stored: an entry already posted in a period
+  // that closed since stays there.
+  std::vector<JournalEntry> previous_entries;
 };
 
 struct RevenueResult {
@@ -63,6 +66,14 @@ struct RevenueResult {
 // FAILED_PRECONDITION for a missing account mapping.
 absl::StatusOr<RevenueResult> PreviewSchedule(const RevenueInput& input,
                                               const RevenueSettings& settings);
+
+// Keeps `settings.previous`'s lines in the closed periods and moves what the
+// new schedule would change there to CATCH_UP lines in the first open period
+// after each (cause: the line that changed, closed_period set); sets
+// schedule->closed_periods. PreviewSchedule calls it when periods are
+// closed.
+absl::Status KeepClosedPeriods(const RevenueSettings& settings,
+                               RevenueSchedule* schedule);
 
 // Returns, per (obligation, period) in period then obligation order, `after`
 // minus `before` for every pair where that differs; kind is left unset (all

@@ -16,7 +16,16 @@ using canonical::v1::AccountRole;
 using canonical::v1::JournalLine;
 using canonical::v1::RevenueScheduleLineKind;
 
-enum Rank { kInvoice = 0, kCredit = 1, kPayment = 2, kRefund = 3, kVoid = 4 };
+enum Rank {
+  kInvoice = 0,
+  kCredit = 1,
+  kPayment = 2,
+  kRefund = 3,
+  kDispute = 4,
+  kVoid = 5
+};
+
+constexpr int kRoles = 16;  // above the largest AccountRole
 
 struct Event {
   PeriodIndex period;
@@ -25,6 +34,7 @@ struct Event {
   int rank;
   std::string id;
   size_t index;
+  std::string moved_from;  // the closed period it would have been posted in
 };
 
 class Poster {
@@ -93,21 +103,51 @@ class Poster {
 
   std::vector<JournalEntry> Take() { return std::move(entries_); }
 
+  // Notes on the last entry that it belongs to a closed period.
+  void NoteMoved(absl::string_view closed_period) {
+    JournalEntry& e = entries_.back();
+    e.set_memo(absl::StrCat(e.memo(), " (", closed_period,
+                            " is closed: posted in ", e.period(), ")"));
+  }
+
  private:
   const RevenueSchedule& schedule_;
   const AccountMapping& accounts_;
   std::vector<JournalEntry> entries_;
   Nanos position_ = 0;
   // Accounts by role, looked up once.
-  std::string account_[8];
-  bool account_known_[8] = {};
+  std::string account_[kRoles];
+  bool account_known_[kRoles] = {};
 };
 
 }  // namespace
 
+AccountRole RoleOf(RevenueScheduleLineKind kind) {
+  switch (kind) {
+    case RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CREDIT:
+      return AccountRole::ACCOUNT_ROLE_CONTRA_REVENUE;
+    case RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_REFUND:
+      return AccountRole::ACCOUNT_ROLE_CONTRA_REVENUE_REFUND;
+    case RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_VOID:
+      return AccountRole::ACCOUNT_ROLE_CONTRA_REVENUE_VOID;
+    case RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_DISPUTE:
+      return AccountRole::ACCOUNT_ROLE_CONTRA_REVENUE_DISPUTE;
+    default:
+      return AccountRole::ACCOUNT_ROLE_REVENUE;
+  }
+}
+
 absl::StatusOr<std::vector<JournalEntry>> BuildJournalEntries(
     const RevenueSchedule& schedule, const std::vector<Invoice>& invoices,
     const std::vector<Payment>& payments, const AccountMapping& accounts) {
+  return BuildJournalEntries(schedule, invoices, payments, accounts,
+                             ClosedBooks{});
+}
+
+absl::StatusOr<std::vector<JournalEntry>> BuildJournalEntries(
+    const RevenueSchedule& schedule, const std::vector<Invoice>& invoices,
+    const std::vector<Payment>& payments, const AccountMapping& accounts,
+    const ClosedBooks& books) {
   const std::string& ccy = schedule.currency_code();
   const std::string& contract = schedule.contract_id();
   std::vector<Event> events;
@@ -166,12 +206,64 @@ absl::StatusOr<std::vector<JournalEntry>> BuildJournalEntries(
     applied[i] = amount;
     const int64_t at = ToMs(p.received_at());
     events.push_back({PeriodOf(at), 0, at, kPayment, p.id(), i});
-    if (p.has_refunded_amount() && !IsZero(p.refunded_amount())) {
-      RETURN_IF_ERROR(ValidateMoney(
-          p.refunded_amount(), absl::StrCat(field, ".refunded_amount"), true));
-      const int64_t refund_at =
-          p.has_effective_at() ? std::max(at, ToMs(p.effective_at())) : at;
-      events.push_back({PeriodOf(refund_at), 0, refund_at, kRefund, p.id(), i});
+  }
+  // Refunds and disputes (billing.h): cash back, and what no credit note
+  // covers out of revenue.
+  ASSIGN_OR_RETURN(const std::vector<CashEvent> cash,
+                   CashEvents(contract, ccy, invoices, payments));
+  for (size_t i = 0; i < cash.size(); ++i) {
+    if (applied[cash[i].payment_index] == 0) continue;
+    events.push_back({PeriodOf(cash[i].at), 0, cash[i].at,
+                      cash[i].kind == CashEvent::kRefund ? kRefund : kDispute,
+                      cash[i].id, i});
+  }
+  // Closed periods: what would be dated in one is posted at the start of
+  // the first open period after it, unless it was posted there already.
+  absl::flat_hash_set<PeriodIndex> closed;
+  for (size_t i = 0; i < books.closed.size(); ++i) {
+    ASSIGN_OR_RETURN(
+        PeriodIndex p,
+        ParsePeriod(books.closed[i], absl::StrCat("closed_periods[", i, "]")));
+    closed.insert(p);
+  }
+  if (!closed.empty()) {
+    for (size_t k = 0; k < events.size(); ++k) {
+      Event& ev = events[k];
+      if (!closed.contains(ev.period)) continue;
+      const char* kind = "invoice";
+      switch (ev.rank) {
+        case kInvoice:
+          kind = "invoice";
+          break;
+        case kCredit:
+          kind = "credit_note";
+          break;
+        case kPayment:
+          kind = "payment";
+          break;
+        case kVoid:
+          kind = "void";
+          break;
+        default: {
+          const CashEvent& c = cash[ev.index];
+          kind = c.kind == CashEvent::kRefund          ? "refund"
+                 : c.kind == CashEvent::kDisputeOpened ? "dispute"
+                 : c.kind == CashEvent::kDisputeWon    ? "dispute_won"
+                                                       : "dispute_lost";
+        }
+      }
+      const std::string id =
+          absl::StrCat("je_", contract, "_", kind, "_", ev.id);
+      auto posted = books.posted.find(id);
+      if (posted != books.posted.end() &&
+          posted->second == PeriodName(ev.period)) {
+        continue;
+      }
+      PeriodIndex open = ev.period + 1;
+      while (closed.contains(open)) ++open;
+      ev.moved_from = PeriodName(ev.period);
+      ev.period = open;
+      ev.at = PeriodStartMs(open);
     }
   }
   // Recognition: one event per period with schedule lines.
@@ -202,11 +294,7 @@ absl::StatusOr<std::vector<JournalEntry>> BuildJournalEntries(
         const auto& line = schedule.lines(i);
         const Nanos a = ToNanos(line.amount());
         total += a;
-        const AccountRole role =
-            line.kind() ==
-                    RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CREDIT
-                ? AccountRole::ACCOUNT_ROLE_CONTRA_REVENUE
-                : AccountRole::ACCOUNT_ROLE_REVENUE;
+        const AccountRole role = RoleOf(line.kind());
         RETURN_IF_ERROR(
             post.Line(e, role, -a, line.performance_obligation_id()));
       }
@@ -253,17 +341,44 @@ absl::StatusOr<std::vector<JournalEntry>> BuildJournalEntries(
                                   -applied[ev.index]));
         break;
       }
-      case kRefund: {
-        const Nanos refund = std::min(
-            applied[ev.index], ToNanos(payments[ev.index].refunded_amount()));
-        JournalEntry* e = post.Open("refund", ev.id, ev.at,
-                                    absl::StrCat("Refund of ", ev.id));
+      case kRefund:
+      case kDispute: {
+        const CashEvent& c = cash[ev.index];
+        const std::string& payment = payments[c.payment_index].id();
+        const char* kind = "refund";
+        std::string memo = absl::StrCat("Refund ", c.id, " of ", payment);
+        if (c.kind == CashEvent::kDisputeOpened) {
+          kind = "dispute";
+          memo = absl::StrCat("Dispute ", c.id, " opened on ", payment);
+        } else if (c.kind == CashEvent::kDisputeWon) {
+          kind = "dispute_won";
+          memo = absl::StrCat("Dispute ", c.id, " won on ", payment);
+        } else if (c.kind == CashEvent::kDisputeLost) {
+          kind = "dispute_lost";
+          memo = absl::StrCat("Dispute ", c.id, " lost on ", payment);
+        }
+        // A refund given only as refunded_amount keeps the payment's id.
+        JournalEntry* e = post.Open(kind, c.id, ev.at, memo);
+        // Cash out (refund, dispute opened) or back (dispute won).
+        const Nanos cash_in =
+            c.kind == CashEvent::kDisputeWon ? c.cash : -c.cash;
         RETURN_IF_ERROR(
-            post.Line(e, AccountRole::ACCOUNT_ROLE_RECEIVABLE, refund));
-        RETURN_IF_ERROR(post.Line(e, AccountRole::ACCOUNT_ROLE_CASH, -refund));
+            post.Line(e, AccountRole::ACCOUNT_ROLE_RECEIVABLE, -cash_in));
+        RETURN_IF_ERROR(post.Line(e, AccountRole::ACCOUNT_ROLE_CASH, cash_in));
+        // What no credit note covers leaves the receivable and revenue: tax
+        // back off tax payable, the consideration off the contract position
+        // (the recognised part is the schedule's REFUND / DISPUTE line).
+        if (c.revenue_gross != 0) {
+          RETURN_IF_ERROR(post.Line(e, AccountRole::ACCOUNT_ROLE_RECEIVABLE,
+                                    -c.revenue_gross));
+          RETURN_IF_ERROR(
+              post.Line(e, AccountRole::ACCOUNT_ROLE_TAX_PAYABLE, c.tax));
+          RETURN_IF_ERROR(post.Position(e, -c.net));
+        }
         break;
       }
     }
+    if (!ev.moved_from.empty()) post.NoteMoved(ev.moved_from);
   }
   return post.Take();
 }

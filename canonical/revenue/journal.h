@@ -15,10 +15,17 @@
 //                 (an invoice's void is posted like a credit note), with
 //                 reverses_entry_id naming the entry it undoes
 //   recognition   per period, per obligation: Cr REVENUE (Dr when
-//                 negative), or Dr CONTRA_REVENUE for CREDIT lines;
+//                 negative), or Dr the contra revenue role of a CREDIT,
+//                 REFUND, VOID or DISPUTE line (RoleOf);
 //                 position -recognised
 //   payment       Dr CASH; Cr RECEIVABLE
-//   refund        Dr RECEIVABLE; Cr CASH
+//   refund        Dr RECEIVABLE; Cr CASH; and for the part no credit note
+//                 covers (billing.h CashEvents): Cr RECEIVABLE, Dr
+//                 TAX_PAYABLE its tax, position -its net (the recognised
+//                 part is the schedule's REFUND line)
+//   dispute       opened: Dr RECEIVABLE; Cr CASH. won: Dr CASH; Cr
+//                 RECEIVABLE. lost ("dispute_lost"): Cr RECEIVABLE, Dr
+//                 TAX_PAYABLE its tax, position -its net
 // Order: by period; within a period documents, payments and refunds by time
 // (at equal times: invoice, credit note, payment, refund, void, then id),
 // then the period's recognition entry, dated the period's last second. The
@@ -53,6 +60,27 @@ using canonical::v1::RevenueSchedule;
 absl::StatusOr<std::vector<JournalEntry>> BuildJournalEntries(
     const RevenueSchedule& schedule, const std::vector<Invoice>& invoices,
     const std::vector<Payment>& payments, const AccountMapping& accounts);
+
+// Closed accounting periods, for posting: an entry that would be dated in a
+// closed period is posted on the first instant of the first open period
+// after it, unless it was already posted in that period (`posted`: entry id
+// to the period it was posted in, from the stored entries).
+struct ClosedBooks {
+  std::vector<std::string> closed;  // "YYYY-MM"
+  std::map<std::string, std::string> posted;
+};
+
+// The same, posting around closed periods. INVALID_ARGUMENT names a
+// malformed closed period.
+absl::StatusOr<std::vector<JournalEntry>> BuildJournalEntries(
+    const RevenueSchedule& schedule, const std::vector<Invoice>& invoices,
+    const std::vector<Payment>& payments, const AccountMapping& accounts,
+    const ClosedBooks& books);
+
+// Returns the account role a schedule line of `kind` posts to: REVENUE, or
+// the contra revenue role of its category (CREDIT: CONTRA_REVENUE, REFUND,
+// VOID, DISPUTE: their own).
+canonical::v1::AccountRole RoleOf(canonical::v1::RevenueScheduleLineKind kind);
 
 // Balance of each role (debit minus credit, in nanos) at the end of a
 // period, cumulative from the first entry.

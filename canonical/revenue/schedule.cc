@@ -46,6 +46,8 @@ ObState* Builder::Find(const std::string& line_id) {
 void Builder::Install(ObState* s, const Plan& plan, int64_t from,
                       bool keep_early_points) {
   for (Piece p : plan.pieces) {
+    if (p.cause.kind == canonical::v1::REVENUE_CAUSE_KIND_UNSPECIFIED)
+      p.cause = current_cause_;
     if (p.is_span) {
       p.from = std::max(p.from, from);
     } else {
@@ -67,6 +69,10 @@ void Builder::Record(const Contract* version, const Invoice* credit, int64_t at,
   *m->mutable_effective_at() = FromMs(at);
   m->set_treatment(treatment);
   m->set_reason(std::move(reason));
+  const Cause& c = credit != nullptr ? contra_cause_ : current_cause_;
+  m->mutable_cause()->set_kind(c.kind);
+  m->mutable_cause()->set_id(c.id);
+  m->mutable_cause()->set_contract_version(c.version);
 }
 
 absl::StatusOr<std::vector<Nanos>> Builder::AllocateMinor(
@@ -122,7 +128,10 @@ absl::Status Builder::CollectTriggers(const Contract& latest,
     if (!inv.contract_id().empty() && inv.contract_id() != latest.id())
       continue;
     if (inv.kind() != InvoiceKind::INVOICE_KIND_INVOICE) continue;
-    if (!Issued(inv) || inv.status() == InvoiceStatus::INVOICE_STATUS_VOID)
+    // A void that replaced the invoice leaves it out; a cancelled sale
+    // counted until its void (schedule_reductions.cc takes it back).
+    if (!Issued(inv) || (inv.status() == InvoiceStatus::INVOICE_STATUS_VOID &&
+                         !VoidedSaleCancelled(inv)))
       continue;
     if (!inv.has_issued_at()) {
       return absl::InvalidArgumentError(
@@ -136,7 +145,10 @@ absl::Status Builder::CollectTriggers(const Contract& latest,
           line.has_delivered_at() ? ToMs(line.delivered_at()) : at;
       auto [it, inserted] =
           trig_.invoiced_at.try_emplace(line.contract_line_id(), line_at);
-      if (!inserted) it->second = std::min(it->second, line_at);
+      if (inserted || line_at < it->second) {
+        it->second = line_at;
+        trig_.invoiced_by[line.contract_line_id()] = inv.id();
+      }
     }
   }
   for (size_t i = 0; i < events.activations.size(); ++i) {
@@ -147,10 +159,39 @@ absl::Status Builder::CollectTriggers(const Contract& latest,
           absl::StrCat("activations[", i, "].activated_at: required"));
     }
     const int64_t at = ToMs(a.activated_at());
+    Nanos quantity = 0;
+    if (a.has_quantity()) {
+      const std::string qf = absl::StrCat("activations[", i, "].quantity");
+      RETURN_IF_ERROR(ValidateDecimal(a.quantity(), qf));
+      quantity = ToNanos(a.quantity());
+      if (quantity <= 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(qf, ": must be above 0 (unset delivers all of it)"));
+      }
+      if (a.line_ids_size() != 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            qf, ": a partial delivery names exactly one line, not ",
+            a.line_ids_size()));
+      }
+    }
     for (const std::string& line_id : a.line_ids()) {
       auto [it, inserted] = trig_.activated_at.try_emplace(line_id, at);
       if (!inserted) it->second = std::min(it->second, at);
+      auto& list = trig_.activations[line_id];
+      // A stored delivery counts once, however often it is given.
+      bool seen = false;
+      for (const Activation& prior : list)
+        seen =
+            seen || (!a.delivery_id().empty() && prior.id == a.delivery_id());
+      if (!seen) list.push_back({at, quantity, a.delivery_id()});
     }
+  }
+  for (auto& [line, list] : trig_.activations) {
+    std::sort(list.begin(), list.end(),
+              [](const Activation& a, const Activation& b) {
+                return std::tie(a.at, a.quantity, a.id) <
+                       std::tie(b.at, b.quantity, b.id);
+              });
   }
   for (size_t i = 0; i < events.milestones.size(); ++i) {
     const MilestoneAchieved& m = events.milestones[i];
@@ -166,14 +207,18 @@ absl::Status Builder::CollectTriggers(const Contract& latest,
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".achieved_at: required"));
     }
-    trig_.milestones[m.line_id()].push_back(
-        {ToMs(m.achieved_at()), m.name(), share});
+    auto& list = trig_.milestones[m.line_id()];
+    bool seen = false;
+    for (const Milestone& prior : list)
+      seen = seen || (!m.delivery_id().empty() && prior.id == m.delivery_id());
+    if (!seen)
+      list.push_back({ToMs(m.achieved_at()), m.name(), share, m.delivery_id()});
   }
   for (auto& [line, list] : trig_.milestones) {
     std::sort(list.begin(), list.end(),
               [](const Milestone& a, const Milestone& b) {
-                return std::tie(a.at, a.name, a.share) <
-                       std::tie(b.at, b.name, b.share);
+                return std::tie(a.at, a.name, a.share, a.id) <
+                       std::tie(b.at, b.name, b.share, b.id);
               });
   }
   return absl::OkStatus();
@@ -183,6 +228,8 @@ absl::Status Builder::Book(const Contract& contract) {
   ASSIGN_OR_RETURN(std::vector<Obligation> obs,
                    IdentifyObligations(contract, products_));
   ASSIGN_OR_RETURN(std::vector<Nanos> alloc, AllocateMinor(contract, obs));
+  current_cause_ = {canonical::v1::REVENUE_CAUSE_KIND_CONTRACT_VERSION, "",
+                    contract.version()};
   states_.reserve(obs.size());
   for (size_t i = 0; i < obs.size(); ++i) {
     ObState s;
@@ -205,9 +252,17 @@ absl::Status Builder::Book(const Contract& contract) {
 
 absl::Status Builder::ScheduleUsage(const Contract& latest,
                                     const RecognitionEvents& events) {
+  // A stored usage record counts once: its last report wins.
+  absl::flat_hash_map<std::string, size_t> last;
+  for (size_t i = 0; i < events.usage.size(); ++i) {
+    if (!events.usage[i].usage_record_id().empty())
+      last[events.usage[i].usage_record_id()] = i;
+  }
   for (size_t i = 0; i < events.usage.size(); ++i) {
     const UsageReported& u = events.usage[i];
     if (!u.contract_id().empty() && u.contract_id() != latest.id()) continue;
+    if (!u.usage_record_id().empty() && last[u.usage_record_id()] != i)
+      continue;
     const std::string field = absl::StrCat("usage[", i, "]");
     ObState* s = nullptr;
     for (ObState& st : states_) {
@@ -220,6 +275,10 @@ absl::Status Builder::ScheduleUsage(const Contract& latest,
     }
     RETURN_IF_ERROR(
         ValidateDecimal(u.quantity(), absl::StrCat(field, ".quantity")));
+    if (ToNanos(u.quantity()) < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".quantity: must not be negative"));
+    }
     if (!u.has_period() ||
         ToMs(u.period().end_time()) <= ToMs(u.period().start_time())) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -239,6 +298,7 @@ absl::Status Builder::ScheduleUsage(const Contract& latest,
     p.span = Span{ToMs(u.period().start_time()), ToMs(u.period().end_time()),
                   settings_.convention};
     p.amount = amount;
+    p.cause = {canonical::v1::REVENUE_CAUSE_KIND_USAGE, u.usage_record_id(), 0};
     s->pieces.push_back(p);
     s->allocated += amount;
   }
@@ -249,6 +309,7 @@ struct LineKey {
   PeriodIndex period;
   int obligation;
   int kind;
+  const Cause* cause;
   Nanos amount;
 };
 
@@ -324,26 +385,41 @@ absl::Status Builder::ApplyChanges(const std::vector<const Contract*>& ordered,
     }
     changes.push_back({ToMs(inv.issued_at()), 1, inv.id(), i});
   }
+  RETURN_IF_ERROR(CollectReductions(latest, events));
+  for (size_t i = 0; i < reductions_.size(); ++i) {
+    changes.push_back({reductions_[i].at, 2, reductions_[i].credit.id(), i});
+  }
   std::sort(changes.begin(), changes.end(),
             [&](const Change& a, const Change& b) {
-              if (a.at != b.at) return a.at < b.at;
-              if (a.order != b.order) return a.order < b.order;
-              if (a.order == 0) return a.index < b.index;
-              if (a.id != b.id) return a.id < b.id;
-              return events.invoices[a.index].SerializeAsString() <
-                     events.invoices[b.index].SerializeAsString();
+              return std::tie(a.at, a.order, a.id, a.index) <
+                     std::tie(b.at, b.order, b.id, b.index);
             });
   for (const Change& c : changes) {
-    const int index = static_cast<int>(c.index);
     if (c.order == 0) {
       const Contract& before = *ordered[c.index - 1];
       const Contract& after = *ordered[c.index];
-      RETURN_IF_ERROR(billed_ ? RecordBilledVersion(before, after)
-                              : Amend(before, after));
-    } else {
+      current_cause_ = {canonical::v1::REVENUE_CAUSE_KIND_CONTRACT_VERSION, "",
+                        after.version()};
+      if (billed_) {
+        RETURN_IF_ERROR(RecordBilledVersion(before, after));
+        continue;
+      }
+      RETURN_IF_ERROR(Amend(before, after));
+      if (after.status() == canonical::v1::CONTRACT_STATUS_CANCELLED) {
+        RETURN_IF_ERROR(TerminateAt(after, after.has_cancelled_at()
+                                               ? ToMs(after.cancelled_at())
+                                               : c.at));
+      }
+    } else if (c.order == 1) {
       const Invoice& credit = events.invoices[c.index];
-      RETURN_IF_ERROR(billed_ ? CreditBilledPeriods(credit, index)
-                              : ApplyCredit(credit, index));
+      const std::string field = absl::StrCat("invoices[", c.index, "]");
+      contra_cause_ = {canonical::v1::REVENUE_CAUSE_KIND_CREDIT_NOTE,
+                       credit.id(), 0};
+      RETURN_IF_ERROR(billed_ ? CreditBilledPeriods(credit, field)
+                              : ApplyCredit(credit, field));
+      contra_cause_ = {};
+    } else {
+      RETURN_IF_ERROR(ApplyReduction(c.index));
     }
   }
   return absl::OkStatus();
@@ -388,16 +464,21 @@ void Builder::WriteLines() {
         spread.clear();
         SpreadAmount(p.span, p.amount, p.from, p.until, &spread);
         for (const PeriodAmount& pa : spread) {
-          keys.push_back({pa.period, static_cast<int>(i), p.kind, pa.amount});
+          keys.push_back(
+              {pa.period, static_cast<int>(i), p.kind, &p.cause, pa.amount});
         }
       } else if (p.amount != 0) {
-        keys.push_back({PeriodOf(p.at), static_cast<int>(i), p.kind, p.amount});
+        keys.push_back(
+            {PeriodOf(p.at), static_cast<int>(i), p.kind, &p.cause, p.amount});
       }
     }
   }
   std::sort(keys.begin(), keys.end(), [](const LineKey& a, const LineKey& b) {
-    return std::tie(a.period, a.obligation, a.kind) <
-           std::tie(b.period, b.obligation, b.kind);
+    if (std::tie(a.period, a.obligation, a.kind) !=
+        std::tie(b.period, b.obligation, b.kind))
+      return std::tie(a.period, a.obligation, a.kind) <
+             std::tie(b.period, b.obligation, b.kind);
+    return *a.cause < *b.cause;
   });
   RevenueSchedule& out = schedule_;
   out.mutable_lines()->Reserve(static_cast<int>(keys.size()));
@@ -405,7 +486,8 @@ void Builder::WriteLines() {
     LineKey k = keys[i];
     size_t j = i + 1;
     while (j < keys.size() && keys[j].period == k.period &&
-           keys[j].obligation == k.obligation && keys[j].kind == k.kind) {
+           keys[j].obligation == k.obligation && keys[j].kind == k.kind &&
+           *keys[j].cause == *k.cause) {
       k.amount += keys[j].amount;
       ++j;
     }
@@ -418,6 +500,12 @@ void Builder::WriteLines() {
     *line->mutable_period_end() = FromMs(PeriodStartMs(k.period + 1));
     *line->mutable_amount() = MinorToMoney(k.amount);
     line->set_kind(static_cast<RevenueScheduleLineKind>(k.kind));
+    if (k.cause->kind != canonical::v1::REVENUE_CAUSE_KIND_UNSPECIFIED) {
+      auto* cause = line->mutable_cause();
+      cause->set_kind(k.cause->kind);
+      cause->set_id(k.cause->id);
+      cause->set_contract_version(k.cause->version);
+    }
   }
 }
 
@@ -426,11 +514,19 @@ void Builder::WriteLines() {
 absl::StatusOr<RevenueSchedule> BuildRevenueSchedule(
     const std::vector<Contract>& versions, const ProductCatalog& products,
     const RecognitionEvents& events, const ScheduleSettings& settings) {
+  static const std::vector<canonical::v1::Payment> kNone;
+  return BuildRevenueSchedule(versions, products, events, settings, kNone);
+}
+
+absl::StatusOr<RevenueSchedule> BuildRevenueSchedule(
+    const std::vector<Contract>& versions, const ProductCatalog& products,
+    const RecognitionEvents& events, const ScheduleSettings& settings,
+    const std::vector<canonical::v1::Payment>& payments) {
   ScheduleSettings s = settings;
   if (s.convention == PeriodConvention::PERIOD_CONVENTION_UNSPECIFIED) {
     s.convention = PeriodConvention::PERIOD_CONVENTION_BY_DAY;
   }
-  schedule_internal::Builder builder(products, s);
+  schedule_internal::Builder builder(products, s, &payments);
   return builder.Run(versions, events);
 }
 

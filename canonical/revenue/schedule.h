@@ -86,6 +86,7 @@
 #include "canonical/revenue/pattern.h"
 #include "revhub/canonical/v1/events.pb.h"
 #include "revhub/canonical/v1/invoice.pb.h"
+#include "revhub/canonical/v1/payment.pb.h"
 #include "revhub/canonical/v1/revenue.pb.h"
 
 namespace revhub::revenue {
@@ -115,6 +116,14 @@ struct ScheduleSettings {
 absl::StatusOr<RevenueSchedule> BuildRevenueSchedule(
     const std::vector<Contract>& versions, const ProductCatalog& products,
     const RecognitionEvents& events, const ScheduleSettings& settings);
+
+// The same, with the payments of the contract's invoices: their refunds and
+// lost disputes reduce revenue (schedule_reductions.cc) unless a credit note
+// covers them.
+absl::StatusOr<RevenueSchedule> BuildRevenueSchedule(
+    const std::vector<Contract>& versions, const ProductCatalog& products,
+    const RecognitionEvents& events, const ScheduleSettings& settings,
+    const std::vector<canonical::v1::Payment>& payments);
 
 }  // namespace revhub::revenue
 

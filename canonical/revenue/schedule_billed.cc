@@ -81,6 +81,8 @@ absl::Status Builder::RecogniseBilledPeriods(
     RETURN_IF_ERROR(
         refuse("milestones", i, events.milestones[i].contract_id()));
   if (latest.status() == ContractStatus::CONTRACT_STATUS_CANCELLED) {
+    cancel_cause_ = {canonical::v1::REVENUE_CAUSE_KIND_CANCELLATION, "",
+                     latest.version()};
     if (latest.has_cancelled_at()) {
       cancelled_at_ = ToMs(latest.cancelled_at());
     } else if (latest.has_effective_at()) {
@@ -98,7 +100,8 @@ absl::Status Builder::RecogniseBilledPeriods(
     if (!inv.contract_id().empty() && inv.contract_id() != latest.id())
       continue;
     if (inv.kind() != InvoiceKind::INVOICE_KIND_INVOICE) continue;
-    if (!Issued(inv) || inv.status() == InvoiceStatus::INVOICE_STATUS_VOID)
+    if (!Issued(inv) || (inv.status() == InvoiceStatus::INVOICE_STATUS_VOID &&
+                         !VoidedSaleCancelled(inv)))
       continue;
     if (!inv.has_issued_at()) {
       return absl::InvalidArgumentError(
@@ -242,10 +245,15 @@ absl::Status Builder::BillInvoice(const Invoice& inv, int index) {
       billed[shared[k]].amount = ToMinor(parts[k]);
     }
   }
+  const Cause by_invoice{canonical::v1::REVENUE_CAUSE_KIND_INVOICE, inv.id(),
+                         0};
   for (const Billed& b : billed) {
     ObState& s = states_[b.state];
-    for (const Piece& p : EarnBilled(b.earning, b.amount, cancelled_at_, kDawn))
+    for (Piece p : EarnBilled(b.earning, b.amount, cancelled_at_, kDawn)) {
+      p.cause =
+          !p.is_span && p.at == cancelled_at_ ? cancel_cause_ : by_invoice;
       s.pieces.push_back(p);
+    }
     s.allocated += b.amount;
   }
   return absl::OkStatus();
@@ -257,12 +265,12 @@ absl::Status Builder::BillInvoice(const Invoice& inv, int index) {
 // the date, the rest lowers what it still had to earn), or, for a line
 // without a period, pro rata from the obligation as a whole. A credit note
 // without line amounts is split by allocation (ApplyCredit).
-absl::Status Builder::CreditBilledPeriods(const Invoice& credit, int index) {
+absl::Status Builder::CreditBilledPeriods(const Invoice& credit,
+                                          const std::string& field) {
   bool line_amounts = false;
   for (const InvoiceLine& line : credit.lines())
     line_amounts = line_amounts || line.has_amount();
-  if (!line_amounts) return ApplyCredit(credit, index);
-  const std::string field = absl::StrCat("invoices[", index, "]");
+  if (!line_amounts) return ApplyCredit(credit, field);
   const int64_t t = ToMs(credit.issued_at());
   ASSIGN_OR_RETURN(const DocumentAmounts doc,
                    ReadDocumentAmounts(credit, currency_, field));
@@ -297,8 +305,14 @@ absl::Status Builder::CreditBilledPeriods(const Invoice& credit, int index) {
     }
     if (line.has_service_period() || line.has_delivered_at()) {
       ASSIGN_OR_RETURN(const Earning earning, HowBilled(line, s.ob, t, lf));
-      for (const Piece& p : EarnBilled(earning, -share, cancelled_at_, t))
+      for (Piece p : EarnBilled(earning, -share, cancelled_at_, t)) {
+        if (p.kind ==
+            RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CREDIT) {
+          p.kind = contra_kind_;
+        }
+        p.cause = contra_cause_;
         s.pieces.push_back(p);
+      }
       s.allocated -= share;
     } else {
       RETURN_IF_ERROR(ReduceObligation(s, share, t));
@@ -306,8 +320,10 @@ absl::Status Builder::CreditBilledPeriods(const Invoice& credit, int index) {
   }
   Record(nullptr, &credit, t,
          canonical::v1::MODIFICATION_TREATMENT_CUMULATIVE_CATCH_UP,
-         absl::StrCat("credit note ", credit.id(), " takes ",
-                      FormatMoney(MinorToMoney(amount)),
+         absl::StrCat(credit.attributes().contains("revhub.reduction")
+                          ? credit.attributes().at("revhub.reduction")
+                          : absl::StrCat("credit note ", credit.id()),
+                      " takes ", FormatMoney(MinorToMoney(amount)),
                       " back from the periods it credits: what they "
                       "recognised before its date is a CREDIT line then, the "
                       "rest lowers what they still had to earn"));

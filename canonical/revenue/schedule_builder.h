@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -30,6 +31,7 @@
 #include "canonical/revenue/obligations.h"
 #include "canonical/revenue/pattern.h"
 #include "canonical/revenue/schedule.h"
+#include "revhub/canonical/v1/payment.pb.h"
 
 namespace revhub::revenue::schedule_internal {
 
@@ -42,6 +44,21 @@ inline constexpr Nanos kWholeShare = kNanosPerUnit;  // a share of 1 in nanos
 // Returns 10^n.
 Nanos Pow10(int n);
 
+// What made a piece (RevenueCause): a contract version, a document, a
+// refund, a usage record, a delivery.
+struct Cause {
+  canonical::v1::RevenueCauseKind kind =
+      canonical::v1::REVENUE_CAUSE_KIND_UNSPECIFIED;
+  std::string id;
+  int64_t version = 0;
+  bool operator<(const Cause& o) const {
+    return std::tie(kind, id, version) < std::tie(o.kind, o.id, o.version);
+  }
+  bool operator==(const Cause& o) const {
+    return kind == o.kind && id == o.id && version == o.version;
+  }
+};
+
 // A recognised or planned amount: a point at an instant or a span spread by
 // its convention, seen through the window [from, until).
 struct Piece {
@@ -53,6 +70,7 @@ struct Piece {
   int64_t at = 0;
   RevenueScheduleLineKind kind =
       RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_RECOGNITION;
+  Cause cause;
 };
 
 // Returns the part of the piece recognised before t.
@@ -60,10 +78,10 @@ Nanos PieceBefore(const Piece& p, int64_t t);
 // Returns all the piece recognises.
 Nanos PieceTotal(const Piece& p);
 // Returns a point piece.
-Piece Point(
-    int64_t at, Nanos amount,
-    RevenueScheduleLineKind kind =
-        RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_RECOGNITION);
+Piece Point(int64_t at, Nanos amount,
+            RevenueScheduleLineKind kind =
+                RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_RECOGNITION,
+            Cause cause = {});
 
 // How an obligation earns an amount: its pieces, and what cannot be
 // scheduled yet (pending) with the reason.
@@ -81,6 +99,9 @@ struct ObState {
   Nanos pending = 0;
   std::string pending_reason;
   std::vector<Piece> pieces;
+  // Ended by a cancellation: what it had left to earn then, recognised at
+  // the cancellation (a credit or refund takes from it first).
+  int64_t terminated_at = kNever;
 };
 
 // Returns what the state recognises before t.
@@ -92,12 +113,22 @@ struct Milestone {
   int64_t at;
   std::string name;
   Nanos share;
+  std::string id;  // the Delivery's id, when stored
+};
+
+// An activation of a line: all of it (quantity 0) or part of its quantity.
+struct Activation {
+  int64_t at;
+  Nanos quantity;  // nanos; 0: all of it
+  std::string id;  // the Delivery's id, when stored
 };
 
 // Everything outside the contract that triggers recognition, by line id.
 struct Triggers {
   absl::flat_hash_map<std::string, int64_t> invoiced_at;
-  absl::flat_hash_map<std::string, int64_t> activated_at;
+  absl::flat_hash_map<std::string, std::string> invoiced_by;  // invoice id
+  absl::flat_hash_map<std::string, int64_t> activated_at;     // the first
+  absl::flat_hash_map<std::string, std::vector<Activation>> activations;
   absl::flat_hash_map<std::string, std::vector<Milestone>> milestones;
 };
 
@@ -147,8 +178,9 @@ struct Amendment {
 // schedule.
 class Builder {
  public:
-  Builder(const ProductCatalog& products, const ScheduleSettings& settings)
-      : products_(products), settings_(settings) {}
+  Builder(const ProductCatalog& products, const ScheduleSettings& settings,
+          const std::vector<canonical::v1::Payment>* payments)
+      : products_(products), settings_(settings), payments_(payments) {}
 
   absl::StatusOr<RevenueSchedule> Run(const std::vector<Contract>& versions,
                                       const RecognitionEvents& events);
@@ -185,12 +217,36 @@ class Builder {
   absl::Status AmendAsSeparateContract(Amendment& a);
   absl::Status AmendAsTerminationAndNewContract(Amendment& a);
   Nanos TerminateRemovedLines(Amendment& a);
-  Nanos KeptAmounts(const Amendment& a) const;
+  Nanos KeptAmounts(Amendment& a);
   Nanos RemeasureWithCatchUp(Amendment& a, int* first_catch_up);
   absl::StatusOr<Nanos> ReallocateProspectively(Amendment& a, Nanos pool);
   Nanos KeepDowngradePrice(Amendment& a, size_t j, Nanos num, Nanos den);
   void RespreadFrom(Amendment& a, size_t j, Nanos amount, bool drop_zero);
   absl::Status CarryResidual(Amendment& a, Nanos pool, int first_catch_up);
+
+  // A change that reduces revenue by a document or cash event: a credit
+  // note, or a refund, dispute or void turned into a credit-like document.
+  struct Reduction {
+    int64_t at = 0;
+    Invoice credit;  // a credit note, real or made from the event
+    std::string field;
+    RevenueScheduleLineKind kind =
+        RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CREDIT;
+    Cause cause;
+    std::string what;  // "refund re_1 of payment py_1"
+  };
+  std::vector<Reduction> reductions_;
+  // What credits and reductions took back so far (minor units).
+  Nanos taken_back_ = 0;
+  // The kind and cause of the contra lines being written, and the cause of
+  // the recognition pieces being installed.
+  RevenueScheduleLineKind contra_kind_ =
+      RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CREDIT;
+  Cause contra_cause_;
+  Cause current_cause_;
+  // The cancellation's cause (the cancelled version), for what it
+  // recognises at cancelled_at.
+  Cause cancel_cause_;
 
   // schedule_billed.cc
   absl::Status RecogniseBilledPeriods(
@@ -201,7 +257,8 @@ class Builder {
   absl::Status RecordBilledVersion(const Contract& before,
                                    const Contract& after);
   absl::Status BillInvoice(const Invoice& invoice, int index);
-  absl::Status CreditBilledPeriods(const Invoice& credit, int index);
+  absl::Status CreditBilledPeriods(const Invoice& credit,
+                                   const std::string& field);
   absl::StatusOr<int> BilledTarget(const canonical::v1::InvoiceLine& line,
                                    const std::string& field);
   absl::StatusOr<Earning> HowBilled(const canonical::v1::InvoiceLine& line,
@@ -211,13 +268,24 @@ class Builder {
                                    const std::string& field) const;
 
   // schedule_credit.cc
-  absl::Status ApplyCredit(const Invoice& credit, int index);
+  absl::Status ApplyCredit(const Invoice& credit, const std::string& field);
   absl::StatusOr<std::vector<int>> CreditTargets(const Invoice& credit,
                                                  const std::string& field);
   absl::Status ReduceObligation(ObState& s, Nanos share, int64_t t);
 
+  // schedule_reductions.cc: refunds, disputes lost, voids of cancelled sales
+  // and cancellations.
+  absl::Status CollectReductions(const Contract& latest,
+                                 const RecognitionEvents& events);
+  absl::Status ApplyReduction(size_t index);
+  absl::Status TerminateAt(const Contract& version, int64_t t);
+  // The contract's billing documents, by id (issued, this contract's).
+  absl::flat_hash_map<std::string, const Invoice*> documents_;
+
   const ProductCatalog& products_;
   ScheduleSettings settings_;
+  // The payments of the contract's invoices (refunds, disputes).
+  const std::vector<canonical::v1::Payment>* payments_ = nullptr;
   std::string currency_;
   int exponent_ = 2;
   Nanos step_ = 10'000'000;

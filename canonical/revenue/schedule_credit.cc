@@ -39,6 +39,7 @@ std::vector<Piece> CutPieces(const std::vector<Piece>& pieces,
       Piece tail;
       tail.is_span = true;
       tail.kind = p.kind;
+      tail.cause = p.cause;
       tail.span = Span{std::max({t, p.from, p.span.start_ms}),
                        std::min(p.until, p.span.end_ms), p.span.convention};
       tail.amount = after[i] - cuts[i];
@@ -54,14 +55,45 @@ std::vector<Piece> CutPieces(const std::vector<Piece>& pieces,
 
 }  // namespace
 
-absl::Status Builder::ApplyCredit(const Invoice& credit, int index) {
-  const std::string field = absl::StrCat("invoices[", index, "]");
+absl::Status Builder::ApplyCredit(const Invoice& credit,
+                                  const std::string& field) {
   const int64_t t = ToMs(credit.issued_at());
   ASSIGN_OR_RETURN(const DocumentAmounts doc,
                    ReadDocumentAmounts(credit, currency_, field));
   Nanos amount = doc.net;
   amount = ToMinor(amount);
   if (amount == 0) return absl::OkStatus();
+  // What was billed beyond the transaction price (a line ended or removed
+  // after it was paid for) is given back first: that part of the credit
+  // reverses no revenue.
+  {
+    Nanos billed = 0;
+    for (const auto& [id, doc_ptr] : documents_) {
+      const Invoice& d = *doc_ptr;
+      if (d.kind() != canonical::v1::INVOICE_KIND_INVOICE) continue;
+      if (ToMs(d.issued_at()) > t) continue;
+      if (d.status() == canonical::v1::INVOICE_STATUS_VOID &&
+          (!VoidedSaleCancelled(d) || VoidedAt(d) <= t)) {
+        continue;
+      }
+      auto a = ReadDocumentAmounts(d, currency_, "invoice");
+      if (a.ok()) billed += ToMinor(a->net);
+    }
+    Nanos price = 0;
+    for (const ObState& st : states_) price += st.allocated;
+    const Nanos excess = billed - taken_back_ - price;
+    const Nanos absorbed = std::clamp<Nanos>(excess, 0, amount);
+    taken_back_ += amount;
+    amount -= absorbed;
+    if (amount == 0) {
+      Record(nullptr, &credit, t, canonical::v1::MODIFICATION_TREATMENT_NONE,
+             absl::StrCat(credit.id(), " gives back ",
+                          FormatMoney(MinorToMoney(absorbed)),
+                          " billed beyond the transaction price; no revenue "
+                          "is reversed"));
+      return absl::OkStatus();
+    }
+  }
   ASSIGN_OR_RETURN(const std::vector<int> targets,
                    CreditTargets(credit, field));
   std::vector<Nanos> weights;
@@ -73,7 +105,11 @@ absl::Status Builder::ApplyCredit(const Invoice& credit, int index) {
   if (targets.empty() || amount > available) {
     return absl::InvalidArgumentError(absl::StrCat(
         field,
-        ".subtotal: the credit exceeds the revenue allocated to its lines"));
+        contra_kind_ ==
+                RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CREDIT
+            ? ".subtotal: the credit exceeds the revenue allocated to its lines"
+            : ".amount: takes back more than the revenue allocated to the "
+              "lines it paid"));
   }
   ASSIGN_OR_RETURN(std::vector<Nanos> shares,
                    SplitNanos(currency_, amount * step_, weights));
@@ -82,13 +118,16 @@ absl::Status Builder::ApplyCredit(const Invoice& credit, int index) {
     if (share == 0) continue;
     RETURN_IF_ERROR(ReduceObligation(states_[targets[k]], share, t));
   }
-  Record(
-      nullptr, &credit, t,
-      canonical::v1::MODIFICATION_TREATMENT_CUMULATIVE_CATCH_UP,
-      absl::StrCat(
-          "credit note ", credit.id(), " reduces the transaction price by ",
-          FormatMoney(MinorToMoney(amount)),
-          ", pro rata between revenue recognised and revenue still to come"));
+  Record(nullptr, &credit, t,
+         canonical::v1::MODIFICATION_TREATMENT_CUMULATIVE_CATCH_UP,
+         absl::StrCat(
+             credit.attributes().contains("revhub.reduction")
+                 ? credit.attributes().at("revhub.reduction")
+                 : absl::StrCat("credit note ", credit.id()),
+             " reduces the transaction price by ",
+             FormatMoney(MinorToMoney(amount)),
+             ": first what was left to deliver at a cancellation, then pro "
+             "rata between revenue recognised and revenue still to come"));
   return absl::OkStatus();
 }
 
@@ -125,6 +164,27 @@ absl::StatusOr<std::vector<int>> Builder::CreditTargets(
 // Takes `share` off obligation `s` at t: off what it recognised (a CREDIT
 // line at t) and off what is still to come, pro rata to its allocation.
 absl::Status Builder::ReduceObligation(ObState& s, Nanos share, int64_t t) {
+  // After a cancellation, a credit or refund takes back first what the
+  // obligation had left to deliver then (recognised at the cancellation):
+  // that is what the customer is given back for.
+  if (s.terminated_at != kNever && t >= s.terminated_at) {
+    for (Piece& p : s.pieces) {
+      if (share == 0) break;
+      if (p.is_span || p.amount <= 0 ||
+          p.cause.kind != canonical::v1::REVENUE_CAUSE_KIND_CANCELLATION) {
+        continue;
+      }
+      const Nanos take = std::min(share, p.amount);
+      if (p.at >= t) {
+        p.amount -= take;  // not yet recognised: it simply shrinks
+      } else {
+        s.pieces.push_back(Point(t, -take, contra_kind_, contra_cause_));
+      }
+      share -= take;
+      s.allocated -= take;
+    }
+    if (share == 0) return absl::OkStatus();
+  }
   const Nanos recognised = RecognisedBefore(s, t);
   Nanos on_recognised = s.allocated != 0
                             ? CumulativeShare(share, recognised, s.allocated)
@@ -150,9 +210,7 @@ absl::Status Builder::ReduceObligation(ObState& s, Nanos share, int64_t t) {
   s.pending -= cuts.back();
   if (s.pending == 0) s.pending_reason.clear();
   if (on_recognised != 0) {
-    s.pieces.push_back(
-        Point(t, -on_recognised,
-              RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CREDIT));
+    s.pieces.push_back(Point(t, -on_recognised, contra_kind_, contra_cause_));
   }
   s.allocated -= share;
   return absl::OkStatus();

@@ -39,7 +39,13 @@ absl::Status Builder::Amend(const Contract& before, const Contract& after) {
         "cancelled with no change to its lines; without a refund or credit "
         "the schedule is left as it is";
   }
-  Record(&after, nullptr, a.t, a.decision.treatment, reason);
+  const bool cancelled =
+      after.status() == ContractStatus::CONTRACT_STATUS_CANCELLED;
+  // A cancellation is recorded where it stops the contract (TerminateAt).
+  if (!(cancelled &&
+        a.decision.treatment == canonical::v1::MODIFICATION_TREATMENT_NONE)) {
+    Record(&after, nullptr, a.t, a.decision.treatment, reason);
+  }
   switch (a.decision.treatment) {
     case canonical::v1::MODIFICATION_TREATMENT_NONE:
       return absl::OkStatus();
@@ -153,15 +159,27 @@ Nanos Builder::TerminateRemovedLines(Amendment& a) {
   return kept;
 }
 
-// Returns what the obligations left alone (satisfied before the date) keep.
-Nanos Builder::KeptAmounts(const Amendment& a) const {
+// Returns what the obligations left alone (nothing left to deliver at the
+// date) keep. A line the version changed so that it ends by the date (its
+// service period cut short: a termination of that line) stops there: it
+// keeps what it recognised before the date and nothing after it.
+Nanos Builder::KeptAmounts(Amendment& a) {
   Nanos kept = 0;
   for (size_t j = 0; j < a.obs.size(); ++j) {
     if (a.obs[j].rule == RevenueRule::REVENUE_RULE_USAGE) continue;
-    if (a.decision.per_line[j] == ObligationTreatment::kKeep &&
-        a.old_index[j] >= 0) {
-      kept += states_[a.old_index[j]].allocated;
+    if (a.decision.per_line[j] != ObligationTreatment::kKeep ||
+        a.old_index[j] < 0) {
+      continue;
     }
+    ObState& s = states_[a.old_index[j]];
+    if (!SameTerms(s.ob, a.obs[j])) {
+      CutAt(&s, a.t);
+      s.allocated = RecognisedBefore(s, a.t);
+      s.pending = 0;
+      s.pending_reason.clear();
+      s.ob = a.obs[j];
+    }
+    kept += s.allocated;
   }
   return kept;
 }
@@ -188,7 +206,8 @@ Nanos Builder::RemeasureWithCatchUp(Amendment& a, int* first_catch_up) {
     if (remeasured != recognised) {
       s.pieces.push_back(
           Point(a.t, remeasured - recognised,
-                RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CATCH_UP));
+                RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CATCH_UP,
+                current_cause_));
     }
     s.allocated = a.alloc[j];
     reallocated += a.alloc[j];
@@ -273,14 +292,19 @@ absl::Status Builder::CarryResidual(Amendment& a, Nanos pool,
       j = static_cast<int>(k);
   }
   if (j < 0) {
+    // Every line removed: the contract ends at the date. Revenue for what
+    // was delivered stays (a refund or credit note takes it back, not the
+    // amendment); a higher price with nothing left to deliver is refused.
+    if (pool < 0) return absl::OkStatus();
     return absl::InvalidArgumentError(
         absl::StrCat("contract_versions[", a.after->version(),
-                     "].lines: the amendment changes the price but leaves no "
+                     "].lines: the amendment raises the price but leaves no "
                      "line to carry it"));
   }
   ObState& s = StateFor(a, static_cast<size_t>(j));
   s.pieces.push_back(Point(
-      a.t, pool, RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CATCH_UP));
+      a.t, pool, RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CATCH_UP,
+      current_cause_));
   s.allocated += pool;
   return absl::OkStatus();
 }

@@ -26,13 +26,29 @@ Nanos PieceBefore(const Piece& p, int64_t t) {
 
 Nanos PieceTotal(const Piece& p) { return PieceBefore(p, kNever); }
 
-Piece Point(int64_t at, Nanos amount, RevenueScheduleLineKind kind) {
+Piece Point(int64_t at, Nanos amount, RevenueScheduleLineKind kind,
+            Cause cause) {
   Piece p;
   p.at = at;
   p.amount = amount;
   p.kind = kind;
+  p.cause = std::move(cause);
   return p;
 }
+
+namespace {
+
+constexpr auto kRecognition =
+    RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_RECOGNITION;
+
+// The share (of kWholeShare) of the line's quantity an activation delivers:
+// all of what is left for a whole activation.
+Nanos ActivatedShare(const Obligation& ob, const Activation& a) {
+  if (a.quantity == 0 || ob.quantity <= 0) return kWholeShare;
+  return a.quantity * kWholeShare / ob.quantity;
+}
+
+}  // namespace
 
 Nanos RecognisedBefore(const ObState& s, int64_t t) {
   Nanos sum = 0;
@@ -69,8 +85,12 @@ Plan PlanRecognition(const Obligation& ob, Nanos amount, const Triggers& trig,
         cumulative_share = std::min(cumulative_share + m.share, kWholeShare);
         const Nanos to_date =
             CumulativeShare(amount, cumulative_share, kWholeShare);
-        if (to_date != earned)
-          plan.pieces.push_back(Point(m.at, to_date - earned));
+        if (to_date != earned) {
+          plan.pieces.push_back(
+              Point(m.at, to_date - earned, kRecognition,
+                    {canonical::v1::REVENUE_CAUSE_KIND_MILESTONE,
+                     m.id.empty() ? m.name : m.id, 0}));
+        }
         earned = to_date;
       }
     }
@@ -84,9 +104,27 @@ Plan PlanRecognition(const Obligation& ob, Nanos amount, const Triggers& trig,
   }
   const bool point = ob.rule == RevenueRule::REVENUE_RULE_POINT_IN_TIME;
   if (point) {
-    auto act = trig.activated_at.find(ob.line_id);
-    if (act != trig.activated_at.end()) {
-      plan.pieces.push_back(Point(act->second, amount));
+    auto acts = trig.activations.find(ob.line_id);
+    if (acts != trig.activations.end() && !acts->second.empty()) {
+      // Each delivery earns its share of the line's quantity; cumulative
+      // shares are truncated like periods, so full delivery earns exactly
+      // the amount.
+      Nanos cumulative_share = 0;
+      Nanos earned = 0;
+      for (const Activation& a : acts->second) {
+        cumulative_share =
+            std::min(cumulative_share + ActivatedShare(ob, a), kWholeShare);
+        const Nanos to_date =
+            CumulativeShare(amount, cumulative_share, kWholeShare);
+        if (to_date != earned) {
+          plan.pieces.push_back(
+              Point(a.at, to_date - earned, kRecognition,
+                    {canonical::v1::REVENUE_CAUSE_KIND_DELIVERY, a.id, 0}));
+        }
+        earned = to_date;
+      }
+      plan.pending = amount - earned;
+      if (plan.pending != 0) plan.pending_reason = "awaiting delivery";
       return plan;
     }
   }
@@ -104,7 +142,11 @@ Plan PlanRecognition(const Obligation& ob, Nanos amount, const Triggers& trig,
   }
   auto inv = trig.invoiced_at.find(ob.line_id);
   if (inv != trig.invoiced_at.end()) {
-    plan.pieces.push_back(Point(inv->second, amount));
+    auto by = trig.invoiced_by.find(ob.line_id);
+    plan.pieces.push_back(
+        Point(inv->second, amount, kRecognition,
+              {canonical::v1::REVENUE_CAUSE_KIND_INVOICE,
+               by == trig.invoiced_by.end() ? "" : by->second, 0}));
   } else {
     plan.pending = amount;
     plan.pending_reason = "awaiting invoice";
@@ -135,10 +177,16 @@ std::pair<Nanos, Nanos> RemainingShare(const Obligation& ob,
   }
   int64_t trigger = kNever;
   if (ob.rule == RevenueRule::REVENUE_RULE_POINT_IN_TIME) {
-    auto act = trig.activated_at.find(ob.line_id);
-    if (act != trig.activated_at.end()) {
-      trigger = act->second;
-    } else if (ob.has_period) {
+    auto acts = trig.activations.find(ob.line_id);
+    if (acts != trig.activations.end() && !acts->second.empty()) {
+      Nanos done = 0;
+      for (const Activation& a : acts->second) {
+        if (a.at < t)
+          done = std::min(done + ActivatedShare(ob, a), kWholeShare);
+      }
+      return {kWholeShare - done, kWholeShare};
+    }
+    if (ob.has_period) {
       trigger = ob.start_ms;
     }
   }

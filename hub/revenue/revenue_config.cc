@@ -54,7 +54,10 @@ revenue::RevenueSettings DefaultRevenueSettings() {
       .Set("", canon::ACCOUNT_ROLE_TAX_PAYABLE, "2200")
       .Set("", canon::ACCOUNT_ROLE_DEFERRED_REVENUE, "2400")
       .Set("", canon::ACCOUNT_ROLE_REVENUE, "4000")
-      .Set("", canon::ACCOUNT_ROLE_CONTRA_REVENUE, "4050");
+      .Set("", canon::ACCOUNT_ROLE_CONTRA_REVENUE, "4050")
+      .Set("", canon::ACCOUNT_ROLE_CONTRA_REVENUE_REFUND, "4060")
+      .Set("", canon::ACCOUNT_ROLE_CONTRA_REVENUE_VOID, "4070")
+      .Set("", canon::ACCOUNT_ROLE_CONTRA_REVENUE_DISPUTE, "4080");
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -77,6 +78,9 @@ std::optional<AccountRole> RoleNamed(absl::string_view name) {
       {"deferred", canonical::v1::ACCOUNT_ROLE_DEFERRED_REVENUE},
       {"revenue", canonical::v1::ACCOUNT_ROLE_REVENUE},
       {"contra", canonical::v1::ACCOUNT_ROLE_CONTRA_REVENUE},
+      {"contra_refund", canonical::v1::ACCOUNT_ROLE_CONTRA_REVENUE_REFUND},
+      {"contra_void", canonical::v1::ACCOUNT_ROLE_CONTRA_REVENUE_VOID},
+      {"contra_dispute", canonical::v1::ACCOUNT_ROLE_CONTRA_REVENUE_DISPUTE},
       {"tax", canonical::v1::ACCOUNT_ROLE_TAX_PAYABLE},
       {"cash", canonical::v1::ACCOUNT_ROLE_CASH}};
   auto it = kRoles.find(name);
@@ -297,6 +301,18 @@ absl::Status ParseCaseFile(const std::string& path, std::vector<Case>* out) {
       inv.set_tax_inclusive(a.Has("inclusive"));
       if (a.Has("voided"))
         ok = ok && instant(a.Get("voided"), inv.mutable_effective_at());
+      if (a.Has("void_reason")) {
+        const std::string r = a.Get("void_reason");
+        inv.set_void_reason(r == "sale_cancelled"
+                                ? canonical::v1::VOID_REASON_SALE_CANCELLED
+                                : canonical::v1::VOID_REASON_REISSUED);
+        ok = ok && (r == "sale_cancelled" || r == "reissued");
+      }
+      if (a.Has("credits")) inv.set_credited_invoice_id(a.Get("credits"));
+      if (a.Has("refunds")) {
+        for (const auto& id : absl::StrSplit(a.Get("refunds"), ','))
+          inv.add_refund_ids(std::string(id));
+      }
       if (a.Has("lines")) {
         for (const auto& id : absl::StrSplit(a.Get("lines"), ',')) {
           inv.add_lines()->set_contract_line_id(std::string(id));
@@ -336,10 +352,52 @@ absl::Status ParseCaseFile(const std::string& path, std::vector<Case>* out) {
         ok = ok && money(a.Get("refunded"), p.mutable_refunded_amount()) &&
              instant(a.Get("refunded_at"), p.mutable_effective_at());
       }
+    } else if (cmd == "refund" || cmd == "dispute") {
+      // refund PAYMENT ID amount=X at=T [credit_note=CN] [status=pending]
+      // dispute PAYMENT ID amount=X opened=T [won=T | lost=T]
+      Payment* p = nullptr;
+      for (Payment& q : c->input.payments) {
+        if (q.id() == a.positional.at(0)) p = &q;
+      }
+      if (p == nullptr)
+        return Bad(path, n, absl::StrCat("no payment ", a.positional.at(0)));
+      if (cmd == "refund") {
+        auto* r = p->add_refunds();
+        r->set_id(a.positional.at(1));
+        r->set_credit_note_id(a.Get("credit_note"));
+        r->set_status(a.Get("status") == "pending"
+                          ? canonical::v1::REFUND_STATUS_PENDING
+                          : canonical::v1::REFUND_STATUS_SUCCEEDED);
+        ok = money(a.Get("amount"), r->mutable_amount()) &&
+             instant(a.Get("at"), r->mutable_refunded_at());
+      } else {
+        auto* d = p->add_disputes();
+        d->set_id(a.positional.at(1));
+        d->set_status(canonical::v1::DISPUTE_STATUS_OPEN);
+        ok = money(a.Get("amount"), d->mutable_amount()) &&
+             instant(a.Get("opened"), d->mutable_opened_at());
+        if (a.Has("won")) {
+          d->set_status(canonical::v1::DISPUTE_STATUS_WON);
+          ok = ok && instant(a.Get("won"), d->mutable_closed_at());
+        } else if (a.Has("lost")) {
+          d->set_status(canonical::v1::DISPUTE_STATUS_LOST);
+          ok = ok && instant(a.Get("lost"), d->mutable_closed_at());
+        }
+      }
+    } else if (cmd == "close") {
+      // close PERIOD: the period closes with the facts given so far; what
+      // follows arrives after the close.
+      // Consecutive closes share the state before the first of them.
+      if (!c->before_close.has_value()) {
+        c->before_close = c->input;
+        c->closed_before = c->settings.closed_periods;
+      }
+      c->settings.closed_periods.push_back(a.positional.at(0));
     } else if (cmd == "usage") {
       auto& u = c->input.events.usage.emplace_back();
       u.set_contract_id("c1");
       u.set_line_id(a.positional.at(0));
+      u.set_usage_record_id(a.Get("id"));
       ok = decimal(a.Get("qty"), u.mutable_quantity()) &&
            instant(a.Get("start"), u.mutable_period()->mutable_start_time()) &&
            instant(a.Get("end"), u.mutable_period()->mutable_end_time());
@@ -354,7 +412,10 @@ absl::Status ParseCaseFile(const std::string& path, std::vector<Case>* out) {
       auto& act = c->input.events.activations.emplace_back();
       act.set_contract_id("c1");
       act.add_line_ids(a.positional.at(0));
+      act.set_delivery_id(a.Get("id"));
       ok = instant(a.Get("at"), act.mutable_activated_at());
+      if (a.Has("qty"))
+        ok = ok && decimal(a.Get("qty"), act.mutable_quantity());
     } else if (cmd == "expect") {
       Expectation e;
       e.line_number = n;
@@ -377,7 +438,20 @@ std::vector<std::string> RunCase(const Case& c) {
   auto fail = [&](int line, const std::string& what) {
     failures.push_back(absl::StrCat(c.file, ":", line, ": ", what));
   };
-  auto result = PreviewSchedule(c.input, c.settings);
+  RevenueSettings settings = c.settings;
+  if (c.before_close.has_value()) {
+    RevenueSettings then = c.settings;
+    then.closed_periods = c.closed_before;
+    auto before = PreviewSchedule(*c.before_close, then);
+    if (!before.ok()) {
+      fail(c.line_number, absl::StrCat("the schedule before the close: ",
+                                       before.status().ToString()));
+      return failures;
+    }
+    settings.previous = before->schedule;
+    settings.previous_entries = before->journal_entries;
+  }
+  auto result = PreviewSchedule(c.input, settings);
   const std::string currency =
       c.input.contract_versions.empty()
           ? "USD"
@@ -537,6 +611,56 @@ std::vector<std::string> RunCase(const Case& c) {
         fail(e.line_number, absl::StrCat("treatment: got ", got, " (",
                                          s.modifications(index).reason(),
                                          "), want ", want_name));
+      }
+    } else if (kind == "line") {
+      // expect line PERIOD LINE KIND AMOUNT [cause=KIND:ID] [closed=PERIOD]:
+      // the lines of that kind (and cause) sum to AMOUNT.
+      if (w.size() < 5 || !want_money(e, w.at(4), &want)) continue;
+      std::string cause_kind, cause_id, closed;
+      for (size_t k = 5; k < w.size(); ++k) {
+        if (absl::StartsWith(w[k], "cause=")) {
+          std::vector<std::string> parts =
+              absl::StrSplit(w[k].substr(6), absl::MaxSplits(':', 1));
+          cause_kind = parts.at(0);
+          cause_id = parts.size() > 1 ? parts[1] : "";
+        } else if (absl::StartsWith(w[k], "closed=")) {
+          closed = w[k].substr(7);
+        }
+      }
+      Nanos got = 0;
+      for (const auto& l : s.lines()) {
+        if (l.period() != w.at(1) ||
+            l.performance_obligation_id() != po_id(w.at(2)) ||
+            l.kind() != static_cast<canonical::v1::RevenueScheduleLineKind>(
+                            canonical::v1::RevenueScheduleLineKind_descriptor()
+                                ->FindValueByName(absl::StrCat(
+                                    "REVENUE_SCHEDULE_LINE_KIND_",
+                                    absl::AsciiStrToUpper(w.at(3))))
+                                ->number())) {
+          continue;
+        }
+        if (!cause_kind.empty() &&
+            (canonical::v1::RevenueCauseKind_Name(l.cause().kind()) !=
+                 absl::StrCat("REVENUE_CAUSE_KIND_",
+                              absl::AsciiStrToUpper(cause_kind)) ||
+             (!cause_id.empty() && l.cause().id() != cause_id))) {
+          continue;
+        }
+        if (!closed.empty() && l.cause().closed_period() != closed) continue;
+        got += ToNanos(l.amount());
+      }
+      check(e, got, want,
+            absl::StrCat("line ", w.at(1), " ", w.at(2), " ", w.at(3)));
+    } else if (kind == "posted") {
+      // expect posted SOURCE_KIND SOURCE_ID PERIOD
+      std::string got = "(none)";
+      for (const auto& je : result->journal_entries) {
+        if (je.source_kind() == w.at(1) && je.source_id() == w.at(2))
+          got = je.period();
+      }
+      if (got != w.at(3)) {
+        fail(e.line_number, absl::StrCat("posted ", w.at(1), " ", w.at(2),
+                                         ": got ", got, ", want ", w.at(3)));
       }
     } else if (kind == "entries") {
       // expect entries SOURCE_KIND COUNT

@@ -4,6 +4,7 @@
 #ifndef REVHUB_TESTS_REVENUE_CASE_RUNNER_H_
 #define REVHUB_TESTS_REVENUE_CASE_RUNNER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct Case {
   RevenueInput input;
   RevenueSettings settings;
   std::vector<Expectation> expectations;
+  // `close PERIOD`: the facts given before it, from which the schedule stood
+  // when the period closed, and the periods closed before it.
+  std::optional<RevenueInput> before_close;
+  std::vector<std::string> closed_before;
 };
 
 // Parses every case of a .test file. Errors name the file and line.

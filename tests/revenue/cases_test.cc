@@ -34,5 +34,19 @@ TEST_CASE("one-off lines", "[revenue][cases]") { RunFile("one_off.test"); }
 
 TEST_CASE("tax is never revenue", "[revenue][cases]") { RunFile("tax.test"); }
 
+TEST_CASE("refunds, disputes and voids", "[revenue][cases]") {
+  RunFile("contra.test");
+}
+
+TEST_CASE("termination and cancellation", "[revenue][cases]") {
+  RunFile("termination.test");
+}
+
+TEST_CASE("period close", "[revenue][cases]") { RunFile("close.test"); }
+
+TEST_CASE("usage, deliveries and milestones", "[revenue][cases]") {
+  RunFile("fulfilment.test");
+}
+
 }  // namespace
 }  // namespace revhub::revenue::testing

@@ -294,6 +294,10 @@ TEST_CASE("properties hold for random contracts", "[revenue][property]") {
       for (const auto& inv : input.events.invoices) {
         credited |= inv.kind() == canonical::v1::INVOICE_KIND_CREDIT_NOTE;
       }
+      // A refund, like a credit note, lowers the transaction price.
+      for (const auto& p : input.payments) {
+        credited |= p.has_refunded_amount() && !IsZero(p.refunded_amount());
+      }
       ProductCatalog catalog;
       for (const Product& p : input.products) catalog[p.id()] = &p;
       auto obs = IdentifyObligations(input.contract_versions[0], catalog);
@@ -311,8 +315,12 @@ TEST_CASE("properties hold for random contracts", "[revenue][property]") {
       Nanos ledger = 0;
       for (const auto& e : result->journal_entries) {
         for (const auto& l : e.lines()) {
-          if (l.account_role() == canonical::v1::ACCOUNT_ROLE_REVENUE ||
-              l.account_role() == canonical::v1::ACCOUNT_ROLE_CONTRA_REVENUE) {
+          const auto role = l.account_role();
+          if (role == canonical::v1::ACCOUNT_ROLE_REVENUE ||
+              role == canonical::v1::ACCOUNT_ROLE_CONTRA_REVENUE ||
+              role == canonical::v1::ACCOUNT_ROLE_CONTRA_REVENUE_REFUND ||
+              role == canonical::v1::ACCOUNT_ROLE_CONTRA_REVENUE_VOID ||
+              role == canonical::v1::ACCOUNT_ROLE_CONTRA_REVENUE_DISPUTE) {
             ledger += ToNanos(l.credit()) - ToNanos(l.debit());
           }
         }
