@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <tuple>
 
 #include "absl/container/flat_hash_set.h"
@@ -160,6 +161,40 @@ absl::StatusOr<std::vector<CashEvent>> CashEvents(
     std::function<void(CashEvent&, Nanos)> revenue_part;
   };
   std::vector<PendingRefund> pending;
+  // A refund or dispute id names one refund or dispute: the same id on two
+  // payments (a payment stored twice) would count it twice.
+  std::map<std::string, std::string> owner;
+  for (size_t pi = 0; pi < payments.size(); ++pi) {
+    const Payment& p = payments[pi];
+    const auto claim = [&](const std::string& id,
+                           const std::string& field) -> absl::Status {
+      if (id.empty()) return absl::OkStatus();
+      auto [it, inserted] = owner.try_emplace(id, p.id());
+      if (!inserted && it->second != p.id()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".id: \"", id,
+                         "\" is already a refund or "
+                         "dispute of payment ",
+                         it->second));
+      }
+      if (!inserted) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".id: \"", id, "\" is given twice"));
+      }
+      return absl::OkStatus();
+    };
+    if (!Settled(p)) continue;
+    for (int k = 0; k < p.refunds_size(); ++k) {
+      RETURN_IF_ERROR(
+          claim(p.refunds(k).id(),
+                absl::StrCat("payments[", pi, "].refunds[", k, "]")));
+    }
+    for (int k = 0; k < p.disputes_size(); ++k) {
+      RETURN_IF_ERROR(
+          claim(p.disputes(k).id(),
+                absl::StrCat("payments[", pi, "].disputes[", k, "]")));
+    }
+  }
   for (size_t pi = 0; pi < payments.size(); ++pi) {
     const Payment& p = payments[pi];
     if (!Settled(p)) continue;

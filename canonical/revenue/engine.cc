@@ -34,6 +34,16 @@ absl::StatusOr<RevenueResult> PreviewSchedule(const RevenueInput& input,
       result.journal_entries,
       BuildJournalEntries(result.schedule, input.events.invoices,
                           input.payments, settings.accounts, books));
+  // One entry per id: the hub stores entries by id.
+  std::set<std::string> ids;
+  for (const JournalEntry& e : result.journal_entries) {
+    if (!ids.insert(e.id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "journal entry ", e.id(),
+          ": two billing facts of the contract share its source id \"",
+          e.source_id(), "\""));
+    }
+  }
   return result;
 }
 

@@ -12,6 +12,13 @@
 namespace revhub::testing {
 namespace {
 
+namespace {
+// The obligation of the schedule's first line.
+std::string cell_of_jan(const RevenueSchedule& s) {
+  return s.lines(0).performance_obligation_id();
+}
+}  // namespace
+
 TEST_CASE("booking, amending and cancelling recompute the stored schedule",
           "[revenue]") {
   RevenueHub hub;
@@ -87,7 +94,7 @@ TEST_CASE("booking, amending and cancelling recompute the stored schedule",
         absl::StrContains(none.status().message(), "had no revenue schedule"));
   }
 
-  SECTION("cancellation without refund leaves the schedule as it is") {
+  SECTION("a cancellation stops recognition at cancelled_at") {
     cv1::Contract cancelled = amended;
     cancelled.set_status(cv1::CONTRACT_STATUS_CANCELLED);
     *cancelled.mutable_cancelled_at() = At(kMar);
@@ -95,11 +102,18 @@ TEST_CASE("booking, amending and cancelling recompute the stored schedule",
     Upsert(hub, cancelled, "cancel");
     RevenueSchedule v3s = WaitForSchedule(hub, id, 3);
     CHECK(v3s.contract_version() == 3);
-    CHECK(v3s.modification_treatment() == cv1::MODIFICATION_TREATMENT_NONE);
-    CHECK(ByCell(v3s) == ByCell(v2s));
+    // Nothing billed: nothing is kept beyond what was recognised, and March
+    // is no longer recognised.
+    auto before = ByCell(v2s);
+    auto after = ByCell(v3s);
+    for (const auto& [cell, amount] : after) CHECK(cell.second != "2025-03");
+    CHECK(after.at({cell_of_jan(v2s), "2025-01"}) ==
+          before.at({cell_of_jan(v2s), "2025-01"}));
+    CHECK(v3s.modifications(v3s.modifications_size() - 1).cause().kind() ==
+          cv1::REVENUE_CAUSE_KIND_CANCELLATION);
     events = ScheduleEvents(hub, id);
     REQUIRE(events.size() == 3);
-    CHECK(events[2].revenue_schedule_changed().changes_size() == 0);
+    CHECK(events[2].revenue_schedule_changed().changes_size() > 0);
     auto cancelled_events = Events(hub, cv1::EVENT_TYPE_CONTRACT_CANCELLED);
     REQUIRE(cancelled_events.size() == 1);
     CHECK(events[2].causation_id() == cancelled_events[0].event_id());
@@ -247,6 +261,112 @@ TEST_CASE("invoices and payments give journal entries, listed by period",
     CHECK(feb[0].source_kind() == "payment");
     CHECK(feb[1].source_kind() == "recognition");
   }
+}
+
+TEST_CASE("a refund through the API takes revenue back once", "[revenue]") {
+  RevenueHub hub;
+  auto booked = Upsert(hub, Contract(hub, 900), "book");
+  const std::string id = booked.contract().id();
+  WaitForSchedule(hub, id, 1);
+  v1::UpsertInvoiceRequest inv;
+  auto* invoice = inv.mutable_invoice();
+  invoice->set_customer_id(hub.customer_id);
+  invoice->set_contract_id(id);
+  invoice->set_kind(cv1::INVOICE_KIND_INVOICE);
+  invoice->set_status(cv1::INVOICE_STATUS_PAID);
+  invoice->set_currency_code("USD");
+  *invoice->mutable_issued_at() = At(kJan);
+  *invoice->mutable_subtotal() = Usd(900);
+  *invoice->mutable_total() = Usd(900);
+  auto* line = invoice->add_lines();
+  line->set_contract_line_id("L1");
+  *line->mutable_amount() = Usd(900);
+  inv.set_idempotency_key("inv-1");
+  v1::UpsertInvoiceResponse inv_resp;
+  REQUIRE(hub.invoices->UpsertInvoice(Ctx().get(), inv, &inv_resp)
+              .error_message() == "");
+  WaitForSchedule(hub, id, 2);
+
+  // Paid in January; 90 refunded on February 1 (no credit note).
+  v1::UpsertPaymentRequest pay;
+  auto* p = pay.mutable_payment();
+  p->set_customer_id(hub.customer_id);
+  p->set_status(cv1::PAYMENT_STATUS_PARTIALLY_REFUNDED);
+  *p->mutable_amount() = Usd(900);
+  *p->mutable_received_at() = At(kJan + 86400);
+  auto* a = p->add_allocations();
+  a->set_invoice_id(inv_resp.invoice().id());
+  *a->mutable_amount() = Usd(900);
+  *p->mutable_refunded_amount() = Usd(90);
+  auto* r = p->add_refunds();
+  r->set_id("re_1");
+  *r->mutable_amount() = Usd(90);
+  *r->mutable_refunded_at() = At(kFeb);
+  r->set_status(cv1::REFUND_STATUS_SUCCEEDED);
+  pay.set_idempotency_key("pay-1");
+  v1::UpsertPaymentResponse pay_resp;
+  REQUIRE(hub.payments->UpsertPayment(Ctx().get(), pay, &pay_resp)
+              .error_message() == "");
+  RevenueSchedule s = WaitForSchedule(hub, id, 3);
+  // January recognised 310 of 900: the refund takes 90 x 310/900 = 31 of it
+  // (REFUND in February, caused by re_1) and 59 off February and March.
+  int64_t refund = 0;
+  int64_t total = 0;
+  for (const auto& l : s.lines()) {
+    total += Nanos(l.amount());
+    if (l.kind() == cv1::REVENUE_SCHEDULE_LINE_KIND_REFUND) {
+      refund += Nanos(l.amount());
+      CHECK(l.period() == "2025-02");
+      CHECK(l.cause().kind() == cv1::REVENUE_CAUSE_KIND_REFUND);
+      CHECK(l.cause().id() == "re_1");
+    }
+  }
+  CHECK(refund == -31 * 1000000000LL);
+  CHECK(total == 810 * 1000000000LL);
+  // Its own contra revenue account (default chart 4060) in February's
+  // recognition entry; the refund entry returns the cash.
+  auto feb = ListJournal(hub, id, "2025-02", "2025-02");
+  bool contra = false;
+  bool cash_back = false;
+  for (const auto& e : feb) {
+    for (const auto& l : e.lines()) {
+      if (l.account_role() == cv1::ACCOUNT_ROLE_CONTRA_REVENUE_REFUND) {
+        contra = true;
+        CHECK(l.account() == "4060");
+        CHECK(FormatMoney(l.debit()) == "31.00 USD");
+      }
+      if (e.source_kind() == "refund" &&
+          l.account_role() == cv1::ACCOUNT_ROLE_CASH) {
+        cash_back = true;
+        CHECK(FormatMoney(l.credit()) == "90.00 USD");
+      }
+    }
+  }
+  CHECK(contra);
+  CHECK(cash_back);
+  // The same payment again (a redelivery) changes nothing.
+  pay.mutable_payment()->set_id(pay_resp.payment().id());
+  pay.set_idempotency_key("pay-1-again");
+  REQUIRE(hub.payments->UpsertPayment(Ctx().get(), pay, &pay_resp)
+              .error_message() == "");
+  auto other = Upsert(hub, Contract(hub, 90), "book-other");
+  WaitForSchedule(hub, other.contract().id(), 1);
+  auto again = TryGetSchedule(hub, id);
+  REQUIRE(again.ok());
+  CHECK(again->version() == 3);
+
+  // The refund given again on another payment (the payment stored twice) is
+  // refused with the field, and the worker goes on.
+  pay.mutable_payment()->clear_id();
+  pay.set_idempotency_key("pay-2");
+  REQUIRE(hub.payments->UpsertPayment(Ctx().get(), pay, &pay_resp)
+              .error_message() == "");
+  RevenueSchedule failed = WaitForSchedule(hub, id, 4);
+  CHECK(failed.status() == cv1::REVENUE_SCHEDULE_STATUS_FAILED);
+  CHECK(absl::StrContains(failed.recomputation_error(),
+                          "refunds[0].id: \"re_1\" is already a refund"));
+  auto third = Upsert(hub, Contract(hub, 30), "book-third");
+  WaitForSchedule(hub, third.contract().id(), 1);
 }
 
 TEST_CASE("PreviewSchedule computes without storing anything", "[revenue]") {
