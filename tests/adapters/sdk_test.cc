@@ -155,7 +155,7 @@ TEST_CASE("bad records fail alone, with the field named, over gRPC", "[sdk]") {
   // A 10 MB payload takes a while under the sanitizers on a busy machine:
   // the health checks and the deadline allow for it, so the call is not
   // cut short by a restart.
-  hub::AdapterHostOptions options = FastOptions();
+  revhub::hub::AdapterHostOptions options = FastOptions();
   options.health_timeout = absl::Seconds(10);
   options.call_deadline = absl::Seconds(300);
   auto host = StartAdapter("stripe", options);
