@@ -105,6 +105,14 @@ const std::vector<ObjectMapping>& ObjectMappings() {
           const EventInfo* ev, TranslationBuilder& out) {
          return stripe::MapRefund(ctx, o, ev, out);
        }},
+      {"dispute",
+       "Dispute -> the disputed Payment's disputes, when its charge is "
+       "expanded (otherwise skipped with the reason)",
+       {cv1::ENTITY_TYPE_PAYMENT},
+       [](const TranslateContext& ctx, const Field& o, absl::string_view,
+          const EventInfo* ev, TranslationBuilder& out) {
+         return stripe::MapDispute(ctx, o, ev, out);
+       }},
   };
   return *kObjectMappings;
 }

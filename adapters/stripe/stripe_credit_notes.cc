@@ -202,13 +202,21 @@ absl::Status MapCreditNote(const TranslateContext& ctx, const Field& o,
   }
   ASSIGN_OR_RETURN(std::optional<std::string> refund,
                    ExpandableId(o["refund"]));
-  if (refund) (*cn.mutable_attributes())["refund"] = *refund;
+  // The refunds issued with it (credit_note.refund; refunds[].refund from
+  // API 2024-10-28): its revenue effect is theirs, counted once.
+  if (refund) {
+    (*cn.mutable_attributes())["refund"] = *refund;
+    cn.add_refund_ids(*refund);
+  }
   ASSIGN_OR_RETURN(std::vector<Field> refunds, o["refunds"].Elements());
   for (size_t r = 0; r < refunds.size(); ++r) {
     ASSIGN_OR_RETURN(std::optional<std::string> ref,
                      ExpandableId(refunds[r]["refund"]));
-    if (ref)
-      (*cn.mutable_attributes())[absl::StrCat("refunds[", r, "]")] = *ref;
+    if (!ref) continue;
+    (*cn.mutable_attributes())[absl::StrCat("refunds[", r, "]")] = *ref;
+    bool seen = false;
+    for (const std::string& id : cn.refund_ids()) seen = seen || id == *ref;
+    if (!seen) cn.add_refund_ids(*ref);
   }
   ASSIGN_OR_RETURN(std::optional<std::string> balance,
                    ExpandableId(o["customer_balance_transaction"]));

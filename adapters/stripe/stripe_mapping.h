@@ -183,6 +183,9 @@ absl::Status MapPayment(const TranslateContext& ctx, const Field& o,
 // amount_refunded includes it; otherwise skipped with the reason.
 absl::Status MapRefund(const TranslateContext& ctx, const Field& o,
                        const EventInfo* ev, TranslationBuilder& out);
+// dispute -> its Payment's disputes (charge expanded), else skipped.
+absl::Status MapDispute(const TranslateContext& ctx, const Field& o,
+                        const EventInfo* ev, TranslationBuilder& out);
 
 }  // namespace revhub::adapter::stripe
 
