@@ -470,6 +470,65 @@ absl::Status ValidatePayment(const canonical::v1::Payment& p) {
   return ValidateExternalRefs(p.external_refs(), "payment");
 }
 
+absl::Status ValidateUsageRecord(const canonical::v1::UsageRecord& r) {
+  RETURN_IF_ERROR(ValidateExternalRefs(r.external_refs(), "usage_record"));
+  if (r.contract_id().empty()) return Required("usage_record.contract_id");
+  if (r.line_id().empty()) return Required("usage_record.line_id");
+  if (!r.has_quantity()) return Required("usage_record.quantity");
+  RETURN_IF_ERROR(ValidateDecimal(r.quantity(), "usage_record.quantity"));
+  if (ToNanos(r.quantity()) < 0) {
+    return Invalid("usage_record.quantity",
+                   absl::StrCat("must not be negative (got ",
+                                FormatDecimal(r.quantity()), ")"));
+  }
+  if (!r.has_period()) return Required("usage_record.period");
+  return ValidatePeriod(r.period(), "usage_record.period");
+}
+
+absl::Status ValidateDelivery(const canonical::v1::Delivery& d) {
+  using canonical::v1::DELIVERY_KIND_ACTIVATION;
+  using canonical::v1::DELIVERY_KIND_MILESTONE;
+  RETURN_IF_ERROR(ValidateExternalRefs(d.external_refs(), "delivery"));
+  if (d.contract_id().empty()) return Required("delivery.contract_id");
+  if (d.line_id().empty()) return Required("delivery.line_id");
+  if (d.kind() != DELIVERY_KIND_ACTIVATION &&
+      d.kind() != DELIVERY_KIND_MILESTONE) {
+    return Invalid("delivery.kind", "is required (ACTIVATION or MILESTONE)");
+  }
+  if (!d.has_delivered_at()) return Required("delivery.delivered_at");
+  if (d.kind() == DELIVERY_KIND_ACTIVATION) {
+    if (!d.milestone().empty() || d.has_share()) {
+      return Invalid("delivery.milestone",
+                     "an ACTIVATION names no milestone or share");
+    }
+    if (d.has_quantity()) {
+      RETURN_IF_ERROR(ValidateDecimal(d.quantity(), "delivery.quantity"));
+      if (ToNanos(d.quantity()) <= 0) {
+        return Invalid(
+            "delivery.quantity",
+            absl::StrCat("must be above 0 (got ", FormatDecimal(d.quantity()),
+                         "); leave it unset to deliver the whole "
+                         "line"));
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (d.milestone().empty()) return Required("delivery.milestone");
+  if (d.has_quantity()) {
+    return Invalid("delivery.quantity",
+                   "a MILESTONE earns a share of the line, not a quantity");
+  }
+  if (!d.has_share()) return Required("delivery.share");
+  RETURN_IF_ERROR(ValidateDecimal(d.share(), "delivery.share"));
+  const Nanos share = ToNanos(d.share());
+  if (share <= 0 || share > kNanosPerUnit) {
+    return Invalid("delivery.share",
+                   absl::StrCat("must be above 0 and at most 1 (got ",
+                                FormatDecimal(d.share()), ")"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateJournalEntry(const canonical::v1::JournalEntry& e) {
   RETURN_IF_ERROR(CheckSizeLimits(e, "journal_entry"));
   if (e.legal_entity().empty()) return Required("journal_entry.legal_entity");

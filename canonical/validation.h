@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "revhub/canonical/v1/contract.pb.h"
 #include "revhub/canonical/v1/customer.pb.h"
+#include "revhub/canonical/v1/fulfilment.pb.h"
 #include "revhub/canonical/v1/invoice.pb.h"
 #include "revhub/canonical/v1/payment.pb.h"
 #include "revhub/canonical/v1/product.pb.h"
@@ -61,6 +62,17 @@ absl::Status ValidateInvoice(const canonical::v1::Invoice& invoice);
 // Payment: customer_id and a positive amount required; allocations and
 // refunds in the payment's currency, positive, and not more than the amount.
 absl::Status ValidatePayment(const canonical::v1::Payment& payment);
+
+// Usage record: contract_id, line_id and quantity required; the quantity
+// not negative; a period with a start and an end after it. That the line is
+// a USAGE line of the contract is the hub's check (it needs the contract).
+absl::Status ValidateUsageRecord(const canonical::v1::UsageRecord& record);
+
+// Delivery: contract_id, line_id, kind and delivered_at required. An
+// ACTIVATION's quantity, when set, is above 0 and it names no milestone or
+// share; a MILESTONE needs its name and a share above 0 and at most 1, and
+// has no quantity. The line's revenue rule is the hub's check.
+absl::Status ValidateDelivery(const canonical::v1::Delivery& delivery);
 
 // Journal entry: legal_entity required; at least two lines; each line has an
 // account role and exactly one of debit and credit, positive; per currency,

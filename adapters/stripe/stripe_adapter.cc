@@ -113,6 +113,22 @@ const std::vector<ObjectMapping>& ObjectMappings() {
           const EventInfo* ev, TranslationBuilder& out) {
          return stripe::MapDispute(ctx, o, ev, out);
        }},
+      {"usage_record",
+       "Usage record (legacy metered billing) -> UsageRecord of the "
+       "subscription item's contract line",
+       {cv1::ENTITY_TYPE_USAGE_RECORD},
+       [](const TranslateContext& ctx, const Field& o, absl::string_view,
+          const EventInfo* ev, TranslationBuilder& out) {
+         return stripe::MapUsageRecord(ctx, o, ev, out);
+       }},
+      {"billing.meter_event_summary",
+       "Meter event summary -> UsageRecord of the subscription item's "
+       "contract line over [start_time, end_time)",
+       {cv1::ENTITY_TYPE_USAGE_RECORD},
+       [](const TranslateContext& ctx, const Field& o, absl::string_view,
+          const EventInfo* ev, TranslationBuilder& out) {
+         return stripe::MapMeterEventSummary(ctx, o, ev, out);
+       }},
   };
   return *kObjectMappings;
 }

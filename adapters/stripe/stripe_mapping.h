@@ -13,6 +13,8 @@
 //   invoice                  -> Invoice (InvoiceIssued once finalized)
 //   credit_note              -> Invoice of kind CREDIT_NOTE (CreditIssued)
 //   payment_intent, charge   -> Payment (PaymentReceived when succeeded)
+//   usage_record,            -> UsageRecord of the subscription item's line
+//   billing.meter_event_summary  (UsageReported)
 //   event                    -> the envelope's data.object, with the event's
 //                               type deciding the business event
 //
@@ -20,6 +22,7 @@
 //   stripe_subscriptions.cc       subscription, subscription_schedule
 //   stripe_invoices.cc            invoice, credit_note
 //   stripe_payments.cc            payment_intent, charge
+//   stripe_usage.cc               usage_record, billing.meter_event_summary
 //   stripe_common.cc              the helpers below
 //
 // Stripe ids go into ExternalRef(system, object, id); references to other
@@ -186,6 +189,16 @@ absl::Status MapRefund(const TranslateContext& ctx, const Field& o,
 // dispute -> its Payment's disputes (charge expanded), else skipped.
 absl::Status MapDispute(const TranslateContext& ctx, const Field& o,
                         const EventInfo* ev, TranslationBuilder& out);
+
+// Defined in stripe_usage.cc.
+
+// usage_record and billing.meter_event_summary: the record names its
+// subscription item and that item's subscription (stripe_usage.cc says
+// how, since Stripe's objects do not).
+absl::Status MapUsageRecord(const TranslateContext& ctx, const Field& o,
+                            const EventInfo* ev, TranslationBuilder& out);
+absl::Status MapMeterEventSummary(const TranslateContext& ctx, const Field& o,
+                                  const EventInfo* ev, TranslationBuilder& out);
 
 }  // namespace revhub::adapter::stripe
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
+#include "hub/api/revenue_facts.h"
 #include "hub/api/services.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/revenue/preview.h"
@@ -131,6 +132,24 @@ class RevenueServiceImpl final
       return absl::OkStatus();
     });
   }
+
+  // Revenue facts and period close: revenue_facts.h.
+#define REVHUB_REVENUE_FACT(Method)                                      \
+  ServerUnaryReactor* Method(CallbackServerContext* context,             \
+                             const hub::v1::Method##Request* req,        \
+                             hub::v1::Method##Response* resp) override { \
+    ChangeContext who{PrincipalOf(context)};                             \
+    return RunUnary(hub_, context, [this, who, req, resp]() {            \
+      return hub::Method(*hub_->store, who, *req, resp);                 \
+    });                                                                  \
+  }
+  REVHUB_REVENUE_FACT(ReportUsage)
+  REVHUB_REVENUE_FACT(RecordDelivery)
+  REVHUB_REVENUE_FACT(ListFulfilment)
+  REVHUB_REVENUE_FACT(ClosePeriod)
+  REVHUB_REVENUE_FACT(ReopenPeriod)
+  REVHUB_REVENUE_FACT(ListPeriods)
+#undef REVHUB_REVENUE_FACT
 
  private:
   HubContext* hub_;

@@ -31,6 +31,10 @@ const std::vector<Role> kIntegration = {ROLE_ADMIN, ROLE_INTEGRATION};
 const std::vector<Role> kFinance = {ROLE_ADMIN, ROLE_FINANCE};
 const std::vector<Role> kExceptionRetry = {ROLE_ADMIN, ROLE_FINANCE,
                                            ROLE_INTEGRATION};
+// Revenue facts (usage, deliveries): sent by systems and entered by
+// finance.
+const std::vector<Role> kRevenueFacts = {ROLE_ADMIN, ROLE_INTEGRATION,
+                                         ROLE_FINANCE};
 // Moving a durable consumer: whoever runs one (not the read-only auditor).
 const std::vector<Role> kConsumers = {ROLE_ADMIN, ROLE_PLATFORM,
                                       ROLE_INTEGRATION, ROLE_FINANCE};
@@ -86,6 +90,20 @@ std::vector<MethodRule> MakeTable() {
       Read("RevenueService", "PreviewSchedule"),
       Read("RevenueService", "GetSchedule"),
       Read("RevenueService", "ListJournalEntries"),
+      Write("RevenueService", "ReportUsage", kRevenueFacts),
+      Write("RevenueService", "RecordDelivery", kRevenueFacts),
+      Read("RevenueService", "ListFulfilment"),
+      // Period close: finance closes; reopening a closed period is an
+      // admin's act, audited like every write.
+      Write("RevenueService", "ClosePeriod", kFinance),
+      Write("RevenueService", "ReopenPeriod", kAdmin),
+      Read("RevenueService", "ListPeriods"),
+      // The month-end reports.
+      Read("RevenueService", "GetWaterfall"),
+      Read("RevenueService", "GetRollForward"),
+      Read("RevenueService", "GetRemainingObligations"),
+      Read("RevenueService", "GetContractBalances"),
+      Read("RevenueService", "GetContraRevenue"),
       // WorkflowService
       Read("WorkflowService", "GetWorkflow"),
       Read("WorkflowService", "ListWorkflows"),

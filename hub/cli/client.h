@@ -140,6 +140,18 @@ class HubClient {
       const hubv1::GetScheduleRequest& request) = 0;
   virtual absl::StatusOr<hubv1::ListJournalEntriesResponse> ListJournalEntries(
       const hubv1::ListJournalEntriesRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ReportUsageResponse> ReportUsage(
+      const hubv1::ReportUsageRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::RecordDeliveryResponse> RecordDelivery(
+      const hubv1::RecordDeliveryRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListFulfilmentResponse> ListFulfilment(
+      const hubv1::ListFulfilmentRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ClosePeriodResponse> ClosePeriod(
+      const hubv1::ClosePeriodRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ReopenPeriodResponse> ReopenPeriod(
+      const hubv1::ReopenPeriodRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::ListPeriodsResponse> ListPeriods(
+      const hubv1::ListPeriodsRequest& request) = 0;
   // PipelineService (the ingest pipeline)
   virtual absl::StatusOr<hubv1::DescribeSystemAdapterResponse>
   DescribeSystemAdapter(const hubv1::DescribeSystemAdapterRequest& request) = 0;

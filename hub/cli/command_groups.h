@@ -38,6 +38,11 @@ void DefineRecordsCommands(CLI::App& app, CommandContext& ctx);
 void DefineEventsCommands(CLI::App& app, CommandContext& ctx);
 // revenue preview|show|journal (revenue_commands.cc)
 void DefineRevenueCommands(CLI::App& app, CommandContext& ctx);
+// usage report, deliveries record|list (fulfilment_commands.cc)
+void DefineUsageCommands(CLI::App& app, CommandContext& ctx);
+void DefineDeliveriesCommands(CLI::App& app, CommandContext& ctx);
+// periods close|reopen|list (periods_commands.cc)
+void DefinePeriodsCommands(CLI::App& app, CommandContext& ctx);
 // workflows list|show (workflow_commands.cc)
 void DefineWorkflowsCommands(CLI::App& app, CommandContext& ctx);
 // exceptions list|show|assign|retry|replay|resolve (exception_commands.cc)

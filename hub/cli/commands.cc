@@ -37,6 +37,9 @@ class Cli {
     DefineRecordsCommands(app_, ctx_);
     DefineEventsCommands(app_, ctx_);
     DefineRevenueCommands(app_, ctx_);
+    DefineUsageCommands(app_, ctx_);
+    DefineDeliveriesCommands(app_, ctx_);
+    DefinePeriodsCommands(app_, ctx_);
     DefineWorkflowsCommands(app_, ctx_);
     DefineExceptionsCommands(app_, ctx_);
     DefinePrincipalsCommands(app_, ctx_);

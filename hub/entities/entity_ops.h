@@ -157,7 +157,9 @@ inline absl::Status ReleaseRecordsWaitingFor(WriteTxn& txn, EntityType type,
 }
 
 // Upserts `entity` inside `txn`: resolves the hub id from entity.id or its
-// external refs; checks the expected version and references; merges external
+// external refs (an id not stored yet is NOT_FOUND, except for the types
+// whose callers assign ids, kCallerAssignsId, which it creates); checks the
+// expected version and references; merges external
 // refs with the stored ones; and when anything changed, stores the next
 // version, binds its external refs (releasing the records waiting for them,
 // ReleaseRecordsWaitingFor) and appends its business event (derived from
@@ -192,7 +194,7 @@ absl::StatusOr<UpsertResult<T>> UpsertEntityInTxn(WriteTxn& txn,
     ASSIGN_OR_RETURN(auto stored, txn.GetCurrentEntity(Traits::kType, id));
     if (stored.has_value()) {
       ASSIGN_OR_RETURN(current, ParseEntity<T>(*stored));
-    } else if (!entity.id().empty()) {
+    } else if (!entity.id().empty() && !kCallerAssignsId<T>) {
       return FieldError(
           absl::StatusCode::kNotFound, absl::StrCat(field, ".id"),
           absl::StrCat("no ", field, " \"", id,

@@ -6,6 +6,7 @@
 #include "canonical/field_path.h"
 #include "canonical/status_macros.h"
 #include "canonical/validation.h"
+#include "hub/entities/fulfilment.h"
 #include "hub/entities/matching.h"
 
 namespace revhub::hub {
@@ -319,6 +320,78 @@ void EntityTraits<Payment>::DescribeChange(const Payment* prev,
   } else {
     event->set_type(EVENT_TYPE_PAYMENT_CHANGED);
     *event->mutable_payment_changed()->mutable_payment() = cur;
+  }
+}
+
+// --- UsageRecord
+
+const EntityType EntityTraits<UsageRecord>::kType = ENTITY_TYPE_USAGE_RECORD;
+const char* const EntityTraits<UsageRecord>::kIdPrefix = "use";
+const char* const EntityTraits<UsageRecord>::kField = "usage_record";
+
+absl::Status EntityTraits<UsageRecord>::Validate(const UsageRecord& r) {
+  return ValidateUsageRecord(r);
+}
+absl::Status EntityTraits<UsageRecord>::CheckReferences(WriteTxn& txn,
+                                                        const UsageRecord& r) {
+  return CheckFulfilmentLine(txn, "usage_record", r.contract_id(), r.line_id(),
+                             LineUse::kUsage, nullptr);
+}
+std::vector<IndexEntry> EntityTraits<UsageRecord>::Index(const UsageRecord& r) {
+  return {{"contract_id", r.contract_id()}, {"line_id", r.line_id()}};
+}
+std::vector<IndexEntry> EntityTraits<UsageRecord>::Filters(
+    const hub::v1::ListFulfilmentRequest& r) {
+  std::vector<IndexEntry> out;
+  if (!r.contract_id().empty()) out.push_back({"contract_id", r.contract_id()});
+  return out;
+}
+void EntityTraits<UsageRecord>::DescribeChange(const UsageRecord*,
+                                               const UsageRecord& cur,
+                                               BusinessEvent* event) {
+  // A corrected record is reported again: the engine counts each record
+  // once, by usage_record_id, at its latest version.
+  event->set_type(EVENT_TYPE_USAGE_REPORTED);
+  *event->mutable_usage_reported() = UsageReportedOf(cur);
+}
+
+// --- Delivery
+
+const EntityType EntityTraits<Delivery>::kType = ENTITY_TYPE_DELIVERY;
+const char* const EntityTraits<Delivery>::kIdPrefix = "dlv";
+const char* const EntityTraits<Delivery>::kField = "delivery";
+
+absl::Status EntityTraits<Delivery>::Validate(const Delivery& d) {
+  return ValidateDelivery(d);
+}
+absl::Status EntityTraits<Delivery>::CheckReferences(WriteTxn& txn,
+                                                     const Delivery& d) {
+  const bool milestone = d.kind() == DELIVERY_KIND_MILESTONE;
+  return CheckFulfilmentLine(
+      txn, "delivery", d.contract_id(), d.line_id(),
+      milestone ? LineUse::kMilestone : LineUse::kActivation,
+      d.has_quantity() ? &d.quantity() : nullptr);
+}
+std::vector<IndexEntry> EntityTraits<Delivery>::Index(const Delivery& d) {
+  return {{"contract_id", d.contract_id()},
+          {"line_id", d.line_id()},
+          {"kind", Num(d.kind())}};
+}
+std::vector<IndexEntry> EntityTraits<Delivery>::Filters(
+    const hub::v1::ListFulfilmentRequest& r) {
+  std::vector<IndexEntry> out;
+  if (!r.contract_id().empty()) out.push_back({"contract_id", r.contract_id()});
+  return out;
+}
+void EntityTraits<Delivery>::DescribeChange(const Delivery*,
+                                            const Delivery& cur,
+                                            BusinessEvent* event) {
+  if (cur.kind() == DELIVERY_KIND_MILESTONE) {
+    event->set_type(EVENT_TYPE_MILESTONE_ACHIEVED);
+    *event->mutable_milestone_achieved() = MilestoneAchievedOf(cur);
+  } else {
+    event->set_type(EVENT_TYPE_SERVICE_ACTIVATED);
+    *event->mutable_service_activated() = ServiceActivatedOf(cur);
   }
 }
 

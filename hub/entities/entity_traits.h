@@ -1,5 +1,6 @@
 // EntityTraits<T>: what the hub's generic entity code needs to know about one
-// canonical entity type (Customer, Product, Contract, Invoice, Payment).
+// canonical entity type (Customer, Product, Contract, Invoice, Payment, and
+// the revenue facts UsageRecord and Delivery).
 //
 // Each specialization gives the entity type, its id prefix and field name,
 // its validation, the index entries List filters on, the references to other
@@ -15,6 +16,7 @@
 #include "revhub/canonical/v1/contract.pb.h"
 #include "revhub/canonical/v1/customer.pb.h"
 #include "revhub/canonical/v1/events.pb.h"
+#include "revhub/canonical/v1/fulfilment.pb.h"
 #include "revhub/canonical/v1/invoice.pb.h"
 #include "revhub/canonical/v1/payment.pb.h"
 #include "revhub/canonical/v1/product.pb.h"
@@ -23,6 +25,7 @@
 #include "revhub/hub/v1/invoice_service.pb.h"
 #include "revhub/hub/v1/payment_service.pb.h"
 #include "revhub/hub/v1/product_service.pb.h"
+#include "revhub/hub/v1/revenue_service.pb.h"
 
 namespace revhub::hub {
 
@@ -55,8 +58,22 @@ REVHUB_DECLARE_ENTITY_TRAITS(Product, ListProductsRequest);
 REVHUB_DECLARE_ENTITY_TRAITS(Contract, ListContractsRequest);
 REVHUB_DECLARE_ENTITY_TRAITS(Invoice, ListInvoicesRequest);
 REVHUB_DECLARE_ENTITY_TRAITS(Payment, ListPaymentsRequest);
+REVHUB_DECLARE_ENTITY_TRAITS(UsageRecord, ListFulfilmentRequest);
+REVHUB_DECLARE_ENTITY_TRAITS(Delivery, ListFulfilmentRequest);
 
 #undef REVHUB_DECLARE_ENTITY_TRAITS
+
+// Whether a caller may create an entity of type T under an id of its own.
+// The hub assigns the ids of customers, products, contracts, invoices and
+// payments; a usage record or delivery is idempotent by the id its sender
+// gives it (derived from the vendor's id), so the same fact sent twice is
+// one entity. Without an id the hub assigns one, as for any entity.
+template <typename T>
+inline constexpr bool kCallerAssignsId = false;
+template <>
+inline constexpr bool kCallerAssignsId<canonical::v1::UsageRecord> = true;
+template <>
+inline constexpr bool kCallerAssignsId<canonical::v1::Delivery> = true;
 
 }  // namespace revhub::hub
 

@@ -38,8 +38,11 @@ int Rank(const CanonicalEntity& e) {
       return 3;
     case CanonicalEntity::kPayment:
       return 4;
+    case CanonicalEntity::kUsageRecord:
+    case CanonicalEntity::kDelivery:
+      return 5;  // they name a contract's line
     default:
-      return 5;
+      return 6;
   }
 }
 
@@ -337,6 +340,12 @@ absl::Status ApplyTranslation(WriteTxn& txn, TranslationToApply& t) {
         break;
       case CanonicalEntity::kPayment:
         RETURN_IF_ERROR(ApplyEntity(txn, t, i, ce.payment()));
+        break;
+      case CanonicalEntity::kUsageRecord:
+        RETURN_IF_ERROR(ApplyEntity(txn, t, i, ce.usage_record()));
+        break;
+      case CanonicalEntity::kDelivery:
+        RETURN_IF_ERROR(ApplyEntity(txn, t, i, ce.delivery()));
         break;
       case CanonicalEntity::kJournalEntry:
         return FieldError(absl::StatusCode::kFailedPrecondition,

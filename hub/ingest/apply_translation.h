@@ -1,7 +1,8 @@
 // Applying one adapter translation to the canonical model, inside the
 // pipeline's transaction for its record (pipeline.h): the entities in the
 // order others link to them (customers, products, contracts, invoices,
-// payments), each with its EntityLinks resolved to hub ids, a customer no
+// payments, then usage records and deliveries, which name a contract's
+// line), each with its EntityLinks resolved to hub ids, a customer no
 // ref resolves matched by the system's matching rules, what an adapter
 // leaves to the hub completed (a product without a name, a Stripe price,
 // keeps the stored product's name, SKU, description, state and the

@@ -10,11 +10,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
+#include "canonical/validation.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "hub/common/util.h"
+#include "hub/entities/fulfilment.h"
 #include "hub/events/consumers.h"
 #include "hub/revenue/revenue_records.h"
 #include "revhub/canonical/v1/contract.pb.h"
+#include "revhub/canonical/v1/fulfilment.pb.h"
 #include "revhub/canonical/v1/invoice.pb.h"
 #include "revhub/canonical/v1/payment.pb.h"
 #include "revhub/canonical/v1/product.pb.h"
@@ -32,12 +35,20 @@ constexpr char kPrincipal[] = "system:revenue-engine";
 
 const std::vector<EventType>& WatchedTypes() {
   static const std::vector<EventType> kTypes = {
-      canon::EVENT_TYPE_CONTRACT_BOOKED,    canon::EVENT_TYPE_CONTRACT_AMENDED,
-      canon::EVENT_TYPE_CONTRACT_CANCELLED, canon::EVENT_TYPE_RENEWAL_ACCEPTED,
-      canon::EVENT_TYPE_CONTRACT_CHANGED,   canon::EVENT_TYPE_INVOICE_ISSUED,
-      canon::EVENT_TYPE_CREDIT_ISSUED,      canon::EVENT_TYPE_INVOICE_CHANGED,
-      canon::EVENT_TYPE_PAYMENT_RECEIVED,   canon::EVENT_TYPE_PAYMENT_CHANGED,
+      canon::EVENT_TYPE_CONTRACT_BOOKED,
+      canon::EVENT_TYPE_CONTRACT_AMENDED,
+      canon::EVENT_TYPE_CONTRACT_CANCELLED,
+      canon::EVENT_TYPE_RENEWAL_ACCEPTED,
+      canon::EVENT_TYPE_CONTRACT_CHANGED,
+      canon::EVENT_TYPE_INVOICE_ISSUED,
+      canon::EVENT_TYPE_CREDIT_ISSUED,
+      canon::EVENT_TYPE_INVOICE_CHANGED,
+      canon::EVENT_TYPE_PAYMENT_RECEIVED,
+      canon::EVENT_TYPE_PAYMENT_CHANGED,
       canon::EVENT_TYPE_PRODUCT_CHANGED,
+      canon::EVENT_TYPE_USAGE_REPORTED,
+      canon::EVENT_TYPE_SERVICE_ACTIVATED,
+      canon::EVENT_TYPE_MILESTONE_ACHIEVED,
   };
   return kTypes;
 }
@@ -118,6 +129,21 @@ absl::Status ContractsOfInvoice(Store& store, const std::string& invoice_id,
   return absl::OkStatus();
 }
 
+// Adds the contract ids a usage record or delivery named in its versions up
+// to `up_to_version`: one it moved away from loses it too.
+template <typename Fact>
+absl::Status ContractsOfFact(Store& store, EntityType type,
+                             const std::string& id, int64_t up_to_version,
+                             std::set<std::string>* contracts) {
+  ASSIGN_OR_RETURN(auto versions, store.ListEntityVersions(type, id));
+  for (const StoredEntity& stored : versions) {
+    if (stored.version > up_to_version) break;
+    ASSIGN_OR_RETURN(auto fact, Parse<Fact>(stored, "revenue fact"));
+    contracts->insert(fact.contract_id());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Target>> TargetsOf(Store& store,
                                               const BusinessEvent& event) {
   std::vector<Target> targets;
@@ -169,6 +195,24 @@ absl::StatusOr<std::vector<Target>> TargetsOf(Store& store,
       }
       break;
     }
+    case canon::EVENT_TYPE_USAGE_REPORTED:
+    case canon::EVENT_TYPE_SERVICE_ACTIVATED:
+    case canon::EVENT_TYPE_MILESTONE_ACHIEVED: {
+      std::set<std::string> contracts;
+      if (event.subject().entity_type() == canon::ENTITY_TYPE_USAGE_RECORD) {
+        RETURN_IF_ERROR(ContractsOfFact<canon::UsageRecord>(
+            store, canon::ENTITY_TYPE_USAGE_RECORD, event.subject().id(),
+            event.subject().version(), &contracts));
+      } else if (event.subject().entity_type() == canon::ENTITY_TYPE_DELIVERY) {
+        RETURN_IF_ERROR(ContractsOfFact<canon::Delivery>(
+            store, canon::ENTITY_TYPE_DELIVERY, event.subject().id(),
+            event.subject().version(), &contracts));
+      }
+      for (const std::string& id : contracts) {
+        RETURN_IF_ERROR(AddBillingTarget(store, id, &targets));
+      }
+      break;
+    }
     case canon::EVENT_TYPE_PAYMENT_RECEIVED:
     case canon::EVENT_TYPE_PAYMENT_CHANGED: {
       // The contracts of every invoice the payment was allocated to, up to
@@ -216,6 +260,41 @@ absl::StatusOr<std::vector<StoredEntity>> ListAll(Store& store, EntityType type,
     query.page_token = page.next_page_token;
   }
   return out;
+}
+
+// Adds the usage records and deliveries stored for the target's contract,
+// as they were at `then`, to input.events.
+absl::Status AddFulfilment(Store& store, const Target& target,
+                           const VersionSelector& then,
+                           revenue::RevenueInput& input) {
+  ASSIGN_OR_RETURN(auto usage, ListAll(store, canon::ENTITY_TYPE_USAGE_RECORD,
+                                       "contract_id", target.contract_id));
+  for (const StoredEntity& current : usage) {
+    ASSIGN_OR_RETURN(
+        auto stored,
+        store.GetEntity(canon::ENTITY_TYPE_USAGE_RECORD, current.id, then));
+    if (!stored.has_value()) continue;  // recorded after the event
+    ASSIGN_OR_RETURN(auto record,
+                     Parse<canon::UsageRecord>(*stored, "usage record"));
+    if (record.contract_id() != target.contract_id) continue;
+    input.events.usage.push_back(UsageReportedOf(record));
+  }
+  ASSIGN_OR_RETURN(auto deliveries, ListAll(store, canon::ENTITY_TYPE_DELIVERY,
+                                            "contract_id", target.contract_id));
+  for (const StoredEntity& current : deliveries) {
+    ASSIGN_OR_RETURN(auto stored, store.GetEntity(canon::ENTITY_TYPE_DELIVERY,
+                                                  current.id, then));
+    if (!stored.has_value()) continue;
+    ASSIGN_OR_RETURN(auto delivery,
+                     Parse<canon::Delivery>(*stored, "delivery"));
+    if (delivery.contract_id() != target.contract_id) continue;
+    if (delivery.kind() == canon::DELIVERY_KIND_MILESTONE) {
+      input.events.milestones.push_back(MilestoneAchievedOf(delivery));
+    } else {
+      input.events.activations.push_back(ServiceActivatedOf(delivery));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Reads what the target's schedule depends on and runs the engine. Products,
@@ -289,10 +368,28 @@ absl::StatusOr<std::optional<Outcome>> Recompute(
     input.events.invoices.push_back(std::move(invoice));
   }
 
+  // Usage records and deliveries stored for the contract, as they were
+  // then. An open-ended contract is recognised by the periods it is billed
+  // for (docs/revenue.md): its metered usage is in its invoices, so the
+  // facts stay stored but are not the engine's.
+  bool open_ended = false;
+  for (const Contract& c : input.contract_versions) {
+    open_ended = open_ended || IsOpenEnded(c);
+  }
+  if (!open_ended) RETURN_IF_ERROR(AddFulfilment(store, target, then, input));
+
+  // The periods closed then for the contract's legal entity, and the
+  // schedule as stored now (the worker is its one writer).
+  revenue::RevenueSettings run_settings = settings;
+  ASSIGN_OR_RETURN(run_settings.closed_periods,
+                   store.ClosedPeriodsAt(outcome.legal_entity, as_of));
+  ASSIGN_OR_RETURN(run_settings.previous,
+                   ReadSchedule(store, target.contract_id));
+
   ASSIGN_OR_RETURN(outcome.live_entries,
                    ReadLiveJournalEntries(store, target.contract_id));
   absl::StatusOr<revenue::RevenueResult> result =
-      revenue::PreviewSchedule(input, settings);
+      revenue::PreviewSchedule(input, run_settings);
   if (result.ok()) {
     outcome.result = *std::move(result);
   } else {

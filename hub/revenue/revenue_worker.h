@@ -15,10 +15,18 @@
 //       invoices the payment is allocated to, when they have a schedule
 //   ProductChanged                                     -> every contract whose
 //       lines sell the product, when it has a schedule
+//   UsageReported, ServiceActivated, MilestoneAchieved -> the contract the
+//       usage record or delivery names (every one it named up to the
+//       event's version), when it has a schedule
 //
 // it recomputes with revenue::PreviewSchedule from every stored version of
 // the contract (from its first ACTIVE version up to the one named), its
-// products, invoices and credit notes, and their payments; and then, in ONE
+// products, invoices and credit notes, their payments, and its usage
+// records and deliveries (not for an open-ended contract, whose usage is
+// in what it is billed) — all but the contract as they were at the causing
+// event's recorded time —, with the settings' closed_periods set to the
+// periods closed at that time for the contract's legal entity (and for
+// every entity) and `previous` to the schedule as stored; and then, in ONE
 // store transaction together with advancing the consumer to the event's
 // position: stores the schedule as the next version of REVENUE_SCHEDULE
 // "rs_<contract>", stores changed journal entries (revenue_records.h), and

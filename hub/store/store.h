@@ -14,6 +14,7 @@
 //   audit_log.h          the hash-chained audit log
 //   operation_store.h    long-running operations (bulk replays)
 //   sync_store.h         pull cursors and webhook deliveries
+//   period_store.h       closed accounting periods and their history
 // SqliteStore (sqlite/sqlite_store.h) is the embedded implementation; a
 // PostgreSQL one would implement the same classes, and
 // tests/store/conformance_test.cc checks any implementation against them.
@@ -44,10 +45,11 @@
 #include "hub/store/exception_queue.h"
 #include "hub/store/idempotency_store.h"
 #include "hub/store/operation_store.h"
-#include "hub/store/sync_store.h"
+#include "hub/store/period_store.h"
 #include "hub/store/posting_ledger.h"
 #include "hub/store/principal_store.h"
 #include "hub/store/record_store.h"
+#include "hub/store/sync_store.h"
 #include "hub/store/system_store.h"
 #include "hub/store/workflow_store.h"
 
@@ -67,7 +69,8 @@ class WriteTxn : public SystemWriter,
                  public PrincipalWriter,
                  public AuditLogWriter,
                  public OperationWriter,
-                 public SyncStateWriter {
+                 public SyncStateWriter,
+                 public PeriodWriter {
  public:
   ~WriteTxn() override = default;
 
@@ -86,7 +89,8 @@ class Store : public SystemReader,
               public PrincipalReader,
               public AuditLogReader,
               public OperationReader,
-              public SyncStateReader {
+              public SyncStateReader,
+              public PeriodReader {
  public:
   ~Store() override = default;
 

@@ -73,7 +73,8 @@ TEST_CASE("usage errors exit 2 and send nothing", "[commands]") {
       {{"ledgers", "list"},
        "revhub: 'ledgers' is not a command of revhub (one of: systems, "
        "customers, products, contracts, invoices, payments, ingest, records, "
-       "events, revenue, workflows, exceptions, principals, certs, audit, "
+       "events, revenue, usage, deliveries, periods, workflows, exceptions, "
+       "principals, certs, audit, "
        "sync)\n"},
       {{"--hub", "h:1", "--json", "systems", "lst"},
        "revhub: 'lst' is not a command of revhub systems (one of: register, "
@@ -183,6 +184,12 @@ TEST_CASE("--help works on every command and calls nothing", "[commands]") {
       {"events", "tail"},
       {"events", "ack"},
       {"events", "consumer"},
+      {"usage", "report"},
+      {"deliveries", "record"},
+      {"deliveries", "list"},
+      {"periods", "close"},
+      {"periods", "reopen"},
+      {"periods", "list"},
   };
   for (std::vector<std::string> command : commands) {
     std::string path = "revhub";

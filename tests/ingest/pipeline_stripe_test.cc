@@ -139,5 +139,138 @@ TEST_CASE(
   CHECK(c.term().end_time().seconds() == 1743465600);
 }
 
+// Waits (at most 30 s) until the contract's schedule reaches `version`.
+cv1::RevenueSchedule WaitForSchedule(PipelineHub& hub,
+                                     const std::string& contract_id,
+                                     int64_t version) {
+  v1::GetScheduleRequest req;
+  req.set_contract_id(contract_id);
+  v1::GetScheduleResponse resp;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    resp.Clear();
+    if (hub.revenue->GetSchedule(Ctx().get(), req, &resp).ok() &&
+        resp.schedule().version() >= version) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(resp.schedule().version() == version);
+  return resp.schedule();
+}
+
+// Revenue in `period`, every line summed, in minor units of USD.
+int64_t CentsIn(const cv1::RevenueSchedule& s, const std::string& period) {
+  int64_t nanos = 0;
+  for (const auto& l : s.lines()) {
+    if (l.period() == period) {
+      nanos += l.amount().units() * 1000000000 + l.amount().nanos();
+    }
+  }
+  return nanos / 10000000;
+}
+
+TEST_CASE("Stripe usage records change a metered subscription's schedule",
+          "[pipeline][stripe][revenue]") {
+  PipelineHub hub;
+  hub.Register("stripe", v1::SYSTEM_KIND_BILLING, "stripe", kStripeConfig);
+  REQUIRE(
+      hub.Settle(hub.Ingest("stripe", "customer",
+                            R"json({"id": "cus_Meter1", "object": "customer",
+      "name": "Metered Co", "created": 1717000000})json")) ==
+      v1::RECORD_STATUS_APPLIED);
+  REQUIRE(hub.Settle(hub.Ingest("stripe", "product", R"json({"id":
+      "prod_Calls", "object": "product", "active": true, "created":
+      1717000000, "name": "API calls", "type": "service", "updated":
+      1717000000})json")) == v1::RECORD_STATUS_APPLIED);
+  // June to August 2024 (cancel_at: a fixed term, not open-ended): a
+  // base fee and a metered item at 0.02 USD a call.
+  int64_t sub = hub.Ingest("stripe", "subscription", R"json({
+      "id": "sub_metered_1", "object": "subscription",
+      "cancel_at": 1725148800, "cancel_at_period_end": false,
+      "canceled_at": null, "created": 1717200000, "currency": "usd",
+      "customer": "cus_Meter1", "ended_at": null, "start_date": 1717200000,
+      "status": "active", "default_tax_rates": [],
+      "items": {"object": "list", "has_more": false, "data": [
+        {"id": "si_QBase01", "object": "subscription_item",
+         "created": 1717200000, "quantity": 1, "tax_rates": [],
+         "price": {"id": "price_base", "object": "price",
+           "currency": "usd", "product": "prod_Calls",
+           "recurring": {"interval": "month", "interval_count": 1,
+                         "usage_type": "licensed"},
+           "type": "recurring", "unit_amount": 10000,
+           "unit_amount_decimal": "10000"}},
+        {"id": "si_QApiCalls01", "object": "subscription_item",
+         "created": 1717200000, "quantity": null, "tax_rates": [],
+         "price": {"id": "price_api_calls", "object": "price",
+           "currency": "usd", "product": "prod_Calls",
+           "recurring": {"interval": "month", "interval_count": 1,
+                         "usage_type": "metered"},
+           "type": "recurring", "unit_amount": 2,
+           "unit_amount_decimal": "2"}}]}})json");
+  INFO(hub.Explain(sub));
+  REQUIRE(hub.Settle(sub) == v1::RECORD_STATUS_APPLIED);
+  v1::GetContractRequest get;
+  get.mutable_external_ref()->set_system("stripe");
+  get.mutable_external_ref()->set_object_type("subscription");
+  get.mutable_external_ref()->set_vendor_id("sub_metered_1");
+  const cv1::Contract c =
+      CallOk(*hub.contracts, &v1::ContractService::Stub::GetContract, get)
+          .contract();
+  REQUIRE(c.lines_size() == 2);
+  CHECK(c.lines(1).line_id() == "si_QApiCalls01");
+  CHECK(c.lines(1).revenue_rule() == cv1::REVENUE_RULE_USAGE);
+  const cv1::RevenueSchedule v1 = WaitForSchedule(hub, c.id(), 1);
+
+  // 1,250 calls on 2024-06-15: 25.00 USD in June.
+  const std::string usage = R"json({"id": "mbur_1PWxYz2eZvKYlo2C5kQ3rUsg",
+      "object": "usage_record", "livemode": false, "quantity": 1250,
+      "subscription_item": {"id": "si_QApiCalls01",
+        "object": "subscription_item", "subscription": "sub_metered_1"},
+      "timestamp": 1718409600})json";
+  int64_t record = hub.Ingest("stripe", "usage_record", usage);
+  INFO(hub.Explain(record));
+  REQUIRE(hub.Settle(record) == v1::RECORD_STATUS_APPLIED);
+  const cv1::RevenueSchedule v2 = WaitForSchedule(hub, c.id(), 2);
+  CHECK(CentsIn(v2, "2024-06") - CentsIn(v1, "2024-06") == 2500);
+
+  v1::ListFulfilmentRequest list;
+  list.set_contract_id(c.id());
+  auto listed =
+      CallOk(*hub.revenue, &v1::RevenueService::Stub::ListFulfilment, list);
+  REQUIRE(listed.usage_size() == 1);
+  CHECK(listed.usage(0).line_id() == "si_QApiCalls01");
+  CHECK(listed.usage(0).quantity().units() == 1250);
+  REQUIRE(listed.usage(0).external_refs_size() == 1);
+  CHECK(listed.usage(0).external_refs(0).vendor_id() ==
+        "mbur_1PWxYz2eZvKYlo2C5kQ3rUsg");
+
+  // A meter event summary of July, and the usage record sent again under
+  // another key: one more version, for July only.
+  int64_t summary = hub.Ingest("stripe", "billing.meter_event_summary",
+                               R"json({"id": "mtrusg_test_july",
+      "object": "billing.meter_event_summary", "aggregated_value": 500,
+      "start_time": 1719792000, "end_time": 1719878400, "livemode": false,
+      "meter": "mtr_test_calls", "subscription": "sub_metered_1",
+      "subscription_item": "si_QApiCalls01"})json");
+  INFO(hub.Explain(summary));
+  REQUIRE(hub.Settle(summary) == v1::RECORD_STATUS_APPLIED);
+  v1::IngestRequest again;
+  again.set_system("stripe");
+  again.set_object_type("usage_record");
+  again.set_payload(usage);
+  again.set_idempotency_key("usage-resent");
+  int64_t resent =
+      CallOk(*hub.ingest, &v1::IngestService::Stub::Ingest, again).record_id();
+  REQUIRE(hub.Settle(resent) == v1::RECORD_STATUS_APPLIED);
+  const cv1::RevenueSchedule v3 = WaitForSchedule(hub, c.id(), 3);
+  CHECK(CentsIn(v3, "2024-06") == CentsIn(v2, "2024-06"));
+  CHECK(CentsIn(v3, "2024-07") - CentsIn(v2, "2024-07") == 1000);
+  listed =
+      CallOk(*hub.revenue, &v1::RevenueService::Stub::ListFulfilment, list);
+  CHECK(listed.usage_size() == 2);
+  CHECK(listed.usage(0).version() == 1);
+}
+
 }  // namespace
 }  // namespace revhub::testing

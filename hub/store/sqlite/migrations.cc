@@ -374,6 +374,20 @@ CREATE UNIQUE INDEX webhook_deliveries_by_event
   ON webhook_deliveries (system, vendor_event_id) WHERE vendor_event_id != '';
 CREATE INDEX webhook_deliveries_by_system ON webhook_deliveries (system);
 )sql"},
+      // Period close: every close and reopen of an accounting period (for
+      // one legal entity, '' for all), kept; the latest is the state.
+      {11, "accounting period close", R"sql(
+CREATE TABLE period_changes (
+  seq          INTEGER PRIMARY KEY,
+  period       TEXT NOT NULL,
+  legal_entity TEXT NOT NULL,
+  closed       INTEGER NOT NULL,
+  changed_at   INTEGER NOT NULL,
+  payload      BLOB NOT NULL
+);
+CREATE INDEX period_changes_by_period
+  ON period_changes (period, legal_entity, seq);
+)sql"},
   };
   return kMigrations;
 }

@@ -187,6 +187,16 @@ absl::StatusOr<std::vector<hub::v1::AuditRecord>> ListAuditRecords(
 absl::StatusOr<AuditVerification> VerifyAuditLog(
     Connection& db, const std::optional<AuditAnchor>& anchor);
 
+// --- periods.cc
+absl::StatusOr<std::vector<hub::v1::AccountingPeriod>> ListPeriods(
+    Connection& db, absl::string_view legal_entity);
+absl::StatusOr<std::vector<std::string>> ClosedPeriodsAt(
+    Connection& db, absl::string_view legal_entity, absl::Time as_of);
+absl::StatusOr<std::optional<hub::v1::AccountingPeriod>> GetPeriod(
+    Connection& db, absl::string_view period, absl::string_view legal_entity);
+absl::StatusOr<hub::v1::AccountingPeriod> AppendPeriodChange(
+    Connection& db, const hub::v1::AccountingPeriod& change, absl::Time now);
+
 }  // namespace revhub::hub::sqlite
 
 #endif  // REVHUB_HUB_STORE_SQLITE_SQLITE_QUERIES_H_

@@ -169,6 +169,18 @@ class SqliteStore : public Store {
     return sqlite::ListRunningOperations(*r);
   }
 
+  // PeriodReader:
+  absl::StatusOr<std::vector<hub::v1::AccountingPeriod>> ListPeriods(
+      absl::string_view legal_entity) override {
+    Reader r(this);
+    return sqlite::ListPeriods(*r, legal_entity);
+  }
+  absl::StatusOr<std::vector<std::string>> ClosedPeriodsAt(
+      absl::string_view legal_entity, absl::Time as_of) override {
+    Reader r(this);
+    return sqlite::ClosedPeriodsAt(*r, legal_entity, as_of);
+  }
+
   // SyncStateReader:
   absl::StatusOr<std::optional<hub::v1::SyncStatus>> GetSyncState(
       absl::string_view system, absl::string_view object_type) override {

@@ -156,6 +156,16 @@ class SqliteWriteTxn : public WriteTxn {
     return sqlite::DeleteIdempotencyBefore(db_, cutoff, limit);
   }
 
+  // PeriodWriter:
+  absl::StatusOr<std::optional<hub::v1::AccountingPeriod>> GetPeriod(
+      absl::string_view period, absl::string_view legal_entity) override {
+    return sqlite::GetPeriod(db_, period, legal_entity);
+  }
+  absl::StatusOr<hub::v1::AccountingPeriod> AppendPeriodChange(
+      const hub::v1::AccountingPeriod& change) override {
+    return sqlite::AppendPeriodChange(db_, change, now_);
+  }
+
   // SyncStateWriter:
   absl::StatusOr<std::optional<hub::v1::SyncStatus>> GetSyncState(
       absl::string_view system, absl::string_view object_type) override {
