@@ -86,6 +86,11 @@ std::vector<MethodRule> MakeTable() {
       Read("RevenueService", "PreviewSchedule"),
       Read("RevenueService", "GetSchedule"),
       Read("RevenueService", "ListJournalEntries"),
+      Read("RevenueService", "GetWaterfall"),
+      Read("RevenueService", "GetRollForward"),
+      Read("RevenueService", "GetRemainingObligations"),
+      Read("RevenueService", "GetContractBalances"),
+      Read("RevenueService", "GetContraRevenue"),
       // WorkflowService
       Read("WorkflowService", "GetWorkflow"),
       Read("WorkflowService", "ListWorkflows"),
