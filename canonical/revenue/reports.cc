@@ -24,7 +24,7 @@ struct Category {
   Movement movement;
   // Its position movement is a net billing (waterfall).
   bool net_billing;
-  const char* source_kinds[4];
+  absl::string_view source_kinds[4];
   AccountRole contra_role;
 };
 
@@ -58,17 +58,29 @@ constexpr Category kCategories[] = {
 // Returns the table's row for a source kind, or null.
 const Category* CategoryOfKind(absl::string_view kind) {
   for (const Category& c : kCategories) {
-    for (const char* k : c.source_kinds) {
-      if (k != nullptr && kind == k) return &c;
+    for (absl::string_view k : c.source_kinds) {
+      if (!k.empty() && kind == k) return &c;
     }
   }
   return nullptr;
 }
 
+// Whether each account role (by number) is REVENUE or contra revenue.
+struct RevenueRoles {
+  bool is[32] = {};
+  RevenueRoles() {
+    is[canonical::v1::ACCOUNT_ROLE_REVENUE] = true;
+    for (const Category& c : kCategories) {
+      if (c.contra_role != canonical::v1::ACCOUNT_ROLE_UNSPECIFIED) {
+        is[c.contra_role] = true;
+      }
+    }
+  }
+};
+
 bool IsRevenueRole(int role) {
-  Movement ignored;
-  return role == canonical::v1::ACCOUNT_ROLE_REVENUE ||
-         ContraCategoryOf(static_cast<AccountRole>(role), &ignored);
+  static const RevenueRoles roles;
+  return role >= 0 && role < 32 && roles.is[role];
 }
 
 // Debit minus credit.
@@ -205,12 +217,15 @@ struct Cohort {
   PeriodIndex period;
   Nanos billed;
   Nanos allotted = 0;
-  int slot = -1;  // its row in the in-range allotment matrix
+  CohortAcc* row = nullptr;  // its group's row
 };
 
-void AddAllotment(std::vector<Nanos>* matrix, int n, int slot, int offset,
-                  Nanos amount) {
-  (*matrix)[static_cast<size_t>(slot) * n + offset] += amount;
+// Adds recognition of the range's period `offset` to a row and the total.
+void Allot(CohortAcc* row, std::vector<Nanos>* total, int n, int offset,
+           Nanos amount) {
+  if (row->recognised.empty()) row->recognised.assign(n, 0);
+  row->recognised[offset] += amount;
+  (*total)[offset] += amount;
 }
 
 }  // namespace
@@ -259,7 +274,6 @@ absl::StatusOr<WaterfallReport> Waterfall(
   std::map<std::string, std::vector<Nanos>> totals;
   std::vector<Cohort> cohorts;
   std::vector<std::pair<PeriodIndex, Nanos>> recognition;
-  std::vector<Nanos> matrix;
   for (const ContractBooks& b : books) {
     if (!Selected(query, b)) continue;
     cohorts.clear();
@@ -301,12 +315,14 @@ absl::StatusOr<WaterfallReport> Waterfall(
     std::stable_sort(
         recognition.begin(), recognition.end(),
         [](const auto& a, const auto& c) { return a.first < c.first; });
-    // Allot: the unbilled cohort is slot cohorts.size().
-    const int unbilled_slot = static_cast<int>(cohorts.size());
-    for (size_t k = 0; k < cohorts.size(); ++k)
-      cohorts[k].slot = static_cast<int>(k);
-    matrix.assign(static_cast<size_t>(unbilled_slot + 1) * n, 0);
+    // The group's rows, created before any is pointed at.
+    WaterfallAcc& acc = groups.At(ContractGroup(query, b), b.currency_code);
+    for (const Cohort& c : cohorts) acc.At(c.period);
+    for (Cohort& c : cohorts) c.row = &acc.At(c.period);
+    std::vector<Nanos>& total = totals[b.currency_code];
+    total.resize(n, 0);
     Nanos unbilled = 0;
+    bool unbilled_touched = false;
     size_t front = 0;  // cohorts before it are full (or never take any)
     for (const auto& [p, amount] : recognition) {
       const bool in_range = p >= query.first;
@@ -323,12 +339,13 @@ absl::StatusOr<WaterfallReport> Waterfall(
           const Nanos take = std::min(open, r);
           c.allotted += take;
           r -= take;
-          if (in_range) AddAllotment(&matrix, n, c.slot, offset, take);
+          if (in_range) Allot(c.row, &total, n, offset, take);
           if (c.allotted == c.billed) ++front;
         }
         if (r > 0) {
           unbilled += r;
-          if (in_range) AddAllotment(&matrix, n, unbilled_slot, offset, r);
+          unbilled_touched = true;
+          if (in_range) Allot(&acc.unbilled, &total, n, offset, r);
         }
         continue;
       }
@@ -337,8 +354,9 @@ absl::StatusOr<WaterfallReport> Waterfall(
       if (unbilled > 0) {
         const Nanos take = std::min(unbilled, back);
         unbilled -= take;
+        unbilled_touched = true;
         back -= take;
-        if (in_range) AddAllotment(&matrix, n, unbilled_slot, offset, -take);
+        if (in_range) Allot(&acc.unbilled, &total, n, offset, -take);
       }
       size_t k = std::min(front + 1, cohorts.size());
       while (back > 0 && k > 0) {
@@ -350,36 +368,25 @@ absl::StatusOr<WaterfallReport> Waterfall(
         const Nanos take = std::min(c.allotted, back);
         c.allotted -= take;
         back -= take;
-        if (in_range) AddAllotment(&matrix, n, c.slot, offset, -take);
+        if (in_range) Allot(c.row, &total, n, offset, -take);
         if (c.allotted == 0) --k;
       }
       front = k > 0 ? k - 1 : 0;
       if (back > 0) {
         unbilled -= back;
-        if (in_range) AddAllotment(&matrix, n, unbilled_slot, offset, -back);
+        unbilled_touched = true;
+        if (in_range) Allot(&acc.unbilled, &total, n, offset, -back);
       }
     }
-    // Add the contract's cohorts to its group.
-    WaterfallAcc& acc = groups.At(ContractGroup(query, b), b.currency_code);
-    std::vector<Nanos>& total = totals[b.currency_code];
-    total.resize(n, 0);
-    auto add = [&](CohortAcc& row, Nanos billed, Nanos allotted, int slot) {
-      row.seen = true;
-      row.billed += billed;
-      row.remaining += billed - allotted;
-      const Nanos* cells = &matrix[static_cast<size_t>(slot) * n];
-      for (int i = 0; i < n; ++i) {
-        if (cells[i] == 0) continue;
-        if (row.recognised.empty()) row.recognised.assign(n, 0);
-        row.recognised[i] += cells[i];
-        total[i] += cells[i];
-      }
-    };
+    // What each row billed and has left.
     for (const Cohort& c : cohorts) {
-      add(acc.At(c.period), c.billed, c.allotted, c.slot);
+      c.row->seen = true;
+      c.row->billed += c.billed;
+      c.row->remaining += c.billed - c.allotted;
     }
-    if (unbilled != 0 || recognition.size() > 0) {
-      add(acc.unbilled, 0, unbilled, unbilled_slot);
+    if (unbilled_touched) {
+      acc.unbilled.seen = true;
+      acc.unbilled.remaining -= unbilled;
     }
   }
   WaterfallReport out;
