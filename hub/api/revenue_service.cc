@@ -8,6 +8,7 @@
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "hub/api/revenue_facts.h"
+#include "hub/api/revenue_reports.h"
 #include "hub/api/services.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/revenue/preview.h"
@@ -150,6 +151,45 @@ class RevenueServiceImpl final
   REVHUB_REVENUE_FACT(ReopenPeriod)
   REVHUB_REVENUE_FACT(ListPeriods)
 #undef REVHUB_REVENUE_FACT
+  // The reports (hub/api/revenue_reports.h).
+  ServerUnaryReactor* GetWaterfall(
+      CallbackServerContext* context, const hub::v1::GetWaterfallRequest* req,
+      hub::v1::GetWaterfallResponse* resp) override {
+    return RunUnary(hub_, context, [this, context, req, resp] {
+      return ServeWaterfall(*hub_->store, context, *req, resp);
+    });
+  }
+  ServerUnaryReactor* GetRollForward(
+      CallbackServerContext* context, const hub::v1::GetRollForwardRequest* req,
+      hub::v1::GetRollForwardResponse* resp) override {
+    return RunUnary(hub_, context, [this, context, req, resp] {
+      return ServeRollForward(*hub_->store, context, *req, resp);
+    });
+  }
+  ServerUnaryReactor* GetRemainingObligations(
+      CallbackServerContext* context,
+      const hub::v1::GetRemainingObligationsRequest* req,
+      hub::v1::GetRemainingObligationsResponse* resp) override {
+    return RunUnary(hub_, context, [this, context, req, resp] {
+      return ServeRemainingObligations(*hub_->store, context, *req, resp);
+    });
+  }
+  ServerUnaryReactor* GetContractBalances(
+      CallbackServerContext* context,
+      const hub::v1::GetContractBalancesRequest* req,
+      hub::v1::GetContractBalancesResponse* resp) override {
+    return RunUnary(hub_, context, [this, context, req, resp] {
+      return ServeContractBalances(*hub_->store, context, *req, resp);
+    });
+  }
+  ServerUnaryReactor* GetContraRevenue(
+      CallbackServerContext* context,
+      const hub::v1::GetContraRevenueRequest* req,
+      hub::v1::GetContraRevenueResponse* resp) override {
+    return RunUnary(hub_, context, [this, context, req, resp] {
+      return ServeContraRevenue(*hub_->store, context, *req, resp);
+    });
+  }
 
  private:
   HubContext* hub_;

@@ -152,6 +152,18 @@ class HubClient {
       const hubv1::ReopenPeriodRequest& request) = 0;
   virtual absl::StatusOr<hubv1::ListPeriodsResponse> ListPeriods(
       const hubv1::ListPeriodsRequest& request) = 0;
+  // RevenueService reports
+  virtual absl::StatusOr<hubv1::GetWaterfallResponse> GetWaterfall(
+      const hubv1::GetWaterfallRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::GetRollForwardResponse> GetRollForward(
+      const hubv1::GetRollForwardRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::GetRemainingObligationsResponse>
+  GetRemainingObligations(
+      const hubv1::GetRemainingObligationsRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::GetContractBalancesResponse>
+  GetContractBalances(const hubv1::GetContractBalancesRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::GetContraRevenueResponse> GetContraRevenue(
+      const hubv1::GetContraRevenueRequest& request) = 0;
   // PipelineService (the ingest pipeline)
   virtual absl::StatusOr<hubv1::DescribeSystemAdapterResponse>
   DescribeSystemAdapter(const hubv1::DescribeSystemAdapterRequest& request) = 0;

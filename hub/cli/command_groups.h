@@ -36,7 +36,8 @@ void DefineIngestCommands(CLI::App& app, CommandContext& ctx);
 void DefineRecordsCommands(CLI::App& app, CommandContext& ctx);
 // events tail|ack|consumer (events_commands.cc)
 void DefineEventsCommands(CLI::App& app, CommandContext& ctx);
-// revenue preview|show|journal (revenue_commands.cc)
+// revenue preview|show|journal (revenue_commands.cc) and the reports
+// (revenue_report_commands.cc)
 void DefineRevenueCommands(CLI::App& app, CommandContext& ctx);
 // usage report, deliveries record|list (fulfilment_commands.cc)
 void DefineUsageCommands(CLI::App& app, CommandContext& ctx);
@@ -59,6 +60,9 @@ void DefineSyncCommands(CLI::App& app, CommandContext& ctx);
 // Adds book, amend, renew and cancel to the `contracts` group (called by
 // DefineContractsCommands).
 void DefineContractLifecycleCommands(CLI::App& contracts, CommandContext& ctx);
+// Adds waterfall, rollforward, rpo, balances and contra to the `revenue`
+// group (revenue_report_commands.cc; called by DefineRevenueCommands).
+void DefineRevenueReportCommands(CLI::App& revenue, CommandContext& ctx);
 
 }  // namespace revhub::cli
 

@@ -9,6 +9,8 @@
 //                                 the stored schedule, current or as of TIME
 //   revhub revenue journal CONTRACT [--from YYYY-MM] [--to YYYY-MM]
 //                                 the stored journal entries, by period
+//   revhub revenue waterfall|rollforward|rpo|balances|contra …
+//                                 the reports (revenue_report_commands.cc)
 //
 // What they print is built by hub/cli/revenue_format.h; with --json the
 // response is printed as proto3 JSON instead.
@@ -209,6 +211,8 @@ void DefineRevenueCommands(CLI::App& app, CommandContext& ctx) {
   journal->add_option("--from", f.period_from, "First period, YYYY-MM");
   journal->add_option("--to", f.period_to, "Last period, YYYY-MM");
   ctx.OnParsed(journal, [&f, &ctx] { return Journal(f, ctx); });
+
+  DefineRevenueReportCommands(*revenue, ctx);
 }
 
 }  // namespace revhub::cli

@@ -13,6 +13,7 @@
 #include "canonical/revenue/allocation.h"
 #include "canonical/revenue/calendar.h"
 #include "canonical/revenue/engine.h"
+#include "report_checks.h"
 
 namespace revhub::revenue {
 namespace {
@@ -247,6 +248,7 @@ TEST_CASE("properties hold for random contracts", "[revenue][property]") {
   int computed = 0;
   int rejected = 0;
   int lines = 0;
+  std::vector<ContractBooks> books;  // for the reports' tie-out
   for (uint64_t seed = 1; seed <= 600; ++seed) {
     Generator gen(seed);
     RevenueSettings settings;
@@ -267,6 +269,9 @@ TEST_CASE("properties hold for random contracts", "[revenue][property]") {
     }
     ++computed;
     const RevenueSchedule& s = result->schedule;
+    books.push_back({absl::StrCat("c", seed), absl::StrCat("cust", seed % 7),
+                     absl::StrCat("LE", seed % 3), s.currency_code(), s,
+                     result->journal_entries});
     lines += s.lines_size();
     // Lines sum exactly to each obligation's allocation (less pending).
     Nanos allocated = 0;
@@ -351,6 +356,8 @@ TEST_CASE("properties hold for random contracts", "[revenue][property]") {
   }
   std::cout << "random contracts: " << computed << " computed, " << rejected
             << " refused, " << lines << " schedule lines checked\n";
+  // Every report over these contracts ties to their journal entries.
+  CheckReportsTieToJournal(books);
   CHECK(computed > 400);
   CHECK(lines > 10000);
 }
