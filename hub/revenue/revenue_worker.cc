@@ -388,6 +388,10 @@ absl::StatusOr<std::optional<Outcome>> Recompute(
 
   ASSIGN_OR_RETURN(outcome.live_entries,
                    ReadLiveJournalEntries(store, target.contract_id));
+  // What is already posted stays in its period when that period closes.
+  if (!run_settings.closed_periods.empty()) {
+    run_settings.previous_entries = outcome.live_entries;
+  }
   absl::StatusOr<revenue::RevenueResult> result =
       revenue::PreviewSchedule(input, run_settings);
   if (result.ok()) {

@@ -262,11 +262,9 @@ TEST_CASE("a delivery of part of a point-in-time line", "[revenue][facts]") {
 
 // What the revenue engine makes of the facts the worker passes: a partial
 // delivery recognises its part of the line, and a schedule computed with a
-// period closed says so. Both are the engine's rules (issue 13, the engine
-// part); until they are in this build these checks may fail without
-// failing the suite.
+// period closed says so.
 TEST_CASE("the engine's part: partial deliveries and closed periods",
-          "[revenue][facts][engine][!mayfail]") {
+          "[revenue][facts][engine]") {
   RevenueHub hub;
   auto booked = Upsert(
       hub, WithLine(hub, cv1::REVENUE_RULE_POINT_IN_TIME, 10, 60), "book");
