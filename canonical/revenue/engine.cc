@@ -120,8 +120,34 @@ absl::Status KeepClosedPeriods(const RevenueSettings& settings,
       m.new_cause = new_cause;
     }
   }
-  for (const auto& [key, m] : moved) {
+  // A change with no line of its own in the closed period (what it had
+  // moved elsewhere) is caused by what the obligation has now that it did
+  // not have before.
+  const auto new_cause_of =
+      [&](const std::string& obligation) -> const RevenueScheduleLine* {
+    for (const auto& l : schedule->lines()) {
+      if (l.performance_obligation_id() != obligation) continue;
+      bool known = false;
+      if (settings.previous.has_value()) {
+        for (const auto& b : settings.previous->lines()) {
+          known = known || (b.performance_obligation_id() == obligation &&
+                            b.kind() == l.kind() &&
+                            b.cause().SerializeAsString() ==
+                                l.cause().SerializeAsString());
+        }
+      }
+      if (!known) return &l;
+    }
+    return nullptr;
+  };
+  for (auto& [key, m] : moved) {
     if (m.delta == 0) continue;
+    if (!m.has_cause) {
+      if (const RevenueScheduleLine* l = new_cause_of(key.first)) {
+        m.cause_line = *l;
+        m.has_cause = true;
+      }
+    }
     PeriodIndex open = key.second + 1;
     while (closed.contains(open)) ++open;
     RevenueScheduleLine l;

@@ -290,9 +290,29 @@ TEST_CASE("the engine's part: partial deliveries and closed periods",
   CHECK(std::vector<std::string>(v2.closed_periods().begin(),
                                  v2.closed_periods().end()) ==
         std::vector<std::string>{"2025-01"});
-  // 4 of 10 units: 40% of L2's allocation (600 of 1,500 USD) = 240 USD in
-  // February.
-  CHECK(InPeriod(v2, "2025-02") - InPeriod(v1, "2025-02") == 240 * kUnit);
+  // Before any delivery L2 (600 of 1,500 USD) was recognised at its period's
+  // start, in January, which is now closed: January keeps it. The delivery of
+  // 4 of 10 units earns 240 in February, and taking back the 600 January
+  // would no longer have is a CATCH_UP of -600 in February, the first open
+  // period, caused by the delivery.
+  CHECK(InPeriod(v2, "2025-01") == InPeriod(v1, "2025-01"));
+  CHECK(InPeriod(v2, "2025-02") - InPeriod(v1, "2025-02") ==
+        (240 - 600) * kUnit);
+  int64_t catch_up = 0;
+  int64_t delivered = 0;
+  for (const auto& l : v2.lines()) {
+    if (l.period() != "2025-02") continue;
+    if (l.kind() == cv1::REVENUE_SCHEDULE_LINE_KIND_CATCH_UP) {
+      catch_up += Nanos(l.amount());
+      CHECK(l.cause().closed_period() == "2025-01");
+      CHECK(l.cause().kind() == cv1::REVENUE_CAUSE_KIND_DELIVERY);
+      CHECK(l.cause().id() == "dlv-1");
+    } else if (l.cause().kind() == cv1::REVENUE_CAUSE_KIND_DELIVERY) {
+      delivered += Nanos(l.amount());
+    }
+  }
+  CHECK(catch_up == -600 * kUnit);
+  CHECK(delivered == 240 * kUnit);
 }
 
 std::unique_ptr<v1::RevenueService::Stub> RevenueAs(RevenueHub& hub,

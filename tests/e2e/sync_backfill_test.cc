@@ -64,18 +64,23 @@ TEST_CASE("a 10,000-object Stripe backfill survives five kill -9s",
   const auto started = std::chrono::steady_clock::now();
   RegisterStripe(hub, "stripe", stripe, types, 1, 100);
 
+  // Kill while records are arriving: each time the backfill passes the next
+  // step of the first half (10,000 / 12 objects apart), after a random
+  // moment more, so the kills land mid-page and mid-commit and all five
+  // happen before the pull can finish, however fast the build.
   std::mt19937 rng(std::random_device{}());
   int kills = 0;
-  int64_t before = 0;
-  while (kills < kKills) {
-    // Kill while records are arriving: after some progress, at a random
-    // moment.
-    std::this_thread::sleep_for(std::chrono::milliseconds(
-        std::uniform_int_distribution<int>(300, 1500)(rng)));
-    const int64_t stored = StoredRecords(hub, "stripe");
+  const auto kill_deadline =
+      std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  while (kills < kKills && std::chrono::steady_clock::now() < kill_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (CaughtUp(hub, "stripe", types.size())) break;
-    if (stored == before) continue;  // nothing moved yet: not a kill point
-    before = stored;
+    const int64_t stored = StoredRecords(hub, "stripe");
+    const int64_t step =
+        static_cast<int64_t>(kills + 1) * kObjects / (2 * (kKills + 1));
+    if (stored < step) continue;
+    std::this_thread::sleep_for(std::chrono::milliseconds(
+        std::uniform_int_distribution<int>(0, 200)(rng)));
     hub.CrashAndRestart();
     ++kills;
     INFO("kill " << kills << " after " << stored << " stored records");

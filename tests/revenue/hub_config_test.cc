@@ -64,7 +64,8 @@ TEST_CASE("bad files are refused naming the path and the rule",
       {R"({"accounts": {"ACME-US": {"RECEVABLE": "1"}}})",
        "f: accounts[\"ACME-US\"].RECEVABLE: not an account role (one of "
        "RECEIVABLE, UNBILLED_RECEIVABLE, DEFERRED_REVENUE, REVENUE, "
-       "CONTRA_REVENUE, TAX_PAYABLE, CASH)"},
+       "CONTRA_REVENUE, TAX_PAYABLE, CASH, CONTRA_REVENUE_REFUND, "
+       "CONTRA_REVENUE_VOID, CONTRA_REVENUE_DISPUTE)"},
       {R"({"accounts": {"": {"CASH": ""}}})",
        "f: accounts[\"\"].CASH: must be a non-empty string (the ledger "
        "account)"},
