@@ -390,7 +390,10 @@ absl::StatusOr<WaterfallReport> Waterfall(
     }
   }
   WaterfallReport out;
-  for (auto& [group, currency, acc] : groups.Sorted()) {
+  for (auto& [group_key, currency_key, acc] : groups.Sorted()) {
+    // Lambdas may not capture structured bindings before C++20 in clang 14.
+    const std::string& group = group_key;
+    const std::string& currency = currency_key;
     auto emit = [&](CohortAcc& row, std::string label, bool billed_in_range) {
       if (!row.seen) return;
       if (!billed_in_range && row.recognised.empty() && row.remaining == 0) {
