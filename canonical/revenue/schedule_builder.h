@@ -278,6 +278,7 @@ class Builder {
   absl::Status CollectReductions(const Contract& latest,
                                  const RecognitionEvents& events);
   absl::Status ApplyReduction(size_t index);
+  bool Reducible(const std::string& line_id);
   absl::Status TerminateAt(const Contract& version, int64_t t);
   // The contract's billing documents, by id (issued, this contract's).
   absl::flat_hash_map<std::string, const Invoice*> documents_;

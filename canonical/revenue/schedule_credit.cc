@@ -72,8 +72,10 @@ absl::Status Builder::ApplyCredit(const Invoice& credit,
       const Invoice& d = *doc_ptr;
       if (d.kind() != canonical::v1::INVOICE_KIND_INVOICE) continue;
       if (ToMs(d.issued_at()) > t) continue;
+      // A void counts until it takes effect (a cancelled sale's own
+      // reduction sees it billed).
       if (d.status() == canonical::v1::INVOICE_STATUS_VOID &&
-          (!VoidedSaleCancelled(d) || VoidedAt(d) <= t)) {
+          (!VoidedSaleCancelled(d) || VoidedAt(d) < t)) {
         continue;
       }
       auto a = ReadDocumentAmounts(d, currency_, "invoice");
@@ -101,6 +103,15 @@ absl::Status Builder::ApplyCredit(const Invoice& credit,
   for (int i : targets) {
     weights.push_back(std::max<Nanos>(states_[i].allocated, 0));
     available += weights.back();
+  }
+  // A refund, dispute or void cannot take back more revenue than the lines
+  // it concerns were allocated: what is beyond gave back money billed
+  // beyond the price. A credit note beyond them is refused (below).
+  if (contra_kind_ !=
+          RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CREDIT &&
+      !targets.empty() && amount > available) {
+    amount = available;
+    if (amount == 0) return absl::OkStatus();
   }
   if (targets.empty() || amount > available) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -167,6 +178,7 @@ absl::Status Builder::ReduceObligation(ObState& s, Nanos share, int64_t t) {
   // After a cancellation, a credit or refund takes back first what the
   // obligation had left to deliver then (recognised at the cancellation):
   // that is what the customer is given back for.
+  Nanos taken_at_t = 0;  // recognised revenue taken back at t just now
   if (s.terminated_at != kNever && t >= s.terminated_at) {
     for (Piece& p : s.pieces) {
       if (share == 0) break;
@@ -179,16 +191,20 @@ absl::Status Builder::ReduceObligation(ObState& s, Nanos share, int64_t t) {
         p.amount -= take;  // not yet recognised: it simply shrinks
       } else {
         s.pieces.push_back(Point(t, -take, contra_kind_, contra_cause_));
+        taken_at_t += take;
       }
       share -= take;
       s.allocated -= take;
     }
     if (share == 0) return absl::OkStatus();
   }
-  const Nanos recognised = RecognisedBefore(s, t);
+  const Nanos recognised = RecognisedBefore(s, t) - taken_at_t;
   Nanos on_recognised = s.allocated != 0
                             ? CumulativeShare(share, recognised, s.allocated)
                             : share;
+  // Never more than the share, never less than nothing (revenue recognised
+  // beyond the allocation, or below zero, is not the credit's to take).
+  on_recognised = std::clamp<Nanos>(on_recognised, 0, share);
   Nanos on_future = share - on_recognised;
   // What each piece still has to recognise after t, and the pending part.
   std::vector<Nanos> after;

@@ -27,6 +27,16 @@ namespace revhub::revenue::schedule_internal {
 using canonical::v1::InvoiceKind;
 using canonical::v1::RevenueRule;
 
+// True when revenue can be taken back from the line: an active line with an
+// allocation (not usage, which earns what it reports). Lines that are not
+// (removed since, or usage) are left to the others; with none left the
+// reduction falls on every line, as an unnamed credit does.
+bool Builder::Reducible(const std::string& line_id) {
+  if (line_id.empty()) return false;
+  const ObState* s = Find(line_id);
+  return s != nullptr && s->ob.rule != RevenueRule::REVENUE_RULE_USAGE;
+}
+
 absl::Status Builder::CollectReductions(const Contract& latest,
                                         const RecognitionEvents& events) {
   for (const Invoice& inv : events.invoices) {
@@ -101,9 +111,8 @@ absl::Status Builder::CollectReductions(const Contract& latest,
     *c.mutable_issued_at() = FromMs(e.at);
     *c.mutable_total() = money(e.net);
     *c.mutable_subtotal() = money(e.net);
-    for (const std::string& line : e.contract_line_ids) {
-      if (Find(line) != nullptr) c.add_lines()->set_contract_line_id(line);
-    }
+    for (const std::string& line : e.contract_line_ids)
+      c.add_lines()->set_contract_line_id(line);
     (*c.mutable_attributes())["revhub.reduction"] = r.what;
     reductions_.push_back(std::move(r));
   }
@@ -114,8 +123,16 @@ absl::Status Builder::ApplyReduction(size_t index) {
   const Reduction& r = reductions_[index];
   contra_kind_ = r.kind;
   contra_cause_ = r.cause;
-  absl::Status status = billed_ ? CreditBilledPeriods(r.credit, r.field)
-                                : ApplyCredit(r.credit, r.field);
+  // The lines it concerns as they stand now (an amendment since may have
+  // removed one); lines with amounts (a void's mirrored periods) stay.
+  Invoice credit = r.credit;
+  credit.clear_lines();
+  for (const auto& line : r.credit.lines()) {
+    if (line.has_amount() || Reducible(line.contract_line_id()))
+      *credit.add_lines() = line;
+  }
+  absl::Status status = billed_ ? CreditBilledPeriods(credit, r.field)
+                                : ApplyCredit(credit, r.field);
   contra_kind_ = RevenueScheduleLineKind::REVENUE_SCHEDULE_LINE_KIND_CREDIT;
   contra_cause_ = {};
   return status;
