@@ -5,7 +5,7 @@
 //                                 PreviewScheduleRequest (contract, products,
 //                                 invoices, payments, …). Products a bare
 //                                 contract's lines name are read from the hub.
-//   revhub revenue show CONTRACT|--ref REF [--as-of TIME]
+//   revhub revenue show CONTRACT|--ref REF [--as-of TIME] [--lines]
 //                                 the stored schedule, current or as of TIME
 //   revhub revenue journal CONTRACT [--from YYYY-MM] [--to YYYY-MM]
 //                                 the stored journal entries, by period
@@ -39,6 +39,7 @@ struct RevenueFlags {
   std::string as_of;
   CLI::Option* as_of_option = nullptr;
   std::string period_from, period_to;
+  bool lines = false;
 };
 
 absl::StatusOr<hubv1::PreviewScheduleRequest> ReadPreviewRequest(
@@ -143,7 +144,8 @@ absl::Status Show(const RevenueFlags& f, CommandContext& ctx) {
   }
   ASSIGN_OR_RETURN(hubv1::GetScheduleResponse response,
                    ctx.Hub().GetSchedule(request));
-  ctx.Print(response, RenderScheduleTable(response.schedule()));
+  ctx.Print(response, f.lines ? RenderScheduleLines(response.schedule())
+                              : RenderScheduleTable(response.schedule()));
   return absl::OkStatus();
 }
 
@@ -200,6 +202,9 @@ void DefineRevenueCommands(CLI::App& app, CommandContext& ctx) {
   f.as_of_option = show->add_option(
       "--as-of", f.as_of,
       "The schedule version current at this recorded time (RFC 3339)");
+  show->add_flag("--lines", f.lines,
+                 "List every schedule line with its kind and cause instead of "
+                 "the period-by-obligation table");
   ctx.OnParsed(show, [&f, &ctx] { return Show(f, ctx); });
 
   CLI::App* journal = revenue->add_subcommand(

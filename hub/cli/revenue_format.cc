@@ -76,6 +76,10 @@ std::string RenderScheduleTable(const canon::RevenueSchedule& s) {
   if (!s.recomputation_error().empty()) {
     fields.push_back({"error", s.recomputation_error()});
   }
+  if (s.closed_periods_size() > 0) {
+    fields.push_back(
+        {"closed periods", absl::StrJoin(s.closed_periods(), ", ")});
+  }
   std::string text = RenderFields(fields);
 
   std::vector<std::string> ids;
@@ -148,6 +152,38 @@ std::string RenderScheduleTable(const canon::RevenueSchedule& s) {
     text += obligations.Render();
   }
   return text;
+}
+
+std::string DescribeCause(const canon::RevenueCause& c) {
+  if (c.kind() == canon::REVENUE_CAUSE_KIND_UNSPECIFIED) return "-";
+  std::string text =
+      EnumShortName(canon::RevenueCauseKind_descriptor(), c.kind());
+  if (!c.id().empty()) absl::StrAppend(&text, " ", c.id());
+  if (c.contract_version() > 0)
+    absl::StrAppend(&text, " v", c.contract_version());
+  if (!c.closed_period().empty())
+    absl::StrAppend(&text, " (moved from closed ", c.closed_period(), ")");
+  return text;
+}
+
+std::string RenderScheduleLines(const canon::RevenueSchedule& s) {
+  if (s.lines_size() == 0) return "no schedule lines\n";
+  std::vector<std::string> ids;
+  std::vector<std::string> labels = ObligationLabels(s, &ids);
+  std::map<std::string, std::string> label_of;
+  for (size_t i = 0; i < ids.size(); ++i) label_of[ids[i]] = labels[i];
+  Table table({"period", "line", "kind", "amount", "cause"});
+  table.AlignRight(3);
+  Nanos total = 0;
+  for (const auto& l : s.lines()) {
+    total += ToNanos(l.amount());
+    table.AddRow(
+        {l.period(), label_of[l.performance_obligation_id()],
+         EnumShortName(canon::RevenueScheduleLineKind_descriptor(), l.kind()),
+         FormatMoney(l.amount()), DescribeCause(l.cause())});
+  }
+  table.AddRow({"total", "", "", FormatTotal(s.currency_code(), total), ""});
+  return table.Render();
 }
 
 std::string RenderJournalTable(

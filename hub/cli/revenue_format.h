@@ -18,6 +18,15 @@ namespace revhub::cli {
 // schedule, the recomputation error.
 std::string RenderScheduleTable(const canonical::v1::RevenueSchedule& schedule);
 
+// Every schedule line, in the schedule's order, with its kind and what
+// caused it (`revhub revenue show --lines`): the trail from a figure to the
+// contract version, document, refund, usage record or delivery behind it.
+std::string RenderScheduleLines(const canonical::v1::RevenueSchedule& schedule);
+
+// "refund re_1", "contract_version v2", "usage u-1 (moved from closed
+// 2026-10)"; "-" when unknown.
+std::string DescribeCause(const canonical::v1::RevenueCause& cause);
+
 // Returns the journal entries as one row per journal line, with debit and
 // credit totals; "no journal entries" when there are none.
 std::string RenderJournalTable(

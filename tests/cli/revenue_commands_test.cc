@@ -109,6 +109,60 @@ TEST_CASE("a failed schedule shows its error", "[revenue]") {
                   "bad\n") != std::string::npos);
 }
 
+TEST_CASE("revenue show --lines traces each line to its cause", "[revenue]") {
+  canon::RevenueSchedule s = Text<canon::RevenueSchedule>(R"pb(
+    id: "rs_ctr_1"
+    currency_code: "USD"
+    closed_periods: "2025-01"
+    obligations { id: "po_ctr_1_L1" contract_line_ids: "L1" }
+    lines {
+      performance_obligation_id: "po_ctr_1_L1"
+      period: "2025-01"
+      amount { currency_code: "USD" units: 100 }
+      kind: REVENUE_SCHEDULE_LINE_KIND_RECOGNITION
+      cause { kind: REVENUE_CAUSE_KIND_CONTRACT_VERSION contract_version: 1 }
+    }
+    lines {
+      performance_obligation_id: "po_ctr_1_L1"
+      period: "2025-02"
+      amount { currency_code: "USD" units: -30 }
+      kind: REVENUE_SCHEDULE_LINE_KIND_REFUND
+      cause { kind: REVENUE_CAUSE_KIND_REFUND id: "re_1" }
+    }
+    lines {
+      performance_obligation_id: "po_ctr_1_L1"
+      period: "2025-02"
+      amount { currency_code: "USD" units: -20 }
+      kind: REVENUE_SCHEDULE_LINE_KIND_CATCH_UP
+      cause {
+        kind: REVENUE_CAUSE_KIND_CREDIT_NOTE
+        id: "cn_1"
+        closed_period: "2025-01"
+      }
+    }
+  )pb");
+  const std::string text = RenderScheduleLines(s);
+  INFO(text);
+  CHECK(text.find("2025-01  L1    recognition  100.00 USD  contract_version "
+                  "v1\n") != std::string::npos);
+  CHECK(text.find("2025-02  L1    refund       -30.00 USD  refund re_1\n") !=
+        std::string::npos);
+  CHECK(text.find("catch_up     -20.00 USD  credit_note cn_1 (moved from "
+                  "closed 2025-01)\n") != std::string::npos);
+  CHECK(text.find("total                        50.00 USD") !=
+        std::string::npos);
+  CHECK(RenderScheduleTable(s).find("closed periods:    2025-01\n") !=
+        std::string::npos);
+
+  Harness h;
+  hubv1::GetScheduleResponse answer;
+  *answer.mutable_schedule() = s;
+  h.hub.GetSchedule_answers.push_back(answer);
+  Result r = h.Run({"revenue", "show", "ctr_1", "--lines"});
+  REQUIRE(r.code == kExitOk);
+  CHECK(r.out == text);
+}
+
 TEST_CASE("an empty schedule says so", "[revenue]") {
   canon::RevenueSchedule s;
   s.set_id("rs_x");
