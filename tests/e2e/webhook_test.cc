@@ -3,11 +3,11 @@
 // and stores what it accepts raw, once per vendor event. Refused deliveries
 // (bad signature, stale timestamp, oversized body, unknown system) get their
 // HTTP status and leave nothing behind.
+#include <google/protobuf/util/json_util.h>
+
 #include <chrono>
 #include <string>
 #include <thread>
-
-#include <google/protobuf/util/json_util.h>
 
 #include "tests/e2e/connectors_harness.h"
 #include "tests/support/systems.h"
@@ -127,9 +127,10 @@ namespace {
 
 // Chargebee authenticates webhooks with the basic-auth user and password
 // set on the endpoint; the hub has the Chargebee adapter check them.
-TEST_CASE("Chargebee webhooks: basic auth accepted, a wrong password "
-          "refused and nothing stored",
-          "[webhook][chargebee]") {
+TEST_CASE(
+    "Chargebee webhooks: basic auth accepted, a wrong password "
+    "refused and nothing stored",
+    "[webhook][chargebee]") {
   VendorEmulator chargebee("chargebee-emulator", {"--api-key=cb_test_key"});
   chargebee.Generate(12);
   Hub hub({"--http-listen", "127.0.0.1:0"});
@@ -157,29 +158,29 @@ TEST_CASE("Chargebee webhooks: basic auth accepted, a wrong password "
   REQUIRE_FALSE(customers.empty());
   const std::string id = customers.at(0).at("id");
 
-  nlohmann::json refused = chargebee.SendWebhook({{"url", url},
-                                                  {"secret", "revhub:wrong"},
-                                                  {"type", "customer"},
-                                                  {"id", id},
-                                                  {"event_type",
-                                                   "customer_changed"}});
+  nlohmann::json refused =
+      chargebee.SendWebhook({{"url", url},
+                             {"secret", "revhub:wrong"},
+                             {"type", "customer"},
+                             {"id", id},
+                             {"event_type", "customer_changed"}});
   CHECK(refused.at("status") == 400);
   CHECK(AllRecords(hub, "chargebee").empty());
 
-  nlohmann::json accepted = chargebee.SendWebhook(
-      {{"url", url},
-       {"secret", "revhub:hook-pass"},
-       {"type", "customer"},
-       {"id", id},
-       {"event_type", "customer_changed"}});
+  nlohmann::json accepted =
+      chargebee.SendWebhook({{"url", url},
+                             {"secret", "revhub:hook-pass"},
+                             {"type", "customer"},
+                             {"id", id},
+                             {"event_type", "customer_changed"}});
   CHECK(accepted.at("status") == 200);
   auto records = AllRecords(hub, "chargebee");
   REQUIRE(records.size() == 1);
   CHECK(TypeAndId(records[0]) == std::make_pair(std::string("customer"), id));
-  nlohmann::json again = chargebee.SendWebhook(
-      {{"url", url},
-       {"secret", "revhub:hook-pass"},
-       {"resend_event_id", accepted.at("event_id")}});
+  nlohmann::json again =
+      chargebee.SendWebhook({{"url", url},
+                             {"secret", "revhub:hook-pass"},
+                             {"resend_event_id", accepted.at("event_id")}});
   CHECK(again.at("status") == 200);
   CHECK(AllRecords(hub, "chargebee").size() == 1);
 }
@@ -207,8 +208,7 @@ TEST_CASE("a HubSpot webhook makes the hub pull the deals it announces",
           {"system",
            {{"name", "hubspot"},
             {"kind", "SYSTEM_KIND_CRM"},
-            {"adapter",
-             {{"launch", {{"command", "revhub-adapter-hubspot"}}}}},
+            {"adapter", {{"launch", {{"command", "revhub-adapter-hubspot"}}}}},
             {"config",
              {{"base_url", hubspot.base_url()},
               {"access_token", "pat-test"},
@@ -237,20 +237,20 @@ TEST_CASE("a HubSpot webhook makes the hub pull the deals it announces",
                {{"type", "deals"}, {"id", id}, {"set", {{"amount", "1234"}}}});
   const std::string url =
       "http://" + hub.process->http_address() + "/webhooks/hubspot";
-  nlohmann::json bad = hubspot.SendWebhook({{"url", url},
-                                            {"secret", "hs-secret"},
-                                            {"sign_with", "not-it"},
-                                            {"type", "deals"},
-                                            {"id", id},
-                                            {"event_type",
-                                             "deal.propertyChange"}});
+  nlohmann::json bad =
+      hubspot.SendWebhook({{"url", url},
+                           {"secret", "hs-secret"},
+                           {"sign_with", "not-it"},
+                           {"type", "deals"},
+                           {"id", id},
+                           {"event_type", "deal.propertyChange"}});
   CHECK(bad.at("status") == 400);
-  nlohmann::json sent = hubspot.SendWebhook({{"url", url},
-                                             {"secret", "hs-secret"},
-                                             {"type", "deals"},
-                                             {"id", id},
-                                             {"event_type",
-                                              "deal.propertyChange"}});
+  nlohmann::json sent =
+      hubspot.SendWebhook({{"url", url},
+                           {"secret", "hs-secret"},
+                           {"type", "deals"},
+                           {"id", id},
+                           {"event_type", "deal.propertyChange"}});
   CHECK(sent.at("status") == 200);
   // The pull the webhook started brings the deal's new version.
   size_t after = before;

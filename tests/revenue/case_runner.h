@@ -33,6 +33,11 @@ struct Case {
   std::vector<std::string> closed_before;
 };
 
+// The account role a case names ("receivable", "contra_refund", ...), if
+// any, and whether its balance is shown positive when in credit.
+std::optional<canonical::v1::AccountRole> RoleNamed(absl::string_view name);
+bool CreditNatured(canonical::v1::AccountRole role);
+
 // Parses every case of a .test file. Errors name the file and line.
 absl::Status ParseCaseFile(const std::string& path, std::vector<Case>* out);
 
