@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what revhub needs to build, test and run, and nothing else:
-# Debian 12 packages (apt) and the npm tools in cmake/node-tools (buf, and
-# @grpc/grpc-js + @grpc/proto-loader for the interop test), pinned by
+# Debian 12 packages (apt) and the npm tools in cmake/node-tools (buf;
+# @grpc/grpc-js + @grpc/proto-loader for the interop test; puppeteer-core,
+# which drives Debian's chromium, for the page test; and
+# parse-prometheus-text-format for the /metrics test), pinned by
 # cmake/node-tools/package-lock.json into a project-local node_modules.
 # Does nothing when everything is present. Needs root only to install.
 #
@@ -28,7 +30,9 @@ packages=(
   sqlite3
 )
 if [ "${1:-}" = sanitizers ]; then
-  packages+=(clang-14 libclang-rt-14-dev llvm-14)
+  # chromium and a font for it: the control-tower page is tested in a
+  # real browser (tests/e2e/control_tower_test.js, puppeteer-core).
+  packages+=(clang-14 libclang-rt-14-dev llvm-14 chromium fonts-liberation)
 fi
 
 if [ ! -r /etc/debian_version ]; then
@@ -63,7 +67,7 @@ stamp="$here/node-tools/node_modules/.revhub-lock"
 lock="$here/node-tools/package-lock.json"
 if [ ! -x "$here/node-tools/node_modules/.bin/buf" ] ||
    [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
-  echo "install-deps: installing npm tools (buf, @grpc/grpc-js, @grpc/proto-loader)"
+  echo "install-deps: installing npm tools (cmake/node-tools/package.json)"
   # npm ci installs exactly what the lock pins and never writes the lock, so
   # a fresh clone stays clean. The lock lists buf's binary for every
   # platform; npm installs only this one's.
