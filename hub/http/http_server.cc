@@ -101,7 +101,9 @@ class HttplibServer final : public HttpServer {
     bool path_known = false;
     for (const auto& route : routes_) {
       if (!absl::StartsWith(req.path, route.prefix)) continue;
-      path_known = true;
+      // A catch-all ("/", the page's files) knows no path in particular:
+      // another method on an unknown path stays 404.
+      if (route.prefix != "/") path_known = true;
       if (route.method != req.method) continue;
       if (best == nullptr || route.prefix.size() > best->prefix.size()) {
         best = &route;

@@ -47,6 +47,8 @@
 #include "hub/store/sqlite/sqlite_store.h"
 #include "hub/sync/sync_engine.h"
 #include "hub/sync/webhook_receiver.h"
+#include "hub/web/json_gateway.h"
+#include "hub/web/web_assets.h"
 
 namespace revhub::hub {
 namespace {
@@ -371,9 +373,9 @@ class HubServerImpl : public HubServer {
                      std::string(appended.message()).c_str());
       }
     };
-    credentials->SetAuthMetadataProcessor(
-        std::make_shared<auth::HubAuthProcessor>(
-            principals_.get(), std::move(admit), std::move(denied)));
+    auth_ = std::make_shared<auth::HubAuthProcessor>(
+        principals_.get(), std::move(admit), std::move(denied));
+    credentials->SetAuthMetadataProcessor(auth_);
 
     services_.push_back(NewSystemRegistryService(&context_));
     services_.push_back(NewCustomerService(&context_));
@@ -441,6 +443,7 @@ class HubServerImpl : public HubServer {
                           r.body = "ok\n";
                           return r;
                         }});
+      AddControlTowerRoutes(routes);
       ASSIGN_OR_RETURN(http_, StartHttpServer(http_options, std::move(routes)));
     }
     sweeper_ = std::make_unique<RetentionSweeper>(
@@ -448,6 +451,29 @@ class HubServerImpl : public HubServer {
         options.idempotency_sweep_interval);
     sweeper_->Start();
     return absl::OkStatus();
+  }
+
+  // The control-tower page and the JSON gateway it talks through: the
+  // hub's own gRPC server over an in-process channel, each call admitted
+  // by the same processor as a gRPC call (hub/web/json_gateway.h).
+  void AddControlTowerRoutes(std::vector<HttpRoute>& routes) {
+    web::JsonGatewayOptions gateway;
+    gateway.channel = server_->InProcessChannel(grpc::ChannelArguments());
+    gateway.admit = [auth = auth_](absl::string_view method,
+                                   absl::string_view authorization) {
+      return auth->Admit(method, authorization, "").status();
+    };
+    for (const auth::MethodRule& rule : auth::AllMethodRules()) {
+      gateway.methods.push_back(rule.method);
+    }
+    gateway_ = std::make_unique<web::JsonGateway>(std::move(gateway));
+    routes.push_back(
+        {"POST", "/api/",
+         [g = gateway_.get()](const HttpRequest& r) { return g->Call(r); }});
+    routes.push_back({"GET", "/api", [g = gateway_.get()](const HttpRequest&) {
+                        return g->Describe();
+                      }});
+    routes.push_back({"GET", "/", web::ServeWebAsset});
   }
 
   std::string address() const override { return address_; }
@@ -515,6 +541,8 @@ class HubServerImpl : public HubServer {
   std::unique_ptr<Orchestrator> orchestrator_;
   std::unique_ptr<SyncEngine> sync_;
   std::unique_ptr<WebhookReceiver> webhooks_;
+  std::shared_ptr<auth::HubAuthProcessor> auth_;
+  std::unique_ptr<web::JsonGateway> gateway_;
   std::unique_ptr<HttpServer> http_;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;

@@ -1,0 +1,4 @@
+// Starts the control tower once every view has registered.
+'use strict';
+
+App.start();
