@@ -104,6 +104,7 @@ pids+=($!)
 hub="$(wait_line "$run_dir/hub.out" "revhubd listening on ")"
 http="$(wait_line "$run_dir/hub.out" "revhubd http listening on ")"
 echo "dev-stack: revhubd at $hub (data in $data), webhooks at http://$http/webhooks/<system>"
+echo "dev-stack: control tower at http://$http/ (sign in with the token in $data/admin.token)"
 REVHUB_TOKEN="$(cat "$data/admin.token")"
 export REVHUB_TOKEN
 

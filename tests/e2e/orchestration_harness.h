@@ -87,6 +87,8 @@ struct HarnessOptions {
   int request_timeout_ms = 800;
   bool salesforce = false;
   bool stripe = false;
+  // More revhubd arguments for every start (e.g. --http-listen).
+  std::vector<std::string> hub_args;
 };
 
 // The hub's view of one contract's postings, for CheckLedger.
@@ -221,6 +223,7 @@ class Harness {
            st.error_code() == grpc::StatusCode::CANCELLED;
   }
   void Register(v1::RegisterSystemRequest request);
+  std::vector<std::string> HubArgs() const;
 
   HarnessOptions options_;
   TempDir config_dir_;

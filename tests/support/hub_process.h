@@ -50,6 +50,7 @@ class HubProcess {
   const std::string& address() const { return address_; }
   // The HTTP listener's address when started with --http-listen, else "".
   const std::string& http_address() const { return http_address_; }
+  const std::string& data_dir() const { return data_dir_; }
   const std::string& error() const { return error_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   pid_t pid() const { return pid_; }
