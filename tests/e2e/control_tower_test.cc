@@ -8,6 +8,7 @@
 // then checks the hub's own state changed.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -58,6 +59,14 @@ TEST_CASE(
     "the control tower shows the money at stake and resolves in a "
     "real browser",
     "[control-tower][browser]") {
+  // The browser is Debian's, installed by `cmake/install-deps.sh sanitizers`
+  // (./dev test does it).
+  const char* chromium_env = std::getenv("CHROMIUM");
+  const std::string chromium =
+      chromium_env != nullptr ? chromium_env : "/usr/bin/chromium";
+  INFO("chromium: " << chromium
+                    << " (install it: cmake/install-deps.sh sanitizers)");
+  REQUIRE(std::filesystem::exists(chromium));
   HarnessOptions options;
   options.max_attempts = 2;
   options.hub_args = {"--http-listen", "127.0.0.1:0"};

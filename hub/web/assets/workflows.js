@@ -35,7 +35,7 @@
   }
 
   function stepRow(s) {
-    const refs = (s.vendorRefs || []).map(v => (v.system ? v.system + ' ' : '') + (v.id || v.externalId || ''))
+    const refs = (s.vendorRefs || []).map(v => [v.system, v.objectType, v.vendorId].filter(x => x).join('/'))
                                      .join(', ');
     return h('tr', {'data-step': String(s.index)},
       h('td.num', String(s.index)),
@@ -44,7 +44,7 @@
       h('td', s.targetSystem || '—'),
       h('td.num', money(s.amount)),
       h('td.num', String(s.attempts || 0)),
-      h('td.mono', refs || '—'),
+      h('td.mono', {'data-field': 'vendor-ids'}, refs || '—'),
       h('td', s.lastError ? h('div.error', (s.lastErrorCode ? s.lastErrorCode + ': ' : '') + s.lastError) : '',
         s.exceptionId && s.exceptionId !== '0'
           ? h('a', {href: '#/exceptions/' + s.exceptionId}, 'exception ' + s.exceptionId) : null,
@@ -115,9 +115,8 @@
     return h('div',
       h('h1', 'Workflows'),
       filterBar(p, r.arg),
-      h('div.split',
-        h('div', h('div.panel', h('h2', 'By state (shown)'), chart), h('div.panel', table)),
-        side || h('div.panel.muted', 'Pick a workflow to see its steps.')));
+      h('div.split.gap', h('div.panel', table), h('div.panel', h('h2', 'By state (shown)'), chart)),
+      side || h('div.panel.muted', 'Pick a workflow to see its steps.'));
   }
 
   App.register('workflows', {render});
