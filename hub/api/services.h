@@ -135,6 +135,9 @@ std::unique_ptr<grpc::Service> NewPrincipalService(HubContext* hub);
 // audit interceptor (hub/api/audit_interceptor.h).
 std::unique_ptr<grpc::Service> NewAuditService(HubContext* hub);
 
+// --- Lineage: TraceService (hub/api/trace_service.cc over hub/lineage/).
+std::unique_ptr<grpc::Service> NewTraceService(HubContext* hub);
+
 }  // namespace revhub::hub
 
 #endif  // REVHUB_HUB_API_SERVICES_H_

@@ -114,6 +114,8 @@ std::vector<MethodRule> MakeTable() {
       Write("ExceptionService", "RetryException", kExceptionRetry),
       Write("ExceptionService", "ReplayException", kExceptionRetry),
       Write("ExceptionService", "ResolveException", kFinance),
+      // TraceService: lineage reads what every reader may read.
+      Read("TraceService", "Trace"),
       // AuditService
       {"/revhub.hub.v1.AuditService/ListAuditRecords", Access::kRoles,
        kAuditReaders, false},

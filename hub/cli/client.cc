@@ -27,6 +27,7 @@
 #include "revhub/hub/v1/audit_service.grpc.pb.h"
 // Pulls from vendors
 #include "revhub/hub/v1/sync_service.grpc.pb.h"
+#include "revhub/hub/v1/trace_service.grpc.pb.h"
 
 namespace revhub::cli {
 namespace {
@@ -74,7 +75,9 @@ class GrpcHubClient final : public HubClient {
         // Audit
         audit_(hubv1::AuditService::NewStub(channel_)),
         // Pulls from vendors
-        sync_(hubv1::SyncService::NewStub(channel_)) {}
+        sync_(hubv1::SyncService::NewStub(channel_)),
+        // Lineage
+        trace_(hubv1::TraceService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
 // token, the call, the status converted.
@@ -163,6 +166,8 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(audit_, VerifyAuditLog)
   // Pulls from vendors
   REVHUB_UNARY(sync_, GetSyncStatus)
+  // Lineage
+  REVHUB_UNARY(trace_, Trace)
 #undef REVHUB_UNARY
 
   absl::Status RunSync(const hubv1::RunSyncRequest& request,
@@ -260,6 +265,7 @@ class GrpcHubClient final : public HubClient {
   std::unique_ptr<hubv1::PrincipalService::Stub> principals_;
   std::unique_ptr<hubv1::AuditService::Stub> audit_;
   std::unique_ptr<hubv1::SyncService::Stub> sync_;
+  std::unique_ptr<hubv1::TraceService::Stub> trace_;
 };
 
 }  // namespace

@@ -38,6 +38,8 @@
 #include "revhub/hub/v1/workflow_service.pb.h"
 // Authentication and roles
 #include "revhub/hub/v1/principal_service.pb.h"
+// Lineage
+#include "revhub/hub/v1/trace_service.pb.h"
 // Audit
 #include "revhub/hub/v1/audit_service.pb.h"
 #include "revhub/hub/v1/sync_service.pb.h"
@@ -230,6 +232,9 @@ class HubClient {
   // SyncService
   virtual absl::StatusOr<hubv1::GetSyncStatusResponse> GetSyncStatus(
       const hubv1::GetSyncStatusRequest& request) = 0;
+  // TraceService
+  virtual absl::StatusOr<hubv1::TraceResponse> Trace(
+      const hubv1::TraceRequest& request) = 0;
   // Calls on_progress for each progress message until the pull is over
   // (the stream's status), or until on_progress returns false (OK; the
   // pull goes on in the hub).

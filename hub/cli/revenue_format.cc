@@ -205,7 +205,7 @@ std::string RenderJournalTable(
       debit += ToNanos(l.debit());
       credit += ToNanos(l.credit());
       table.AddRow(
-          {e.entry_number(), e.period(),
+          {e.id(), e.period(),
            FormatTimestamp(e.posting_date()).substr(0, 10), e.source_kind(),
            EnumShortName(canon::AccountRole_descriptor(), l.account_role()),
            l.account().empty() ? "-" : l.account(),

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -26,10 +27,32 @@ namespace revhub::hub {
 
 using canonical::v1::BusinessEvent;
 using canonical::v1::EventType;
+using canonical::v1::EntityType;
+
+// Filters of FindEvents; every filter given must match, and at least one
+// must be given.
+struct EventLinkQuery {
+  // With subject_id: events about this entity (any version when
+  // subject_version is 0).
+  EntityType subject_type = canonical::v1::ENTITY_TYPE_UNSPECIFIED;
+  std::string subject_id;
+  int64_t subject_version = 0;
+  std::string correlation_id;  // any when empty
+  std::string causation_id;    // any when empty
+  int limit = 100;             // REQUIRES: > 0
+};
 
 class EventLogReader {
  public:
   virtual ~EventLogReader() = default;
+
+  // Returns the committed event with this event_id, or nullopt.
+  virtual absl::StatusOr<std::optional<BusinessEvent>> GetEventById(
+      absl::string_view event_id) = 0;
+  // Returns up to query.limit committed events matching `query`, in
+  // position order (indexed: subject, correlation_id, causation_id).
+  virtual absl::StatusOr<std::vector<BusinessEvent>> FindEvents(
+      const EventLinkQuery& query) = 0;
 
   // Returns up to `limit` committed events with from <= position <= to, in
   // position order, of the given types (all when empty).

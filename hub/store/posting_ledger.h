@@ -37,7 +37,9 @@ struct PostingRow {
   std::string reverses;      // for a reversal: the external id it reverses
   std::string workflow_id;
   int step_index = 0;
-  std::string vendor_id;  // the vendor's internal id
+  // The vendor's internal id (the NetSuite internal id): the first vendor
+  // ref the target's adapter returned; empty only when it returned none.
+  std::string vendor_id;
   absl::Time posted_at;
   std::string payload;  // serialized adapter.v1.CanonicalEntity delivered
 };
@@ -55,6 +57,14 @@ class PostingLedgerReader {
   virtual absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(
       absl::string_view target, canonical::v1::EntityType type,
       absl::string_view id) = 0;
+  // Returns the deliveries the target knows by its own id `vendor_id` (the
+  // NetSuite internal id), to `target` or, when empty, to any target; in
+  // posted_at order. Indexed: an ERP id finds its way back.
+  virtual absl::StatusOr<std::vector<PostingRow>> FindPostingsByVendorId(
+      absl::string_view target, absl::string_view vendor_id) = 0;
+  // As FindPostingsByVendorId, by the external id the hub gave.
+  virtual absl::StatusOr<std::vector<PostingRow>> FindPostingsByExternalId(
+      absl::string_view target, absl::string_view external_id) = 0;
 };
 
 class PostingLedgerWriter {

@@ -105,6 +105,7 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(ListAuditRecords)
   REVHUB_RECORD(VerifyAuditLog)
   REVHUB_RECORD(GetSyncStatus)
+  REVHUB_RECORD(Trace)
 #undef REVHUB_RECORD
 
  public:
@@ -252,6 +253,7 @@ class BorrowedHub : public HubClient {
   REVHUB_FORWARD(ListAuditRecords)
   REVHUB_FORWARD(VerifyAuditLog)
   REVHUB_FORWARD(GetSyncStatus)
+  REVHUB_FORWARD(Trace)
 #undef REVHUB_FORWARD
 
   absl::Status RunSync(const hubv1::RunSyncRequest& request,

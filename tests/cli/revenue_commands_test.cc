@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "hub/cli/revenue_format.h"
 #include "tests/cli/cli_harness.h"
 
@@ -216,6 +217,7 @@ TEST_CASE("revenue preview takes a contract or a whole request", "[revenue]") {
   hubv1::PreviewScheduleResponse answer;
   *answer.mutable_schedule() = Schedule();
   auto* entry = answer.add_journal_entries();
+  entry->set_id("je_ctr_1_recognition_2025-01");
   entry->set_entry_number("ctr_1-1");
   entry->set_period("2025-01");
   auto* debit = entry->add_lines();
@@ -278,7 +280,8 @@ TEST_CASE("revenue journal follows pages and prints debit and credit totals",
   Harness h;
   auto entry = [](const std::string& number, int64_t units) {
     canon::JournalEntry e;
-    e.set_entry_number(number);
+    e.set_id(absl::StrCat("je_ctr_1_recognition_", number));
+    e.set_entry_number(absl::StrCat("ctr_1-", number));
     e.set_period("2025-01");
     e.set_source_kind("recognition");
     auto* d = e.add_lines();
@@ -294,9 +297,9 @@ TEST_CASE("revenue journal follows pages and prints debit and credit totals",
     return e;
   };
   hubv1::ListJournalEntriesResponse first, second;
-  *first.add_journal_entries() = entry("ctr_1-1", 10);
+  *first.add_journal_entries() = entry("1", 10);
   first.set_next_page_token("t2");
-  *second.add_journal_entries() = entry("ctr_1-2", 20);
+  *second.add_journal_entries() = entry("2", 20);
   h.hub.ListJournalEntries_answers.push_back(first);
   h.hub.ListJournalEntries_answers.push_back(second);
   Result r = h.Run(
@@ -307,7 +310,9 @@ TEST_CASE("revenue journal follows pages and prints debit and credit totals",
   CHECK(h.hub.ListJournalEntries_requests[0].period_start() == "2025-01");
   CHECK(h.hub.ListJournalEntries_requests[0].period_end() == "2025-02");
   CHECK(h.hub.ListJournalEntries_requests[1].page_token() == "t2");
-  CHECK(r.out.find("ctr_1-2  2025-01") != std::string::npos);
+  // One id per entry: the journal entry's id, never its entry_number.
+  CHECK(r.out.find("je_ctr_1_recognition_2  2025-01") != std::string::npos);
+  CHECK(r.out.find("ctr_1-2") == std::string::npos);
   CHECK(r.out.find("30.00 USD  30.00 USD\n") != std::string::npos);
 }
 

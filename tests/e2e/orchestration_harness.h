@@ -131,6 +131,8 @@ class Harness {
   const HarnessOptions& options() const { return options_; }
   NetSuiteEmulator& emulator() { return *emulator_; }
   HubProcess& hub() { return *hub_; }
+  // The hub's data folder (its admin token is DATA/admin.token).
+  const std::string& data_dir() const { return data_dir_.path(); }
 
   // Starts the hub on the harness's data folder. REQUIRES: it is down.
   void StartHub();

@@ -33,7 +33,8 @@ absl::Status DeliveryStep::BindVendorRefs(
 
 absl::Status DeliveryStep::AppendJournalPosted(
     WriteTxn& txn, const hub::v1::Workflow& w,
-    const hub::v1::WorkflowStep& planned) {
+    const hub::v1::WorkflowStep& planned,
+    const adapter::v1::ApplyResponse& response) {
   if (!planned.payload().has_journal_entry()) return absl::OkStatus();
   cv1::BusinessEvent ev;
   ev.set_event_id(NewId("evt"));
@@ -48,6 +49,12 @@ absl::Status DeliveryStep::AppendJournalPosted(
   *ev.mutable_journal_posted()->mutable_entry() =
       planned.payload().journal_entry();
   ev.mutable_journal_posted()->set_target_system(planned.target_system());
+  ev.mutable_journal_posted()->set_external_id(
+      planned.payload().journal_entry().id());
+  if (response.vendor_refs_size() > 0) {
+    *ev.mutable_journal_posted()->mutable_vendor_ref() =
+        response.vendor_refs(0);
+  }
   return txn.AppendEvent(std::move(ev)).status();
 }
 

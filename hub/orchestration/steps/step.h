@@ -70,10 +70,12 @@ class DeliveryStep : public Step {
   static absl::Status BindVendorRefs(
       WriteTxn& txn, const hub::v1::WorkflowStep& planned,
       const adapter::v1::ApplyResponse& response);
-  // Appends JournalPosted for the step's journal entry payload.
-  static absl::Status AppendJournalPosted(WriteTxn& txn,
-                                          const hub::v1::Workflow& w,
-                                          const hub::v1::WorkflowStep& planned);
+  // Appends JournalPosted for the step's journal entry payload, with the
+  // target's reference to it from `response` (its first vendor ref).
+  static absl::Status AppendJournalPosted(
+      WriteTxn& txn, const hub::v1::Workflow& w,
+      const hub::v1::WorkflowStep& planned,
+      const adapter::v1::ApplyResponse& response);
   // The known refs of an invoice or credit note: its customer and the
   // invoice it credits.
   static void InvoiceKnownRefs(const hub::v1::WorkflowStep& planned,

@@ -16,13 +16,48 @@ absl::Status AppendEvent(Connection& db, BusinessEvent event, int64_t position,
   *event.mutable_recorded_at() = TimeUtil::MicrosecondsToTimestamp(Micros(now));
   Statement q(db,
               "INSERT INTO events (position, event_id, type, recorded_at,"
-              " payload) VALUES (?, ?, ?, ?, ?)");
+              " payload, subject_type, subject_id, subject_version,"
+              " correlation_id, causation_id)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   q.Bind(1, position)
       .Bind(2, event.event_id())
       .Bind(3, int64_t{event.type()})
       .Bind(4, Micros(now))
-      .BindBlob(5, event.SerializeAsString());
+      .BindBlob(5, event.SerializeAsString())
+      .Bind(6, int64_t{event.subject().entity_type()})
+      .Bind(7, event.subject().id())
+      .Bind(8, event.subject().version())
+      .Bind(9, event.correlation_id())
+      .Bind(10, event.causation_id());
   return q.Run();
+}
+
+absl::StatusOr<std::optional<BusinessEvent>> GetEventById(
+    Connection& db, absl::string_view event_id) {
+  Statement q(db, "SELECT payload FROM events WHERE event_id = ?");
+  q.Bind(1, event_id);
+  ASSIGN_OR_RETURN(auto all, CollectBlobs<BusinessEvent>(q, 0, "event"));
+  if (all.empty()) return std::nullopt;
+  return std::move(all.front());
+}
+
+absl::StatusOr<std::vector<BusinessEvent>> FindEvents(
+    Connection& db, const EventLinkQuery& query) {
+  std::string sql = "SELECT payload FROM events WHERE 1";
+  if (query.subject_type != canonical::v1::ENTITY_TYPE_UNSPECIFIED)
+    sql += " AND subject_type = ?1 AND subject_id = ?2";
+  if (query.subject_version > 0) sql += " AND subject_version = ?3";
+  if (!query.correlation_id.empty()) sql += " AND correlation_id = ?4";
+  if (!query.causation_id.empty()) sql += " AND causation_id = ?5";
+  sql += " ORDER BY position LIMIT ?6";
+  Statement q(db, sql);
+  if (query.subject_type != canonical::v1::ENTITY_TYPE_UNSPECIFIED)
+    q.Bind(1, int64_t{query.subject_type}).Bind(2, query.subject_id);
+  if (query.subject_version > 0) q.Bind(3, query.subject_version);
+  if (!query.correlation_id.empty()) q.Bind(4, query.correlation_id);
+  if (!query.causation_id.empty()) q.Bind(5, query.causation_id);
+  q.Bind(6, int64_t{query.limit});
+  return CollectBlobs<BusinessEvent>(q, 0, "event");
 }
 
 absl::StatusOr<std::vector<BusinessEvent>> ReadEvents(

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
+#include "revhub/canonical/v1/events.pb.h"
 #include "revhub/hub/v1/exception_service.pb.h"
 
 namespace revhub::hub {
@@ -93,6 +94,40 @@ absl::Status MoveRecordExceptions(sqlite::Connection& db) {
     RETURN_IF_ERROR(set_payload.Reset());
     set_payload.BindBlob(1, e.SerializeAsString()).Bind(2, e.exception_id());
     RETURN_IF_ERROR(set_payload.Run());
+  }
+  return absl::OkStatus();
+}
+
+// Migration 12: events are found by subject, correlation and causation (the
+// lineage of a number, docs/lineage.md). The columns are filled from each
+// stored event's envelope before the indexes are built.
+absl::Status IndexEventLinks(sqlite::Connection& db) {
+  RETURN_IF_ERROR(db.Exec(
+      "ALTER TABLE events ADD COLUMN subject_type INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE events ADD COLUMN subject_id TEXT NOT NULL DEFAULT '';"
+      "ALTER TABLE events ADD COLUMN subject_version INTEGER NOT NULL"
+      " DEFAULT 0;"
+      "ALTER TABLE events ADD COLUMN correlation_id TEXT NOT NULL DEFAULT '';"
+      "ALTER TABLE events ADD COLUMN causation_id TEXT NOT NULL DEFAULT '';"));
+  sqlite::Statement rows(db, "SELECT position, payload FROM events");
+  sqlite::Statement set(db,
+                        "UPDATE events SET subject_type = ?, subject_id = ?,"
+                        " subject_version = ?, correlation_id = ?,"
+                        " causation_id = ? WHERE position = ?");
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) break;
+    ASSIGN_OR_RETURN(canonical::v1::BusinessEvent ev,
+                     sqlite::ParseBlob<canonical::v1::BusinessEvent>(
+                         rows.ColumnBlob(1), "event"));
+    RETURN_IF_ERROR(set.Reset());
+    set.Bind(1, int64_t{ev.subject().entity_type()})
+        .Bind(2, ev.subject().id())
+        .Bind(3, ev.subject().version())
+        .Bind(4, ev.correlation_id())
+        .Bind(5, ev.causation_id())
+        .Bind(6, rows.ColumnInt(0));
+    RETURN_IF_ERROR(set.Run());
   }
   return absl::OkStatus();
 }
@@ -388,6 +423,17 @@ CREATE TABLE period_changes (
 CREATE INDEX period_changes_by_period
   ON period_changes (period, legal_entity, seq);
 )sql"},
+      // Lineage: events by what they are about and what caused them, and
+      // postings by the target's ids (an ERP id finds its way back).
+      {12, "lineage indexes", R"sql(
+CREATE INDEX events_by_subject
+  ON events (subject_type, subject_id, subject_version);
+CREATE INDEX events_by_correlation ON events (correlation_id);
+CREATE INDEX events_by_causation ON events (causation_id);
+CREATE INDEX postings_by_vendor_id ON postings (vendor_id, target_system);
+CREATE INDEX postings_by_external_id ON postings (external_id);
+)sql",
+       IndexEventLinks},
   };
   return kMigrations;
 }

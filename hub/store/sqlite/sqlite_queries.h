@@ -104,6 +104,10 @@ absl::Status AppendEvent(Connection& db, BusinessEvent event, int64_t position,
 absl::StatusOr<std::vector<BusinessEvent>> ReadEvents(
     Connection& db, int64_t from, int64_t to,
     const std::vector<EventType>& types, int limit);
+absl::StatusOr<std::optional<BusinessEvent>> GetEventById(
+    Connection& db, absl::string_view event_id);
+absl::StatusOr<std::vector<BusinessEvent>> FindEvents(
+    Connection& db, const EventLinkQuery& query);
 // Returns the highest stored position (0 when empty).
 absl::StatusOr<int64_t> LastEventPosition(Connection& db);
 absl::StatusOr<std::optional<hub::v1::Consumer>> GetConsumer(
@@ -171,6 +175,11 @@ absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
 // --- postings.cc
 absl::Status RecordPosting(Connection& db, const PostingRow& posting);
 absl::Status ReplacePosting(Connection& db, const PostingRow& posting);
+// Returns the postings whose `column` ("vendor_id" or "external_id", an
+// indexed column) is `value`, to `target` (any when empty).
+absl::StatusOr<std::vector<PostingRow>> FindPostings(
+    Connection& db, absl::string_view column, absl::string_view target,
+    absl::string_view value);
 absl::StatusOr<std::vector<PostingRow>> ListPostings(
     Connection& db, absl::string_view target, absl::string_view contract_id);
 absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(

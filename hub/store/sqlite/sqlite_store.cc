@@ -146,6 +146,16 @@ class SqliteStore : public Store {
     Reader r(this);
     return sqlite::ReadEvents(*r, from, to, types, limit);
   }
+  absl::StatusOr<std::optional<BusinessEvent>> GetEventById(
+      absl::string_view event_id) override {
+    Reader r(this);
+    return sqlite::GetEventById(*r, event_id);
+  }
+  absl::StatusOr<std::vector<BusinessEvent>> FindEvents(
+      const EventLinkQuery& query) override {
+    Reader r(this);
+    return sqlite::FindEvents(*r, query);
+  }
   absl::StatusOr<std::optional<hub::v1::Consumer>> GetConsumer(
       absl::string_view name) override {
     Reader r(this);
@@ -243,6 +253,16 @@ class SqliteStore : public Store {
       absl::string_view id) override {
     Reader r(this);
     return sqlite::ListEntityPostings(*r, target, type, id);
+  }
+  absl::StatusOr<std::vector<PostingRow>> FindPostingsByVendorId(
+      absl::string_view target, absl::string_view vendor_id) override {
+    Reader r(this);
+    return sqlite::FindPostings(*r, "vendor_id", target, vendor_id);
+  }
+  absl::StatusOr<std::vector<PostingRow>> FindPostingsByExternalId(
+      absl::string_view target, absl::string_view external_id) override {
+    Reader r(this);
+    return sqlite::FindPostings(*r, "external_id", target, external_id);
   }
 
   // PrincipalReader:
