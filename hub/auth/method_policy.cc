@@ -114,6 +114,12 @@ std::vector<MethodRule> MakeTable() {
       Write("ExceptionService", "RetryException", kExceptionRetry),
       Write("ExceptionService", "ReplayException", kExceptionRetry),
       Write("ExceptionService", "ResolveException", kFinance),
+      // ReconciliationService: a run writes variances and exceptions.
+      Write("ReconciliationService", "RunReconciliation", kFinance),
+      Read("ReconciliationService", "GetReconciliation"),
+      Read("ReconciliationService", "ListVariances"),
+      Write("ReconciliationService", "AcceptVariance", kFinance),
+      Write("ReconciliationService", "RedeliverVariance", kFinance),
       // AuditService
       {"/revhub.hub.v1.AuditService/ListAuditRecords", Access::kRoles,
        kAuditReaders, false},

@@ -1,4 +1,5 @@
 #include "hub/cli/client.h"
+#include "revhub/hub/v1/reconciliation_service.grpc.pb.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -74,7 +75,8 @@ class GrpcHubClient final : public HubClient {
         // Audit
         audit_(hubv1::AuditService::NewStub(channel_)),
         // Pulls from vendors
-        sync_(hubv1::SyncService::NewStub(channel_)) {}
+        sync_(hubv1::SyncService::NewStub(channel_)),
+        reconciliation_(hubv1::ReconciliationService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
 // token, the call, the status converted.
@@ -122,6 +124,10 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(revenue_, ReportUsage)
   REVHUB_UNARY(revenue_, RecordDelivery)
   REVHUB_UNARY(revenue_, ListFulfilment)
+  REVHUB_UNARY(reconciliation_, RunReconciliation)
+  REVHUB_UNARY(reconciliation_, GetReconciliation)
+  REVHUB_UNARY(reconciliation_, AcceptVariance)
+  REVHUB_UNARY(reconciliation_, RedeliverVariance)
   REVHUB_UNARY(revenue_, ClosePeriod)
   REVHUB_UNARY(revenue_, ReopenPeriod)
   REVHUB_UNARY(revenue_, ListPeriods)
@@ -260,6 +266,7 @@ class GrpcHubClient final : public HubClient {
   std::unique_ptr<hubv1::PrincipalService::Stub> principals_;
   std::unique_ptr<hubv1::AuditService::Stub> audit_;
   std::unique_ptr<hubv1::SyncService::Stub> sync_;
+  std::unique_ptr<hubv1::ReconciliationService::Stub> reconciliation_;
 };
 
 }  // namespace

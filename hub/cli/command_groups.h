@@ -56,6 +56,8 @@ void DefineCertsCommands(CLI::App& app, CommandContext& ctx);
 void DefineAuditCommands(CLI::App& app, CommandContext& ctx);
 // sync run|status (sync_commands.cc)
 void DefineSyncCommands(CLI::App& app, CommandContext& ctx);
+// reconcile [run]|show|accept|redeliver (reconcile_commands.cc)
+void DefineReconcileCommands(CLI::App& app, CommandContext& ctx);
 
 // Adds book, amend, renew and cancel to the `contracts` group (called by
 // DefineContractsCommands).

@@ -46,6 +46,7 @@ class Cli {
     DefineCertsCommands(app_, ctx_);
     DefineAuditCommands(app_, ctx_);
     DefineSyncCommands(app_, ctx_);
+    DefineReconcileCommands(app_, ctx_);
   }
 
   int Run(const std::vector<std::string>& args) {

@@ -87,6 +87,9 @@ struct HarnessOptions {
   int request_timeout_ms = 800;
   bool salesforce = false;
   bool stripe = false;
+  // config.default_currency of "netsuite" (records read back without a
+  // currency); empty: none.
+  std::string default_currency;
 };
 
 // The hub's view of one contract's postings, for CheckLedger.
@@ -119,6 +122,8 @@ struct ContractSpec {
   int64_t monthly_cents = 100000;
   int months = 12;
   std::string start = "2025-01-01";
+  // When its id is set, the contract is this existing customer's.
+  cv1::Customer customer;
 };
 
 class Harness {
