@@ -291,6 +291,40 @@ void SetTotal(Json& rec) {
   rec["subtotal"] = rec["total"];
 }
 
+// Returns the internal id of the `type` record with `external_id`, making
+// one (an item NetSuite holds under that external id) when there is none.
+// REQUIRES: g_state.mu held.
+std::string IdForExternalId(const std::string& type,
+                            const std::string& external_id) {
+  auto& ids = g_state.by_external_id[type];
+  auto it = ids.find(external_id);
+  if (it != ids.end()) return it->second;
+  std::string id = absl::StrCat(g_state.next_id++);
+  g_state.records[type][id] = {{"id", id}, {"externalId", external_id}};
+  ids[external_id] = id;
+  return id;
+}
+
+// Answers references as NetSuite does, with the internal id: the entity
+// (customer) and each line's item named by externalId get their id.
+// REQUIRES: g_state.mu held.
+void ResolveRefs(Json& rec) {
+  auto resolve = [](Json& ref, const std::string& type) {
+    if (!ref.is_object() || ref.contains("id") || !ref.contains("externalId") ||
+        !ref["externalId"].is_string())
+      return;
+    ref["id"] = IdForExternalId(type, ref["externalId"].get<std::string>());
+  };
+  if (rec.contains("entity")) resolve(rec["entity"], "customer");
+  if (rec.contains("createdFrom")) resolve(rec["createdFrom"], "invoice");
+  if (rec.contains("item") && rec["item"].is_object() &&
+      rec["item"].contains("items") && rec["item"]["items"].is_array()) {
+    for (Json& line : rec["item"]["items"])
+      if (line.is_object() && line.contains("item"))
+        resolve(line["item"], "item");
+  }
+}
+
 // Stores a record; returns its internal id. REQUIRES: g_state.mu held.
 std::string Store(const std::string& type, Json body,
                   const std::string& external_id,
@@ -305,7 +339,10 @@ std::string Store(const std::string& type, Json body,
     rec = std::move(body);
   }
   rec["id"] = id;
-  if (type == "invoice" || type == "creditmemo") SetTotal(rec);
+  if (type == "invoice" || type == "creditmemo") {
+    SetTotal(rec);
+    ResolveRefs(rec);
+  }
   if (!external_id.empty()) {
     rec["externalId"] = external_id;
     g_state.by_external_id[type][external_id] = id;
