@@ -399,6 +399,24 @@ void Compare(const Inputs& in, std::vector<Variance>* variances,
                        " is booked but has no invoice"),
           {EntityRefOf("crm", "contract", k.id(), k.external_refs())});
   }
+  // The hub's schedules: entries of the period, and the revenue recognised.
+  for (const cv1::JournalEntry& je : in.journal_entries) {
+    if (je.period() != in.period ||
+        !InEntity(in.legal_entity, je.legal_entity()) || je.lines().empty())
+      continue;
+    const std::string currency = je.lines(0).debit().currency_code().empty()
+                                     ? je.lines(0).credit().currency_code()
+                                     : je.lines(0).debit().currency_code();
+    Nanos debits = 0, revenue = 0;
+    for (const auto& l : je.lines()) {
+      debits += ToNanos(l.debit());
+      if (l.account_role() == cv1::ACCOUNT_ROLE_REVENUE)
+        revenue += ToNanos(l.credit()) - ToNanos(l.debit());
+    }
+    sides.Add("hub", "revhub", "journalled", MoneyOf(currency, debits));
+    if (je.source_kind() == "recognition")
+      sides.Add("hub", "revhub", "recognised", MoneyOf(currency, revenue));
+  }
   for (const cv1::Payment& p : in.payments) {
     if (!InEntity(in.legal_entity, p.legal_entity())) continue;
     sides.Add("billing", SourceSystem(p.external_refs()), "paid", p.amount());

@@ -243,6 +243,9 @@ absl::StatusOr<v1::ReconciliationReport> Reconciler::Run(
   ASSIGN_OR_RETURN(in.invoices,
                    AllEntities<cv1::Invoice>(*store_, cv1::ENTITY_TYPE_INVOICE,
                                              "invoice"));
+  ASSIGN_OR_RETURN(in.journal_entries,
+                   AllEntities<cv1::JournalEntry>(
+                       *store_, cv1::ENTITY_TYPE_JOURNAL_ENTRY, "journal entry"));
   ASSIGN_OR_RETURN(std::vector<cv1::Payment> payments,
                    AllEntities<cv1::Payment>(*store_, cv1::ENTITY_TYPE_PAYMENT,
                                              "payment"));

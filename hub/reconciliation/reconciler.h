@@ -98,6 +98,8 @@ struct Inputs {
   std::vector<canonical::v1::Contract> contracts;
   std::vector<canonical::v1::Invoice> invoices;  // every period
   std::vector<canonical::v1::Payment> payments;  // of the period
+  // The hub's journal entries (every period).
+  std::vector<canonical::v1::JournalEntry> journal_entries;
 };
 
 // Returns the variances (state OPEN, no times) and the side totals.

@@ -102,7 +102,8 @@ TEST_CASE("a seeded period: every category, accept, rerun, CLI",
       {"item",
        {{"items", Json::array({{{"item", {{"id", "77"}}},
                                 {"amount", adapter::ExactNumber("12000.00")}}})}}}};
-  REQUIRE(h.emulator().SendRecord("POST", "invoice", duplicate.dump()) == 204);
+  REQUIRE(h.emulator().SendRecord("POST", "invoice",
+                                  adapter::DumpExactJson(duplicate)) == 204);
 
   // Billing without a booking, a booking without billing.
   h.UpsertInvoice(OctoberInvoice(a, "INV-NOCONTRACT", "", 50000),
