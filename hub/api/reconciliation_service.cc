@@ -33,11 +33,12 @@ class ReconciliationServiceImpl final
   ServerUnaryReactor* RunReconciliation(
       CallbackServerContext* context, const v1::RunReconciliationRequest* req,
       v1::RunReconciliationResponse* resp) override {
-    return RunUnary(hub_, context, [this, context, req, resp]() -> absl::Status {
-      ASSIGN_OR_RETURN(*resp->mutable_report(),
-                       reconciler_.Run(*req, PrincipalOf(context)));
-      return absl::OkStatus();
-    });
+    return RunUnary(
+        hub_, context, [this, context, req, resp]() -> absl::Status {
+          ASSIGN_OR_RETURN(*resp->mutable_report(),
+                           reconciler_.Run(*req, PrincipalOf(context)));
+          return absl::OkStatus();
+        });
   }
 
   ServerUnaryReactor* GetReconciliation(
@@ -71,23 +72,25 @@ class ReconciliationServiceImpl final
   ServerUnaryReactor* AcceptVariance(
       CallbackServerContext* context, const v1::AcceptVarianceRequest* req,
       v1::AcceptVarianceResponse* resp) override {
-    return RunUnary(hub_, context, [this, context, req, resp]() -> absl::Status {
-      ASSIGN_OR_RETURN(*resp->mutable_variance(),
-                       reconciler_.Accept(req->variance_id(), req->reason(),
-                                          PrincipalOf(context)));
-      return absl::OkStatus();
-    });
+    return RunUnary(
+        hub_, context, [this, context, req, resp]() -> absl::Status {
+          ASSIGN_OR_RETURN(*resp->mutable_variance(),
+                           reconciler_.Accept(req->variance_id(), req->reason(),
+                                              PrincipalOf(context)));
+          return absl::OkStatus();
+        });
   }
 
   ServerUnaryReactor* RedeliverVariance(
       CallbackServerContext* context, const v1::RedeliverVarianceRequest* req,
       v1::RedeliverVarianceResponse* resp) override {
-    return RunUnary(hub_, context, [this, context, req, resp]() -> absl::Status {
-      ASSIGN_OR_RETURN(*resp, reconciler_.Redeliver(req->variance_id(),
-                                                    req->note(),
-                                                    PrincipalOf(context)));
-      return absl::OkStatus();
-    });
+    return RunUnary(
+        hub_, context, [this, context, req, resp]() -> absl::Status {
+          ASSIGN_OR_RETURN(
+              *resp, reconciler_.Redeliver(req->variance_id(), req->note(),
+                                           PrincipalOf(context)));
+          return absl::OkStatus();
+        });
   }
 
  private:

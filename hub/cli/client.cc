@@ -1,5 +1,4 @@
 #include "hub/cli/client.h"
-#include "revhub/hub/v1/reconciliation_service.grpc.pb.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -15,6 +14,7 @@
 #include "revhub/hub/v1/payment_service.grpc.pb.h"
 #include "revhub/hub/v1/pipeline_service.grpc.pb.h"
 #include "revhub/hub/v1/product_service.grpc.pb.h"
+#include "revhub/hub/v1/reconciliation_service.grpc.pb.h"
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 // Revenue recognition
 #include "revhub/hub/v1/revenue_service.grpc.pb.h"

@@ -78,10 +78,10 @@ std::string RenderVariances(
            "owner", "description", "refs"});
   t.AlignRight(3);
   for (const auto& v : variances) {
-    t.AddRow({v.variance_id(), CategoryWord(v.category()),
-              StateWord(v.state()), FormatMoneyOrDash(v.amount_at_stake()),
-              Subject(v), v.owner().empty() ? "-" : v.owner(),
-              v.description(), RefsText(v)});
+    t.AddRow({v.variance_id(), CategoryWord(v.category()), StateWord(v.state()),
+              FormatMoneyOrDash(v.amount_at_stake()), Subject(v),
+              v.owner().empty() ? "-" : v.owner(), v.description(),
+              RefsText(v)});
   }
   return t.Render();
 }
@@ -90,8 +90,8 @@ std::string RenderReport(const hubv1::ReconciliationReport& r) {
   std::string out = RenderFields(
       {{"run", r.run_id()},
        {"period", r.period()},
-       {"legal entity", r.legal_entity().empty() ? "(every one)"
-                                                 : r.legal_entity()},
+       {"legal entity",
+        r.legal_entity().empty() ? "(every one)" : r.legal_entity()},
        {"systems", absl::StrJoin(r.systems(), ", ")},
        {"finished", FormatTimestamp(r.finished_at())}});
   Table sides({"side", "system", "measure", "count", "amount"});
@@ -111,9 +111,9 @@ std::string RenderReport(const hubv1::ReconciliationReport& r) {
   }
   absl::StrAppend(&out, "\nOpen variances by category\n",
                   totals.rows() == 0 ? "(none)\n" : totals.Render());
-  absl::StrAppend(&out, "\nVariances\n",
-                  r.variances().empty() ? "(none)\n"
-                                        : RenderVariances(r.variances()));
+  absl::StrAppend(
+      &out, "\nVariances\n",
+      r.variances().empty() ? "(none)\n" : RenderVariances(r.variances()));
   return out;
 }
 
@@ -123,21 +123,20 @@ std::string ReportCsv(const hubv1::ReconciliationReport& r) {
       "other_amount,contract_id,entity_id,owner,exception_id,description,"
       "refs\r\n";
   for (const auto& v : r.variances()) {
-    std::vector<std::string> cells = {
-        r.period(),
-        v.variance_id(),
-        CategoryWord(v.category()),
-        StateWord(v.state()),
-        v.amount_at_stake().currency_code(),
-        Plain(v.amount_at_stake()),
-        Plain(v.hub_amount()),
-        Plain(v.other_amount()),
-        v.contract_id(),
-        v.entity().id(),
-        v.owner(),
-        absl::StrCat(v.exception_id()),
-        v.description(),
-        RefsText(v)};
+    std::vector<std::string> cells = {r.period(),
+                                      v.variance_id(),
+                                      CategoryWord(v.category()),
+                                      StateWord(v.state()),
+                                      v.amount_at_stake().currency_code(),
+                                      Plain(v.amount_at_stake()),
+                                      Plain(v.hub_amount()),
+                                      Plain(v.other_amount()),
+                                      v.contract_id(),
+                                      v.entity().id(),
+                                      v.owner(),
+                                      absl::StrCat(v.exception_id()),
+                                      v.description(),
+                                      RefsText(v)};
     for (auto& c : cells) c = CsvField(c);
     absl::StrAppend(&out, absl::StrJoin(cells, ","), "\r\n");
   }
@@ -197,8 +196,7 @@ absl::Status Redeliver(const ReconcileFlags& f, CommandContext& ctx) {
   google::protobuf::RepeatedPtrField<hubv1::Variance> one;
   *one.Add() = resp.variance();
   ctx.Print(resp, absl::StrCat(RenderVariances(one), "\nworkflows: ",
-                               absl::StrJoin(resp.workflow_ids(), ", "),
-                               "\n"));
+                               absl::StrJoin(resp.workflow_ids(), ", "), "\n"));
   return absl::OkStatus();
 }
 
@@ -241,8 +239,7 @@ void DefineReconcileCommands(CLI::App& app, CommandContext& ctx) {
 
   CLI::App* accept = reconcile->add_subcommand(
       "accept", "Accept an explained variance (resolves its exception)");
-  accept->add_option("VARIANCE_ID", f.variance_id, "The variance")
-      ->required();
+  accept->add_option("VARIANCE_ID", f.variance_id, "The variance")->required();
   accept->add_option("--reason", f.reason, "Why the difference is right")
       ->required();
   ctx.OnParsed(accept, [&f, &ctx] { return Accept(f, ctx); });

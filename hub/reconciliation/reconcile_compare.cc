@@ -43,8 +43,8 @@ std::string ErpTypeOf(const std::string& kind) {
 // A variance id: stable for the same period, category and records.
 std::string VarianceId(const std::string& period, VarianceCategory category,
                        const std::vector<std::string>& keys) {
-  std::string text = absl::StrCat(period, "|", category, "|",
-                                  absl::StrJoin(keys, "|"));
+  std::string text =
+      absl::StrCat(period, "|", category, "|", absl::StrJoin(keys, "|"));
   uint64_t h = 1469598103934665603ull;  // FNV-1a
   for (unsigned char c : text) {
     h ^= c;
@@ -77,10 +77,9 @@ VarianceRef ErpRef(const ErpRecord& e) {
   return r;
 }
 
-VarianceRef EntityRefOf(const std::string& side, const std::string& type,
-                        const std::string& id,
-                        const google::protobuf::RepeatedPtrField<
-                            cv1::ExternalRef>& external_refs) {
+VarianceRef EntityRefOf(
+    const std::string& side, const std::string& type, const std::string& id,
+    const google::protobuf::RepeatedPtrField<cv1::ExternalRef>& external_refs) {
   VarianceRef r;
   r.set_side(side);
   r.set_system(external_refs.empty() ? "revhub" : external_refs[0].system());
@@ -106,11 +105,10 @@ Delivered DeliveredOf(const PostingRow& row) {
   if (e.has_invoice()) {
     d.period = PeriodOf(e.invoice().issued_at());
     d.legal_entity = e.invoice().legal_entity();
-    d.label = absl::StrCat(row.kind == "credit_note" ? "credit note "
-                                                     : "invoice ",
-                           e.invoice().invoice_number().empty()
-                               ? row.entity_id
-                               : e.invoice().invoice_number());
+    d.label = absl::StrCat(
+        row.kind == "credit_note" ? "credit note " : "invoice ",
+        e.invoice().invoice_number().empty() ? row.entity_id
+                                             : e.invoice().invoice_number());
   } else if (e.has_journal_entry()) {
     d.period = PeriodOf(e.journal_entry().posting_date());
     d.legal_entity = e.journal_entry().legal_entity();
@@ -128,10 +126,10 @@ class Classifier {
   explicit Classifier(const Inputs& in) : in_(in) {}
 
   Variance& Add(VarianceCategory category, std::vector<std::string> keys,
-           const Money& stake, const Money& hub, const Money& other,
-           const std::string& contract_id, cv1::EntityType type,
-           const std::string& entity_id, std::string description,
-           std::vector<VarianceRef> refs) {
+                const Money& stake, const Money& hub, const Money& other,
+                const std::string& contract_id, cv1::EntityType type,
+                const std::string& entity_id, std::string description,
+                std::vector<VarianceRef> refs) {
     Variance v;
     v.set_variance_id(VarianceId(in_.period, category, keys));
     v.set_category(category);
@@ -270,13 +268,14 @@ void Compare(const Inputs& in, std::vector<Variance>* variances,
     Money zero = MoneyOf(d.amount.currency_code(), 0);
     if (it == by_eid.end()) {
       of_posting(c.Add(v1::VARIANCE_CATEGORY_MISSING_IN_ERP,
-            {row.target_system, row.external_id}, d.amount, d.amount, zero,
-            row.contract_id, row.entity_type, row.entity_id,
-            absl::StrCat(d.label, " was posted to ", row.target_system, " as ",
-                         row.external_id, " (", row.target_system, " id ",
-                         row.vendor_id.empty() ? "?" : row.vendor_id,
-                         ") but ", row.target_system, " does not hold it"),
-            {HubRef(row)}),
+                       {row.target_system, row.external_id}, d.amount, d.amount,
+                       zero, row.contract_id, row.entity_type, row.entity_id,
+                       absl::StrCat(
+                           d.label, " was posted to ", row.target_system,
+                           " as ", row.external_id, " (", row.target_system,
+                           " id ", row.vendor_id.empty() ? "?" : row.vendor_id,
+                           ") but ", row.target_system, " does not hold it"),
+                       {HubRef(row)}),
                  row);
       continue;
     }
@@ -285,40 +284,44 @@ void Compare(const Inputs& in, std::vector<Variance>* variances,
     for (const ErpRecord* e : held) refs.push_back(ErpRef(*e));
     if (held.size() > 1) {
       Nanos extra = 0;
-      for (size_t i = 1; i < held.size(); ++i) extra += ToNanos(held[i]->amount);
-      of_posting(c.Add(v1::VARIANCE_CATEGORY_POSTED_TWICE,
-            {row.target_system, row.external_id},
-            MoneyOf(d.amount.currency_code(), extra), d.amount,
-            MoneyOf(d.amount.currency_code(),
-                    ToNanos(d.amount) + extra),
-            row.contract_id, row.entity_type, row.entity_id,
-            absl::StrCat(row.target_system, " holds ", held.size(),
-                         " records for ", d.label),
-            refs),
-                 row);
+      for (size_t i = 1; i < held.size(); ++i)
+        extra += ToNanos(held[i]->amount);
+      of_posting(
+          c.Add(v1::VARIANCE_CATEGORY_POSTED_TWICE,
+                {row.target_system, row.external_id},
+                MoneyOf(d.amount.currency_code(), extra), d.amount,
+                MoneyOf(d.amount.currency_code(), ToNanos(d.amount) + extra),
+                row.contract_id, row.entity_type, row.entity_id,
+                absl::StrCat(row.target_system, " holds ", held.size(),
+                             " records for ", d.label),
+                refs),
+          row);
     }
     if (customer) continue;
     const ErpRecord& e = *held.front();
     const Nanos diff = ToNanos(d.amount) - ToNanos(e.amount);
     if (diff != 0) {
-      of_posting(c.Add(v1::VARIANCE_CATEGORY_AMOUNT_DIFFERS,
-            {row.target_system, row.external_id},
-            MoneyOf(d.amount.currency_code(), Abs(diff)), d.amount, e.amount,
-            row.contract_id, row.entity_type, row.entity_id,
-            absl::StrCat(d.label, ": the hub posted ", FormatMoney(d.amount),
-                         ", ", row.target_system, " holds ",
-                         FormatMoney(e.amount)),
-            refs),
-                 row);
+      of_posting(
+          c.Add(v1::VARIANCE_CATEGORY_AMOUNT_DIFFERS,
+                {row.target_system, row.external_id},
+                MoneyOf(d.amount.currency_code(), Abs(diff)), d.amount,
+                e.amount, row.contract_id, row.entity_type, row.entity_id,
+                absl::StrCat(d.label, ": the hub posted ",
+                             FormatMoney(d.amount), ", ", row.target_system,
+                             " holds ", FormatMoney(e.amount)),
+                refs),
+          row);
     }
     if (!e.period.empty() && e.period != d.period) {
-      of_posting(c.Add(v1::VARIANCE_CATEGORY_TIMING, {row.target_system, row.external_id},
-            d.amount, d.amount, e.amount, row.contract_id, row.entity_type,
-            row.entity_id,
-            absl::StrCat(d.label, " is in ", d.period, " in the hub and in ",
-                         e.period, " in ", row.target_system),
-            refs),
-                 row);
+      of_posting(
+          c.Add(
+              v1::VARIANCE_CATEGORY_TIMING,
+              {row.target_system, row.external_id}, d.amount, d.amount,
+              e.amount, row.contract_id, row.entity_type, row.entity_id,
+              absl::StrCat(d.label, " is in ", d.period, " in the hub and in ",
+                           e.period, " in ", row.target_system),
+              refs),
+          row);
     }
   }
   // Two ERP documents carrying one document number.
@@ -333,13 +336,13 @@ void Compare(const Inputs& in, std::vector<Variance>* variances,
       if (i > 0) extra += ToNanos(records[i]->amount);
     }
     const std::string& currency = records[0]->amount.currency_code();
-    c.Add(v1::VARIANCE_CATEGORY_POSTED_TWICE, keys, MoneyOf(currency, extra),
-          records[0]->amount, MoneyOf(currency, extra),
-          "", cv1::ENTITY_TYPE_INVOICE, records[0]->external_id,
-          absl::StrCat(std::get<0>(key), " holds ", records.size(), " ",
-                       std::get<1>(key), " records numbered ",
-                       std::get<2>(key)),
-          refs);
+    c.Add(
+        v1::VARIANCE_CATEGORY_POSTED_TWICE, keys, MoneyOf(currency, extra),
+        records[0]->amount, MoneyOf(currency, extra), "",
+        cv1::ENTITY_TYPE_INVOICE, records[0]->external_id,
+        absl::StrCat(std::get<0>(key), " holds ", records.size(), " ",
+                     std::get<1>(key), " records numbered ", std::get<2>(key)),
+        refs);
   }
   // CRM and billing.
   std::map<std::string, const cv1::Contract*> contracts;
@@ -360,8 +363,8 @@ void Compare(const Inputs& in, std::vector<Variance>* variances,
     sides.Add("billing", SourceSystem(inv.external_refs()),
               credit ? "credited" : "invoiced", total);
     if (credit) continue;
-    std::vector<VarianceRef> refs = {EntityRefOf(
-        "billing", "invoice", inv.id(), inv.external_refs())};
+    std::vector<VarianceRef> refs = {
+        EntityRefOf("billing", "invoice", inv.id(), inv.external_refs())};
     const Money zero = MoneyOf(inv.currency_code(), 0);
     auto k = contracts.find(inv.contract_id());
     if (inv.contract_id().empty()) {

@@ -27,16 +27,16 @@ std::string StepNameOf(const std::string& kind) {
 
 // The ledger row a variance is about. NOT_FOUND when it is gone.
 absl::StatusOr<PostingRow> LedgerRow(WriteTxn& txn, const v1::Variance& v) {
-  ASSIGN_OR_RETURN(std::vector<PostingRow> rows,
-                   txn.ListEntityPostings(v.target_system(),
-                                          v.entity().entity_type(),
-                                          v.entity().id()));
+  ASSIGN_OR_RETURN(
+      std::vector<PostingRow> rows,
+      txn.ListEntityPostings(v.target_system(), v.entity().entity_type(),
+                             v.entity().id()));
   for (PostingRow& r : rows) {
     if (r.external_id == v.external_id()) return std::move(r);
   }
-  return absl::NotFoundError(absl::StrCat(
-      "variance_id: the posting ledger of ", v.target_system(),
-      " has no row ", v.external_id(), " any more"));
+  return absl::NotFoundError(absl::StrCat("variance_id: the posting ledger of ",
+                                          v.target_system(), " has no row ",
+                                          v.external_id(), " any more"));
 }
 
 v1::WorkflowStep StepFor(const PostingRow& row, const std::string& key) {
@@ -50,9 +50,9 @@ v1::WorkflowStep StepFor(const PostingRow& row, const std::string& key) {
   *s.mutable_amount() = PayloadAmount(s.payload());
   s.set_idempotency_key(key);
   s.set_redelivery(true);
-  s.set_detail(absl::StrCat("deliver again ", row.external_id, " (",
-                            row.kind, "), which the read-back of ",
-                            row.target_system, " did not find"));
+  s.set_detail(absl::StrCat("deliver again ", row.external_id, " (", row.kind,
+                            "), which the read-back of ", row.target_system,
+                            " did not find"));
   return s;
 }
 
@@ -76,9 +76,9 @@ absl::StatusOr<v1::RedeliverVarianceResponse> Reconciler::Redeliver(
           "; only MISSING_IN_ERP is delivered again (the read-back showed "
           "the ERP lacks it)"));
     if (v->state() != v1::VARIANCE_STATE_OPEN)
-      return absl::FailedPreconditionError(absl::StrCat(
-          "variance_id: ", variance_id, " is ",
-          v1::VarianceState_Name(v->state()), ", not OPEN"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("variance_id: ", variance_id, " is ",
+                       v1::VarianceState_Name(v->state()), ", not OPEN"));
     ASSIGN_OR_RETURN(PostingRow row, LedgerRow(txn, *v));
     // What the delivery refers to that the same run found missing too:
     // the customer of a document, first.
@@ -115,9 +115,9 @@ absl::StatusOr<v1::RedeliverVarianceResponse> Reconciler::Redeliver(
     *wf.mutable_created_at() = ToProto(txn.Now());
     *wf.mutable_updated_at() = ToProto(txn.Now());
     for (const PostingRow& r : rows) {
-      v1::WorkflowStep s = StepFor(
-          r, absl::StrCat(wf.workflow_id(), ":", wf.steps_size(), ":",
-                          r.external_id));
+      v1::WorkflowStep s =
+          StepFor(r, absl::StrCat(wf.workflow_id(), ":", wf.steps_size(), ":",
+                                  r.external_id));
       s.set_index(wf.steps_size());
       *wf.add_steps() = std::move(s);
     }

@@ -127,9 +127,10 @@ absl::Status ReadBack(AdapterSupervisor& adapters, const v1::System& system,
       if (page.outcome() == adapter::v1::READ_OUTCOME_RETRY &&
           ++attempts < kReadAttempts) {
         std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(
-            2000, std::max<int64_t>(
-                      100, google::protobuf::util::TimeUtil::
-                               DurationToMilliseconds(page.retry_after())))));
+            2000,
+            std::max<int64_t>(
+                100, google::protobuf::util::TimeUtil::DurationToMilliseconds(
+                         page.retry_after())))));
         continue;
       }
       if (page.outcome() != adapter::v1::READ_OUTCOME_OK) {
@@ -194,9 +195,9 @@ v1::Exception ExceptionFor(const v1::Variance& v) {
   e.set_system(v.target_system());
   e.set_contract_id(v.contract_id());
   *e.mutable_entity() = v.entity();
-  e.set_error(absl::StrCat(
-      v1::VarianceCategory_Name(v.category()).substr(18), " (", v.period(),
-      ", variance ", v.variance_id(), "): ", v.description()));
+  e.set_error(absl::StrCat(v1::VarianceCategory_Name(v.category()).substr(18),
+                           " (", v.period(), ", variance ", v.variance_id(),
+                           "): ", v.description()));
   *e.mutable_amount_at_stake() = v.amount_at_stake();
   return e;
 }
@@ -237,18 +238,19 @@ absl::StatusOr<v1::ReconciliationReport> Reconciler::Run(
                      store_->ListTargetPostings(s.name()));
     for (PostingRow& r : rows) in.postings.push_back(std::move(r));
   }
-  ASSIGN_OR_RETURN(in.contracts, AllEntities<cv1::Contract>(
-                                     *store_, cv1::ENTITY_TYPE_CONTRACT,
-                                     "contract"));
-  ASSIGN_OR_RETURN(in.invoices,
-                   AllEntities<cv1::Invoice>(*store_, cv1::ENTITY_TYPE_INVOICE,
-                                             "invoice"));
-  ASSIGN_OR_RETURN(in.journal_entries,
-                   AllEntities<cv1::JournalEntry>(
-                       *store_, cv1::ENTITY_TYPE_JOURNAL_ENTRY, "journal entry"));
-  ASSIGN_OR_RETURN(std::vector<cv1::Payment> payments,
-                   AllEntities<cv1::Payment>(*store_, cv1::ENTITY_TYPE_PAYMENT,
-                                             "payment"));
+  ASSIGN_OR_RETURN(in.contracts,
+                   AllEntities<cv1::Contract>(
+                       *store_, cv1::ENTITY_TYPE_CONTRACT, "contract"));
+  ASSIGN_OR_RETURN(
+      in.invoices,
+      AllEntities<cv1::Invoice>(*store_, cv1::ENTITY_TYPE_INVOICE, "invoice"));
+  ASSIGN_OR_RETURN(
+      in.journal_entries,
+      AllEntities<cv1::JournalEntry>(*store_, cv1::ENTITY_TYPE_JOURNAL_ENTRY,
+                                     "journal entry"));
+  ASSIGN_OR_RETURN(
+      std::vector<cv1::Payment> payments,
+      AllEntities<cv1::Payment>(*store_, cv1::ENTITY_TYPE_PAYMENT, "payment"));
   for (cv1::Payment& p : payments) {
     if (reconcile::PeriodOf(p.received_at()) == in.period &&
         p.status() != cv1::PAYMENT_STATUS_FAILED)
@@ -295,8 +297,7 @@ absl::StatusOr<v1::ReconciliationReport> Reconciler::Run(
         }
         if (!ex || ex->state() == v1::EXCEPTION_STATE_RESOLVED) {
           ASSIGN_OR_RETURN(v1::Exception opened,
-                           OpenException(txn, *routing_, ExceptionFor(v),
-                                         who));
+                           OpenException(txn, *routing_, ExceptionFor(v), who));
           v.set_exception_id(opened.exception_id());
           v.set_owner(opened.owner());
         } else {
@@ -314,8 +315,7 @@ absl::StatusOr<v1::ReconciliationReport> Reconciler::Run(
     }
     // Not found again: resolved, with their exceptions.
     for (auto& [id, p] : previous) {
-      if (by_id.count(id) || p.state() == v1::VARIANCE_STATE_RESOLVED)
-        continue;
+      if (by_id.count(id) || p.state() == v1::VARIANCE_STATE_RESOLVED) continue;
       const bool was_open = p.state() == v1::VARIANCE_STATE_OPEN;
       p.set_state(v1::VARIANCE_STATE_RESOLVED);
       if (was_open && p.exception_id() != 0) {
@@ -370,9 +370,9 @@ absl::StatusOr<v1::Variance> Reconciler::Accept(absl::string_view variance_id,
       return absl::NotFoundError(
           absl::StrCat("variance_id: no variance ", variance_id));
     if (v->state() != v1::VARIANCE_STATE_OPEN)
-      return absl::FailedPreconditionError(absl::StrCat(
-          "variance_id: ", variance_id, " is ",
-          v1::VarianceState_Name(v->state()), ", not OPEN"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("variance_id: ", variance_id, " is ",
+                       v1::VarianceState_Name(v->state()), ", not OPEN"));
     v->set_state(v1::VARIANCE_STATE_ACCEPTED);
     v->set_accepted_reason(std::string(reason));
     if (v->exception_id() != 0) {

@@ -145,8 +145,8 @@ TEST_CASE(
     v1::RedeliverVarianceRequest req;
     req.set_variance_id(v.variance_id());
     v1::RedeliverVarianceResponse resp;
-    REQUIRE_GRPC_OK(h.Call(
-        &v1::ReconciliationService::Stub::RedeliverVariance, req, &resp));
+    REQUIRE_GRPC_OK(h.Call(&v1::ReconciliationService::Stub::RedeliverVariance,
+                           req, &resp));
     REQUIRE(h.WaitWorkflow(resp.workflow_ids(0), Completed, seconds(60)));
   }
   REQUIRE(h.WaitQuiet(seconds(60), 2));

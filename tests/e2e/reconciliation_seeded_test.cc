@@ -100,8 +100,9 @@ TEST_CASE("a seeded period: every category, accept, rerun, CLI",
       {"tranDate", "2026-10-01"},
       {"entity", {{"id", customer_vendor_id}}},
       {"item",
-       {{"items", Json::array({{{"item", {{"id", "77"}}},
-                                {"amount", adapter::ExactNumber("12000.00")}}})}}}};
+       {{"items",
+         Json::array({{{"item", {{"id", "77"}}},
+                       {"amount", adapter::ExactNumber("12000.00")}}})}}}};
   REQUIRE(h.emulator().SendRecord("POST", "invoice",
                                   adapter::DumpExactJson(duplicate)) == 204);
 
@@ -126,8 +127,8 @@ TEST_CASE("a seeded period: every category, accept, rerun, CLI",
   book.mutable_contract()->clear_recorded_at();
   book.set_idempotency_key("seed-book-unbilled");
   v1::BookContractResponse booked;
-  REQUIRE_GRPC_OK(h.Call(&v1::ContractLifecycleService::Stub::BookContract,
-                         book, &booked));
+  REQUIRE_GRPC_OK(
+      h.Call(&v1::ContractLifecycleService::Stub::BookContract, book, &booked));
   REQUIRE(h.WaitQuiet(seconds(90), 2));
   // And NetSuite loses its customers.
   h.emulator().LoseRecords("customer");
@@ -145,20 +146,23 @@ TEST_CASE("a seeded period: every category, accept, rerun, CLI",
   REQUIRE(by[v1::VARIANCE_CATEGORY_TIMING].size() == 1);
   CHECK(by[v1::VARIANCE_CATEGORY_TIMING][0].external_id() == october);
   REQUIRE(by[v1::VARIANCE_CATEGORY_POSTED_TWICE].size() == 1);
-  CHECK(FormatMoney(by[v1::VARIANCE_CATEGORY_POSTED_TWICE][0]
-                        .amount_at_stake()) == "12000.00 USD");
+  CHECK(FormatMoney(
+            by[v1::VARIANCE_CATEGORY_POSTED_TWICE][0].amount_at_stake()) ==
+        "12000.00 USD");
   CHECK(by[v1::VARIANCE_CATEGORY_POSTED_TWICE][0].refs_size() == 2);
   REQUIRE(by[v1::VARIANCE_CATEGORY_UNLINKED_INVOICE].size() == 1);
-  CHECK(FormatMoney(by[v1::VARIANCE_CATEGORY_UNLINKED_INVOICE][0]
-                        .amount_at_stake()) == "500.00 USD");
+  CHECK(FormatMoney(
+            by[v1::VARIANCE_CATEGORY_UNLINKED_INVOICE][0].amount_at_stake()) ==
+        "500.00 USD");
   REQUIRE(by[v1::VARIANCE_CATEGORY_BILLED_NOT_BOOKED].size() == 1);
   CHECK(by[v1::VARIANCE_CATEGORY_BILLED_NOT_BOOKED][0].contract_id() ==
         unbooked.id());
   REQUIRE(by[v1::VARIANCE_CATEGORY_BOOKED_NOT_BILLED].size() == 1);
   CHECK(by[v1::VARIANCE_CATEGORY_BOOKED_NOT_BILLED][0].contract_id() ==
         unbilled.id());
-  CHECK(FormatMoney(by[v1::VARIANCE_CATEGORY_BOOKED_NOT_BILLED][0]
-                        .amount_at_stake()) == "12000.00 USD");
+  CHECK(FormatMoney(
+            by[v1::VARIANCE_CATEGORY_BOOKED_NOT_BILLED][0].amount_at_stake()) ==
+        "12000.00 USD");
   REQUIRE(by[v1::VARIANCE_CATEGORY_MISSING_IN_ERP].size() == 1);
   CHECK(by[v1::VARIANCE_CATEGORY_MISSING_IN_ERP][0].entity().id() ==
         a.customer.id());
@@ -192,9 +196,9 @@ TEST_CASE("a seeded period: every category, accept, rerun, CLI",
   v1::RedeliverVarianceRequest wrong;
   wrong.set_variance_id(differs.variance_id());
   v1::RedeliverVarianceResponse none;
-  CHECK(h.Call(&v1::ReconciliationService::Stub::RedeliverVariance, wrong,
-               &none)
-            .error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(
+      h.Call(&v1::ReconciliationService::Stub::RedeliverVariance, wrong, &none)
+          .error_code() == grpc::StatusCode::FAILED_PRECONDITION);
 
   // A rerun: the same variances, the accepted one stays accepted, no new
   // exceptions.
@@ -213,8 +217,8 @@ TEST_CASE("a seeded period: every category, accept, rerun, CLI",
   list.set_period("2026-10");
   list.set_state(v1::VARIANCE_STATE_ACCEPTED);
   v1::ListVariancesResponse listed;
-  REQUIRE_GRPC_OK(h.Call(&v1::ReconciliationService::Stub::ListVariances,
-                         list, &listed));
+  REQUIRE_GRPC_OK(
+      h.Call(&v1::ReconciliationService::Stub::ListVariances, list, &listed));
   REQUIRE(listed.variances_size() == 1);
   CHECK(listed.variances(0).accepted_reason() ==
         "October's entry was booked on 2 November by hand");
@@ -222,9 +226,8 @@ TEST_CASE("a seeded period: every category, accept, rerun, CLI",
   // The CLI: the table, --json and --csv of the same run.
   TempDir scratch;
   auto cli = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {BinDir() + "/revhub", "--hub",
-                               h.hub().address(), "--token",
-                               ReadAdminToken(h.hub().data_dir())});
+    args.insert(args.begin(), {BinDir() + "/revhub", "--hub", h.hub().address(),
+                               "--token", ReadAdminToken(h.hub().data_dir())});
     return RunProgram(std::move(args), scratch.path());
   };
   RunResult table = cli({"reconcile", "--period", "2026-10"});

@@ -19,8 +19,8 @@ inline v1::ReconciliationReport Reconcile(Harness& h,
   v1::RunReconciliationRequest req;
   req.set_period(period);
   v1::RunReconciliationResponse resp;
-  grpc::Status st = h.Call(&v1::ReconciliationService::Stub::RunReconciliation,
-                           req, &resp);
+  grpc::Status st =
+      h.Call(&v1::ReconciliationService::Stub::RunReconciliation, req, &resp);
   INFO("RunReconciliation " << period);
   REQUIRE_GRPC_OK(st);
   return resp.report();
@@ -38,11 +38,10 @@ inline std::vector<v1::Variance> OpenVariances(
 inline std::string Describe(const v1::ReconciliationReport& r) {
   std::string out = absl::StrCat("run ", r.run_id(), "\n");
   for (const auto& v : r.variances()) {
-    absl::StrAppend(&out, v.variance_id(), " ",
-                    v1::VarianceCategory_Name(v.category()), " ",
-                    v1::VarianceState_Name(v.state()), " ",
-                    FormatMoney(v.amount_at_stake()), " ", v.description(),
-                    "\n");
+    absl::StrAppend(
+        &out, v.variance_id(), " ", v1::VarianceCategory_Name(v.category()),
+        " ", v1::VarianceState_Name(v.state()), " ",
+        FormatMoney(v.amount_at_stake()), " ", v.description(), "\n");
   }
   return out;
 }
