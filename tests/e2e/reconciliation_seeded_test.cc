@@ -5,6 +5,7 @@
 // emulator keeping its records across a restart with --data-dir.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <iostream>
 #include <map>
 #include <set>
 #include <string>
@@ -235,7 +236,8 @@ TEST_CASE("a seeded period: every category, accept, rerun, CLI",
   REQUIRE(table.code == 0);
   CHECK(absl::StrContains(table.out, "AMOUNT_DIFFERS"));
   CHECK(absl::StrContains(table.out, "500.00 USD"));
-  WARN("revhub reconcile --period 2026-10\n" << table.out);
+  // The report as a person sees it, for the docs and the log.
+  std::cout << "$ revhub reconcile --period 2026-10\n" << table.out << std::flush;
   RunResult json = cli({"--json", "reconcile", "--period", "2026-10"});
   REQUIRE(json.code == 0);
   nlohmann::json doc = nlohmann::json::parse(json.out);
