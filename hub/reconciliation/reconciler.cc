@@ -295,7 +295,17 @@ absl::StatusOr<v1::ReconciliationReport> Reconciler::Run(
         if (v.exception_id() != 0) {
           ASSIGN_OR_RETURN(ex, txn.GetException(v.exception_id()));
         }
-        if (!ex || ex->state() == v1::EXCEPTION_STATE_RESOLVED) {
+        if (ex && ex->state() == v1::EXCEPTION_STATE_RESOLVED) {
+          // Resolved (by hand, or by an earlier run) and found again: the
+          // same exception, open again.
+          ex->set_state(v1::EXCEPTION_STATE_OPEN);
+          ex->clear_resolved_at();
+          ex->clear_resolution();
+          RecordAction(&*ex, now, "reopened", who,
+                       absl::StrCat("reconciliation ", report.run_id(),
+                                    " finds the difference again"));
+        }
+        if (!ex) {
           ASSIGN_OR_RETURN(v1::Exception opened,
                            OpenException(txn, *routing_, ExceptionFor(v), who));
           v.set_exception_id(opened.exception_id());

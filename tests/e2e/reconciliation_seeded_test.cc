@@ -207,7 +207,25 @@ TEST_CASE("a seeded period: every category, accept, rerun, CLI",
   by_kind.set_kind(v1::EXCEPTION_KIND_RECONCILIATION_VARIANCE);
   by_kind.set_include_resolved(true);
   const size_t exceptions_before = h.Exceptions(by_kind).size();
+  // A variance's exception has nothing to run again; resolved by hand while
+  // the difference stays, the rerun opens the same one again.
+  const v1::Variance unlinked = by[v1::VARIANCE_CATEGORY_UNLINKED_INVOICE][0];
+  v1::RetryExceptionRequest retry;
+  retry.set_exception_id(unlinked.exception_id());
+  v1::RetryExceptionResponse retried;
+  CHECK(h.Call(&v1::ExceptionService::Stub::RetryException, retry, &retried)
+            .error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  v1::ResolveExceptionRequest resolve;
+  resolve.set_exception_id(unlinked.exception_id());
+  resolve.set_reason("looked at it");
+  v1::ResolveExceptionResponse resolved;
+  REQUIRE_GRPC_OK(h.Call(&v1::ExceptionService::Stub::ResolveException, resolve,
+                         &resolved));
   v1::ReconciliationReport rerun = Reconcile(h, "2026-10");
+  get_ex.set_exception_id(unlinked.exception_id());
+  REQUIRE_GRPC_OK(
+      h.Call(&v1::ExceptionService::Stub::GetException, get_ex, &got_ex));
+  CHECK(got_ex.exception().state() == v1::EXCEPTION_STATE_OPEN);
   CHECK(OpenVariances(rerun).size() + 1 == OpenVariances(report).size());
   std::set<std::string> first_ids, second_ids;
   for (const auto& v : report.variances()) first_ids.insert(v.variance_id());
@@ -237,7 +255,8 @@ TEST_CASE("a seeded period: every category, accept, rerun, CLI",
   CHECK(absl::StrContains(table.out, "AMOUNT_DIFFERS"));
   CHECK(absl::StrContains(table.out, "500.00 USD"));
   // The report as a person sees it, for the docs and the log.
-  std::cout << "$ revhub reconcile --period 2026-10\n" << table.out << std::flush;
+  std::cout << "$ revhub reconcile --period 2026-10\n"
+            << table.out << std::flush;
   RunResult json = cli({"--json", "reconcile", "--period", "2026-10"});
   REQUIRE(json.code == 0);
   nlohmann::json doc = nlohmann::json::parse(json.out);
