@@ -206,7 +206,9 @@ void AddRunFlags(CLI::App* cmd, ReconcileFlags& f) {
                   "Only this legal entity (default: every one)");
   cmd->add_option("--system", f.systems,
                   "A system to compare (repeat; default: every registered "
-                  "one)");
+                  "one)")
+      ->expected(1)
+      ->take_all();
   cmd->add_flag("--csv", f.csv, "The variances as CSV (RFC 4180)");
 }
 
