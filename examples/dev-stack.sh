@@ -64,7 +64,11 @@ wait_line() {
 
 # 1. The NetSuite emulator (its stdin is our fd 3: it exits when we do).
 mkfifo "$run_dir/emulator.in"
-"$bin/netsuite-emulator" --token=dev-token <"$run_dir/emulator.in" \
+# Its records live in $data/emulators/netsuite, so a restart holds what
+# the hub posted before (the hub's ledger and NetSuite agree).
+mkdir -p "$data/emulators/netsuite"
+"$bin/netsuite-emulator" --token=dev-token \
+  --data-dir="$data/emulators/netsuite" <"$run_dir/emulator.in" \
   >"$run_dir/emulator.out" &
 pids+=($!)
 exec 3>"$run_dir/emulator.in"

@@ -33,7 +33,12 @@ constexpr RecordMapping kRecordMappings[] = {
     {"creditMemo", &netsuite::MapCreditMemo},
     {"subscription", &netsuite::MapSubscription},
     {"subscriptionPlan", &netsuite::MapSubscriptionPlan},
+    {"journalEntry", &netsuite::MapJournalEntry},
 };
+
+// The record types Read serves: what revhub delivers, read back.
+constexpr const char* kReadableTypes[] = {"customer", "invoice", "creditMemo",
+                                          "journalEntry"};
 
 class NetSuiteAdapter final : public Adapter {
  public:
@@ -73,7 +78,22 @@ class NetSuiteAdapter final : public Adapter {
         "SuiteBilling subscription plan (GET record/v1/subscriptionPlan/{id}?"
         "expandSubResources=true) -> a Product per member item");
     plan.add_produces(cv1::ENTITY_TYPE_PRODUCT);
-    info.inbound = {customer, invoice, credit_memo, subscription, plan};
+    InboundObjectType journal;
+    journal.set_object_type("journalEntry");
+    journal.set_description(
+        "journalEntry record (GET record/v1/journalEntry/{id}?"
+        "expandSubResources=true) -> JournalEntry, for reconciliation");
+    journal.add_produces(cv1::ENTITY_TYPE_JOURNAL_ENTRY);
+    info.inbound = {customer,     invoice, credit_memo,
+                    subscription, plan,    journal};
+    for (const char* type : kReadableTypes) {
+      ReadableObjectType r;
+      r.set_object_type(type);
+      r.set_description(absl::StrCat(
+          "GET record/v1/", type,
+          "?limit=&offset= then each record; a full read (cursor: offset)"));
+      info.readable.push_back(r);
+    }
     auto op = [](const char* name, EntityType type, const char* vendor_type,
                  const char* description) {
       OutboundOperation o;
@@ -150,6 +170,10 @@ class NetSuiteAdapter final : public Adapter {
     ASSIGN_OR_RETURN(HttpResponse resp, SendHttp(req));
     return CredentialCheckStatus(resp.status, "NetSuite", "the access token",
                                  "the token's role may not read customers");
+  }
+
+  ReadResponse Read(const ReadContext& ctx) override {
+    return netsuite::ReadRecords(ctx);
   }
 
   ApplyResponse Apply(const ApplyContext& ctx) override {

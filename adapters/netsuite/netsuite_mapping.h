@@ -25,6 +25,10 @@
 //                                        priceInterval
 //              subscriptionPlan       -> a Product per member item, its
 //                                        revenue rule from the line type
+//              journalEntry           -> JournalEntry (read back, for
+//                                        reconciliation)
+//   Read       customer, invoice, creditMemo, journalEntry: the record
+//              collection page by page (limit/offset), each record whole
 //
 // A reference to another record is {"id": <internal id>} when the hub knows
 // the record's NetSuite id (ApplyRequest.known_refs), otherwise
@@ -95,6 +99,15 @@ absl::Status MapInvoice(const TranslateContext& ctx, const Field& r,
                         TranslationBuilder& out);
 absl::Status MapCreditMemo(const TranslateContext& ctx, const Field& r,
                            TranslationBuilder& out);
+// In netsuite_read.cc: a journalEntry read back -> JournalEntry (lines by
+// account id, posting date from tranDate; source_kind "externalId" and
+// source_id the externalId when revhub delivered it).
+absl::Status MapJournalEntry(const TranslateContext& ctx, const Field& r,
+                             TranslationBuilder& out);
+// Reads one page of customer, invoice, creditMemo or journalEntry records:
+// cursor = the collection offset, each record fetched whole.
+ReadResponse ReadRecords(const ReadContext& ctx);
+
 // In netsuite_subscriptions.cc:
 absl::Status MapSubscription(const TranslateContext& ctx, const Field& r,
                              TranslationBuilder& out);

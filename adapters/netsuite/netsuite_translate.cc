@@ -200,6 +200,9 @@ absl::Status MapTransaction(const TranslateContext& ctx, const Field& r,
                  : s.empty()     ? cv1::INVOICE_STATUS_UNSPECIFIED
                                  : cv1::INVOICE_STATUS_OPEN);
   if (status) (*inv.mutable_attributes())["status"] = *status;
+  ASSIGN_OR_RETURN(std::optional<std::string> external_id,
+                   r["externalId"].OptionalString());
+  if (external_id) (*inv.mutable_attributes())["externalId"] = *external_id;
   CanonicalEntity entity;
   struct Amount {
     const char* key;

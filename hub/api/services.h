@@ -134,6 +134,8 @@ std::unique_ptr<grpc::Service> NewPrincipalService(HubContext* hub);
 // --- Audit: AuditService (hub/api/audit_service.cc); the rows come from the
 // audit interceptor (hub/api/audit_interceptor.h).
 std::unique_ptr<grpc::Service> NewAuditService(HubContext* hub);
+// --- Reconciliation: ReconciliationService (reconciliation_service.cc).
+std::unique_ptr<grpc::Service> NewReconciliationService(HubContext* hub);
 
 // --- Lineage: TraceService (hub/api/trace_service.cc over hub/lineage/).
 std::unique_ptr<grpc::Service> NewTraceService(HubContext* hub);

@@ -116,6 +116,12 @@ std::vector<MethodRule> MakeTable() {
       Write("ExceptionService", "ResolveException", kFinance),
       // TraceService: lineage reads what every reader may read.
       Read("TraceService", "Trace"),
+      // ReconciliationService: a run writes variances and exceptions.
+      Write("ReconciliationService", "RunReconciliation", kFinance),
+      Read("ReconciliationService", "GetReconciliation"),
+      Read("ReconciliationService", "ListVariances"),
+      Write("ReconciliationService", "AcceptVariance", kFinance),
+      Write("ReconciliationService", "RedeliverVariance", kFinance),
       // AuditService
       {"/revhub.hub.v1.AuditService/ListAuditRecords", Access::kRoles,
        kAuditReaders, false},

@@ -14,6 +14,7 @@
 #include "revhub/hub/v1/payment_service.grpc.pb.h"
 #include "revhub/hub/v1/pipeline_service.grpc.pb.h"
 #include "revhub/hub/v1/product_service.grpc.pb.h"
+#include "revhub/hub/v1/reconciliation_service.grpc.pb.h"
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 // Revenue recognition
 #include "revhub/hub/v1/revenue_service.grpc.pb.h"
@@ -77,7 +78,9 @@ class GrpcHubClient final : public HubClient {
         // Pulls from vendors
         sync_(hubv1::SyncService::NewStub(channel_)),
         // Lineage
-        trace_(hubv1::TraceService::NewStub(channel_)) {}
+        trace_(hubv1::TraceService::NewStub(channel_)),
+        // Reconciliation
+        reconciliation_(hubv1::ReconciliationService::NewStub(channel_)) {}
 
 // Each unary RPC is the same three steps: a context with deadline and
 // token, the call, the status converted.
@@ -125,6 +128,10 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(revenue_, ReportUsage)
   REVHUB_UNARY(revenue_, RecordDelivery)
   REVHUB_UNARY(revenue_, ListFulfilment)
+  REVHUB_UNARY(reconciliation_, RunReconciliation)
+  REVHUB_UNARY(reconciliation_, GetReconciliation)
+  REVHUB_UNARY(reconciliation_, AcceptVariance)
+  REVHUB_UNARY(reconciliation_, RedeliverVariance)
   REVHUB_UNARY(revenue_, ClosePeriod)
   REVHUB_UNARY(revenue_, ReopenPeriod)
   REVHUB_UNARY(revenue_, ListPeriods)
@@ -266,6 +273,7 @@ class GrpcHubClient final : public HubClient {
   std::unique_ptr<hubv1::AuditService::Stub> audit_;
   std::unique_ptr<hubv1::SyncService::Stub> sync_;
   std::unique_ptr<hubv1::TraceService::Stub> trace_;
+  std::unique_ptr<hubv1::ReconciliationService::Stub> reconciliation_;
 };
 
 }  // namespace

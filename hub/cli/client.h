@@ -43,6 +43,8 @@
 // Audit
 #include "revhub/hub/v1/audit_service.pb.h"
 #include "revhub/hub/v1/sync_service.pb.h"
+// Reconciliation
+#include "revhub/hub/v1/reconciliation_service.pb.h"
 
 namespace revhub::cli {
 
@@ -230,6 +232,24 @@ class HubClient {
   virtual absl::StatusOr<hubv1::VerifyAuditLogResponse> VerifyAuditLog(
       const hubv1::VerifyAuditLogRequest& request) = 0;
   // SyncService
+  // ReconciliationService. The defaults answer UNIMPLEMENTED (for clients
+  // that do not speak it).
+  virtual absl::StatusOr<hubv1::RunReconciliationResponse> RunReconciliation(
+      const hubv1::RunReconciliationRequest&) {
+    return absl::UnimplementedError("RunReconciliation");
+  }
+  virtual absl::StatusOr<hubv1::GetReconciliationResponse> GetReconciliation(
+      const hubv1::GetReconciliationRequest&) {
+    return absl::UnimplementedError("GetReconciliation");
+  }
+  virtual absl::StatusOr<hubv1::AcceptVarianceResponse> AcceptVariance(
+      const hubv1::AcceptVarianceRequest&) {
+    return absl::UnimplementedError("AcceptVariance");
+  }
+  virtual absl::StatusOr<hubv1::RedeliverVarianceResponse> RedeliverVariance(
+      const hubv1::RedeliverVarianceRequest&) {
+    return absl::UnimplementedError("RedeliverVariance");
+  }
   virtual absl::StatusOr<hubv1::GetSyncStatusResponse> GetSyncStatus(
       const hubv1::GetSyncStatusRequest& request) = 0;
   // TraceService

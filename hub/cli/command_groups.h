@@ -58,6 +58,8 @@ void DefineAuditCommands(CLI::App& app, CommandContext& ctx);
 void DefineSyncCommands(CLI::App& app, CommandContext& ctx);
 // trace REF (trace_commands.cc)
 void DefineTraceCommands(CLI::App& app, CommandContext& ctx);
+// reconcile [run]|show|accept|redeliver (reconcile_commands.cc)
+void DefineReconcileCommands(CLI::App& app, CommandContext& ctx);
 
 // Adds book, amend, renew and cancel to the `contracts` group (called by
 // DefineContractsCommands).

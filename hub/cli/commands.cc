@@ -47,6 +47,7 @@ class Cli {
     DefineAuditCommands(app_, ctx_);
     DefineSyncCommands(app_, ctx_);
     DefineTraceCommands(app_, ctx_);
+    DefineReconcileCommands(app_, ctx_);
   }
 
   int Run(const std::vector<std::string>& args) {

@@ -196,8 +196,9 @@ StepProgress WorkflowRunner::Deliver(const Workflow& wf, int index,
       row.vendor_id = resp->vendor_refs(0).vendor_id();
     row.posted_at = txn.Now();
     row.payload = planned.payload().SerializeAsString();
-    absl::Status put = row.kind == "customer" ? txn.ReplacePosting(row)
-                                              : txn.RecordPosting(row);
+    absl::Status put = row.kind == "customer" || planned.redelivery()
+                           ? txn.ReplacePosting(row)
+                           : txn.RecordPosting(row);
     if (!put.ok() && !absl::IsAlreadyExists(put)) return put;
     RETURN_IF_ERROR(kind.OnDelivered(txn, w, planned, *resp));
     return FinishStep(

@@ -83,6 +83,12 @@ absl::StatusOr<Exception> Orchestrator::Retry(int64_t exception_id,
       return absl::FailedPreconditionError(absl::StrCat(
           "exception_id: exception ", exception_id, " is resolved"));
     }
+    if (e->kind() == hub::v1::EXCEPTION_KIND_RECONCILIATION_VARIANCE) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "exception_id: exception ", exception_id,
+          " is a reconciliation variance: nothing to run again; use revhub "
+          "reconcile redeliver or accept, then run the reconciliation again"));
+    }
     e->set_state(hub::v1::EXCEPTION_STATE_RETRYING);
     RecordAction(&*e, txn.Now(), action, principal, note);
     if (!e->workflow_id().empty()) {

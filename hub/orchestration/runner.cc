@@ -103,7 +103,12 @@ absl::Time WorkflowRunner::Schedule(absl::Time now) {
   }
   std::map<std::string, std::vector<const Workflow*>> by_contract;
   for (const Workflow& wf : *unfinished) {
-    by_contract[wf.contract_id()].push_back(&wf);
+    // A redelivery repairs what another workflow of the contract may be
+    // blocked on: it queues apart, behind other redeliveries only.
+    by_contract[wf.kind() == hub::v1::WORKFLOW_KIND_REDELIVERY
+                    ? absl::StrCat("redelivery:", wf.contract_id())
+                    : wf.contract_id()]
+        .push_back(&wf);
   }
   for (const auto& [contract, list] : by_contract) {
     const Workflow& head = *list.front();

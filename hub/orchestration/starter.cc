@@ -39,6 +39,8 @@ const char* KindWord(hub::v1::WorkflowKind kind) {
       return "billing";
     case hub::v1::WORKFLOW_KIND_RECOGNITION:
       return "recognition";
+    case hub::v1::WORKFLOW_KIND_REDELIVERY:
+      return "redelivery";
     default:
       return "workflow";
   }

@@ -394,6 +394,7 @@ class HubServerImpl : public HubServer {
     services_.push_back(NewAuditService(&context_));
     services_.push_back(NewSyncService(&context_));
     services_.push_back(NewTraceService(&context_));
+    services_.push_back(NewReconciliationService(&context_));
 
     // Links the health protocol's descriptor into the binary, so reflection
     // can describe the built-in health service.

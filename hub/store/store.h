@@ -15,6 +15,7 @@
 //   operation_store.h    long-running operations (bulk replays)
 //   sync_store.h         pull cursors and webhook deliveries
 //   period_store.h       closed accounting periods and their history
+//   reconciliation_store.h  reconciliation runs and variances
 // SqliteStore (sqlite/sqlite_store.h) is the embedded implementation; a
 // PostgreSQL one would implement the same classes, and
 // tests/store/conformance_test.cc checks any implementation against them.
@@ -48,6 +49,7 @@
 #include "hub/store/period_store.h"
 #include "hub/store/posting_ledger.h"
 #include "hub/store/principal_store.h"
+#include "hub/store/reconciliation_store.h"
 #include "hub/store/record_store.h"
 #include "hub/store/sync_store.h"
 #include "hub/store/system_store.h"
@@ -70,7 +72,8 @@ class WriteTxn : public SystemWriter,
                  public AuditLogWriter,
                  public OperationWriter,
                  public SyncStateWriter,
-                 public PeriodWriter {
+                 public PeriodWriter,
+                 public ReconciliationWriter {
  public:
   ~WriteTxn() override = default;
 
@@ -90,7 +93,8 @@ class Store : public SystemReader,
               public AuditLogReader,
               public OperationReader,
               public SyncStateReader,
-              public PeriodReader {
+              public PeriodReader,
+              public ReconciliationReader {
  public:
   ~Store() override = default;
 

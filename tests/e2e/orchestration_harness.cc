@@ -151,6 +151,8 @@ void Harness::RegisterNetSuite() {
                  {"account_ids", AccountIds()}};
   if (!options_.default_subsidiary_id.empty())
     config["default_subsidiary_id"] = options_.default_subsidiary_id;
+  if (!options_.default_currency.empty())
+    config["default_currency"] = options_.default_currency;
   auto parsed = google::protobuf::util::JsonStringToMessage(
       config.dump(), s->mutable_config());
   REQUIRE(parsed.ok());
@@ -257,7 +259,9 @@ BookedContract Harness::Book(const ContractSpec& spec) {
   customer.set_email(spec.tag + "@customers.example");
   customer.set_currency_code(spec.currency);
   customer.set_legal_entity(spec.legal_entity);
-  out.customer = UpsertCustomer(customer, "orch-cus-" + spec.tag);
+  out.customer = spec.customer.id().empty()
+                     ? UpsertCustomer(customer, "orch-cus-" + spec.tag)
+                     : spec.customer;
 
   cv1::Product product;
   product.set_name("Platform " + spec.tag);

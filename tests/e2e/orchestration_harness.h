@@ -89,6 +89,9 @@ struct HarnessOptions {
   bool stripe = false;
   // More revhubd arguments for every start (e.g. --http-listen).
   std::vector<std::string> hub_args;
+  // config.default_currency of "netsuite" (records read back without a
+  // currency); empty: none.
+  std::string default_currency;
 };
 
 // The hub's view of one contract's postings, for CheckLedger.
@@ -121,6 +124,8 @@ struct ContractSpec {
   int64_t monthly_cents = 100000;
   int months = 12;
   std::string start = "2025-01-01";
+  // When its id is set, the contract is this existing customer's.
+  cv1::Customer customer;
 };
 
 class Harness {

@@ -16,18 +16,25 @@ namespace revhub::testing {
 
 using adapter::Json;
 
-EmulatorProcess::EmulatorProcess(const std::string& token) {
+EmulatorProcess::EmulatorProcess(const std::string& token,
+                                 const std::string& data_dir) {
   int in[2], out[2];
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe");
   std::string bin = BinDir() + "/netsuite-emulator";
   std::string token_arg = "--token=" + token;
+  std::string data_arg = "--data-dir=" + data_dir;
   pid_ = fork();
   if (pid_ == 0) {
     dup2(in[0], 0);
     dup2(out[1], 1);
-    execl(bin.c_str(), bin.c_str(), token_arg.c_str(),
-          static_cast<char*>(nullptr));
+    if (data_dir.empty()) {
+      execl(bin.c_str(), bin.c_str(), token_arg.c_str(),
+            static_cast<char*>(nullptr));
+    } else {
+      execl(bin.c_str(), bin.c_str(), token_arg.c_str(), data_arg.c_str(),
+            static_cast<char*>(nullptr));
+    }
     _exit(127);
   }
   close(in[0]);
@@ -51,8 +58,27 @@ EmulatorProcess::~EmulatorProcess() {
   waitpid(pid_, &status, 0);
 }
 
-NetSuiteEmulator::NetSuiteEmulator(const std::string& token)
-    : process_(token) {}
+NetSuiteEmulator::NetSuiteEmulator(const std::string& token,
+                                   const std::string& data_dir)
+    : token_(token), process_(token, data_dir) {}
+
+int NetSuiteEmulator::SendRecord(const std::string& method,
+                                 const std::string& path,
+                                 const std::string& body) const {
+  adapter::HttpRequest req;
+  req.method = method;
+  req.url = base_url() + "/services/rest/record/v1/" + path;
+  req.body = body;
+  req.headers.emplace_back("Authorization", "Bearer " + token_);
+  req.headers.emplace_back("Content-Type", "application/json");
+  auto resp = adapter::SendHttp(req);
+  if (!resp.ok()) throw std::runtime_error("emulator " + method + " " + path);
+  return resp->status;
+}
+
+void NetSuiteEmulator::LoseRecords(const std::string& type) const {
+  Post(type.empty() ? "/__control/lose" : "/__control/lose?type=" + type, "");
+}
 
 std::string NetSuiteEmulator::base_url() const {
   return absl::StrCat("http://127.0.0.1:", process_.port());

@@ -23,7 +23,9 @@ namespace revhub::testing {
 // Requests need "Authorization: Bearer <token>".
 class EmulatorProcess {
  public:
-  explicit EmulatorProcess(const std::string& token);
+  // With a `data_dir`, the emulator keeps its records there (--data-dir).
+  explicit EmulatorProcess(const std::string& token,
+                           const std::string& data_dir = "");
   ~EmulatorProcess();
   EmulatorProcess(const EmulatorProcess&) = delete;
   EmulatorProcess& operator=(const EmulatorProcess&) = delete;
@@ -41,7 +43,8 @@ class EmulatorProcess {
 // does not answer 2xx.
 class NetSuiteEmulator {
  public:
-  explicit NetSuiteEmulator(const std::string& token);
+  explicit NetSuiteEmulator(const std::string& token,
+                            const std::string& data_dir = "");
 
   std::string base_url() const;
   adapter::Json Get(const std::string& path) const;
@@ -49,6 +52,13 @@ class NetSuiteEmulator {
   std::string GetText(const std::string& path) const;
   void Post(const std::string& path, const std::string& body) const;
   void Delete(const std::string& path) const;
+  // Sends a record-API request (path below /services/rest/record/v1/) with
+  // the token, as someone working in NetSuite would; returns the status.
+  int SendRecord(const std::string& method, const std::string& path,
+                 const std::string& body) const;
+  // Forgets the stored records (all, or one type), as NetSuite restored
+  // from an old backup would.
+  void LoseRecords(const std::string& type = "") const;
 
   // Adds a fault rule (see FaultRule in netsuite_emulator.cc).
   void AddFault(const std::string& rule_json) const;
@@ -64,6 +74,7 @@ class NetSuiteEmulator {
       const std::string& type, int* without_external_id = nullptr) const;
 
  private:
+  std::string token_;
   EmulatorProcess process_;
 };
 

@@ -9,7 +9,9 @@
 //        record with the same externalId is refused (external ids are unique
 //        per record type)
 //   GET  /services/rest/record/v1/<type>/<id> | eid:<externalId>
-//   GET  /services/rest/record/v1/<type>                   list
+//   GET  /services/rest/record/v1/<type>?limit=&offset=    list, one page:
+//        {links, count, hasMore, items: [{links, id}], offset, totalResults}
+//        in internal id order; limit defaults to (and is capped at) 1000
 // A create or upsert answers 204 with Location: .../<type>/<internal id>.
 // Requests need "Authorization: Bearer <token>" when --token is given.
 // Business rules: a customer needs companyName (or firstName and lastName
@@ -24,10 +26,18 @@
 //   POST   /__control/faults    add a fault rule (JSON, see FaultRule)
 //   DELETE /__control/faults    remove all fault rules
 //   POST   /__control/reset     forget records, requests and faults
+//   POST   /__control/lose      forget the stored records (?type=<record
+//          type> keeps the others), as a NetSuite restored from an old
+//          backup would; requests and faults are kept
+//
+// --data-dir=DIR keeps the records in DIR/netsuite-records.json (written
+// after every change, read at start), so a restarted emulator holds what it
+// held; without it the records live in memory only.
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -91,11 +101,62 @@ struct State {
   std::vector<FaultRule> faults;
   std::string token;
   std::string base;
+  std::string data_file;  // empty: records in memory only
   std::chrono::steady_clock::time_point started =
       std::chrono::steady_clock::now();
 };
 
 State g_state;
+
+// Writes the records to g_state.data_file (when set), replacing it whole.
+// REQUIRES: g_state.mu held.
+void SaveRecords() {
+  if (g_state.data_file.empty()) return;
+  Json doc = {{"next_id", g_state.next_id}, {"records", Json::object()}};
+  for (const auto& [type, recs] : g_state.records)
+    for (const auto& [id, rec] : recs) doc["records"][type][id] = rec;
+  std::string tmp = g_state.data_file + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) {
+    std::cerr << "netsuite-emulator: cannot write " << tmp << "\n";
+    return;
+  }
+  std::string text = DumpExactJson(doc);
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = std::fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+  std::fclose(f);
+  if (!ok || std::rename(tmp.c_str(), g_state.data_file.c_str()) != 0)
+    std::cerr << "netsuite-emulator: cannot write " << g_state.data_file
+              << "\n";
+}
+
+// Reads g_state.data_file when it exists. Returns false (having said why)
+// when it exists and cannot be read.
+bool LoadRecords() {
+  FILE* f = std::fopen(g_state.data_file.c_str(), "r");
+  if (f == nullptr) return true;
+  std::string text;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  absl::StatusOr<Json> doc = ParseExactJson(text);
+  if (!doc.ok() || !doc->is_object() || !doc->contains("records") ||
+      !(*doc)["records"].is_object()) {
+    std::cerr << "netsuite-emulator: " << g_state.data_file
+              << " is not a records file\n";
+    return false;
+  }
+  g_state.next_id = doc->value("next_id", int64_t{1001});
+  for (auto& [type, recs] : (*doc)["records"].items()) {
+    for (auto& [id, rec] : recs.items()) {
+      g_state.records[type][id] = rec;
+      if (rec.contains("externalId") && rec["externalId"].is_string())
+        g_state.by_external_id[type][rec["externalId"].get<std::string>()] = id;
+    }
+  }
+  return true;
+}
 
 Json ErrorBody(int status, const std::string& code, const std::string& detail,
                const std::string& path = "") {
@@ -211,6 +272,59 @@ std::string Validate(const std::string& type, const Json& body,
   return "";
 }
 
+// Sets an invoice's or credit memo's total (and subtotal) to the sum of its
+// item lines' amounts, as NetSuite computes them.
+void SetTotal(Json& rec) {
+  if (!rec.contains("item") || !rec["item"].is_object()) return;
+  Field items(rec["item"], "item");
+  absl::StatusOr<std::vector<Field>> lines = items["items"].Elements();
+  if (!lines.ok()) return;
+  revhub::Nanos total = 0;
+  for (const Field& line : *lines) {
+    auto amount = line["amount"].OptionalNumber();
+    if (amount.ok() && *amount) total += revhub::ToNanos(**amount);
+  }
+  absl::StatusOr<revhub::canonical::v1::Decimal> d =
+      revhub::DecimalFromNanos(total);
+  if (!d.ok()) return;
+  rec["total"] = revhub::adapter::DecimalToJson(*d);
+  rec["subtotal"] = rec["total"];
+}
+
+// Returns the internal id of the `type` record with `external_id`, making
+// one (an item NetSuite holds under that external id) when there is none.
+// REQUIRES: g_state.mu held.
+std::string IdForExternalId(const std::string& type,
+                            const std::string& external_id) {
+  auto& ids = g_state.by_external_id[type];
+  auto it = ids.find(external_id);
+  if (it != ids.end()) return it->second;
+  std::string id = absl::StrCat(g_state.next_id++);
+  g_state.records[type][id] = {{"id", id}, {"externalId", external_id}};
+  ids[external_id] = id;
+  return id;
+}
+
+// Answers references as NetSuite does, with the internal id: the entity
+// (customer) and each line's item named by externalId get their id.
+// REQUIRES: g_state.mu held.
+void ResolveRefs(Json& rec) {
+  auto resolve = [](Json& ref, const std::string& type) {
+    if (!ref.is_object() || ref.contains("id") || !ref.contains("externalId") ||
+        !ref["externalId"].is_string())
+      return;
+    ref["id"] = IdForExternalId(type, ref["externalId"].get<std::string>());
+  };
+  if (rec.contains("entity")) resolve(rec["entity"], "customer");
+  if (rec.contains("createdFrom")) resolve(rec["createdFrom"], "invoice");
+  if (rec.contains("item") && rec["item"].is_object() &&
+      rec["item"].contains("items") && rec["item"]["items"].is_array()) {
+    for (Json& line : rec["item"]["items"])
+      if (line.is_object() && line.contains("item"))
+        resolve(line["item"], "item");
+  }
+}
+
 // Stores a record; returns its internal id. REQUIRES: g_state.mu held.
 std::string Store(const std::string& type, Json body,
                   const std::string& external_id,
@@ -225,11 +339,66 @@ std::string Store(const std::string& type, Json body,
     rec = std::move(body);
   }
   rec["id"] = id;
+  if (type == "invoice" || type == "creditmemo") {
+    SetTotal(rec);
+    ResolveRefs(rec);
+  }
   if (!external_id.empty()) {
     rec["externalId"] = external_id;
     g_state.by_external_id[type][external_id] = id;
   }
   return id;
+}
+
+// Numeric internal ids sort as numbers.
+bool IdLess(const std::string& a, const std::string& b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+// One page of the records of `type`, in internal id order, as NetSuite's
+// collection resource. REQUIRES: g_state.mu held.
+void ListRecords(const httplib::Request& req, httplib::Response& res,
+                 const std::string& type, const std::string& location_base) {
+  int64_t limit = 1000, offset = 0;
+  try {
+    if (req.has_param("limit"))
+      limit = std::stoll(req.get_param_value("limit"));
+    if (req.has_param("offset"))
+      offset = std::stoll(req.get_param_value("offset"));
+  } catch (const std::exception&) {
+    return SendError(res, 400, "INVALID_PARAMETER",
+                     "limit and offset must be integers.");
+  }
+  if (limit < 1 || limit > 1000 || offset < 0)
+    return SendError(res, 400, "INVALID_PARAMETER",
+                     "limit must be 1 to 1000 and offset at least 0.");
+  std::vector<std::string> ids;
+  for (const auto& [id, rec] : g_state.records[type]) ids.push_back(id);
+  std::sort(ids.begin(), ids.end(), IdLess);
+  const int64_t total = static_cast<int64_t>(ids.size());
+  Json items = Json::array();
+  for (int64_t i = offset; i < total && i < offset + limit; ++i) {
+    items.push_back(
+        {{"links",
+          Json::array({{{"rel", "self"}, {"href", location_base + ids[i]}}})},
+         {"id", ids[i]}});
+  }
+  const bool more = offset + limit < total;
+  std::string self = location_base.substr(0, location_base.size() - 1);
+  auto page = [&](int64_t at) {
+    return absl::StrCat(self, "?limit=", limit, "&offset=", at);
+  };
+  Json links = Json::array();
+  if (more) links.push_back({{"rel", "next"}, {"href", page(offset + limit)}});
+  links.push_back({{"rel", "self"}, {"href", page(offset)}});
+  res.set_content(Json{{"links", links},
+                       {"count", items.size()},
+                       {"hasMore", more},
+                       {"items", items},
+                       {"offset", offset},
+                       {"totalResults", total}}
+                      .dump(),
+                  "application/vnd.oracle.resource+json; type=collection");
 }
 
 void RecordApi(const httplib::Request& req, httplib::Response& res) {
@@ -253,16 +422,7 @@ void RecordApi(const httplib::Request& req, httplib::Response& res) {
     return t != g_state.records.end() && t->second.count(key) ? key : "";
   };
   if (req.method == "GET") {
-    if (key.empty()) {
-      Json items = Json::array();
-      for (const auto& [id, rec] : g_state.records[type])
-        items.push_back({{"id", id}});
-      res.set_content(
-          Json{{"count", items.size()}, {"hasMore", false}, {"items", items}}
-              .dump(),
-          "application/vnd.oracle.resource+json; type=collection");
-      return;
-    }
+    if (key.empty()) return ListRecords(req, res, type, location_base);
     std::string id = find_id();
     if (id.empty())
       return SendError(res, 404, "NONEXISTENT_ID",
@@ -304,6 +464,7 @@ void RecordApi(const httplib::Request& req, httplib::Response& res) {
     }
     id = Store(type, std::move(*body), external_id, "");
   }
+  SaveRecords();
   res.status = 204;
   res.set_header("Location", location_base + id);
 }
@@ -374,6 +535,18 @@ void Control(const httplib::Request& req, httplib::Response& res) {
     g_state.records.clear();
     g_state.by_external_id.clear();
     g_state.requests = Json::array();
+    SaveRecords();
+    res.status = 204;
+  } else if (req.path == "/__control/lose" && req.method == "POST") {
+    std::string only = absl::AsciiStrToLower(req.get_param_value("type"));
+    for (auto it = g_state.records.begin(); it != g_state.records.end();)
+      it = only.empty() || it->first == only ? g_state.records.erase(it)
+                                             : std::next(it);
+    for (auto it = g_state.by_external_id.begin();
+         it != g_state.by_external_id.end();)
+      it = only.empty() || it->first == only ? g_state.by_external_id.erase(it)
+                                             : std::next(it);
+    SaveRecords();
     res.status = 204;
   } else {
     res.status = 404;
@@ -453,11 +626,17 @@ int main(int argc, char** argv) {
       g_state.token = arg.substr(8);
     } else if (absl::StartsWith(arg, "--port=")) {
       port = std::stoi(arg.substr(7));
+    } else if (absl::StartsWith(arg, "--data-dir=")) {
+      std::string dir = arg.substr(11);
+      mkdir(dir.c_str(), 0700);
+      g_state.data_file = dir + "/netsuite-records.json";
     } else {
-      std::cerr << "usage: netsuite-emulator [--token=TOKEN] [--port=PORT]\n";
+      std::cerr << "usage: netsuite-emulator [--token=TOKEN] [--port=PORT] "
+                   "[--data-dir=DIR]\n";
       return 2;
     }
   }
+  if (!g_state.data_file.empty() && !LoadRecords()) return 1;
   return revhub::emulator::ServeEmulator(
       "NETSUITE-EMULATOR", "netsuite-emulator", port, Handle,
       [](int bound_port) {

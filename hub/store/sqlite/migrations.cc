@@ -434,6 +434,28 @@ CREATE INDEX postings_by_vendor_id ON postings (vendor_id, target_system);
 CREATE INDEX postings_by_external_id ON postings (external_id);
 )sql",
        IndexEventLinks},
+      {13, "reconciliation runs and variances", R"sql(
+CREATE TABLE reconciliation_runs (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id       TEXT NOT NULL UNIQUE,
+  period       TEXT NOT NULL,
+  legal_entity TEXT NOT NULL,
+  started_at   INTEGER NOT NULL,
+  payload      BLOB NOT NULL
+);
+CREATE INDEX reconciliation_runs_by_period
+  ON reconciliation_runs (period, legal_entity, started_at);
+CREATE TABLE reconciliation_variances (
+  variance_id  TEXT PRIMARY KEY,
+  period       TEXT NOT NULL,
+  legal_entity TEXT NOT NULL,
+  state        INTEGER NOT NULL,
+  category     INTEGER NOT NULL,
+  payload      BLOB NOT NULL
+);
+CREATE INDEX reconciliation_variances_by_period
+  ON reconciliation_variances (period, legal_entity);
+)sql"},
   };
   return kMigrations;
 }

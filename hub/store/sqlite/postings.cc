@@ -68,6 +68,15 @@ absl::Status ReplacePosting(Connection& db, const PostingRow& posting) {
   return WritePosting(db, "INSERT OR REPLACE", posting);
 }
 
+absl::StatusOr<std::vector<PostingRow>> ListTargetPostings(
+    Connection& db, absl::string_view target) {
+  Statement q(db, absl::StrCat("SELECT ", kPostingColumns,
+                               " FROM postings WHERE target_system = ?"
+                               " ORDER BY posted_at, external_id"));
+  q.Bind(1, target);
+  return ReadPostings(q);
+}
+
 absl::StatusOr<std::vector<PostingRow>> ListPostings(
     Connection& db, absl::string_view target, absl::string_view contract_id) {
   Statement q(db, absl::StrCat("SELECT ", kPostingColumns,

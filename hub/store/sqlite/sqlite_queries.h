@@ -206,6 +206,23 @@ absl::StatusOr<std::optional<hub::v1::AccountingPeriod>> GetPeriod(
 absl::StatusOr<hub::v1::AccountingPeriod> AppendPeriodChange(
     Connection& db, const hub::v1::AccountingPeriod& change, absl::Time now);
 
+// --- reconciliation.cc (and ListTargetPostings in postings.cc)
+absl::StatusOr<std::optional<hub::v1::ReconciliationReport>>
+GetLatestReconciliation(Connection& db, absl::string_view period,
+                        absl::string_view legal_entity);
+absl::Status PutReconciliation(Connection& db,
+                               const hub::v1::ReconciliationReport& report);
+absl::StatusOr<std::optional<hub::v1::Variance>> GetVariance(
+    Connection& db, absl::string_view variance_id);
+absl::Status PutVariance(Connection& db, const hub::v1::Variance& variance,
+                         absl::string_view legal_entity);
+absl::StatusOr<std::vector<hub::v1::Variance>> ListPeriodVariances(
+    Connection& db, absl::string_view period, absl::string_view legal_entity);
+absl::StatusOr<VariancePage> ListVariances(Connection& db,
+                                           const VarianceQuery& query);
+absl::StatusOr<std::vector<PostingRow>> ListTargetPostings(
+    Connection& db, absl::string_view target);
+
 }  // namespace revhub::hub::sqlite
 
 #endif  // REVHUB_HUB_STORE_SQLITE_SQLITE_QUERIES_H_

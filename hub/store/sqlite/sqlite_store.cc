@@ -179,6 +179,29 @@ class SqliteStore : public Store {
     return sqlite::ListRunningOperations(*r);
   }
 
+  // ReconciliationReader:
+  absl::StatusOr<std::optional<hub::v1::ReconciliationReport>>
+  GetLatestReconciliation(absl::string_view period,
+                          absl::string_view legal_entity) override {
+    Reader r(this);
+    return sqlite::GetLatestReconciliation(*r, period, legal_entity);
+  }
+  absl::StatusOr<std::optional<hub::v1::Variance>> GetVariance(
+      absl::string_view variance_id) override {
+    Reader r(this);
+    return sqlite::GetVariance(*r, variance_id);
+  }
+  absl::StatusOr<VariancePage> ListVariances(
+      const VarianceQuery& query) override {
+    Reader r(this);
+    return sqlite::ListVariances(*r, query);
+  }
+  absl::StatusOr<std::vector<PostingRow>> ListTargetPostings(
+      absl::string_view target) override {
+    Reader r(this);
+    return sqlite::ListTargetPostings(*r, target);
+  }
+
   // PeriodReader:
   absl::StatusOr<std::vector<hub::v1::AccountingPeriod>> ListPeriods(
       absl::string_view legal_entity) override {

@@ -156,6 +156,24 @@ class SqliteWriteTxn : public WriteTxn {
     return sqlite::DeleteIdempotencyBefore(db_, cutoff, limit);
   }
 
+  // ReconciliationWriter:
+  absl::Status PutReconciliation(
+      const hub::v1::ReconciliationReport& report) override {
+    return sqlite::PutReconciliation(db_, report);
+  }
+  absl::Status PutVariance(const hub::v1::Variance& variance,
+                           absl::string_view legal_entity) override {
+    return sqlite::PutVariance(db_, variance, legal_entity);
+  }
+  absl::StatusOr<std::optional<hub::v1::Variance>> GetVariance(
+      absl::string_view variance_id) override {
+    return sqlite::GetVariance(db_, variance_id);
+  }
+  absl::StatusOr<std::vector<hub::v1::Variance>> ListPeriodVariances(
+      absl::string_view period, absl::string_view legal_entity) override {
+    return sqlite::ListPeriodVariances(db_, period, legal_entity);
+  }
+
   // PeriodWriter:
   absl::StatusOr<std::optional<hub::v1::AccountingPeriod>> GetPeriod(
       absl::string_view period, absl::string_view legal_entity) override {
