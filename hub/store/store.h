@@ -15,6 +15,7 @@
 //   operation_store.h    long-running operations (bulk replays)
 //   sync_store.h         pull cursors and webhook deliveries
 //   period_store.h       closed accounting periods and their history
+//   monitor_store.h      aggregates: backlog counts, exception summary
 // SqliteStore (sqlite/sqlite_store.h) is the embedded implementation; a
 // PostgreSQL one would implement the same classes, and
 // tests/store/conformance_test.cc checks any implementation against them.
@@ -44,6 +45,7 @@
 #include "hub/store/event_log.h"
 #include "hub/store/exception_queue.h"
 #include "hub/store/idempotency_store.h"
+#include "hub/store/monitor_store.h"
 #include "hub/store/operation_store.h"
 #include "hub/store/period_store.h"
 #include "hub/store/posting_ledger.h"
@@ -90,7 +92,8 @@ class Store : public SystemReader,
               public AuditLogReader,
               public OperationReader,
               public SyncStateReader,
-              public PeriodReader {
+              public PeriodReader,
+              public MonitorReader {
  public:
   ~Store() override = default;
 
