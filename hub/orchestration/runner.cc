@@ -262,6 +262,7 @@ StepProgress WorkflowRunner::Fail(const Workflow& wf, int index,
                                   const std::string& field_path,
                                   const std::string& vendor_code,
                                   const cv1::Money* amount) {
+  int64_t exception_id = 0;
   absl::Status st = Mutate(wf.workflow_id(), [&](WriteTxn& txn, Workflow& w) {
     WorkflowStep* s = w.mutable_steps(index);
     s->set_state(state);
@@ -307,6 +308,7 @@ StepProgress WorkflowRunner::Fail(const Workflow& wf, int index,
       ASSIGN_OR_RETURN(e, OpenException(txn, *config_, std::move(e), "hub"));
     }
     s->set_exception_id(e.exception_id());
+    exception_id = e.exception_id();
     w.set_state(hub::v1::WORKFLOW_STATE_BLOCKED);
     if (kind == hub::v1::EXCEPTION_KIND_POSTING_REJECTED) {
       cv1::BusinessEvent ev;
@@ -336,6 +338,16 @@ StepProgress WorkflowRunner::Fail(const Workflow& wf, int index,
     Wait(wf.workflow_id(), absl::Milliseconds(500));
     return StepProgress::kWait;
   }
+  observability::LogWarn(
+      "orchestrator",
+      absl::StrCat("step ", wf.steps(index).name(), " failed (",
+                   hub::v1::ExceptionKind_Name(kind), "): ", error,
+                   "; the workflow waits for its exception"),
+      {{"system", wf.steps(index).target_system()},
+       {"workflow_id", wf.workflow_id()},
+       {"contract_id", wf.contract_id()},
+       {"exception_id", absl::StrCat(exception_id)},
+       {"trace_id", wf.trace_id()}});
   return StepProgress::kStopped;
 }
 

@@ -86,10 +86,18 @@ Harness::~Harness() {
   if (hub_ && hub_->running()) hub_->Stop();
 }
 
+std::vector<std::string> Harness::HubArgs() const {
+  std::vector<std::string> args = {"--orchestration-config",
+                                   orchestration_config_};
+  args.insert(args.end(), options_.hub_args.begin(), options_.hub_args.end());
+  return args;
+}
+
 void Harness::StartHub() {
   std::lock_guard<std::mutex> lock(mu_);
   hub_ = std::make_unique<HubProcess>(data_dir_.path());
-  hub_->set_extra_args({"--orchestration-config", orchestration_config_});
+  hub_->set_extra_args(HubArgs());
+  hub_->set_stderr_file(options_.hub_stderr_file);
   bool started = hub_->Start();
   INFO(hub_->error());
   REQUIRE(started);
@@ -98,7 +106,8 @@ void Harness::StartHub() {
 
 void Harness::CrashAndRestart(std::chrono::milliseconds down) {
   auto next = std::make_unique<HubProcess>(data_dir_.path());
-  next->set_extra_args({"--orchestration-config", orchestration_config_});
+  next->set_extra_args(HubArgs());
+  next->set_stderr_file(options_.hub_stderr_file);
   {
     // Calls keep going to the dead hub's address meanwhile: UNAVAILABLE.
     std::lock_guard<std::mutex> lock(mu_);

@@ -87,6 +87,10 @@ struct HarnessOptions {
   int request_timeout_ms = 800;
   bool salesforce = false;
   bool stripe = false;
+  // More revhubd arguments (e.g. --http-listen 127.0.0.1:0).
+  std::vector<std::string> hub_args;
+  // Where the hub's stderr goes ("" the test's own).
+  std::string hub_stderr_file;
 };
 
 // The hub's view of one contract's postings, for CheckLedger.
@@ -215,6 +219,8 @@ class Harness {
   std::string Explain(const std::string& contract_id = "");
 
  private:
+  // The hub's arguments: the orchestration configuration, then hub_args.
+  std::vector<std::string> HubArgs() const;
   static bool Retriable(const grpc::Status& st) {
     return st.error_code() == grpc::StatusCode::UNAVAILABLE ||
            st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
