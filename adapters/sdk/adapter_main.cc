@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "adapters/sdk/adapter.h"
+#include "adapters/sdk/http_client.h"
 #include "adapters/sdk/mapping.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
@@ -203,7 +204,15 @@ class AdapterServiceImpl final : public AdapterService::CallbackService {
   grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* ctx,
                                    Work work) {
     auto* reactor = ctx->DefaultReactor();
-    pool_->Submit([reactor, work = std::move(work)]() mutable {
+    // The hub's trace goes on to the vendor's HTTP calls this work makes.
+    std::string traceparent;
+    auto it = ctx->client_metadata().find("traceparent");
+    if (it != ctx->client_metadata().end()) {
+      traceparent.assign(it->second.data(), it->second.size());
+    }
+    pool_->Submit([reactor, work = std::move(work),
+                   traceparent = std::move(traceparent)]() mutable {
+      ScopedTraceparent trace(std::move(traceparent));
       reactor->Finish(work());
     });
     return reactor;

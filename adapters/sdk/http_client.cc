@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -55,6 +56,24 @@ std::string HttpResponse::Header(absl::string_view name) const {
   return "";
 }
 
+namespace {
+thread_local std::string g_traceparent;
+}  // namespace
+
+ScopedTraceparent::ScopedTraceparent(std::string traceparent)
+    : previous_(std::move(g_traceparent)) {
+  // A header value only: one line of visible ASCII.
+  bool ok = traceparent.size() <= 256;
+  for (char c : traceparent) ok = ok && c > ' ' && c < 0x7f;
+  g_traceparent = ok ? std::move(traceparent) : std::string();
+}
+
+ScopedTraceparent::~ScopedTraceparent() {
+  g_traceparent = std::move(previous_);
+}
+
+const std::string& CurrentTraceparent() { return g_traceparent; }
+
 absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -62,6 +81,14 @@ absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request) {
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   HttpResponse response;
   curl_slist* headers = nullptr;
+  bool has_traceparent = false;
+  for (const auto& [k, v] : request.headers) {
+    if (absl::EqualsIgnoreCase(k, "traceparent")) has_traceparent = true;
+  }
+  if (!has_traceparent && !CurrentTraceparent().empty()) {
+    headers = curl_slist_append(
+        headers, absl::StrCat("traceparent: ", CurrentTraceparent()).c_str());
+  }
   for (const auto& [k, v] : request.headers) {
     headers = curl_slist_append(headers, absl::StrCat(k, ": ", v).c_str());
   }

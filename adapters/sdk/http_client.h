@@ -46,7 +46,27 @@ struct HttpResponse {
   std::string Header(absl::string_view name) const;
 };
 
+// Sends the request. When the calling thread has a trace (ScopedTraceparent)
+// and the request sets no `traceparent` header, the trace's is added, so the
+// vendor sees the hub's W3C trace context.
 absl::StatusOr<HttpResponse> SendHttp(const HttpRequest& request);
+
+// ScopedTraceparent makes `traceparent` (a W3C header value the hub sent
+// as gRPC metadata) the calling thread's trace while it lives; "" sets
+// none. The SDK sets it around each call it runs for the hub.
+class ScopedTraceparent {
+ public:
+  explicit ScopedTraceparent(std::string traceparent);
+  ~ScopedTraceparent();
+  ScopedTraceparent(const ScopedTraceparent&) = delete;
+  ScopedTraceparent& operator=(const ScopedTraceparent&) = delete;
+
+ private:
+  std::string previous_;
+};
+
+// Returns the calling thread's traceparent, or "".
+const std::string& CurrentTraceparent();
 
 // Returns the wait a response's Retry-After header asks for (delay-seconds
 // or an HTTP date), never more than kMaxRetryAfter; `fallback` when the

@@ -28,6 +28,9 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/codegen/client_unary_call.h"
 #include "hub/adapter_host/launch_policy.h"
+#include "hub/adapter_host/output_lines.h"
+#include "hub/observability/log.h"
+#include "hub/observability/trace_context.h"
 #include "revhub/adapter/v1/adapter_service.grpc.pb.h"
 
 namespace revhub::hub {
@@ -81,6 +84,8 @@ struct ChildProcess {
   std::shared_ptr<grpc::Channel> channel;
   std::shared_ptr<AdapterService::Stub> stub;
   std::thread drain;  // copies the process's stdout after the handshake
+  // Logs the process's stderr line by line (when not sent to a file).
+  std::thread err_drain;
   absl::Time started;
 };
 
@@ -345,6 +350,12 @@ class AdapterHostImpl final : public AdapterHost {
       grpc::ClientContext ctx;
       ctx.set_deadline(ToChrono(deadline));
       ctx.AddMetadata("authorization", "Bearer " + token);
+      if (const auto* trace = observability::CurrentTrace()) {
+        ctx.AddMetadata("traceparent", trace->Traceparent());
+        if (!trace->tracestate.empty()) {
+          ctx.AddMetadata("tracestate", trace->tracestate);
+        }
+      }
       last = rpc(stub.get(), &ctx);
       if (last.error_code() != grpc::StatusCode::UNAVAILABLE)
         return FromGrpc(last);
@@ -379,12 +390,21 @@ class AdapterHostImpl final : public AdapterHost {
       return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
     }
     int err_fd = -1;
+    int err_read = -1;  // the parent's end of the stderr pipe
     if (!spec_.stderr_path.empty()) {
       err_fd = open(spec_.stderr_path.c_str(),
                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
       if (err_fd < 0)
         return absl::InternalError(
             absl::StrCat(spec_.stderr_path, ": ", strerror(errno)));
+    } else {
+      int err[2];
+      if (pipe2(err, O_CLOEXEC) != 0) {
+        for (int fd : {in[0], in[1], out[0], out[1]}) close(fd);
+        return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
+      }
+      err_read = err[0];
+      err_fd = err[1];
     }
     // Everything the child needs is prepared before fork.
     std::vector<std::string> argv_s = {spec_.command};
@@ -403,8 +423,12 @@ class AdapterHostImpl final : public AdapterHost {
     pid_t parent = getpid();
 
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+      for (int fd : {in[0], in[1], out[0], out[1], err_fd, err_read}) {
+        if (fd >= 0) close(fd);
+      }
       return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+    }
     if (pid == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(127);
@@ -428,12 +452,18 @@ class AdapterHostImpl final : public AdapterHost {
     p->folder = folder;
     p->token = token;
     p->started = absl::Now();
+    if (err_read >= 0) {
+      p->err_drain = std::thread([err_read, command = spec_.command] {
+        DrainLines(err_read, command, "stderr");
+      });
+    }
     absl::Time deadline = absl::Now() + options_.handshake_timeout;
     auto fail = [&](absl::Status status) -> absl::Status {
       close(out[0]);
       kill(pid, SIGKILL);
       int wstatus = 0;
       waitpid(pid, &wstatus, 0);
+      if (p->err_drain.joinable()) p->err_drain.join();
       close(p->stdin_fd);
       return absl::Status(
           status.code(),
@@ -473,16 +503,10 @@ class AdapterHostImpl final : public AdapterHost {
     p->address = hs->address;
     p->stub = AdapterService::NewStub(p->channel);
     int out_fd = out[0];
-    p->drain = std::thread([out_fd] {
+    p->drain = std::thread([out_fd, command = spec_.command] {
       // An adapter must print nothing after the handshake; whatever it does
-      // print is passed on to stderr rather than blocking the adapter.
-      char buf[4096];
-      ssize_t n;
-      while ((n = read(out_fd, buf, sizeof buf)) > 0 ||
-             (n < 0 && errno == EINTR)) {
-        if (n > 0) std::cerr.write(buf, n);
-      }
-      close(out_fd);
+      // print is logged rather than blocking the adapter.
+      DrainLines(out_fd, command, "stdout");
     });
     return p;
   }
@@ -498,6 +522,7 @@ class AdapterHostImpl final : public AdapterHost {
       close(p.stdin_fd);
     }
     if (p.drain.joinable()) p.drain.join();
+    if (p.err_drain.joinable()) p.err_drain.join();
     RemoveFolder(p.folder);
   }
 
@@ -537,8 +562,9 @@ class AdapterHostImpl final : public AdapterHost {
         if (absl::Now() - started >= options_.stable_after) failures_in_row = 0;
       }
       if (why.empty()) continue;
-      std::cerr << "adapter host: " << spec_.command << " (pid " << pid << ") "
-                << why << "; restarting\n";
+      observability::LogWarn(
+          "adapter_host", absl::StrCat(why, "; restarting"),
+          {{"command", spec_.command}, {"pid", absl::StrCat(pid)}});
       std::unique_ptr<ChildProcess> dead;
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -567,8 +593,10 @@ class AdapterHostImpl final : public AdapterHost {
           cv_.notify_all();
           break;
         }
-        std::cerr << "adapter host: restart failed: " << p.status().message()
-                  << "\n";
+        observability::LogWarn(
+            "adapter_host",
+            absl::StrCat("restart failed: ", p.status().message()),
+            {{"command", spec_.command}});
       }
     }
   }

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "canonical/status_macros.h"
+#include "hub/observability/log.h"
+#include "hub/observability/trace_context.h"
 #include "hub/secrets/secret_fields.h"
 #include "revhub/adapter/v1/adapter_service.grpc.pb.h"
 
@@ -80,6 +82,9 @@ class RemoteAdapter final : public AdapterClient {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() +
                      absl::ToChronoMilliseconds(deadline_));
+    if (const auto* trace = observability::CurrentTrace()) {
+      ctx.AddMetadata("traceparent", trace->Traceparent());
+    }
     grpc::Status st = ((*stub_).*method)(&ctx, req, &resp);
     if (!st.ok()) {
       return absl::Status(
@@ -171,8 +176,8 @@ void AdapterSupervisor::Stop(const std::string& system) {
     slot->spec.clear();
   }
   if (old != nullptr) {
-    std::cerr << "revhubd: stopping the adapter of system " << system
-              << std::endl;
+    observability::LogInfo("adapters", "stopping the adapter",
+                           {{"system", system}});
   }
   // `old` shuts down here, or when the last call in flight lets go of it.
 }
@@ -199,13 +204,50 @@ absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::For(
   std::lock_guard<std::mutex> lock(slot->mu);
   if (slot->client != nullptr && slot->spec == wanted) return slot->client;
   if (slot->client != nullptr) {
-    std::cerr << "revhubd: the adapter of system " << system.name()
-              << " changed; restarting it" << std::endl;
+    observability::LogInfo("adapters", "the adapter changed; restarting it",
+                           {{"system", system.name()}});
     slot->client.reset();
   }
-  ASSIGN_OR_RETURN(slot->client, NewClient(system));
+  absl::StatusOr<std::shared_ptr<AdapterClient>> client = NewClient(system);
+  if (!client.ok()) {
+    slot->last_error = std::string(client.status().message());
+    return client.status();
+  }
+  slot->client = std::move(*client);
+  slot->last_error.clear();
   slot->spec = wanted;
   return slot->client;
+}
+
+AdapterState AdapterSupervisor::StateOf(const std::string& system) {
+  std::shared_ptr<Slot> slot;
+  AdapterState out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto d = described_.find(system);
+    if (d != described_.end()) out.vendor = d->second.vendor;
+    auto it = slots_.find(system);
+    if (it == slots_.end()) return out;
+    slot = it->second;
+  }
+  // A slot is locked while its adapter starts: that one is "restarting"
+  // rather than waited for.
+  std::unique_lock<std::mutex> lock(slot->mu, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    out.state = "restarting";
+    return out;
+  }
+  if (slot->client == nullptr) {
+    out.state = slot->last_error.empty() ? "stopped" : "failed";
+    out.last_error = slot->last_error;
+    return out;
+  }
+  const hub::v1::AdapterProcess p = slot->client->Process();
+  out.restarts = p.restarts();
+  // A hosted adapter has neither pid nor address while it is being
+  // restarted; one reached at an endpoint has its address and no pid.
+  out.state = p.pid() == 0 && p.address().empty() ? "restarting" : "running";
+  return out;
 }
 
 absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::NewClient(
@@ -238,8 +280,9 @@ absl::StatusOr<std::shared_ptr<AdapterClient>> AdapterSupervisor::NewClient(
     }
     // The host is the client; the last user to let go of it shuts it down.
     std::shared_ptr<AdapterClient> client(std::move(*host));
-    std::cerr << "revhubd: started the adapter of system " << system.name()
-              << " (pid " << client->Process().pid() << ")" << std::endl;
+    observability::LogInfo("adapters", "started the adapter",
+                           {{"system", system.name()},
+                            {"pid", absl::StrCat(client->Process().pid())}});
     return client;
   }
   if (spec.has_tls_endpoint()) {
@@ -331,6 +374,7 @@ bool AdapterSupervisor::Describe(const hub::v1::System& system,
   Described& d = described_[system.name()];
   d.spec = system.adapter().SerializeAsString();
   d.object_types.clear();
+  d.vendor = description->vendor();
   for (const auto& t : description->inbound_object_types()) {
     d.object_types.push_back(t.object_type());
   }
@@ -407,7 +451,9 @@ void AdapterSupervisor::Loop() {
       }
       auto client = For(s);
       if (!client.ok()) {
-        std::cerr << "revhubd: " << client.status().message() << std::endl;
+        observability::LogWarn("adapters",
+                               std::string(client.status().message()),
+                               {{"system", s.name()}});
         continue;
       }
       if (!DeclaredObjectTypes(s).has_value()) Describe(s, *client);

@@ -69,6 +69,19 @@ struct AdapterConfig {
   }
 };
 
+// The state of a system's adapter as the supervisor last saw it.
+struct AdapterState {
+  // "running" (a process or endpoint client is up), "restarting" (its
+  // process crashed and is being started again), "stopped" (none: not
+  // started yet, disabled or without an adapter), "failed" (the last start
+  // failed: last_error says why).
+  std::string state = "stopped";
+  int restarts = 0;
+  std::string last_error;
+  // The vendor the adapter said it speaks to (Describe); "" until known.
+  std::string vendor;
+};
+
 class AdapterSupervisor {
  public:
   // `store` and `vault` are not owned and outlive the supervisor. Launch
@@ -108,6 +121,9 @@ class AdapterSupervisor {
   // opened, env:/file: references read). FAILED_PRECONDITION naming the
   // field when one cannot be resolved.
   absl::StatusOr<AdapterConfig> ConfigFor(const hub::v1::System& system);
+  // Returns the state of the adapter of `system`; starts nothing, never
+  // blocks on an adapter.
+  AdapterState StateOf(const std::string& system);
   // Stops every adapter and the supervisor's thread.
   void Shutdown();
 
@@ -119,11 +135,13 @@ class AdapterSupervisor {
     std::mutex mu;
     std::string spec;  // serialized AdapterSpec of the running client
     std::shared_ptr<AdapterClient> client;
+    std::string last_error;  // of the last failed start
   };
   // What a running adapter declared, for the spec it was started with.
   struct Described {
     std::string spec;
     std::vector<std::string> object_types;
+    std::string vendor;
   };
   std::shared_ptr<Slot> SlotFor(const std::string& system);
   // Starts (launch) or connects to (endpoint) the adapter of `system`.

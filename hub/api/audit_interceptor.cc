@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "hub/api/rpc.h"
 #include "hub/common/util.h"
+#include "hub/observability/log.h"
 
 namespace revhub::hub {
 namespace {
@@ -121,9 +122,10 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
       row_.set_message(status.error_message());
       absl::Status appended = AppendRow(store_, row_);
       if (!appended.ok()) {
-        std::fprintf(stderr, "revhubd: audit row for %s not written: %s\n",
-                     row_.method().c_str(),
-                     std::string(appended.message()).c_str());
+        observability::LogError(
+            "audit",
+            absl::StrCat("audit row not written: ", appended.message()),
+            {{"method", row_.method()}});
         methods->ModifySendStatus(grpc::Status(
             grpc::StatusCode::INTERNAL,
             absl::StrCat("the call's audit row could not be written (",

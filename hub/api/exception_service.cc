@@ -149,7 +149,68 @@ class ExceptionServiceImpl final
     });
   }
 
+  ServerUnaryReactor* SummarizeExceptions(
+      CallbackServerContext* context,
+      const hub::v1::SummarizeExceptionsRequest* req,
+      hub::v1::SummarizeExceptionsResponse* resp) override {
+    return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
+      if (!hub::v1::ExceptionCategory_IsValid(req->category())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("category: ", req->category(), " is not a category"));
+      }
+      if (!hub::v1::ExceptionKind_IsValid(req->kind())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("kind: ", req->kind(), " is not a kind"));
+      }
+      ExceptionSummaryQuery q;
+      q.system = req->system();
+      q.owner = req->owner();
+      q.category = req->category();
+      q.kind = req->kind();
+      q.include_resolved = req->include_resolved();
+      q.now = absl::Now();
+      ASSIGN_OR_RETURN(auto groups, hub_->store->SummarizeExceptions(q));
+      // Rows in the order of the dimensions as the page shows them.
+      static const char* kOrder[] = {"owner",  "category", "kind",
+                                     "system", "age",      "sla"};
+      for (const char* dimension : kOrder) {
+        for (const ExceptionSummaryGroup& g : groups) {
+          if (g.dimension != dimension) continue;
+          *resp->add_rows() = SummaryRow(g);
+          if (g.dimension == "sla" && g.key == "BREACHED") {
+            resp->set_breached_count(resp->breached_count() + g.count);
+          } else if (g.dimension == "sla" && g.key == "AT_RISK") {
+            resp->set_at_risk_count(resp->at_risk_count() + g.count);
+          }
+        }
+      }
+      for (const ExceptionSummaryGroup& g : groups) {
+        if (g.dimension == "total") *resp->add_totals() = SummaryRow(g);
+        if (g.dimension == "state" && g.key == "OPEN") {
+          resp->set_open_count(resp->open_count() + g.count);
+        }
+      }
+      return absl::OkStatus();
+    });
+  }
+
  private:
+  static hub::v1::ExceptionSummaryRow SummaryRow(
+      const ExceptionSummaryGroup& g) {
+    hub::v1::ExceptionSummaryRow row;
+    row.set_dimension(g.dimension);
+    row.set_key(g.key);
+    row.set_currency(g.currency);
+    row.set_count(g.count);
+    if (!g.currency.empty()) {
+      auto* m = row.mutable_amount_at_stake();
+      m->set_currency_code(g.currency);
+      m->set_units(g.units);
+      m->set_nanos(g.nanos);
+    }
+    return row;
+  }
+
   // Retry (replay=false) or replay an exception's failed work.
   ServerUnaryReactor* Rerun(CallbackServerContext* context,
                             int64_t exception_id, const std::string& note,

@@ -10,6 +10,7 @@
 #include "hub/adapter_host/adapter_supervisor.h"
 #include "hub/api/services.h"
 #include "hub/entities/entity_ops.h"
+#include "hub/observability/hub_metrics.h"
 #include "revhub/hub/v1/ingest_service.grpc.pb.h"
 
 namespace revhub::hub {
@@ -124,8 +125,10 @@ class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
                              hub::v1::IngestResponse* resp) override {
     auth::Caller caller = CallerOf(context);
     std::string principal = caller.principal;
+    const std::string trace_id = TraceOf(context).trace_id;
     return RunUnary(
-        hub_, context, [this, req, resp, caller, principal]() -> absl::Status {
+        hub_, context,
+        [this, req, resp, caller, principal, trace_id]() -> absl::Status {
           RETURN_IF_ERROR(ValidateIngest(*req));
           RETURN_IF_ERROR(auth::CheckMayWriteSystem(caller, req->system()));
           hub::v1::RawRecord record;
@@ -143,48 +146,56 @@ class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
                   : req->idempotency_key());
           record.set_status(hub::v1::RECORD_STATUS_RECEIVED);
           record.set_principal(principal);
-          return hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
-            ASSIGN_OR_RETURN(auto system, txn.GetSystem(req->system()));
-            if (!system.has_value()) {
-              return absl::NotFoundError(
-                  absl::StrCat("system: \"", req->system(),
-                               "\" is not a registered system"));
-            }
-            if (system->state() == hub::v1::SYSTEM_STATE_DISABLED) {
-              return absl::FailedPreconditionError(
-                  absl::StrCat("system: \"", req->system(), "\" is disabled (",
-                               system->disabled_reason(),
-                               "); register it again to accept its payloads"));
-            }
-            ASSIGN_OR_RETURN(
-                auto seen,
-                txn.FindRawRecord(record.system(), record.idempotency_key()));
-            // A resend of what was stored is answered before the check, so
-            // nothing already accepted is refused.
-            if (!seen.has_value()) {
-              RETURN_IF_ERROR(CheckObjectType(hub_->adapters, *system,
-                                              record.object_type()));
-            }
-            if (seen.has_value()) {
-              if (seen->payload_sha256() != record.payload_sha256() ||
-                  seen->object_type() != record.object_type()) {
-                return absl::InvalidArgumentError(absl::StrCat(
-                    "idempotency_key: \"", record.idempotency_key(),
-                    "\" was already used for a different payload (record ",
-                    seen->record_id(), ")"));
-              }
-              resp->set_record_id(seen->record_id());
-              resp->set_duplicate(true);
-              *resp->mutable_received_at() = seen->received_at();
-              return absl::OkStatus();
-            }
-            record.set_payload(req->payload());
-            ASSIGN_OR_RETURN(int64_t id, txn.InsertRawRecord(record));
-            resp->set_record_id(id);
-            resp->set_duplicate(false);
-            *resp->mutable_received_at() = ToProto(txn.Now());
-            return absl::OkStatus();
-          });
+          record.set_trace_id(trace_id);
+          absl::Status written =
+              hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
+                ASSIGN_OR_RETURN(auto system, txn.GetSystem(req->system()));
+                if (!system.has_value()) {
+                  return absl::NotFoundError(
+                      absl::StrCat("system: \"", req->system(),
+                                   "\" is not a registered system"));
+                }
+                if (system->state() == hub::v1::SYSTEM_STATE_DISABLED) {
+                  return absl::FailedPreconditionError(absl::StrCat(
+                      "system: \"", req->system(), "\" is disabled (",
+                      system->disabled_reason(),
+                      "); register it again to accept its payloads"));
+                }
+                ASSIGN_OR_RETURN(auto seen,
+                                 txn.FindRawRecord(record.system(),
+                                                   record.idempotency_key()));
+                // A resend of what was stored is answered before the check, so
+                // nothing already accepted is refused.
+                if (!seen.has_value()) {
+                  RETURN_IF_ERROR(CheckObjectType(hub_->adapters, *system,
+                                                  record.object_type()));
+                }
+                if (seen.has_value()) {
+                  if (seen->payload_sha256() != record.payload_sha256() ||
+                      seen->object_type() != record.object_type()) {
+                    return absl::InvalidArgumentError(absl::StrCat(
+                        "idempotency_key: \"", record.idempotency_key(),
+                        "\" was already used for a different payload (record ",
+                        seen->record_id(), ")"));
+                  }
+                  resp->set_record_id(seen->record_id());
+                  resp->set_duplicate(true);
+                  *resp->mutable_received_at() = seen->received_at();
+                  return absl::OkStatus();
+                }
+                record.set_payload(req->payload());
+                ASSIGN_OR_RETURN(int64_t id, txn.InsertRawRecord(record));
+                resp->set_record_id(id);
+                resp->set_duplicate(false);
+                *resp->mutable_received_at() = ToProto(txn.Now());
+                return absl::OkStatus();
+              });
+          if (written.ok() && !resp->duplicate()) {
+            observability::Metrics()
+                .records_ingested.WithLabels({record.system()})
+                .Inc();
+          }
+          return written;
         });
   }
 

@@ -13,6 +13,7 @@
 #include "hub/ingest/pipeline.h"
 #include "hub/ingest/record_exceptions.h"
 #include "hub/ingest/replay_operations.h"
+#include "hub/monitor/backlog_monitor.h"
 #include "revhub/hub/v1/pipeline_service.grpc.pb.h"
 
 namespace revhub::hub {
@@ -243,6 +244,18 @@ class PipelineServiceImpl final
     return RunUnary(hub_, context, [this, req, resp]() -> absl::Status {
       ASSIGN_OR_RETURN(*resp->mutable_operation(),
                        hub_->replays->Cancel(req->operation_id()));
+      return absl::OkStatus();
+    });
+  }
+
+  ServerUnaryReactor* GetBacklog(CallbackServerContext* context,
+                                 const hub::v1::GetBacklogRequest* /*req*/,
+                                 hub::v1::GetBacklogResponse* resp) override {
+    return RunUnary(hub_, context, [this, resp]() -> absl::Status {
+      if (hub_->backlog == nullptr) {
+        return absl::UnavailableError("the backlog monitor is not running");
+      }
+      ASSIGN_OR_RETURN(*resp, hub_->backlog->Backlog());
       return absl::OkStatus();
     });
   }

@@ -11,6 +11,7 @@
 #include "hub/entities/entity_ops.h"
 #include "hub/entities/matching.h"
 #include "hub/ingest/pipeline.h"
+#include "hub/observability/log.h"
 #include "hub/secrets/secret_vault.h"
 #include "revhub/hub/v1/system_registry_service.grpc.pb.h"
 
@@ -388,11 +389,13 @@ class SystemRegistryServiceImpl final
       return {};
     auto fields = hub_->adapters->SecretFields(system);
     if (!fields.ok()) {
-      std::cerr << "revhubd: registering system " << system.name()
-                << ": the adapter's configuration schema is not known ("
-                << fields.status().message()
-                << "); fields whose names look secret are kept as secrets"
-                << std::endl;
+      observability::LogWarn(
+          "registry",
+          absl::StrCat("the adapter's configuration schema is not known (",
+                       fields.status().message(),
+                       "); fields whose names look secret are kept as "
+                       "secrets"),
+          {{"system", system.name()}});
       return {};
     }
     return *fields;

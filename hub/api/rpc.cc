@@ -43,6 +43,17 @@ std::string PrincipalOf(const grpc::ServerContextBase* context) {
   return CallerOf(context).principal;
 }
 
+observability::TraceContext TraceOf(const grpc::ServerContextBase* context) {
+  const auto& metadata = context->client_metadata();
+  auto value = [&](const char* key) -> std::string {
+    auto it = metadata.find(key);
+    if (it == metadata.end()) return "";
+    return std::string(it->second.data(), it->second.size());
+  };
+  return observability::ContinueOrStart(value("traceparent"),
+                                        value("tracestate"));
+}
+
 std::string RoleOf(const grpc::ServerContextBase* context) {
   const auth::Caller caller = CallerOf(context);
   if (caller.role == hub::v1::ROLE_UNSPECIFIED) return "";

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "hub/auth/principal_registry.h"
+#include "hub/observability/trace_context.h"
 
 namespace revhub::hub {
 
@@ -28,6 +29,11 @@ auth::Caller CallerOf(const grpc::ServerContextBase* context);
 
 // Returns the authenticated principal's name (CallerOf(context).principal).
 std::string PrincipalOf(const grpc::ServerContextBase* context);
+
+// Returns the call's W3C trace context: the caller's `traceparent` (and
+// `tracestate`) metadata continued as a child span when valid, otherwise a
+// new trace (an invalid header never fails a call).
+observability::TraceContext TraceOf(const grpc::ServerContextBase* context);
 
 // Returns the authenticated caller's role name ("admin", "finance", ...), or
 // "" for a call of an open method.

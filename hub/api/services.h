@@ -33,6 +33,7 @@ class PrincipalRegistry;
 class SecretVault;
 class ReplayOperations;
 class SyncEngine;
+class BacklogMonitor;
 
 struct HubContext {
   Store* store;
@@ -54,6 +55,8 @@ struct HubContext {
   SyncEngine* sync = nullptr;
   // Per-principal admission; null admits every caller.
   RateLimiter* limiter = nullptr;
+  // The backlog and systems' health (hub/monitor/); null when not running.
+  BacklogMonitor* backlog = nullptr;
 };
 
 std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub);

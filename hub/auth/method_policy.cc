@@ -67,6 +67,7 @@ std::vector<MethodRule> MakeTable() {
       Write("PipelineService", "StartReplay", kIntegration),
       Read("PipelineService", "GetOperation"),
       Read("PipelineService", "ListOperations"),
+      Read("PipelineService", "GetBacklog"),
       Write("PipelineService", "CancelOperation", kIntegration),
       // SyncService: pulling is what integration does; everyone reads
       // where pulls stand.
@@ -109,6 +110,7 @@ std::vector<MethodRule> MakeTable() {
       Read("WorkflowService", "ListWorkflows"),
       // ExceptionService
       Read("ExceptionService", "ListExceptions"),
+      Read("ExceptionService", "SummarizeExceptions"),
       Read("ExceptionService", "GetException"),
       Write("ExceptionService", "AssignException", kFinance),
       Write("ExceptionService", "RetryException", kExceptionRetry),

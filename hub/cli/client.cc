@@ -164,6 +164,7 @@ class GrpcHubClient final : public HubClient {
   REVHUB_UNARY(exceptions_, RetryException)
   REVHUB_UNARY(exceptions_, ReplayException)
   REVHUB_UNARY(exceptions_, ResolveException)
+  REVHUB_UNARY(exceptions_, SummarizeExceptions)
   REVHUB_UNARY(principals_, CreatePrincipal)
   REVHUB_UNARY(principals_, ListPrincipals)
   REVHUB_UNARY(principals_, RotatePrincipalToken)

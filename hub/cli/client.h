@@ -216,6 +216,8 @@ class HubClient {
       const hubv1::ReplayExceptionRequest& request) = 0;
   virtual absl::StatusOr<hubv1::ResolveExceptionResponse> ResolveException(
       const hubv1::ResolveExceptionRequest& request) = 0;
+  virtual absl::StatusOr<hubv1::SummarizeExceptionsResponse>
+  SummarizeExceptions(const hubv1::SummarizeExceptionsRequest& request) = 0;
 
   // PrincipalService
   virtual absl::StatusOr<hubv1::CreatePrincipalResponse> CreatePrincipal(

@@ -64,6 +64,9 @@ void DefineReconcileCommands(CLI::App& app, CommandContext& ctx);
 // Adds book, amend, renew and cancel to the `contracts` group (called by
 // DefineContractsCommands).
 void DefineContractLifecycleCommands(CLI::App& contracts, CommandContext& ctx);
+// Adds `summary` to the `exceptions` group (exception_summary_commands.cc;
+// called by DefineExceptionsCommands).
+void DefineExceptionSummaryCommand(CLI::App& exceptions, CommandContext& ctx);
 // Adds waterfall, rollforward, rpo, balances and contra to the `revenue`
 // group (revenue_report_commands.cc; called by DefineRevenueCommands).
 void DefineRevenueReportCommands(CLI::App& revenue, CommandContext& ctx);

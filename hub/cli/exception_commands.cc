@@ -8,6 +8,7 @@
 //   revhub exceptions retry ID [--note TEXT]
 //   revhub exceptions replay ID [--note TEXT]
 //   revhub exceptions resolve ID --reason TEXT
+//   revhub exceptions summary … (exception_summary_commands.cc)
 //
 // Amounts print exactly (FormatMoney), ages as "3h12m"; what is printed is
 // built by hub/cli/exception_format.h. A missing --reason or OWNER is a
@@ -217,6 +218,7 @@ void DefineExceptionsCommands(CLI::App& app, CommandContext& ctx) {
       "retry, replay, resolve");
   exceptions->require_subcommand(1);
   DefineList(exceptions, f, ctx);
+  DefineExceptionSummaryCommand(*exceptions, ctx);
 
   // Adds a command taking the exception ID and, when `note`, --note.
   auto add = [&](const char* name, const std::string& about, bool note) {

@@ -95,6 +95,8 @@ std::string FormatAtStakeTotals(
   std::map<std::string, Nanos> totals;
   int malformed = 0;
   for (const hubv1::Exception& e : exceptions) {
+    // Money is at stake while an exception is open only.
+    if (e.state() == hubv1::EXCEPTION_STATE_RESOLVED) continue;
     const canon::Money& amount = e.amount_at_stake();
     if (amount.currency_code().empty() && amount.units() == 0 &&
         amount.nanos() == 0) {
@@ -141,9 +143,19 @@ std::string RenderExceptionTable(const hubv1::ListExceptionsResponse& page) {
          OrDash(Shorten(e.error()))});
   }
   const int n = page.exceptions_size();
+  int resolved = 0;
+  for (const hubv1::Exception& e : page.exceptions()) {
+    if (e.state() == hubv1::EXCEPTION_STATE_RESOLVED) ++resolved;
+  }
+  if (resolved == 0) {
+    return absl::StrCat(
+        table.Render(), "\n", n, n == 1 ? " exception" : " exceptions",
+        "; at stake: ", FormatAtStakeTotals(page.exceptions()), "\n");
+  }
   return absl::StrCat(
       table.Render(), "\n", n, n == 1 ? " exception" : " exceptions",
-      "; at stake: ", FormatAtStakeTotals(page.exceptions()), "\n");
+      "; open at stake: ", FormatAtStakeTotals(page.exceptions()), " (the ",
+      resolved, " resolved ", resolved == 1 ? "is" : "are", " not counted)\n");
 }
 
 std::string RenderExceptionDetail(const hubv1::GetExceptionResponse& r) {

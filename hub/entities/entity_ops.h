@@ -129,6 +129,8 @@ struct UpsertArgs {
   std::string source_system;
   std::string correlation_id;  // empty: the event's own id
   std::string causation_id;
+  // The W3C trace id the event carries (the payload's); empty: none.
+  std::string trace_id;
   // The event's occurred_at; unset: the entity's effective_at.
   std::optional<google::protobuf::Timestamp> occurred_at;
   ChangeContext ctx;
@@ -273,6 +275,7 @@ absl::StatusOr<UpsertResult<T>> UpsertEntityInTxn(WriteTxn& txn,
   event.set_correlation_id(args.correlation_id.empty() ? event.event_id()
                                                        : args.correlation_id);
   event.set_causation_id(args.causation_id);
+  event.set_trace_id(args.trace_id);
   event.set_principal(args.ctx.principal);
   *event.mutable_occurred_at() =
       args.occurred_at.has_value() ? *args.occurred_at : next.effective_at();

@@ -14,6 +14,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/util/time_util.h"
+#include "hub/entities/contract_value.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/entities/matching.h"
 
@@ -289,6 +290,7 @@ absl::Status ApplyEntity(WriteTxn& txn, TranslationToApply& t, int i,
   UpsertArgs args;
   args.source_system = t.record->system();
   args.correlation_id = absl::StrCat("record:", t.record->record_id());
+  args.trace_id = t.record->trace_id();
   args.ctx.principal = t.record->principal();
   for (const auto& ev : t.result->events()) {
     if (ev.entity_index() != i) continue;
@@ -392,21 +394,8 @@ std::optional<canonical::v1::Money> AmountOf(const CanonicalEntity& entity) {
     case CanonicalEntity::kPayment:
       if (!entity.payment().has_amount()) return std::nullopt;
       return entity.payment().amount();
-    case CanonicalEntity::kContract: {
-      std::optional<canonical::v1::Money> total;
-      for (const auto& line : entity.contract().lines()) {
-        if (!line.has_unit_price()) continue;
-        absl::StatusOr<canonical::v1::Money> amount =
-            Multiply(line.unit_price(), line.quantity());
-        if (amount.ok() && line.has_discount_amount()) {
-          amount = Subtract(*amount, line.discount_amount());
-        }
-        if (amount.ok() && total.has_value()) amount = Add(*total, *amount);
-        if (!amount.ok()) return std::nullopt;
-        total = *amount;
-      }
-      return total;
-    }
+    case CanonicalEntity::kContract:
+      return ContractValue(entity.contract());
     default:
       return std::nullopt;
   }

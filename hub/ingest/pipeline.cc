@@ -10,6 +10,9 @@
 #include "canonical/status_macros.h"
 #include "hub/ingest/apply_translation.h"
 #include "hub/ingest/record_exceptions.h"
+#include "hub/observability/hub_metrics.h"
+#include "hub/observability/log.h"
+#include "hub/observability/trace_context.h"
 
 namespace revhub::hub {
 namespace {
@@ -106,8 +109,8 @@ void Pipeline::Loop() {
     ExpireWaits();
     auto received = ListByStatus("", hub::v1::RECORD_STATUS_RECEIVED, 1 << 30);
     if (!received.ok()) {
-      std::cerr << "revhubd: pipeline: " << received.status().message()
-                << std::endl;
+      observability::LogWarn("pipeline",
+                             std::string(received.status().message()));
       continue;
     }
     // Oldest first, grouped by system in order of first appearance, minus
@@ -212,9 +215,10 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
   auto transient_all = [&](const absl::Status& st) {
     // A system without an adapter (or disabled) just waits, quietly.
     if (!absl::IsFailedPrecondition(st)) {
-      std::cerr << "revhubd: pipeline: system " << system_name << ": "
-                << st.message() << " (will retry " << ids.size() << " records)"
-                << std::endl;
+      observability::LogWarn(
+          "pipeline",
+          absl::StrCat(st.message(), " (will retry ", ids.size(), " records)"),
+          {{"system", system_name}});
     }
     for (int64_t id : ids) NoteTransient(id, system_name);
     return outcomes;
@@ -257,7 +261,13 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
     vr->set_object_type(records[0].object_type());
     vr->set_payload(records[0].payload());
     vr->set_content_type(records[0].content_type());
+    const absl::Time started = absl::Now();
+    observability::ScopedTrace trace(
+        observability::ChildOfTraceId(records[0].trace_id()));
     auto resp = (*client)->Translate(req);
+    observability::Metrics()
+        .translate_duration.WithLabels({system_name})
+        .Observe(absl::ToDoubleSeconds(absl::Now() - started));
     if (!resp.ok() && IsTransient(resp.status()))
       return transient_all(resp.status());
     if (resp.ok()) {
@@ -283,7 +293,19 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
       vr->set_payload(r.payload());
       vr->set_content_type(r.content_type());
     }
+    const absl::Time started = absl::Now();
+    // One trace per call: the batch's when its records share one, else a
+    // new one.
+    bool one_trace = true;
+    for (const RawRecord& r : records) {
+      one_trace = one_trace && r.trace_id() == records[0].trace_id();
+    }
+    observability::ScopedTrace trace(observability::ChildOfTraceId(
+        one_trace ? records[0].trace_id() : std::string()));
     auto resp = (*client)->TranslateBatch(req);
+    observability::Metrics()
+        .translate_duration.WithLabels({system_name})
+        .Observe(absl::ToDoubleSeconds(absl::Now() - started));
     if (!resp.ok() && IsTransient(resp.status()))
       return transient_all(resp.status());
     for (size_t k = 0; k < records.size(); ++k) {
@@ -304,8 +326,41 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
     }
   }
 
+  auto& metrics = observability::Metrics();
   for (size_t k = 0; k < records.size(); ++k) {
+    const absl::Time started = absl::Now();
     ApplyRecord(records[k], **system, results[k], replay, &outcomes[k]);
+    metrics.apply_duration.WithLabels({system_name})
+        .Observe(absl::ToDoubleSeconds(absl::Now() - started));
+    const char* outcome = nullptr;
+    switch (outcomes[k].status()) {
+      case hub::v1::RECORD_STATUS_APPLIED:
+        outcome = "applied";
+        break;
+      case hub::v1::RECORD_STATUS_SKIPPED:
+        outcome = "skipped";
+        break;
+      case hub::v1::RECORD_STATUS_WAITING:
+        outcome = "waiting";
+        break;
+      case hub::v1::RECORD_STATUS_FAILED:
+        outcome = "failed";
+        observability::LogWarn(
+            "pipeline", "record failed; an exception is open",
+            {{"system", system_name},
+             {"record_id", absl::StrCat(records[k].record_id())},
+             {"exception_id",
+              outcomes[k].exception().exception_id() != 0
+                  ? absl::StrCat(outcomes[k].exception().exception_id())
+                  : ""},
+             {"trace_id", records[k].trace_id()}});
+        break;
+      default:
+        break;  // RECEIVED: to be tried again
+    }
+    if (outcome != nullptr) {
+      metrics.records_processed.WithLabels({system_name, outcome}).Inc();
+    }
   }
   return outcomes;
 }
@@ -326,8 +381,11 @@ void Pipeline::ApplyRecord(const RawRecord& record,
     return absl::OkStatus();
   };
   auto retry_later = [&](const absl::Status& st) {
-    std::cerr << "revhubd: pipeline: record " << record.record_id() << ": "
-              << st.message() << " (will retry)" << std::endl;
+    observability::LogWarn("pipeline",
+                           absl::StrCat(st.message(), " (will retry)"),
+                           {{"system", record.system()},
+                            {"record_id", absl::StrCat(record.record_id())},
+                            {"trace_id", record.trace_id()}});
     outcome->set_status(hub::v1::RECORD_STATUS_RECEIVED);
     NoteTransient(record.record_id(), record.system());
   };
@@ -476,7 +534,7 @@ void Pipeline::ExpireWaits() {
   const absl::Time cutoff = absl::Now() - options_.waiting_timeout;
   auto waits = store_->WaitingOlderThan(cutoff, 500);
   if (!waits.ok()) {
-    std::cerr << "revhubd: pipeline: " << waits.status().message() << std::endl;
+    observability::LogWarn("pipeline", std::string(waits.status().message()));
     return;
   }
   for (const RecordWait& seen : *waits) {
@@ -514,8 +572,9 @@ void Pipeline::ExpireWaits() {
           .status();
     });
     if (!st.ok()) {
-      std::cerr << "revhubd: pipeline: record " << seen.record_id
-                << ": giving up its wait: " << st.message() << std::endl;
+      observability::LogWarn("pipeline",
+                             absl::StrCat("giving up its wait: ", st.message()),
+                             {{"record_id", absl::StrCat(seen.record_id)}});
     }
   }
 }

@@ -40,6 +40,8 @@ absl::StatusOr<Exception> RejectRecord(
     return txn.PutException(std::move(e));
   }
   Exception e;
+  ASSIGN_OR_RETURN(auto record, txn.GetRawRecord(record_id));
+  if (record.has_value()) e.set_trace_id(record->trace_id());
   e.set_kind(hub::v1::EXCEPTION_KIND_RECORD_REJECTED);
   e.set_system(system);
   e.set_record_id(record_id);

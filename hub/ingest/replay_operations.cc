@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
 #include "hub/common/util.h"
+#include "hub/observability/log.h"
 
 namespace revhub::hub {
 
@@ -19,8 +20,7 @@ ReplayOperations::~ReplayOperations() { Stop(); }
 void ReplayOperations::Start() {
   auto running = store_->ListRunningOperations();
   if (!running.ok()) {
-    std::cerr << "revhubd: replay operations: " << running.status().message()
-              << std::endl;
+    observability::LogWarn("replay", std::string(running.status().message()));
   } else {
     for (const Operation& op : *running) Enqueue(op.operation_id());
   }
@@ -167,8 +167,8 @@ void ReplayOperations::RunOne(const std::string& operation_id) {
     op.set_error(std::string(st.message()));
     absl::Status saved = Save(op);
     if (!saved.ok()) {
-      std::cerr << "revhubd: replay " << operation_id << ": " << saved.message()
-                << std::endl;
+      observability::LogWarn("replay", std::string(saved.message()),
+                             {{"operation_id", operation_id}});
     }
   };
   // The records still to do: after the cursor, up to what the limit leaves.

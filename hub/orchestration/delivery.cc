@@ -8,6 +8,9 @@
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "hub/common/util.h"
+#include "hub/observability/hub_metrics.h"
+#include "hub/observability/log.h"
+#include "hub/observability/trace_context.h"
 #include "hub/orchestration/planner.h"
 #include "hub/orchestration/runner.h"
 #include "hub/orchestration/steps/step.h"
@@ -136,10 +139,22 @@ StepProgress WorkflowRunner::Deliver(const Workflow& wf, int index,
   absl::StatusOr<ApplyResponse> resp = absl::UnavailableError("not called");
   auto client = adapters_->For(**system);
   if (client.ok()) {
+    // The workflow's trace goes to the adapter and on to the vendor.
+    observability::ScopedTrace trace(
+        observability::ChildOfTraceId(wf.trace_id()));
     resp = (*client)->Apply(req);
   } else {
     resp = client.status();
   }
+  observability::Metrics()
+      .vendor_calls
+      .WithLabels(
+          {target, "post",
+           !resp.ok()                                               ? "error"
+           : resp->outcome() == adapter::v1::APPLY_OUTCOME_APPLIED  ? "ok"
+           : resp->outcome() == adapter::v1::APPLY_OUTCOME_REJECTED ? "rejected"
+                                                                    : "retry"})
+      .Inc();
   {
     std::lock_guard<std::mutex> lock(limit->mu);
     --limit->in_use;
@@ -211,7 +226,10 @@ StepProgress WorkflowRunner::Deliver(const Workflow& wf, int index,
   if (!st.ok()) {
     // Not recorded: the next attempt delivers again under the same
     // external id, which updates the record the vendor already has.
-    std::cerr << "revhubd: orchestrator: " << st << std::endl;
+    observability::LogWarn("delivery", st.ToString(),
+                           {{"workflow_id", wf.workflow_id()},
+                            {"contract_id", wf.contract_id()},
+                            {"trace_id", wf.trace_id()}});
     Wait(wf.workflow_id(), absl::Milliseconds(200));
     return StepProgress::kWait;
   }

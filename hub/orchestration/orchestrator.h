@@ -78,6 +78,8 @@ struct WorkflowStart {
   std::string trigger_key;  // unique; empty: none
   std::string principal;
   std::string correlation_id;
+  // The W3C trace id of the event that started it.
+  std::string trace_id;
   // CANCELLATION: issue credit notes for the unused portion first.
   bool credit_unused_portion = false;
 };

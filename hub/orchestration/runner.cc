@@ -9,6 +9,7 @@
 #include "canonical/status_macros.h"
 #include "hub/common/util.h"
 #include "hub/exceptions/exceptions.h"
+#include "hub/observability/log.h"
 #include "hub/orchestration/starter.h"
 #include "hub/orchestration/steps/step.h"
 #include "hub/orchestration/workflow_common.h"
@@ -98,7 +99,7 @@ absl::Time WorkflowRunner::Schedule(absl::Time now) {
   absl::Time next = now + absl::Seconds(1);
   auto unfinished = store_->ListUnfinishedWorkflows();
   if (!unfinished.ok()) {
-    std::cerr << "revhubd: orchestrator: " << unfinished.status() << std::endl;
+    observability::LogWarn("orchestrator", unfinished.status().ToString());
     return now + absl::Milliseconds(500);
   }
   std::map<std::string, std::vector<const Workflow*>> by_contract;
@@ -125,7 +126,12 @@ absl::Time WorkflowRunner::Schedule(absl::Time now) {
             stored.set_blocked_by_workflow_id(head.workflow_id());
             return absl::OkStatus();
           });
-      if (!st.ok()) std::cerr << "revhubd: orchestrator: " << st << std::endl;
+      if (!st.ok()) {
+        observability::LogWarn("orchestrator", st.ToString(),
+                               {{"workflow_id", head.workflow_id()},
+                                {"contract_id", head.contract_id()},
+                                {"trace_id", head.trace_id()}});
+      }
     }
     if (head.state() == hub::v1::WORKFLOW_STATE_BLOCKED) continue;
     absl::Time due = now;
@@ -175,7 +181,10 @@ absl::Status WorkflowRunner::Mutate(const std::string& workflow_id,
 StepProgress WorkflowRunner::Record(const Workflow& wf, const Mutation& fn) {
   absl::Status st = Mutate(wf.workflow_id(), fn);
   if (!st.ok()) {
-    std::cerr << "revhubd: orchestrator: " << st << std::endl;
+    observability::LogWarn("orchestrator", st.ToString(),
+                           {{"workflow_id", wf.workflow_id()},
+                            {"contract_id", wf.contract_id()},
+                            {"trace_id", wf.trace_id()}});
     Wait(wf.workflow_id(), absl::Milliseconds(200));
     return StepProgress::kWait;
   }
@@ -192,7 +201,8 @@ void WorkflowRunner::RunWorkflow(const std::string& workflow_id) {
     auto loaded = store_->GetWorkflow(workflow_id);
     if (!loaded.ok() || !loaded->has_value()) {
       if (!loaded.ok()) {
-        std::cerr << "revhubd: orchestrator: " << loaded.status() << std::endl;
+        observability::LogWarn("orchestrator", loaded.status().ToString(),
+                               {{"workflow_id", workflow_id}});
         Wait(workflow_id, absl::Milliseconds(500));
       }
       return;
@@ -215,7 +225,8 @@ void WorkflowRunner::RunWorkflow(const std::string& workflow_id) {
         return absl::OkStatus();
       });
       if (!st.ok()) {
-        std::cerr << "revhubd: orchestrator: " << st << std::endl;
+        observability::LogWarn("orchestrator", st.ToString(),
+                               {{"workflow_id", workflow_id}});
         Wait(workflow_id, absl::Milliseconds(500));
         return;
       }
@@ -256,6 +267,7 @@ StepProgress WorkflowRunner::Fail(const Workflow& wf, int index,
                                   const std::string& field_path,
                                   const std::string& vendor_code,
                                   const cv1::Money* amount) {
+  int64_t exception_id = 0;
   absl::Status st = Mutate(wf.workflow_id(), [&](WriteTxn& txn, Workflow& w) {
     WorkflowStep* s = w.mutable_steps(index);
     s->set_state(state);
@@ -290,6 +302,7 @@ StepProgress WorkflowRunner::Fail(const Workflow& wf, int index,
       e.set_step_index(index);
       e.set_step_name(s->name());
       e.set_contract_id(w.contract_id());
+      e.set_trace_id(w.trace_id());
       *e.mutable_entity() = s->entity();
       e.set_error(error);
       e.set_field_path(field_path);
@@ -300,6 +313,7 @@ StepProgress WorkflowRunner::Fail(const Workflow& wf, int index,
       ASSIGN_OR_RETURN(e, OpenException(txn, *config_, std::move(e), "hub"));
     }
     s->set_exception_id(e.exception_id());
+    exception_id = e.exception_id();
     w.set_state(hub::v1::WORKFLOW_STATE_BLOCKED);
     if (kind == hub::v1::EXCEPTION_KIND_POSTING_REJECTED) {
       cv1::BusinessEvent ev;
@@ -309,6 +323,7 @@ StepProgress WorkflowRunner::Fail(const Workflow& wf, int index,
       ev.set_source_system(s->target_system());
       ev.set_correlation_id(w.correlation_id());
       ev.set_causation_id(w.workflow_id());
+      ev.set_trace_id(w.trace_id());
       ev.set_principal(w.principal());
       *ev.mutable_occurred_at() = ToProto(txn.Now());
       auto* p = ev.mutable_posting_rejected();
@@ -321,10 +336,23 @@ StepProgress WorkflowRunner::Fail(const Workflow& wf, int index,
     return absl::OkStatus();
   });
   if (!st.ok()) {
-    std::cerr << "revhubd: orchestrator: " << st << std::endl;
+    observability::LogWarn("orchestrator", st.ToString(),
+                           {{"workflow_id", wf.workflow_id()},
+                            {"contract_id", wf.contract_id()},
+                            {"trace_id", wf.trace_id()}});
     Wait(wf.workflow_id(), absl::Milliseconds(500));
     return StepProgress::kWait;
   }
+  observability::LogWarn(
+      "orchestrator",
+      absl::StrCat("step ", wf.steps(index).name(), " failed (",
+                   hub::v1::ExceptionKind_Name(kind), "): ", error,
+                   "; the workflow waits for its exception"),
+      {{"system", wf.steps(index).target_system()},
+       {"workflow_id", wf.workflow_id()},
+       {"contract_id", wf.contract_id()},
+       {"exception_id", absl::StrCat(exception_id)},
+       {"trace_id", wf.trace_id()}});
   return StepProgress::kStopped;
 }
 

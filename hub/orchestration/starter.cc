@@ -11,6 +11,7 @@
 #include "canonical/status_macros.h"
 #include "hub/common/util.h"
 #include "hub/events/consumers.h"
+#include "hub/observability/log.h"
 #include "hub/orchestration/orchestrator.h"
 #include "hub/orchestration/planner.h"
 #include "hub/orchestration/workflow_common.h"
@@ -90,6 +91,7 @@ absl::Status StartFromEvent(WriteTxn& txn, const cv1::BusinessEvent& ev) {
                                cv1::EventType_Name(ev.type()));
   start.principal = ev.principal().empty() ? "hub" : ev.principal();
   start.correlation_id = ev.correlation_id();
+  start.trace_id = ev.trace_id();
   switch (ev.type()) {
     case cv1::EVENT_TYPE_CONTRACT_BOOKED:
       start.kind = hub::v1::WORKFLOW_KIND_BOOKING;
@@ -173,6 +175,7 @@ absl::StatusOr<Workflow> StartWorkflowInTxn(WriteTxn& txn,
   wf.set_principal(start.principal);
   wf.set_correlation_id(start.correlation_id.empty() ? wf.workflow_id()
                                                      : start.correlation_id);
+  wf.set_trace_id(start.trace_id);
   *wf.mutable_created_at() = ToProto(txn.Now());
   *wf.mutable_updated_at() = ToProto(txn.Now());
   std::vector<std::string> names;
@@ -248,8 +251,8 @@ void WorkflowStarter::Loop() {
 
 bool WorkflowStarter::Step() {
   auto retry_later = [this](const absl::Status& status) {
-    std::cerr << "revhubd: orchestrator: " << status << "; retrying"
-              << std::endl;
+    observability::LogWarn("starter",
+                           absl::StrCat(status.ToString(), "; retrying"));
     Sleep(absl::Milliseconds(500));
     position_ = -1;
     return true;
@@ -329,7 +332,7 @@ void SweepRecognition(Store& store, absl::Time now,
       if (stored.has_value()) start.contract_version = stored->version;
       return StartWorkflowInTxn(txn, start).status();
     });
-    if (!st.ok()) std::cerr << "revhubd: orchestrator: " << st << std::endl;
+    if (!st.ok()) observability::LogWarn("starter", st.ToString());
   }
 }
 

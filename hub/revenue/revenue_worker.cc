@@ -15,6 +15,7 @@
 #include "hub/common/util.h"
 #include "hub/entities/fulfilment.h"
 #include "hub/events/consumers.h"
+#include "hub/observability/log.h"
 #include "hub/revenue/revenue_records.h"
 #include "revhub/canonical/v1/contract.pb.h"
 #include "revhub/canonical/v1/fulfilment.pb.h"
@@ -446,7 +447,7 @@ absl::Status Apply(WriteTxn& txn, const BusinessEvent& cause,
         "contract ", contract_id, " v", outcome.target.up_to_version, ": ",
         absl::StatusCodeToString(outcome.engine_status.code()), ": ",
         outcome.engine_status.message());
-    std::cerr << "revhubd: revenue: " << error << std::endl;
+    observability::LogWarn("revenue", error, {{"contract_id", contract_id}});
     if (previous.has_value() &&
         previous->status() == canon::REVENUE_SCHEDULE_STATUS_FAILED &&
         previous->recomputation_error() == error) {
@@ -539,6 +540,7 @@ absl::Status Apply(WriteTxn& txn, const BusinessEvent& cause,
                                ? cause.event_id()
                                : cause.correlation_id());
   event.set_causation_id(cause.event_id());
+  event.set_trace_id(cause.trace_id());
   event.set_principal(kPrincipal);
   *event.mutable_occurred_at() = cause.occurred_at();
   auto* changed = event.mutable_revenue_schedule_changed();
@@ -606,8 +608,9 @@ void RevenueWorker::WaitForEvents(int64_t after) {
 
 bool RevenueWorker::Step() {
   auto retry_later = [this](const absl::Status& status) {
-    std::cerr << "revhubd: revenue worker: " << status << "; retrying in "
-              << backoff_ << std::endl;
+    observability::LogWarn("revenue",
+                           absl::StrCat(status.ToString(), "; retrying in ",
+                                        absl::FormatDuration(backoff_)));
     Sleep(backoff_);
     backoff_ = std::min(backoff_ * 2, absl::Seconds(5));
     position_ = -1;  // re-read the acknowledged position

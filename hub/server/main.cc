@@ -6,7 +6,9 @@
 #include <iostream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "hub/observability/log.h"
 #include "hub/server/server.h"
 
 namespace {
@@ -183,7 +185,23 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   AddDuration(app, "--sync-max-backoff", &options.sync_max_backoff,
               "Longest wait between attempts at a failing page of a pull");
+  // Observability (docs/observability.md)
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format,
+                 "Log lines on stderr: text (time, level, component, "
+                 "message, key=value) or json (one object per line)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  AddDuration(app, "--backlog-sample-interval",
+              &options.backlog_sample_interval,
+              "How often the backlog is sampled into the two-hour history "
+              "of PipelineService.GetBacklog");
   CLI11_PARSE(app, argc, argv);
+  {
+    revhub::observability::LogFormat format;
+    revhub::observability::ParseLogFormat(log_format, &format);  // checked
+    revhub::observability::SetLogFormat(format);
+  }
   // Checked above.
   absl::ParseDuration(waiting_timeout, &options.pipeline_waiting_timeout);
 
@@ -198,7 +216,8 @@ int main(int argc, char** argv) {
 
   auto server = revhub::hub::StartHubServer(options);
   if (!server.ok()) {
-    std::cerr << "revhubd: " << server.status().message() << std::endl;
+    revhub::observability::LogError("revhubd",
+                                    std::string(server.status().message()));
     return 1;
   }
   if (!(*server)->http_address().empty()) {
@@ -210,13 +229,14 @@ int main(int argc, char** argv) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    std::cerr << "revhubd: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
-              << ": draining calls in flight and stopping" << std::endl;
+    revhub::observability::LogInfo(
+        "revhubd", absl::StrCat(sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                                ": draining calls in flight and stopping"));
     (*server)->Shutdown(absl::Seconds(10));
   });
   (*server)->Wait();
   waiter.join();
   server->reset();
-  std::cerr << "revhubd: stopped" << std::endl;
+  revhub::observability::LogInfo("revhubd", "stopped");
   return 0;
 }

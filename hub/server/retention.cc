@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "hub/observability/log.h"
+
 namespace revhub::hub {
 
 RetentionSweeper::RetentionSweeper(Store* store, absl::Duration retention,
@@ -49,8 +51,8 @@ int64_t RetentionSweeper::SweepOnce() {
     });
     if (!st.ok()) {
       if (!absl::IsUnavailable(st)) {
-        std::cerr << "revhubd: idempotency sweep: " << st.message()
-                  << std::endl;
+        observability::LogWarn(
+            "retention", absl::StrCat("idempotency sweep: ", st.message()));
       }
       break;
     }

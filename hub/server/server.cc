@@ -28,6 +28,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "hub/adapter_host/adapter_supervisor.h"
 #include "hub/api/audit_interceptor.h"
+#include "hub/api/metrics_interceptor.h"
 #include "hub/api/services.h"
 #include "hub/auth/auth_processor.h"
 #include "hub/auth/method_policy.h"
@@ -38,6 +39,9 @@
 #include "hub/http/http_server.h"
 #include "hub/ingest/pipeline.h"
 #include "hub/ingest/replay_operations.h"
+#include "hub/monitor/backlog_monitor.h"
+#include "hub/observability/hub_metrics.h"
+#include "hub/observability/log.h"
 #include "hub/orchestration/orchestrator.h"
 #include "hub/revenue/revenue_config.h"
 #include "hub/revenue/revenue_worker.h"
@@ -269,9 +273,11 @@ class HubServerImpl : public HubServer {
     ASSIGN_OR_RETURN(secrets_, SecretVault::Open(store_.get(), key,
                                                  std::move(previous_key)));
     if (secrets_->resealed() > 0) {
-      std::cerr << "revhubd: re-encrypted " << secrets_->resealed()
-                << " secret configuration values with secrets key " << key->id
-                << std::endl;
+      observability::LogInfo(
+          "secrets",
+          absl::StrCat("re-encrypted ", secrets_->resealed(),
+                       " secret configuration values with secrets key ",
+                       key->id));
     }
     work_ = std::make_unique<WorkQueue>(
         options.worker_threads, static_cast<size_t>(options.max_queued_calls));
@@ -336,14 +342,19 @@ class HubServerImpl : public HubServer {
     context_.sync = sync_.get();
     webhooks_ = std::make_unique<WebhookReceiver>(store_.get(), adapters_.get(),
                                                   sync_.get());
+    // The backlog: GetBacklog's history and /metrics' stored state.
+    backlog_ = std::make_unique<BacklogMonitor>(
+        store_.get(), adapters_.get(), options.backlog_sample_interval);
+    context_.backlog = backlog_.get();
     // Principals: the first start makes `admin` and writes its token.
     ASSIGN_OR_RETURN(principals_, auth::PrincipalRegistry::Open(store_.get()));
     const std::string token_path = options.data_dir + "/admin.token";
     ASSIGN_OR_RETURN(bool bootstrapped, principals_->Bootstrap(token_path));
     if (bootstrapped) {
-      std::cerr << "revhubd: created principal \"admin\" (role admin); its "
-                   "token is in "
-                << token_path << " (mode 0600)" << std::endl;
+      observability::LogInfo(
+          "auth", absl::StrCat("created principal \"admin\" (role admin); its "
+                               "token is in ",
+                               token_path, " (mode 0600)"));
     }
     context_.principals = principals_.get();
     auth::SetActiveRegistry(principals_.get());
@@ -367,10 +378,9 @@ class HubServerImpl : public HubServer {
           store, caller.principal, auth::RoleName(caller.role),
           std::string_view(method.data(), method.size()), status);
       if (!appended.ok()) {
-        std::fprintf(stderr,
-                     "revhubd: audit row for refused %s not written: %s\n",
-                     std::string(method).c_str(),
-                     std::string(appended.message()).c_str());
+        observability::LogError(
+            "audit", absl::StrCat("audit row for refused ", method,
+                                  " not written: ", appended.message()));
       }
     };
     auth_ = std::make_shared<auth::HubAuthProcessor>(
@@ -410,6 +420,7 @@ class HubServerImpl : public HubServer {
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
+    interceptors.push_back(NewMetricsInterceptorFactory());
     interceptors.push_back(
         NewAuditInterceptorFactory(store_.get(), MethodMutates));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -430,6 +441,18 @@ class HubServerImpl : public HubServer {
     replays_->Start();
     orchestrator_->Start();
     sync_->Start();
+    backlog_->Start();
+    observability::Metrics().SetStateSource(
+        [b = backlog_.get()]() -> observability::StateSamples {
+          absl::StatusOr<observability::StateSamples> s = b->MetricSamples();
+          if (!s.ok()) {
+            observability::LogWarn(
+                "metrics", "stored state not read for /metrics",
+                {{"error", std::string(s.status().message())}});
+            return {};
+          }
+          return *std::move(s);
+        });
     if (!options.http_listen.empty()) {
       HttpServerOptions http_options;
       http_options.listen = options.http_listen;
@@ -439,6 +462,17 @@ class HubServerImpl : public HubServer {
           {"POST", "/webhooks/", [w = webhooks_.get()](const HttpRequest& r) {
              return w->Handle(r);
            }});
+      // Aggregates only, no ids and no money per contract: served without
+      // a token, like any scrape target (docs/observability.md).
+      routes.push_back({"GET", "/metrics", [](const HttpRequest& r) {
+                          HttpResponse out;
+                          if (r.path != "/metrics") {
+                            return HttpError(404, "not found");
+                          }
+                          out.content_type = "text/plain; version=0.0.4";
+                          out.body = observability::Metrics().registry.Scrape();
+                          return out;
+                        }});
       routes.push_back({"GET", "/healthz", [](const HttpRequest&) {
                           HttpResponse r;
                           r.content_type = "text/plain";
@@ -493,6 +527,8 @@ class HubServerImpl : public HubServer {
     // closes.
     if (revenue_worker_ != nullptr) revenue_worker_->Stop();
     if (sweeper_ != nullptr) sweeper_->Stop();
+    observability::Metrics().SetStateSource(nullptr);
+    if (backlog_ != nullptr) backlog_->Stop();
     // No new webhook; those in flight are answered. Pulls store the page
     // in hand and stop; RunSync streams end.
     if (http_ != nullptr) http_->Shutdown();
@@ -545,6 +581,7 @@ class HubServerImpl : public HubServer {
   std::unique_ptr<WebhookReceiver> webhooks_;
   std::shared_ptr<auth::HubAuthProcessor> auth_;
   std::unique_ptr<web::JsonGateway> gateway_;
+  std::unique_ptr<BacklogMonitor> backlog_;
   std::unique_ptr<HttpServer> http_;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;

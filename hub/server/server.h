@@ -119,6 +119,10 @@ struct HubOptions {
   absl::Duration sync_initial_backoff = absl::Milliseconds(200);
   absl::Duration sync_max_backoff = absl::Minutes(5);
   int sync_max_concurrent_pulls = 4;
+
+  // Observability (docs/observability.md): how often the backlog is
+  // sampled into the two-hour history of PipelineService.GetBacklog.
+  absl::Duration backlog_sample_interval = absl::Seconds(15);
 };
 
 // Returns whether `listen` ("host:port") names a loopback address:

@@ -16,6 +16,7 @@
 //   sync_store.h         pull cursors and webhook deliveries
 //   period_store.h       closed accounting periods and their history
 //   reconciliation_store.h  reconciliation runs and variances
+//   monitor_store.h      aggregates: backlog counts, exception summary
 // SqliteStore (sqlite/sqlite_store.h) is the embedded implementation; a
 // PostgreSQL one would implement the same classes, and
 // tests/store/conformance_test.cc checks any implementation against them.
@@ -45,6 +46,7 @@
 #include "hub/store/event_log.h"
 #include "hub/store/exception_queue.h"
 #include "hub/store/idempotency_store.h"
+#include "hub/store/monitor_store.h"
 #include "hub/store/operation_store.h"
 #include "hub/store/period_store.h"
 #include "hub/store/posting_ledger.h"
@@ -94,7 +96,8 @@ class Store : public SystemReader,
               public OperationReader,
               public SyncStateReader,
               public PeriodReader,
-              public ReconciliationReader {
+              public ReconciliationReader,
+              public MonitorReader {
  public:
   ~Store() override = default;
 

@@ -42,7 +42,8 @@ std::string SourcedRecordKey(const adapter::v1::SourcedRecord& r) {
 absl::StatusOr<StoredRecords> StoreSourcedRecords(
     WriteTxn& txn, absl::string_view system, absl::string_view principal,
     const google::protobuf::RepeatedPtrField<adapter::v1::SourcedRecord>&
-        records) {
+        records,
+    absl::string_view trace_id) {
   StoredRecords out;
   for (const auto& r : records) {
     std::string key = SourcedRecordKey(r);
@@ -63,6 +64,7 @@ absl::StatusOr<StoredRecords> StoreSourcedRecords(
     record.set_idempotency_key(key);
     record.set_status(hub::v1::RECORD_STATUS_RECEIVED);
     record.set_principal(std::string(principal));
+    record.set_trace_id(std::string(trace_id));
     ASSIGN_OR_RETURN(int64_t id, txn.InsertRawRecord(record));
     out.record_ids.push_back(id);
     ++out.new_records;

@@ -43,11 +43,13 @@ struct StoredRecords {
 
 // Stores `records` of `system` (which the caller checked exists and is
 // enabled) as RECEIVED raw records by `principal`, skipping keys already
-// stored. REQUIRES: every record passed ValidateSourcedRecord.
+// stored, with the W3C trace id of the pull or webhook that brought them.
+// REQUIRES: every record passed ValidateSourcedRecord.
 absl::StatusOr<StoredRecords> StoreSourcedRecords(
     WriteTxn& txn, absl::string_view system, absl::string_view principal,
     const google::protobuf::RepeatedPtrField<adapter::v1::SourcedRecord>&
-        records);
+        records,
+    absl::string_view trace_id = "");
 
 }  // namespace revhub::hub
 

@@ -8,6 +8,8 @@
 #include "absl/strings/str_join.h"
 #include "canonical/status_macros.h"
 #include "hub/common/util.h"
+#include "hub/observability/hub_metrics.h"
+#include "hub/observability/trace_context.h"
 #include "hub/sync/sourced_records.h"
 
 namespace revhub::hub {
@@ -380,7 +382,22 @@ absl::Status SyncEngine::PullPages(Pull& pull) {
       }
       req.set_page_size(schedule->page_size());
     }
-    absl::StatusOr<adapter::v1::ReadResponse> read = client->Read(req);
+    // Each page read is a trace of its own, which its records keep.
+    const observability::TraceContext trace = observability::NewTrace();
+    absl::StatusOr<adapter::v1::ReadResponse> read;
+    {
+      observability::ScopedTrace scoped(trace);
+      read = client->Read(req);
+    }
+    observability::Metrics()
+        .vendor_calls
+        .WithLabels({name, "pull",
+                     !read.ok()                                        ? "error"
+                     : read->outcome() == adapter::v1::READ_OUTCOME_OK ? "ok"
+                     : read->outcome() == adapter::v1::READ_OUTCOME_RETRY
+                         ? "retry"
+                         : "error"})
+        .Inc();
     if (!read.ok()) {
       if (Transient(read.status()) && backoff(absl::ZeroDuration())) continue;
       return fail(absl::UnavailableError(
@@ -427,8 +444,9 @@ absl::Status SyncEngine::PullPages(Pull& pull) {
         return absl::FailedPreconditionError(absl::StrCat(
             "system: \"", name, "\" was disabled during the pull"));
       }
-      ASSIGN_OR_RETURN(stored_page, StoreSourcedRecords(txn, name, principal,
-                                                        page.records()));
+      ASSIGN_OR_RETURN(stored_page,
+                       StoreSourcedRecords(txn, name, principal, page.records(),
+                                           trace.trace_id));
       SyncStatus next = state;
       next.set_cursor(page.next_cursor());
       if (page.has_cursor_time()) {
@@ -450,6 +468,10 @@ absl::Status SyncEngine::PullPages(Pull& pull) {
       if (w.code() == absl::StatusCode::kFailedPrecondition) return w;
       if (Transient(w) && backoff(absl::ZeroDuration())) continue;
       return w;
+    }
+    if (stored_page.new_records > 0) {
+      observability::Metrics().records_ingested.WithLabels({name}).Inc(
+          static_cast<double>(stored_page.new_records));
     }
     pull.Update([&](RunSyncResponse& p) {
       p.set_pages(p.pages() + 1);

@@ -6,6 +6,9 @@
 #include "absl/strings/str_split.h"
 #include "canonical/status_macros.h"
 #include "hub/common/util.h"
+#include "hub/observability/hub_metrics.h"
+#include "hub/observability/log.h"
+#include "hub/observability/trace_context.h"
 #include "hub/sync/sourced_records.h"
 #include "nlohmann/json.hpp"
 
@@ -20,13 +23,18 @@ HttpResponse Unavailable(absl::string_view message) {
 }
 
 void Log(absl::string_view system, absl::string_view message) {
-  std::cerr << absl::StrCat("webhook ", system, ": ", message, "\n");
+  observability::LogWarn("webhook", message, {{"system", std::string(system)}});
 }
 
 }  // namespace
 
 HttpResponse WebhookReceiver::Handle(const HttpRequest& request) {
   const std::string& name = request.rest;
+  auto& metrics = observability::Metrics();
+  // The vendor's trace, when it sends one; else a new one.
+  const observability::TraceContext trace =
+      observability::ContinueOrStart(request.Header("traceparent").value_or(""),
+                                     request.Header("tracestate").value_or(""));
   if (request.method != "POST") {
     return HttpError(405, "method: webhooks are delivered with POST");
   }
@@ -84,6 +92,7 @@ HttpResponse WebhookReceiver::Handle(const HttpRequest& request) {
         verdict->reason().empty() ? std::string("refused") : verdict->reason());
     Log(name,
         absl::StrCat("refused from ", request.remote_address, ": ", reason));
+    metrics.webhooks.WithLabels({name, "refused"}).Inc();
     return HttpError(400, reason);
   }
   for (int i = 0; i < verdict->records_size(); ++i) {
@@ -120,7 +129,8 @@ HttpResponse WebhookReceiver::Handle(const HttpRequest& request) {
       return absl::OkStatus();
     }
     ASSIGN_OR_RETURN(
-        stored, StoreSourcedRecords(txn, name, principal, verdict->records()));
+        stored, StoreSourcedRecords(txn, name, principal, verdict->records(),
+                                    trace.trace_id));
     WebhookDelivery d;
     d.system = name;
     d.vendor_event_id = event_id;
@@ -136,6 +146,12 @@ HttpResponse WebhookReceiver::Handle(const HttpRequest& request) {
       return HttpError(409, w.message());
     }
     return Unavailable(absl::StrCat("not stored: ", w.message()));
+  }
+  metrics.webhooks.WithLabels({name, duplicate ? "duplicate" : "accepted"})
+      .Inc();
+  if (stored.new_records > 0 && !duplicate) {
+    metrics.records_ingested.WithLabels({name}).Inc(
+        static_cast<double>(stored.new_records));
   }
   if (sync_ != nullptr && !duplicate) {
     for (const auto& type : verdict->pull_object_types()) {

@@ -97,6 +97,7 @@ class RecordingHub : public HubClient {
   REVHUB_RECORD(RetryException)
   REVHUB_RECORD(ReplayException)
   REVHUB_RECORD(ResolveException)
+  REVHUB_RECORD(SummarizeExceptions)
   // PrincipalService
   REVHUB_RECORD(CreatePrincipal)
   REVHUB_RECORD(ListPrincipals)
@@ -244,6 +245,7 @@ class BorrowedHub : public HubClient {
   REVHUB_FORWARD(RetryException)
   REVHUB_FORWARD(ReplayException)
   REVHUB_FORWARD(ResolveException)
+  REVHUB_FORWARD(SummarizeExceptions)
   // PrincipalService
   REVHUB_FORWARD(CreatePrincipal)
   REVHUB_FORWARD(ListPrincipals)

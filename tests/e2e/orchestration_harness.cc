@@ -97,6 +97,7 @@ void Harness::StartHub() {
   std::lock_guard<std::mutex> lock(mu_);
   hub_ = std::make_unique<HubProcess>(data_dir_.path());
   hub_->set_extra_args(HubArgs());
+  hub_->set_stderr_file(options_.hub_stderr_file);
   bool started = hub_->Start();
   INFO(hub_->error());
   REQUIRE(started);
@@ -106,6 +107,7 @@ void Harness::StartHub() {
 void Harness::CrashAndRestart(std::chrono::milliseconds down) {
   auto next = std::make_unique<HubProcess>(data_dir_.path());
   next->set_extra_args(HubArgs());
+  next->set_stderr_file(options_.hub_stderr_file);
   {
     // Calls keep going to the dead hub's address meanwhile: UNAVAILABLE.
     std::lock_guard<std::mutex> lock(mu_);

@@ -92,6 +92,8 @@ struct HarnessOptions {
   // config.default_currency of "netsuite" (records read back without a
   // currency); empty: none.
   std::string default_currency;
+  // Where the hub's stderr goes ("" the test's own).
+  std::string hub_stderr_file;
 };
 
 // The hub's view of one contract's postings, for CheckLedger.
@@ -224,6 +226,8 @@ class Harness {
   std::string Explain(const std::string& contract_id = "");
 
  private:
+  // The hub's arguments: the orchestration configuration, then hub_args.
+  std::vector<std::string> HubArgs() const;
   static bool Retriable(const grpc::Status& st) {
     return st.error_code() == grpc::StatusCode::UNAVAILABLE ||
            st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||

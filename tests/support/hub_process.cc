@@ -88,6 +88,11 @@ bool HubProcess::Start() {
   // holding ctest's output pipe. The signal follows the starting *thread*,
   // so a hub started by another thread (a crash test's killer restarting
   // it) does without. Only async-signal-safe calls between fork and exec.
+  int err_fd = -1;
+  if (!stderr_path_.empty()) {
+    err_fd = open(stderr_path_.c_str(),
+                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  }
   const pid_t parent = getpid();
   const bool main_thread = gettid() == parent;
   const pid_t pid = fork();
@@ -97,10 +102,12 @@ bool HubProcess::Start() {
       if (getppid() != parent) _exit(127);  // the test is already gone
     }
     dup2(pipefd[1], STDOUT_FILENO);
+    if (err_fd >= 0) dup2(err_fd, STDERR_FILENO);
     execve(bin.c_str(), const_cast<char* const*>(argv.data()), environ);
     _exit(127);
   }
   close(pipefd[1]);
+  if (err_fd >= 0) close(err_fd);
   if (pid < 0) {
     close(pipefd[0]);
     error_ = "cannot start " + bin;

@@ -64,6 +64,9 @@ class HubProcess {
   // Whether the next Start() passes DATA/secrets.key as the secrets key
   // (default true). Never when the extra arguments name a key file.
   void set_default_secrets_key(bool on) { default_secrets_key_ = on; }
+  // Where the next Start() sends the hub's stderr (appended); "" (the
+  // default): the test's own stderr.
+  void set_stderr_file(std::string path) { stderr_path_ = std::move(path); }
 
  private:
   std::string data_dir_;
@@ -75,6 +78,7 @@ class HubProcess {
   std::shared_ptr<grpc::Channel> channel_;
   std::vector<std::string> extra_args_;
   bool default_secrets_key_ = true;
+  std::string stderr_path_;
 };
 
 // Writes a random secrets key (64 hex digits, mode 0600) to `path` unless

@@ -20,7 +20,8 @@
 //
 // Control API (not recorded):
 //   GET    /__control/requests  every record-API request received, in order,
-//          with "received_ms" (milliseconds since the emulator started)
+//          with "received_ms" (milliseconds since the emulator started) and
+//          the W3C "traceparent" header it carried ("" for none)
 //   GET    /__control/records   every stored record, {type: {id: record}};
 //          ?type=<record type> (any case) keeps one type
 //   POST   /__control/faults    add a fault rule (JSON, see FaultRule)
@@ -565,6 +566,7 @@ void Handle(const httplib::Request& req, httplib::Response& res) {
                             std::chrono::steady_clock::now() - g_state.started)
                             .count()},
         {"idempotency_key", req.get_header_value("X-NetSuite-Idempotency-Key")},
+        {"traceparent", req.get_header_value("traceparent")},
         {"authorized",
          g_state.token.empty() || req.get_header_value("Authorization") ==
                                       "Bearer " + g_state.token}};

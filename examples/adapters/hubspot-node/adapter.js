@@ -34,6 +34,7 @@ const protoLoader = require('@grpc/proto-loader');
 
 const hubspot = require('./hubspot');
 const reader = require('./read');
+const trace = require('./trace');
 const webhook = require('./webhook');
 const {configJsonSchema, parseConfig, redact, structToObject} = require('./config');
 const {MappingError} = require('./exact');
@@ -203,7 +204,8 @@ async function check(request) {
   let body = '';
   try {
     response = await fetch(url, {
-      headers: {Authorization: `Bearer ${config.access_token}`, Accept: 'application/json'},
+      headers: {Authorization: `Bearer ${config.access_token}`, Accept: 'application/json',
+                ...trace.headers()},
       signal: AbortSignal.timeout(config.request_timeout_ms),
     });
     body = await response.text();
@@ -270,7 +272,7 @@ function makeAdapterService() {
       callback(null, describe());
     },
     Check(call, callback) {
-      check(call.request).then((response) => {
+      trace.runWithCall(call, () => check(call.request)).then((response) => {
         log('INFO', `check for system ${call.request.system}: ${response.reason}`);
         callback(null, response);
       }, (e) => callback(grpcError(grpc.status.INTERNAL, `check failed: ${e.message}`)));
@@ -305,7 +307,7 @@ function makeAdapterService() {
         return callback(null, {outcome: 'READ_OUTCOME_FAILED',
                                reason: `${errors[0].field_path}: ${errors[0].reason}`});
       }
-      reader.read(call.request, config, secrets).then((response) => {
+      trace.runWithCall(call, () => reader.read(call.request, config, secrets)).then((response) => {
         log('INFO', `read ${call.request.object_type} for system ${call.request.system}: ` +
                     `${response.outcome} ${(response.records || []).length} records` +
                     (response.reason ? ` (${response.reason})` : ''), secrets);

@@ -34,6 +34,7 @@
 'use strict';
 
 const {redact} = require('./config');
+const trace = require('./trace');
 
 const DEFAULT_BASE_URL = 'https://api.hubapi.com';
 const SEARCH_MAX_LIMIT = 200;
@@ -131,7 +132,7 @@ class HubSpotClient {
       response = await fetch(this.base + path, {
         method: 'POST',
         headers: {'Authorization': `Bearer ${this.token}`, 'Content-Type': 'application/json',
-                  'Accept': 'application/json'},
+                  'Accept': 'application/json', ...trace.headers()},
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeout),
       });

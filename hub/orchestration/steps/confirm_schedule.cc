@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
+#include "hub/entities/contract_value.h"
 #include "hub/orchestration/steps/step.h"
 #include "hub/orchestration/workflow_common.h"
 #include "hub/revenue/revenue_records.h"
@@ -86,9 +87,17 @@ class ConfirmScheduleKind final : public Step {
       return StepProgress::kWait;
     }
     if (failed) {
+      // Nothing of the contract can be posted: its whole value is at stake.
+      std::optional<cv1::Money> value;
+      auto contract = runner.store().GetEntity(
+          cv1::ENTITY_TYPE_CONTRACT, wf.contract_id(), VersionSelector{});
+      if (contract.ok() && contract->has_value()) {
+        auto parsed = ParseStored<cv1::Contract>(**contract, "contract");
+        if (parsed.ok()) value = ContractValue(*parsed);
+      }
       return runner.Fail(wf, index, hub::v1::STEP_STATE_FAILED,
                          hub::v1::EXCEPTION_KIND_SCHEDULE_FAILED, failure, "",
-                         "", nullptr);
+                         "", value.has_value() ? &*value : nullptr);
     }
     return StepProgress::kAdvanced;
   }

@@ -44,6 +44,7 @@ absl::Status DeliveryStep::AppendJournalPosted(
   ev.set_source_system(planned.target_system());
   ev.set_correlation_id(w.correlation_id());
   ev.set_causation_id(w.workflow_id());
+  ev.set_trace_id(w.trace_id());
   ev.set_principal(w.principal());
   *ev.mutable_occurred_at() = ToProto(txn.Now());
   *ev.mutable_journal_posted()->mutable_entry() =

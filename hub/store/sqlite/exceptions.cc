@@ -10,17 +10,39 @@ namespace revhub::hub::sqlite {
 using google::protobuf::util::TimeUtil;
 using hub::v1::Exception;
 
+void BindSummaryColumns(Statement& q, const Exception& e, int first) {
+  const bool has_amount =
+      e.has_amount_at_stake() && !e.amount_at_stake().currency_code().empty();
+  q.Bind(first, has_amount ? e.amount_at_stake().currency_code() : "")
+      .Bind(first + 1, has_amount ? e.amount_at_stake().units() : int64_t{0})
+      .Bind(first + 2,
+            has_amount ? int64_t{e.amount_at_stake().nanos()} : int64_t{0})
+      .Bind(first + 3, e.has_sla_due_at()
+                           ? TimeUtil::TimestampToMicroseconds(e.sla_due_at())
+                           : int64_t{0})
+      .Bind(first + 4, e.has_resolved_at()
+                           ? TimeUtil::TimestampToMicroseconds(e.resolved_at())
+                           : int64_t{0})
+      .Bind(first + 5, e.trace_id());
+}
+
 absl::StatusOr<Exception> PutException(Connection& db, Exception e) {
   const bool insert = e.exception_id() == 0;
   Statement q(db, insert ? "INSERT INTO exceptions (kind, category, state,"
                            " system, owner, record_id, workflow_id,"
-                           " contract_id, created_at, payload)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                           " contract_id, created_at, payload, currency,"
+                           " amount_units, amount_nanos, sla_due_at,"
+                           " resolved_at, trace_id)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+                           " ?12, ?13, ?14, ?15, ?16, ?17)"
                          : "UPDATE exceptions SET kind = ?1, category = ?2,"
                            " state = ?3, system = ?4, owner = ?5,"
                            " record_id = ?6, workflow_id = ?7,"
                            " contract_id = ?8, created_at = ?9,"
-                           " payload = ?10 WHERE exception_id = ?11");
+                           " payload = ?10, currency = ?12,"
+                           " amount_units = ?13, amount_nanos = ?14,"
+                           " sla_due_at = ?15, resolved_at = ?16,"
+                           " trace_id = ?17 WHERE exception_id = ?11");
   q.Bind(1, int64_t{e.kind()})
       .Bind(2, int64_t{e.category()})
       .Bind(3, int64_t{e.state()})
@@ -32,6 +54,7 @@ absl::StatusOr<Exception> PutException(Connection& db, Exception e) {
       .Bind(9, TimeUtil::TimestampToMicroseconds(e.created_at()))
       .BindBlob(10, e.SerializeAsString());
   if (!insert) q.Bind(11, e.exception_id());
+  BindSummaryColumns(q, e, 12);
   RETURN_IF_ERROR(q.Run());
   if (!insert) {
     if (sqlite3_changes(db.get()) == 0) {

@@ -9,6 +9,7 @@
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "revhub/canonical/v1/events.pb.h"
+#include "hub/store/sqlite/sqlite_queries.h"
 #include "revhub/hub/v1/exception_service.pb.h"
 
 namespace revhub::hub {
@@ -127,6 +128,41 @@ absl::Status IndexEventLinks(sqlite::Connection& db) {
         .Bind(4, ev.correlation_id())
         .Bind(5, ev.causation_id())
         .Bind(6, rows.ColumnInt(0));
+    RETURN_IF_ERROR(set.Run());
+  }
+  return absl::OkStatus();
+}
+
+// Migration 14: the exception summary aggregates in SQL, so the amount at
+// stake, the SLA's due time, the resolution time and the trace id get
+// columns, filled from each stored exception.
+absl::Status AddExceptionSummaryColumns(sqlite::Connection& db) {
+  for (const char* column : {"currency TEXT NOT NULL DEFAULT ''",
+                             "amount_units INTEGER NOT NULL DEFAULT 0",
+                             "amount_nanos INTEGER NOT NULL DEFAULT 0",
+                             "sla_due_at INTEGER NOT NULL DEFAULT 0",
+                             "resolved_at INTEGER NOT NULL DEFAULT 0",
+                             "trace_id TEXT NOT NULL DEFAULT ''"}) {
+    RETURN_IF_ERROR(
+        db.Exec(absl::StrCat("ALTER TABLE exceptions ADD COLUMN ", column)));
+  }
+  RETURN_IF_ERROR(db.Exec(
+      "ALTER TABLE raw_records ADD COLUMN trace_id TEXT NOT NULL DEFAULT ''"));
+  sqlite::Statement rows(db, "SELECT exception_id, payload FROM exceptions");
+  sqlite::Statement set(
+      db,
+      "UPDATE exceptions SET currency = ?1, amount_units = ?2,"
+      " amount_nanos = ?3, sla_due_at = ?4, resolved_at = ?5, trace_id = ?6"
+      " WHERE exception_id = ?7");
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) break;
+    ASSIGN_OR_RETURN(
+        hub::v1::Exception e,
+        sqlite::ParseBlob<hub::v1::Exception>(rows.ColumnBlob(1), "exception"));
+    RETURN_IF_ERROR(set.Reset());
+    sqlite::BindSummaryColumns(set, e, 1);
+    set.Bind(7, rows.ColumnInt(0));
     RETURN_IF_ERROR(set.Run());
   }
   return absl::OkStatus();
@@ -456,6 +492,14 @@ CREATE TABLE reconciliation_variances (
 CREATE INDEX reconciliation_variances_by_period
   ON reconciliation_variances (period, legal_entity);
 )sql"},
+      // Observability: the exception summary's columns (filled by
+      // AddExceptionSummaryColumns), trace ids, and the backlog's counts
+      // per system and status from an index alone.
+      {14, "exception summary columns and trace ids", R"sql(
+CREATE INDEX raw_records_by_system_status
+  ON raw_records (system, status, received_at);
+)sql",
+       AddExceptionSummaryColumns},
   };
   return kMigrations;
 }

@@ -19,8 +19,8 @@ constexpr char kRawRecordColumns[] =
     "r.record_id, r.system, r.object_type, r.content_type,"
     " r.idempotency_key, r.payload_sha256, length(r.payload), r.received_at,"
     " r.status, r.principal, r.status_reason, w.entity_type, w.system,"
-    " w.object_type, w.vendor_id, w.since";
-constexpr int kPayloadColumn = 16;
+    " w.object_type, w.vendor_id, w.since, r.trace_id";
+constexpr int kPayloadColumn = 17;
 constexpr char kRawRecordsJoined[] =
     " FROM raw_records r LEFT JOIN record_waits w"
     " ON w.record_id = r.record_id";
@@ -47,6 +47,7 @@ RawRecord ReadRawRecord(Statement& q, bool with_payload) {
     *r.mutable_waiting_since() =
         TimeUtil::MicrosecondsToTimestamp(q.ColumnInt(15));
   }
+  r.set_trace_id(q.ColumnText(16));
   if (with_payload) r.set_payload(q.ColumnBlob(kPayloadColumn));
   return r;
 }
@@ -70,8 +71,8 @@ absl::StatusOr<int64_t> InsertRawRecord(Connection& db, const RawRecord& r,
   Statement q(db,
               "INSERT INTO raw_records (system, object_type, content_type,"
               " idempotency_key, payload, payload_sha256, received_at, status,"
-              " principal, status_reason)"
-              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+              " principal, status_reason, trace_id)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   q.Bind(1, r.system())
       .Bind(2, r.object_type())
       .Bind(3, r.content_type())
@@ -81,7 +82,8 @@ absl::StatusOr<int64_t> InsertRawRecord(Connection& db, const RawRecord& r,
       .Bind(7, Micros(received_at))
       .Bind(8, int64_t{r.status()})
       .Bind(9, r.principal())
-      .Bind(10, r.status_reason());
+      .Bind(10, r.status_reason())
+      .Bind(11, r.trace_id());
   RETURN_IF_ERROR(q.Run());
   return sqlite3_last_insert_rowid(db.get());
 }

@@ -171,6 +171,19 @@ absl::StatusOr<std::vector<hub::v1::Exception>> ListOpenRecordExceptions(
     Connection& db, int64_t record_id);
 absl::StatusOr<ExceptionPage> ListExceptions(Connection& db,
                                              const ExceptionQuery& query);
+// Binds the summary columns of `e` (currency, amount_units, amount_nanos,
+// sla_due_at, resolved_at, trace_id) to parameters first..first+5.
+void BindSummaryColumns(Statement& q, const hub::v1::Exception& e, int first);
+
+// --- monitor.cc
+absl::StatusOr<std::vector<RecordStatusCount>> CountRecordsByStatus(
+    Connection& db);
+absl::StatusOr<std::vector<WorkflowStateCount>> CountWorkflowsByState(
+    Connection& db);
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ConsumerPositions(
+    Connection& db);
+absl::StatusOr<std::vector<ExceptionSummaryGroup>> SummarizeExceptions(
+    Connection& db, const ExceptionSummaryQuery& query);
 
 // --- postings.cc
 absl::Status RecordPosting(Connection& db, const PostingRow& posting);

@@ -265,6 +265,28 @@ class SqliteStore : public Store {
     return sqlite::ListExceptions(*r, query);
   }
 
+  // MonitorReader:
+  absl::StatusOr<std::vector<RecordStatusCount>> CountRecordsByStatus()
+      override {
+    Reader r(this);
+    return sqlite::CountRecordsByStatus(*r);
+  }
+  absl::StatusOr<std::vector<WorkflowStateCount>> CountWorkflowsByState()
+      override {
+    Reader r(this);
+    return sqlite::CountWorkflowsByState(*r);
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>>
+  ConsumerPositions() override {
+    Reader r(this);
+    return sqlite::ConsumerPositions(*r);
+  }
+  absl::StatusOr<std::vector<ExceptionSummaryGroup>> SummarizeExceptions(
+      const ExceptionSummaryQuery& query) override {
+    Reader r(this);
+    return sqlite::SummarizeExceptions(*r, query);
+  }
+
   // PostingLedgerReader:
   absl::StatusOr<std::vector<PostingRow>> ListPostings(
       absl::string_view target, absl::string_view contract_id) override {
