@@ -284,6 +284,80 @@ TEST_CASE(
   CHECK(hub.calls == 0);
 }
 
+TEST_CASE("exceptions list --all counts the money of open exceptions only",
+          "[cli][orchestration]") {
+  RecordingHub hub;
+  hubv1::ListExceptionsResponse page;
+  *page.add_exceptions() = PostingRejected();  // 1200.50 USD, retrying
+  hubv1::Exception resolved = PostingRejected();
+  resolved.set_exception_id(14);
+  resolved.set_state(hubv1::EXCEPTION_STATE_RESOLVED);
+  *resolved.mutable_amount_at_stake() = Usd(500, 0);
+  *page.add_exceptions() = resolved;
+  hub.ListExceptions_answers.push_back(page);
+  Result r = RunWith(hub, {"exceptions", "list", "--all"});
+  REQUIRE(r.code == kExitOk);
+  CHECK_THAT(r.out,
+             Catch::EndsWith("\n2 exceptions; open at stake: 1200.50 USD (the "
+                             "1 resolved is not counted)\n"));
+}
+
+TEST_CASE("exceptions summary prints a table per dimension, or CSV",
+          "[cli][orchestration]") {
+  RecordingHub hub;
+  hubv1::SummarizeExceptionsResponse answer;
+  answer.set_open_count(3);
+  answer.set_breached_count(1);
+  auto row = [](const char* dimension, const char* key, const char* currency,
+                int64_t count, int64_t units) {
+    hubv1::ExceptionSummaryRow r;
+    r.set_dimension(dimension);
+    r.set_key(key);
+    r.set_currency(currency);
+    r.set_count(count);
+    if (*currency != 0) {
+      r.mutable_amount_at_stake()->set_currency_code(currency);
+      r.mutable_amount_at_stake()->set_units(units);
+    }
+    return r;
+  };
+  *answer.add_rows() = row("owner", "finance-ops", "EUR", 2, 1500);
+  *answer.add_rows() = row("owner", "revops, data", "", 1, 0);
+  *answer.add_rows() = row("age", ">7d", "EUR", 2, 1500);
+  *answer.add_totals() = row("total", "", "", 1, 0);
+  *answer.add_totals() = row("total", "", "EUR", 2, 1500);
+  hub.SummarizeExceptions_answers.push_back(answer);
+  Result r = RunWith(
+      hub, {"exceptions", "summary", "--by", "owner", "--category", "finance"});
+  INFO(r.err);
+  REQUIRE(r.code == kExitOk);
+  REQUIRE(hub.SummarizeExceptions_requests.size() == 1);
+  CHECK(hub.SummarizeExceptions_requests[0].category() ==
+        hubv1::EXCEPTION_CATEGORY_FINANCE);
+  CHECK_THAT(r.out, Catch::StartsWith("3 open exceptions; SLA breached: 1, "
+                                      "at risk: 0\nat stake: - (1), 1500.00 "
+                                      "EUR (2)\n"));
+  CHECK_THAT(r.out, Catch::Contains("\nby owner\nOWNER "));
+  CHECK_THAT(r.out, Catch::Contains("finance-ops "));
+  CHECK_THAT(r.out, Catch::Contains("revops, data "));
+  CHECK_THAT(r.out, !Catch::Contains("by age"));
+
+  hub.SummarizeExceptions_answers.push_back(answer);
+  r = RunWith(hub, {"exceptions", "summary", "--csv"});
+  REQUIRE(r.code == kExitOk);
+  CHECK(r.out ==
+        "dimension,key,currency,count,amount_at_stake\n"
+        "owner,finance-ops,EUR,2,1500.00\n"
+        "owner,\"revops, data\",,1,\n"
+        "age,>7d,EUR,2,1500.00\n"
+        "total,,,1,\n"
+        "total,,EUR,2,1500.00\n");
+
+  r = RunWith(hub, {"exceptions", "summary", "--by", "owner,colour"});
+  CHECK(r.code != kExitOk);
+  CHECK_THAT(r.err, Catch::Contains("--by: 'colour' is not one of"));
+}
+
 TEST_CASE("exceptions commands have help", "[cli][orchestration]") {
   RecordingHub hub;
   Result r = RunWith(hub, {"exceptions", "resolve", "--help"});
