@@ -42,8 +42,8 @@ TEST_CASE("revhub trace sends the ref and prints the chain by kind",
           "[trace]") {
   Harness h;
   h.hub.Trace_answers.push_back(Answer());
-  Result r = h.Run({"trace", "je_ctr_1_recognition_2025-01", "--max-nodes",
-                    "50"});
+  Result r =
+      h.Run({"trace", "je_ctr_1_recognition_2025-01", "--max-nodes", "50"});
   INFO(r.err);
   REQUIRE(r.code == kExitOk);
   REQUIRE(h.hub.Trace_requests.size() == 1);

@@ -3,13 +3,14 @@
 // booking event schedules a revenue schedule version that journals an
 // entry, which a workflow step posts to NetSuite; another contract and a
 // rejected record sit beside it.
+#include "hub/lineage/lineage.h"
+
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "hub/common/util.h"
-#include "hub/lineage/lineage.h"
 #include "hub/lineage/node_ids.h"
 #include "hub/lineage/trace_graph.h"
 #include "hub/store/sqlite/sqlite_store.h"
@@ -24,7 +25,8 @@ namespace cv1 = ::revhub::canonical::v1;
 using hub::v1::TraceNodeKind;
 
 TEST_CASE("node ids round-trip and refuse what they are not", "[lineage]") {
-  auto entity = ParseNodeId(EntityNodeId(cv1::ENTITY_TYPE_CONTRACT, "ctr_1", 3));
+  auto entity =
+      ParseNodeId(EntityNodeId(cv1::ENTITY_TYPE_CONTRACT, "ctr_1", 3));
   REQUIRE(entity.has_value());
   CHECK(entity->kind == hub::v1::TRACE_NODE_KIND_ENTITY_VERSION);
   CHECK(entity->type == cv1::ENTITY_TYPE_CONTRACT);
@@ -43,9 +45,9 @@ TEST_CASE("node ids round-trip and refuse what they are not", "[lineage]") {
   CHECK(schedule->version == 2);
   CHECK(ParseNodeId("je:je_ctr_1_recognition_2025-01")->id ==
         "je_ctr_1_recognition_2025-01");
-  for (const char* bad : {"record:0", "record:x", "entity:NOPE:a@1",
-                          "entity:CONTRACT:a", "schedule:rs", "posting:ns",
-                          "step:wf_1", "ctr_1", "what:1", "je:"}) {
+  for (const char* bad :
+       {"record:0", "record:x", "entity:NOPE:a@1", "entity:CONTRACT:a",
+        "schedule:rs", "posting:ns", "step:wf_1", "ctr_1", "what:1", "je:"}) {
     INFO(bad);
     CHECK_FALSE(ParseNodeId(bad).has_value());
   }
@@ -71,7 +73,7 @@ TEST_CASE("the graph keeps its budget, orders by flow, links kept nodes once",
   CHECK_FALSE(g.Add(Node("raw:1", hub::v1::TRACE_NODE_KIND_RAW_PAYLOAD, 0)));
   CHECK(g.truncated());
   CHECK(g.Link("record:1", "posting:ns:1", "x"));
-  CHECK(g.Link("record:1", "posting:ns:1", "x"));  // once
+  CHECK(g.Link("record:1", "posting:ns:1", "x"));         // once
   CHECK_FALSE(g.Link("raw:1", "record:1", "stored as"));  // raw:1 not kept
   hub::v1::TraceResponse r = g.ToResponse("record:1");
   REQUIRE(r.nodes_size() == 3);
@@ -147,8 +149,8 @@ class Fixture {
     rs.set_contract_id("ctr_1");
     rs.set_contract_version(1);
     rs.set_version(1);
-    st = txn.PutEntityVersion({cv1::ENTITY_TYPE_REVENUE_SCHEDULE, "rs_ctr_1",
-                               1, txn.Now(), rs.SerializeAsString()},
+    st = txn.PutEntityVersion({cv1::ENTITY_TYPE_REVENUE_SCHEDULE, "rs_ctr_1", 1,
+                               txn.Now(), rs.SerializeAsString()},
                               {{"contract_id", "ctr_1"}});
     if (!st.ok()) return st;
     cv1::JournalEntry je;
@@ -259,12 +261,12 @@ TEST_CASE("trace walks both ways along one trail, never sideways",
     CHECK(ids.count(want) == 1);
   }
   CHECK(HasEdge(*from_posting, raw, rec, "stored as"));
-  CHECK(HasEdge(*from_posting, rec, "entity:CONTRACT:ctr_1@1",
-                "translated to"));
-  CHECK(HasEdge(*from_posting, "entity:CONTRACT:ctr_1@1", "event:1",
-                "emitted"));
-  CHECK(HasEdge(*from_posting, "event:1", "schedule:rs_ctr_1@1",
-                "scheduled by"));
+  CHECK(
+      HasEdge(*from_posting, rec, "entity:CONTRACT:ctr_1@1", "translated to"));
+  CHECK(
+      HasEdge(*from_posting, "entity:CONTRACT:ctr_1@1", "event:1", "emitted"));
+  CHECK(
+      HasEdge(*from_posting, "event:1", "schedule:rs_ctr_1@1", "scheduled by"));
   CHECK(HasEdge(*from_posting, "schedule:rs_ctr_1@1", je, "journalled in"));
   CHECK(HasEdge(*from_posting, je, "step:wf_1#0", "posted by"));
   CHECK(HasEdge(*from_posting, "step:wf_1#0", "posting:netsuite:4711",
@@ -294,8 +296,7 @@ TEST_CASE("trace walks both ways along one trail, never sideways",
   CHECK(Ids(*rejected).count(absl::StrCat("raw:", f.rejected)) == 1);
 }
 
-TEST_CASE("trace reads every form of ref and says what it tried",
-          "[lineage]") {
+TEST_CASE("trace reads every form of ref and says what it tried", "[lineage]") {
   Fixture f;
   // A bare number is a record, an event position and an exception id.
   auto number = Trace(f.store(), "1", 0);

@@ -179,8 +179,8 @@ TEST_CASE("events are found by id, subject, correlation and causation",
                              "rs_ctr_1", 1, "record:7", "evt_1"),
                        about("evt_3", cv1::ENTITY_TYPE_CONTRACT, "ctr_1", 2,
                              "record:8", ""),
-                       about("evt_4", cv1::ENTITY_TYPE_JOURNAL_ENTRY, "je_1",
-                             0, "record:7", "wf_1"),
+                       about("evt_4", cv1::ENTITY_TYPE_JOURNAL_ENTRY, "je_1", 0,
+                             "record:7", "wf_1"),
                    }) {
                 auto p = txn.AppendEvent(ev);
                 if (!p.ok()) return p.status();
@@ -226,6 +226,7 @@ TEST_CASE("events are found by id, subject, correlation and causation",
     CHECK(ids(store->FindEvents(both)) == std::vector<std::string>{"evt_4"});
     both.subject_id = "je_2";
     CHECK(store->FindEvents(both)->empty());
+    CHECK(absl::IsInvalidArgument(store->FindEvents({}).status()));
   }
 }
 
