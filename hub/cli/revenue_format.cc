@@ -205,8 +205,8 @@ std::string RenderJournalTable(
       debit += ToNanos(l.debit());
       credit += ToNanos(l.credit());
       table.AddRow(
-          {e.id(), e.period(),
-           FormatTimestamp(e.posting_date()).substr(0, 10), e.source_kind(),
+          {e.id(), e.period(), FormatTimestamp(e.posting_date()).substr(0, 10),
+           e.source_kind(),
            EnumShortName(canon::AccountRole_descriptor(), l.account_role()),
            l.account().empty() ? "-" : l.account(),
            IsUnsetOrZero(l.debit()) ? "-" : FormatMoney(l.debit()),

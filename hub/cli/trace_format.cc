@@ -75,11 +75,11 @@ std::string RenderTrace(const revhub::hub::v1::TraceResponse& trace) {
     table.AlignRight(4);
     for (; i < trace.nodes_size() && trace.nodes(i).kind() == kind; ++i) {
       const TraceNode& n = trace.nodes(i);
-      table.AddRow({n.id() == trace.root() ? absl::StrCat("* ", n.id())
-                                           : n.id(),
-                    n.label(), n.system().empty() ? "-" : n.system(),
-                    FormatTimestamp(n.at()), FormatMoneyOrDash(n.amount()),
-                    VendorIds(n)});
+      table.AddRow(
+          {n.id() == trace.root() ? absl::StrCat("* ", n.id()) : n.id(),
+           n.label(), n.system().empty() ? "-" : n.system(),
+           FormatTimestamp(n.at()), FormatMoneyOrDash(n.amount()),
+           VendorIds(n)});
     }
     absl::StrAppend(&out, "\n", KindHeading(kind), "\n", table.Render());
   }

@@ -76,9 +76,9 @@ absl::StatusOr<hub::v1::TraceResponse> Trace(Store& store,
         "reference)");
   }
   if (max_nodes < 0 || max_nodes > kMaxMaxNodes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "max_nodes: ", max_nodes, " is out of range (0 for ", kDefaultMaxNodes,
-        ", at most ", kMaxMaxNodes, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_nodes: ", max_nodes, " is out of range (0 for ",
+                     kDefaultMaxNodes, ", at most ", kMaxMaxNodes, ")"));
   }
   TraceGraph graph(max_nodes == 0 ? kDefaultMaxNodes : max_nodes);
   Walker walker(store, graph);

@@ -60,7 +60,8 @@ std::string SubjectNode(const BusinessEvent& ev) {
 std::string ContractOf(const BusinessEvent& ev) {
   if (ev.subject().entity_type() == cv1::ENTITY_TYPE_CONTRACT)
     return ev.subject().id();
-  if (ev.has_invoice_issued()) return ev.invoice_issued().invoice().contract_id();
+  if (ev.has_invoice_issued())
+    return ev.invoice_issued().invoice().contract_id();
   if (ev.has_credit_issued())
     return ev.credit_issued().credit_note().contract_id();
   if (ev.has_invoice_changed())
@@ -125,9 +126,9 @@ absl::StatusOr<bool> IsConfirmation(Store& store, const std::string& id,
 absl::StatusOr<int64_t> ScheduleVersionAt(Store& store,
                                           const std::string& schedule_id,
                                           absl::Time at) {
-  ASSIGN_OR_RETURN(auto versions,
-                   store.ListEntityVersions(cv1::ENTITY_TYPE_REVENUE_SCHEDULE,
-                                            schedule_id));
+  ASSIGN_OR_RETURN(
+      auto versions,
+      store.ListEntityVersions(cv1::ENTITY_TYPE_REVENUE_SCHEDULE, schedule_id));
   for (const StoredEntity& v : versions) {
     if (v.recorded_at != at) continue;
     ASSIGN_OR_RETURN(bool confirmation,
@@ -206,10 +207,9 @@ absl::Status Walker::Upstream(const ParsedNodeId& p, const std::string& id,
         if (cause.has_value())
           from(EventNodeId(cause->position()), "scheduled by");
       }
-      ASSIGN_OR_RETURN(
-          auto rs, ReadEntity<cv1::RevenueSchedule>(
-                       store_, cv1::ENTITY_TYPE_REVENUE_SCHEDULE, p.id,
-                       p.version));
+      ASSIGN_OR_RETURN(auto rs, ReadEntity<cv1::RevenueSchedule>(
+                                    store_, cv1::ENTITY_TYPE_REVENUE_SCHEDULE,
+                                    p.id, p.version));
       if (rs.has_value() && rs->contract_version() > 0 && !events.empty()) {
         from(EntityNodeId(cv1::ENTITY_TYPE_CONTRACT, rs->contract_id(),
                           rs->contract_version()),
@@ -218,8 +218,9 @@ absl::Status Walker::Upstream(const ParsedNodeId& p, const std::string& id,
       return absl::OkStatus();
     }
     case hub::v1::TRACE_NODE_KIND_JOURNAL_ENTRY: {
-      ASSIGN_OR_RETURN(auto versions, store_.ListEntityVersions(
-                                          cv1::ENTITY_TYPE_JOURNAL_ENTRY, p.id));
+      ASSIGN_OR_RETURN(
+          auto versions,
+          store_.ListEntityVersions(cv1::ENTITY_TYPE_JOURNAL_ENTRY, p.id));
       if (versions.empty()) return absl::OkStatus();
       cv1::JournalEntry je;
       if (!je.ParseFromString(versions.back().payload)) {
@@ -261,7 +262,8 @@ absl::Status Walker::Upstream(const ParsedNodeId& p, const std::string& id,
       return absl::OkStatus();
     }
     case hub::v1::TRACE_NODE_KIND_ERP_POSTING: {
-      ASSIGN_OR_RETURN(auto rows, store_.FindPostingsByVendorId(p.system, p.id));
+      ASSIGN_OR_RETURN(auto rows,
+                       store_.FindPostingsByVendorId(p.system, p.id));
       if (rows.empty()) {
         ASSIGN_OR_RETURN(rows, store_.FindPostingsByExternalId(p.system, p.id));
       }
@@ -352,7 +354,8 @@ absl::Status Walker::Downstream(const ParsedNodeId& p, const std::string& id,
           to(EventNodeId(c.position()), "caused");
         }
       }
-      ASSIGN_OR_RETURN(auto workflows, ContractWorkflows(store_, ContractOf(*ev)));
+      ASSIGN_OR_RETURN(auto workflows,
+                       ContractWorkflows(store_, ContractOf(*ev)));
       for (const auto& wf : workflows) {
         if (wf.trigger_event_position() == ev->position())
           to(WorkflowNodeId(wf.workflow_id()), "started");
@@ -362,9 +365,9 @@ absl::Status Walker::Downstream(const ParsedNodeId& p, const std::string& id,
     case hub::v1::TRACE_NODE_KIND_SCHEDULE_VERSION: {
       VersionSelector which;
       which.version = p.version;
-      ASSIGN_OR_RETURN(auto stored, store_.GetEntity(
-                                        cv1::ENTITY_TYPE_REVENUE_SCHEDULE,
-                                        p.id, which));
+      ASSIGN_OR_RETURN(
+          auto stored,
+          store_.GetEntity(cv1::ENTITY_TYPE_REVENUE_SCHEDULE, p.id, which));
       if (!stored.has_value()) return absl::OkStatus();
       cv1::RevenueSchedule rs;
       if (!rs.ParseFromString(stored->payload)) {
@@ -399,9 +402,9 @@ absl::Status Walker::Downstream(const ParsedNodeId& p, const std::string& id,
       ASSIGN_OR_RETURN(bool next_confirms,
                        IsConfirmation(store_, p.id, p.version + 1));
       if (next_confirms) {
-        ASSIGN_OR_RETURN(auto next,
-                         store_.GetEntity(cv1::ENTITY_TYPE_REVENUE_SCHEDULE,
-                                          p.id, {p.version + 1, std::nullopt}));
+        ASSIGN_OR_RETURN(
+            auto next, store_.GetEntity(cv1::ENTITY_TYPE_REVENUE_SCHEDULE, p.id,
+                                        {p.version + 1, std::nullopt}));
         if (next.has_value())
           to(ScheduleNodeId(p.id, p.version + 1), "confirmed as");
       }
@@ -438,10 +441,10 @@ absl::Status Walker::Downstream(const ParsedNodeId& p, const std::string& id,
         return absl::OkStatus();
       const auto& s = wf->steps(static_cast<int>(p.number));
       if (s.entity().id().empty()) return absl::OkStatus();
-      ASSIGN_OR_RETURN(auto rows,
-                       store_.ListEntityPostings(s.target_system(),
-                                                 s.entity().entity_type(),
-                                                 s.entity().id()));
+      ASSIGN_OR_RETURN(
+          auto rows,
+          store_.ListEntityPostings(s.target_system(), s.entity().entity_type(),
+                                    s.entity().id()));
       for (const PostingRow& row : rows) {
         if (row.workflow_id == p.id && row.step_index == p.number)
           to(PostingNodeId(row.target_system, PostingKey(row)), "posted to");
@@ -449,7 +452,8 @@ absl::Status Walker::Downstream(const ParsedNodeId& p, const std::string& id,
       return absl::OkStatus();
     }
     case hub::v1::TRACE_NODE_KIND_ERP_POSTING: {
-      ASSIGN_OR_RETURN(auto rows, store_.FindPostingsByVendorId(p.system, p.id));
+      ASSIGN_OR_RETURN(auto rows,
+                       store_.FindPostingsByVendorId(p.system, p.id));
       if (rows.empty()) {
         ASSIGN_OR_RETURN(rows, store_.FindPostingsByExternalId(p.system, p.id));
       }
@@ -500,10 +504,9 @@ absl::Status Walker::Attached(const ParsedNodeId& p, const std::string& id,
       ASSIGN_OR_RETURN(ExceptionPage page, store_.ListExceptions(q));
       for (const auto& e : page.exceptions) {
         const bool of_step = !e.step_name().empty();
-        if (p.kind == hub::v1::TRACE_NODE_KIND_WORKFLOW ? !of_step
-                                                        : of_step &&
-                                                              e.step_index() ==
-                                                                  p.number) {
+        if (p.kind == hub::v1::TRACE_NODE_KIND_WORKFLOW
+                ? !of_step
+                : of_step && e.step_index() == p.number) {
           raised(e);
         }
       }

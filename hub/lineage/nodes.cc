@@ -9,6 +9,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "hub/common/util.h"
 #include "hub/lineage/walker.h"
+#include "revhub/adapter/v1/adapter_service.pb.h"
 #include "revhub/canonical/v1/contract.pb.h"
 #include "revhub/canonical/v1/customer.pb.h"
 #include "revhub/canonical/v1/fulfilment.pb.h"
@@ -16,7 +17,6 @@
 #include "revhub/canonical/v1/payment.pb.h"
 #include "revhub/canonical/v1/product.pb.h"
 #include "revhub/canonical/v1/revenue.pb.h"
-#include "revhub/adapter/v1/adapter_service.pb.h"
 
 namespace revhub::hub::lineage {
 namespace {
@@ -132,9 +132,7 @@ std::optional<cv1::Money> JournalTotal(const cv1::JournalEntry& je) {
   return *m;
 }
 
-void SetAt(absl::Time t, TraceNode* node) {
-  *node->mutable_at() = ToProto(t);
-}
+void SetAt(absl::Time t, TraceNode* node) { *node->mutable_at() = ToProto(t); }
 
 }  // namespace
 
@@ -194,9 +192,9 @@ absl::StatusOr<std::optional<TraceNode>> Walker::Describe(
       if (!stored.has_value()) return std::nullopt;
       std::unique_ptr<Message> m = NewEntityMessage(type);
       if (m == nullptr || !m->ParseFromString(stored->payload)) {
-        return absl::DataLossError(absl::StrCat(
-            "stored ", EntityTypeShortName(type), " ", p.id, " v",
-            stored->version, " does not parse"));
+        return absl::DataLossError(
+            absl::StrCat("stored ", EntityTypeShortName(type), " ", p.id, " v",
+                         stored->version, " does not parse"));
       }
       SetAt(stored->recorded_at, &node);
       attrs["entity_id"] = stored->id;
@@ -221,20 +219,21 @@ absl::StatusOr<std::optional<TraceNode>> Walker::Describe(
       }
       if (type == cv1::ENTITY_TYPE_REVENUE_SCHEDULE) {
         const auto& rs = static_cast<const cv1::RevenueSchedule&>(*m);
-        SummarizeEntity(rs, absl::StrCat("revenue schedule ", rs.id(), " v",
-                                         stored->version),
-                        &node);
+        SummarizeEntity(
+            rs,
+            absl::StrCat("revenue schedule ", rs.id(), " v", stored->version),
+            &node);
         attrs["contract_id"] = rs.contract_id();
         attrs["contract_version"] = absl::StrCat(rs.contract_version());
         if (!rs.recomputation_error().empty())
           attrs["error"] = rs.recomputation_error();
         return node;
       }
-      SummarizeEntity(*m,
-                      absl::StrCat(absl::AsciiStrToLower(EntityTypeShortName(
-                                       type)),
-                                   " ", stored->id, " v", stored->version),
-                      &node);
+      SummarizeEntity(
+          *m,
+          absl::StrCat(absl::AsciiStrToLower(EntityTypeShortName(type)), " ",
+                       stored->id, " v", stored->version),
+          &node);
       return node;
     }
     case hub::v1::TRACE_NODE_KIND_EVENT: {
@@ -242,18 +241,19 @@ absl::StatusOr<std::optional<TraceNode>> Walker::Describe(
                                                       /*limit=*/1));
       if (events.empty()) return std::nullopt;
       const cv1::BusinessEvent& ev = events.front();
-      const std::string type = EnumShort(
-          cv1::EventType_descriptor()->FindValueByNumber(ev.type()),
-          "EVENT_TYPE");
+      const std::string type =
+          EnumShort(cv1::EventType_descriptor()->FindValueByNumber(ev.type()),
+                    "EVENT_TYPE");
       node.set_system(ev.source_system());
       *node.mutable_at() = ev.recorded_at();
-      node.set_label(absl::StrCat(
-          "event ", ev.position(), " ", type, " of ",
-          absl::AsciiStrToLower(
-              EntityTypeShortName(ev.subject().entity_type())),
-          " ", ev.subject().id(),
-          ev.subject().version() > 0 ? absl::StrCat(" v", ev.subject().version())
-                                     : ""));
+      node.set_label(
+          absl::StrCat("event ", ev.position(), " ", type, " of ",
+                       absl::AsciiStrToLower(
+                           EntityTypeShortName(ev.subject().entity_type())),
+                       " ", ev.subject().id(),
+                       ev.subject().version() > 0
+                           ? absl::StrCat(" v", ev.subject().version())
+                           : ""));
       attrs["event_id"] = ev.event_id();
       attrs["type"] = type;
       attrs["correlation_id"] = ev.correlation_id();
@@ -267,7 +267,8 @@ absl::StatusOr<std::optional<TraceNode>> Walker::Describe(
           attrs["vendor_id"] = jp.vendor_ref().vendor_id();
         }
         if (!jp.external_id().empty()) attrs["external_id"] = jp.external_id();
-        if (auto total = JournalTotal(jp.entry())) *node.mutable_amount() = *total;
+        if (auto total = JournalTotal(jp.entry()))
+          *node.mutable_amount() = *total;
       }
       if (ev.has_posting_rejected()) {
         attrs["reason"] = ev.posting_rejected().reason();
@@ -304,7 +305,8 @@ absl::StatusOr<std::optional<TraceNode>> Walker::Describe(
       node.set_label(absl::StrCat("step ", p.number, " ", s.name(), " of ",
                                   wf->workflow_id(), ": ", state));
       node.set_system(s.target_system());
-      *node.mutable_at() = s.has_finished_at() ? s.finished_at() : s.started_at();
+      *node.mutable_at() =
+          s.has_finished_at() ? s.finished_at() : s.started_at();
       if (s.has_amount()) *node.mutable_amount() = s.amount();
       attrs["step"] = s.name();
       attrs["state"] = state;
@@ -320,7 +322,8 @@ absl::StatusOr<std::optional<TraceNode>> Walker::Describe(
       return node;
     }
     case hub::v1::TRACE_NODE_KIND_ERP_POSTING: {
-      ASSIGN_OR_RETURN(auto rows, store_.FindPostingsByVendorId(p.system, p.id));
+      ASSIGN_OR_RETURN(auto rows,
+                       store_.FindPostingsByVendorId(p.system, p.id));
       if (rows.empty()) {
         ASSIGN_OR_RETURN(rows, store_.FindPostingsByExternalId(p.system, p.id));
       }
@@ -363,7 +366,8 @@ absl::StatusOr<std::optional<TraceNode>> Walker::Describe(
                                   " (", state, "): ", e->error()));
       node.set_system(e->system());
       *node.mutable_at() = e->created_at();
-      if (e->has_amount_at_stake()) *node.mutable_amount() = e->amount_at_stake();
+      if (e->has_amount_at_stake())
+        *node.mutable_amount() = e->amount_at_stake();
       attrs["kind"] = kind;
       attrs["state"] = state;
       attrs["owner"] = e->owner();

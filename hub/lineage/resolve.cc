@@ -9,7 +9,6 @@
 #include "canonical/status_macros.h"
 #include "hub/lineage/lineage_internal.h"
 
-
 namespace revhub::hub::lineage {
 namespace {
 
@@ -18,8 +17,7 @@ namespace cv1 = ::revhub::canonical::v1;
 // The node of an entity's version (current when version is 0), or "" when
 // there is none.
 absl::StatusOr<std::string> EntityNode(Store& store, cv1::EntityType type,
-                                       const std::string& id,
-                                       int64_t version) {
+                                       const std::string& id, int64_t version) {
   VersionSelector which;
   which.version = version;
   ASSIGN_OR_RETURN(auto stored, store.GetEntity(type, id, which));
@@ -60,10 +58,9 @@ absl::Status ResolveRef(Walker& walker, const std::string& ref,
   std::vector<std::string> parts = absl::StrSplit(ref, absl::MaxSplits('/', 2));
   if (parts.size() == 3 && !parts[0].empty() && !parts[1].empty() &&
       !parts[2].empty()) {
-    tried->push_back(absl::StrCat("an external ref (system \"", parts[0],
-                                  "\", object type \"", parts[1],
-                                  "\", vendor id \"", parts[2],
-                                  "\") of every entity type"));
+    tried->push_back(absl::StrCat(
+        "an external ref (system \"", parts[0], "\", object type \"", parts[1],
+        "\", vendor id \"", parts[2], "\") of every entity type"));
     cv1::ExternalRef ext;
     ext.set_system(parts[0]);
     ext.set_object_type(parts[1]);
@@ -76,7 +73,8 @@ absl::Status ResolveRef(Walker& walker, const std::string& ref,
     }
     tried->push_back(absl::StrCat("a posting to ", parts[0],
                                   " by its vendor id or external id"));
-    ASSIGN_OR_RETURN(auto rows, store.FindPostingsByVendorId(parts[0], parts[2]));
+    ASSIGN_OR_RETURN(auto rows,
+                     store.FindPostingsByVendorId(parts[0], parts[2]));
     if (rows.empty()) {
       ASSIGN_OR_RETURN(rows,
                        store.FindPostingsByExternalId(parts[0], parts[2]));

@@ -35,14 +35,15 @@ hub::v1::TraceResponse TraceGraph::ToResponse(const std::string& root) const {
   order.reserve(nodes_.size());
   for (const auto& entry : nodes_) order.push_back(&entry.second);
   // The kinds are numbered in flow order.
-  std::stable_sort(order.begin(), order.end(),
-                   [](const hub::v1::TraceNode* a, const hub::v1::TraceNode* b) {
-                     if (a->kind() != b->kind()) return a->kind() < b->kind();
-                     const int64_t ta = TimeUtil::TimestampToMicroseconds(a->at());
-                     const int64_t tb = TimeUtil::TimestampToMicroseconds(b->at());
-                     if (ta != tb) return ta < tb;
-                     return a->id() < b->id();
-                   });
+  std::stable_sort(
+      order.begin(), order.end(),
+      [](const hub::v1::TraceNode* a, const hub::v1::TraceNode* b) {
+        if (a->kind() != b->kind()) return a->kind() < b->kind();
+        const int64_t ta = TimeUtil::TimestampToMicroseconds(a->at());
+        const int64_t tb = TimeUtil::TimestampToMicroseconds(b->at());
+        if (ta != tb) return ta < tb;
+        return a->id() < b->id();
+      });
   hub::v1::TraceResponse out;
   out.set_root(root);
   for (const auto* n : order) *out.add_nodes() = *n;

@@ -26,8 +26,8 @@
 namespace revhub::hub {
 
 using canonical::v1::BusinessEvent;
-using canonical::v1::EventType;
 using canonical::v1::EntityType;
+using canonical::v1::EventType;
 
 // Filters of FindEvents; every filter given must match, and at least one
 // must be given.
@@ -51,6 +51,7 @@ class EventLogReader {
       absl::string_view event_id) = 0;
   // Returns up to query.limit committed events matching `query`, in
   // position order (indexed: subject, correlation_id, causation_id).
+  // INVALID_ARGUMENT when the query filters on none of them.
   virtual absl::StatusOr<std::vector<BusinessEvent>> FindEvents(
       const EventLinkQuery& query) = 0;
 

@@ -23,6 +23,7 @@
 #include "revhub/hub/v1/audit_service.grpc.pb.h"
 #include "revhub/hub/v1/principal_service.grpc.pb.h"
 #include "revhub/hub/v1/reconciliation_service.pb.h"
+#include "revhub/hub/v1/trace_service.pb.h"
 #include "tests/support/auth.h"
 #include "tests/support/hub_fixture.h"
 
@@ -41,6 +42,7 @@ std::vector<std::string> AllHubMethods() {
   (void)hub::v1::ListAuditRecordsRequest::descriptor();
   (void)hub::v1::CreatePrincipalRequest::descriptor();
   (void)hub::v1::RunReconciliationRequest::descriptor();
+  (void)hub::v1::TraceRequest::descriptor();
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(
            SourceDir() + "/protos/revhub/hub/v1")) {

@@ -18,6 +18,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/e2e/orchestration_checks.h"
 #include "tests/e2e/orchestration_harness.h"
+#include "tests/e2e/reconciliation_support.h"
 #include "tests/support/auth.h"
 #include "tests/support/run.h"
 
@@ -70,6 +71,7 @@ TEST_CASE(
   HarnessOptions options;
   options.max_attempts = 2;
   options.hub_args = {"--http-listen", "127.0.0.1:0"};
+  options.default_currency = "USD";
   Harness h(options);
   REQUIRE_FALSE(h.hub().http_address().empty());
 
@@ -97,6 +99,16 @@ TEST_CASE(
   REQUIRE(h.WaitQuiet(seconds(120), 2));
   h.emulator().ClearFaults();
   INFO(h.Explain());
+  // NetSuite loses its journal entries; the ledger says they were posted:
+  // January's reconciliation finds them missing.
+  h.emulator().LoseRecords("journalEntry");
+  v1::ReconciliationReport report = Reconcile(h, "2025-01");
+  INFO(Describe(report));
+  bool missing = false;
+  for (const auto& v : OpenVariances(report)) {
+    missing |= v.category() == v1::VARIANCE_CATEGORY_MISSING_IN_ERP;
+  }
+  REQUIRE(missing);
 
   auto open = h.Exceptions(OpenExceptions());
   const v1::Exception* rejection = nullptr;
@@ -152,6 +164,8 @@ TEST_CASE(
         {"failedStepState", "FAILED"}}},
       {"journalEntry", posted_entry},
       {"traceKinds", {"JOURNAL_ENTRY", "WORKFLOW", "ERP_POSTING"}},
+      {"reconciliation",
+       {{"period", "2025-01"}, {"category", "MISSING_IN_ERP"}}},
   };
   CHECK(rejection->owner() == "revenue-accounting");
 
@@ -174,7 +188,7 @@ TEST_CASE(
   INFO("stderr: " << run.err);
   REQUIRE(run.code == 0);
   auto seen = nlohmann::json::parse(run.out.substr(run.out.rfind("{\"seen\"")));
-  CHECK(seen["screenshots"].size() >= 7);
+  CHECK(seen["screenshots"].size() >= 8);
   for (const auto& file : seen["screenshots"]) {
     CHECK(std::filesystem::file_size(file.get<std::string>()) > 10'000);
   }

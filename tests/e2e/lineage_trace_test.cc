@@ -70,7 +70,8 @@ bool Reaches(const v1::TraceResponse& t, const std::string& from,
 std::string Describe(const v1::TraceResponse& t) {
   std::ostringstream out;
   out << "root " << t.root() << "\n";
-  for (const auto& n : t.nodes()) out << "  " << n.id() << "  " << n.label() << "\n";
+  for (const auto& n : t.nodes())
+    out << "  " << n.id() << "  " << n.label() << "\n";
   for (const auto& e : t.edges())
     out << "  " << e.from_id() << " --" << e.relation() << "--> " << e.to_id()
         << "\n";
@@ -156,11 +157,11 @@ TEST_CASE(
   const std::string account = "001A0000000TRACE1";
   const std::string product = "01t0000000TRACE01";
   const std::string opportunity = "006000000TRACE001";
-  REQUIRE(h.Settle(h.Ingest(
-              "salesforce", "Account",
-              SalesforceAccount(account, "Trace Lines GmbH",
-                                "2024-12-01T10:00:00.000+0000"))) ==
-          v1::RECORD_STATUS_APPLIED);
+  REQUIRE(
+      h.Settle(h.Ingest("salesforce", "Account",
+                        SalesforceAccount(account, "Trace Lines GmbH",
+                                          "2024-12-01T10:00:00.000+0000"))) ==
+      v1::RECORD_STATUS_APPLIED);
   REQUIRE(h.Settle(h.Ingest("salesforce", "Product2",
                             SalesforceProduct2(product, "Platform"))) ==
           v1::RECORD_STATUS_APPLIED);
@@ -227,8 +228,9 @@ TEST_CASE(
     return resp;
   };
 
-  SECTION("the journal entry id leads back to the raw payload and on to "
-          "NetSuite's id") {
+  SECTION(
+      "the journal entry id leads back to the raw payload and on to "
+      "NetSuite's id") {
     v1::TraceResponse t = trace(je_id, 0);
     INFO(Describe(t));
     CHECK(t.root() == "je:" + je_id);
@@ -267,8 +269,9 @@ TEST_CASE(
     CHECK(Reaches(t, raw, posting));
   }
 
-  SECTION("NetSuite's id, with or without system and type, finds its way "
-          "back to the same payload") {
+  SECTION(
+      "NetSuite's id, with or without system and type, finds its way "
+      "back to the same payload") {
     for (const std::string& ref :
          {"netsuite/journalentry/" + netsuite_id, netsuite_id}) {
       v1::TraceResponse t = trace(ref, 2000);

@@ -155,5 +155,80 @@ TEST_CASE("an idempotency record is kept once per scope and key",
   }
 }
 
+TEST_CASE("events are found by id, subject, correlation and causation",
+          "[store][events][lineage]") {
+  FOR_EACH_BACKEND {
+    auto store = backend.open();
+    auto about = [](const std::string& id, cv1::EntityType type,
+                    const std::string& subject, int64_t version,
+                    const std::string& correlation,
+                    const std::string& causation) {
+      cv1::BusinessEvent ev = Event(id, cv1::EVENT_TYPE_CONTRACT_BOOKED);
+      ev.mutable_subject()->set_entity_type(type);
+      ev.mutable_subject()->set_id(subject);
+      ev.mutable_subject()->set_version(version);
+      ev.set_correlation_id(correlation);
+      ev.set_causation_id(causation);
+      return ev;
+    };
+    REQUIRE(W(*store, [&](WriteTxn& txn) -> absl::Status {
+              for (const auto& ev : {
+                       about("evt_1", cv1::ENTITY_TYPE_CONTRACT, "ctr_1", 1,
+                             "record:7", "vendor_evt_1"),
+                       about("evt_2", cv1::ENTITY_TYPE_REVENUE_SCHEDULE,
+                             "rs_ctr_1", 1, "record:7", "evt_1"),
+                       about("evt_3", cv1::ENTITY_TYPE_CONTRACT, "ctr_1", 2,
+                             "record:8", ""),
+                       about("evt_4", cv1::ENTITY_TYPE_JOURNAL_ENTRY, "je_1", 0,
+                             "record:7", "wf_1"),
+                   }) {
+                auto p = txn.AppendEvent(ev);
+                if (!p.ok()) return p.status();
+              }
+              return absl::OkStatus();
+            }).ok());
+    auto ids = [](const absl::StatusOr<std::vector<cv1::BusinessEvent>>& evs) {
+      std::vector<std::string> out;
+      if (!evs.ok()) return std::vector<std::string>{evs.status().ToString()};
+      for (const auto& e : *evs) out.push_back(e.event_id());
+      return out;
+    };
+    auto got = store->GetEventById("evt_3");
+    REQUIRE(got.ok());
+    REQUIRE(got->has_value());
+    CHECK((*got)->position() == 3);
+    CHECK_FALSE(store->GetEventById("evt_9")->has_value());
+
+    EventLinkQuery q;
+    q.subject_type = cv1::ENTITY_TYPE_CONTRACT;
+    q.subject_id = "ctr_1";
+    CHECK(ids(store->FindEvents(q)) ==
+          std::vector<std::string>{"evt_1", "evt_3"});
+    q.subject_version = 2;
+    CHECK(ids(store->FindEvents(q)) == std::vector<std::string>{"evt_3"});
+
+    EventLinkQuery by_correlation;
+    by_correlation.correlation_id = "record:7";
+    CHECK(ids(store->FindEvents(by_correlation)) ==
+          std::vector<std::string>{"evt_1", "evt_2", "evt_4"});
+    by_correlation.limit = 2;
+    CHECK(ids(store->FindEvents(by_correlation)).size() == 2);
+
+    EventLinkQuery by_cause;
+    by_cause.causation_id = "evt_1";
+    CHECK(ids(store->FindEvents(by_cause)) ==
+          std::vector<std::string>{"evt_2"});
+    // Filters combine.
+    EventLinkQuery both;
+    both.causation_id = "wf_1";
+    both.subject_type = cv1::ENTITY_TYPE_JOURNAL_ENTRY;
+    both.subject_id = "je_1";
+    CHECK(ids(store->FindEvents(both)) == std::vector<std::string>{"evt_4"});
+    both.subject_id = "je_2";
+    CHECK(store->FindEvents(both)->empty());
+    CHECK(absl::IsInvalidArgument(store->FindEvents({}).status()));
+  }
+}
+
 }  // namespace
 }  // namespace revhub::hub

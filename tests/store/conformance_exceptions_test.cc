@@ -328,5 +328,44 @@ TEST_CASE("postings list by contract and by entity in time order",
   }
 }
 
+TEST_CASE("postings are found by the target's id and by external id",
+          "[store][postings][lineage]") {
+  FOR_EACH_BACKEND {
+    auto store = backend.open();
+    const absl::Time t0 = absl::FromUnixSeconds(1700000000);
+    PostingRow je = Posting("je_1", "journal_entry", "ctr_a", "je_1", t0);
+    je.vendor_id = "4711";
+    PostingRow other = Posting("je_2", "journal_entry", "ctr_a", "je_2", t0);
+    other.vendor_id = "4712";
+    PostingRow elsewhere = je;  // the same external id at another target
+    elsewhere.target_system = "quickbooks";
+    elsewhere.vendor_id = "QB-9";
+    elsewhere.posted_at = t0 + absl::Seconds(1);
+    REQUIRE(W(*store, [&](WriteTxn& txn) -> absl::Status {
+              for (const PostingRow& p : {je, other, elsewhere}) {
+                auto st = txn.RecordPosting(p);
+                if (!st.ok()) return st;
+              }
+              return absl::OkStatus();
+            }).ok());
+    auto by_vendor = store->FindPostingsByVendorId("netsuite", "4711");
+    REQUIRE(by_vendor.ok());
+    REQUIRE(by_vendor->size() == 1);
+    CHECK((*by_vendor)[0].external_id == "je_1");
+    CHECK((*by_vendor)[0].workflow_id == "wf_1");
+    // Any target when none is named; none at a target that lacks it.
+    CHECK(store->FindPostingsByVendorId("", "QB-9")->size() == 1);
+    CHECK(store->FindPostingsByVendorId("netsuite", "QB-9")->empty());
+    CHECK(store->FindPostingsByVendorId("", "nope")->empty());
+    auto by_external = store->FindPostingsByExternalId("", "je_1");
+    REQUIRE(by_external.ok());
+    REQUIRE(by_external->size() == 2);
+    CHECK((*by_external)[0].target_system == "netsuite");  // posted first
+    CHECK((*by_external)[1].target_system == "quickbooks");
+    CHECK(store->FindPostingsByExternalId("quickbooks", "je_1")->size() == 1);
+    CHECK(store->FindPostingsByExternalId("netsuite", "je_9")->empty());
+  }
+}
+
 }  // namespace
 }  // namespace revhub::hub

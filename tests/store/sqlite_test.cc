@@ -277,5 +277,80 @@ TEST_CASE("records of a version 4 database read back after migration 5",
   CHECK((*store->GetRawRecord(1))->waiting_for().vendor_id() == "cus_1");
 }
 
+// Migration 12 indexes the events already stored by subject, correlation
+// and causation, read from each event's envelope.
+TEST_CASE("events stored before migration 12 are found by their links",
+          "[store][migrations][lineage]") {
+  TempDir dir;
+  const std::string path = dir.path() + "/revhub.db";
+  {
+    // A database at schema version 11 with one event.
+    auto db = sqlite::Connection::Open(
+        path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY"
+                     " KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
+                .ok());
+    for (const Migration& m : SchemaMigrations()) {
+      if (m.version > 11) break;
+      if (m.apply != nullptr) REQUIRE(m.apply(*db).ok());
+      REQUIRE(db->Exec(m.sql).ok());
+      sqlite::Statement ins(*db,
+                            "INSERT INTO schema_migrations VALUES (?, ?, 0)");
+      ins.Bind(1, int64_t{m.version}).Bind(2, m.name);
+      REQUIRE(ins.Run().ok());
+    }
+    canonical::v1::BusinessEvent ev;
+    ev.set_event_id("evt_old");
+    ev.set_type(canonical::v1::EVENT_TYPE_CONTRACT_BOOKED);
+    ev.set_position(1);
+    ev.mutable_subject()->set_entity_type(canonical::v1::ENTITY_TYPE_CONTRACT);
+    ev.mutable_subject()->set_id("ctr_old");
+    ev.mutable_subject()->set_version(3);
+    ev.set_correlation_id("record:41");
+    ev.set_causation_id("evt_vendor");
+    sqlite::Statement put(*db,
+                          "INSERT INTO events (position, event_id, type,"
+                          " recorded_at, payload) VALUES (1, ?, ?, 0, ?)");
+    put.Bind(1, ev.event_id())
+        .Bind(2, int64_t{ev.type()})
+        .BindBlob(3, ev.SerializeAsString());
+    REQUIRE(put.Run().ok());
+  }
+  auto store = Open(dir.path());
+  EventLinkQuery by_subject;
+  by_subject.subject_type = canonical::v1::ENTITY_TYPE_CONTRACT;
+  by_subject.subject_id = "ctr_old";
+  by_subject.subject_version = 3;
+  auto found = store->FindEvents(by_subject);
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);
+  CHECK((*found)[0].event_id() == "evt_old");
+  EventLinkQuery by_correlation;
+  by_correlation.correlation_id = "record:41";
+  CHECK(store->FindEvents(by_correlation)->size() == 1);
+  EventLinkQuery by_cause;
+  by_cause.causation_id = "evt_vendor";
+  CHECK(store->FindEvents(by_cause)->size() == 1);
+  // Events appended after the migration are indexed as they are written.
+  REQUIRE(store
+              ->Write([&](WriteTxn& txn) -> absl::Status {
+                canonical::v1::BusinessEvent next;
+                next.set_event_id("evt_new");
+                next.set_type(canonical::v1::EVENT_TYPE_CONTRACT_AMENDED);
+                next.mutable_subject()->set_entity_type(
+                    canonical::v1::ENTITY_TYPE_CONTRACT);
+                next.mutable_subject()->set_id("ctr_old");
+                next.mutable_subject()->set_version(4);
+                next.set_causation_id("evt_old");
+                return txn.AppendEvent(next).status();
+              })
+              .ok());
+  by_subject.subject_version = 0;
+  CHECK(store->FindEvents(by_subject)->size() == 2);
+  by_cause.causation_id = "evt_old";
+  CHECK(store->FindEvents(by_cause)->size() == 1);
+}
+
 }  // namespace
 }  // namespace revhub::hub

@@ -9,10 +9,10 @@ namespace {
 
 class PostJournalEntry final : public DeliveryStep {
  public:
-  absl::Status OnDelivered(WriteTxn& txn, const hub::v1::Workflow& w,
-                           const hub::v1::WorkflowStep& planned,
-                           const adapter::v1::ApplyResponse& response)
-      const override {
+  absl::Status OnDelivered(
+      WriteTxn& txn, const hub::v1::Workflow& w,
+      const hub::v1::WorkflowStep& planned,
+      const adapter::v1::ApplyResponse& response) const override {
     return AppendJournalPosted(txn, w, planned, response);
   }
 };

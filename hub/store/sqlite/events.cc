@@ -43,6 +43,11 @@ absl::StatusOr<std::optional<BusinessEvent>> GetEventById(
 
 absl::StatusOr<std::vector<BusinessEvent>> FindEvents(
     Connection& db, const EventLinkQuery& query) {
+  if (query.subject_type == canonical::v1::ENTITY_TYPE_UNSPECIFIED &&
+      query.correlation_id.empty() && query.causation_id.empty()) {
+    return absl::InvalidArgumentError(
+        "FindEvents: a subject, correlation_id or causation_id is required");
+  }
   std::string sql = "SELECT payload FROM events WHERE 1";
   if (query.subject_type != canonical::v1::ENTITY_TYPE_UNSPECIFIED)
     sql += " AND subject_type = ?1 AND subject_id = ?2";

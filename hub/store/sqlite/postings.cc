@@ -98,11 +98,15 @@ absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(
   return ReadPostings(q);
 }
 
-absl::StatusOr<std::vector<PostingRow>> FindPostings(
-    Connection& db, absl::string_view column, absl::string_view target,
-    absl::string_view value) {
-  Statement q(db, absl::StrCat("SELECT ", kPostingColumns, " FROM postings"
-                               " WHERE ", column, " = ?1 AND (?2 = '' OR"
+absl::StatusOr<std::vector<PostingRow>> FindPostings(Connection& db,
+                                                     absl::string_view column,
+                                                     absl::string_view target,
+                                                     absl::string_view value) {
+  Statement q(db, absl::StrCat("SELECT ", kPostingColumns,
+                               " FROM postings"
+                               " WHERE ",
+                               column,
+                               " = ?1 AND (?2 = '' OR"
                                " target_system = ?2) ORDER BY posted_at,"
                                " target_system, external_id"));
   q.Bind(1, value).Bind(2, target);

@@ -190,9 +190,10 @@ absl::Status RecordPosting(Connection& db, const PostingRow& posting);
 absl::Status ReplacePosting(Connection& db, const PostingRow& posting);
 // Returns the postings whose `column` ("vendor_id" or "external_id", an
 // indexed column) is `value`, to `target` (any when empty).
-absl::StatusOr<std::vector<PostingRow>> FindPostings(
-    Connection& db, absl::string_view column, absl::string_view target,
-    absl::string_view value);
+absl::StatusOr<std::vector<PostingRow>> FindPostings(Connection& db,
+                                                     absl::string_view column,
+                                                     absl::string_view target,
+                                                     absl::string_view value);
 absl::StatusOr<std::vector<PostingRow>> ListPostings(
     Connection& db, absl::string_view target, absl::string_view contract_id);
 absl::StatusOr<std::vector<PostingRow>> ListEntityPostings(
