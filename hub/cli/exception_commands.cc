@@ -44,14 +44,8 @@ absl::StatusOr<hubv1::ListExceptionsRequest> BuildListExceptions(
     const ExceptionsFlags& f) {
   hubv1::ListExceptionsRequest request;
   request.set_system(f.system);
-  RETURN_IF_ERROR(SetEnumFromFlag(
-      f.category_option, hubv1::ExceptionCategory_descriptor(), f.category,
-      "--category", [&](int v) {
-        request.set_category(static_cast<hubv1::ExceptionCategory>(v));
-      }));
-  RETURN_IF_ERROR(SetEnumFromFlag(
-      f.kind_option, hubv1::ExceptionKind_descriptor(), f.kind, "--kind",
-      [&](int v) { request.set_kind(static_cast<hubv1::ExceptionKind>(v)); }));
+  RETURN_IF_ERROR(SetExceptionCategoryAndKind(f.category_option, f.category,
+                                              f.kind_option, f.kind, request));
   request.set_owner(f.owner);
   request.set_contract_id(f.contract);
   request.set_workflow_id(f.workflow);

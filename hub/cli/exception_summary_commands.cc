@@ -142,14 +142,8 @@ absl::Status Summarize(const SummaryFlags& f, CommandContext& ctx) {
   hubv1::SummarizeExceptionsRequest request;
   request.set_system(f.system);
   request.set_owner(f.owner);
-  RETURN_IF_ERROR(SetEnumFromFlag(
-      f.category_option, hubv1::ExceptionCategory_descriptor(), f.category,
-      "--category", [&](int v) {
-        request.set_category(static_cast<hubv1::ExceptionCategory>(v));
-      }));
-  RETURN_IF_ERROR(SetEnumFromFlag(
-      f.kind_option, hubv1::ExceptionKind_descriptor(), f.kind, "--kind",
-      [&](int v) { request.set_kind(static_cast<hubv1::ExceptionKind>(v)); }));
+  RETURN_IF_ERROR(SetExceptionCategoryAndKind(f.category_option, f.category,
+                                              f.kind_option, f.kind, request));
   request.set_include_resolved(f.all);
   ASSIGN_OR_RETURN(hubv1::SummarizeExceptionsResponse response,
                    ctx.Hub().SummarizeExceptions(request));

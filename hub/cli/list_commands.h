@@ -158,6 +158,24 @@ absl::Status SetEnumFromFlag(const CLI::Option* option,
                              const std::string& text, absl::string_view flag,
                              const std::function<void(int)>& set);
 
+// Sets the --category and --kind filters that `exceptions list` and
+// `exceptions summary` share, on either's request.
+template <typename Request>
+absl::Status SetExceptionCategoryAndKind(const CLI::Option* category_option,
+                                         const std::string& category,
+                                         const CLI::Option* kind_option,
+                                         const std::string& kind,
+                                         Request& request) {
+  RETURN_IF_ERROR(SetEnumFromFlag(
+      category_option, hubv1::ExceptionCategory_descriptor(), category,
+      "--category", [&](int v) {
+        request.set_category(static_cast<hubv1::ExceptionCategory>(v));
+      }));
+  return SetEnumFromFlag(
+      kind_option, hubv1::ExceptionKind_descriptor(), kind, "--kind",
+      [&](int v) { request.set_kind(static_cast<hubv1::ExceptionKind>(v)); });
+}
+
 }  // namespace revhub::cli
 
 #endif  // REVHUB_HUB_CLI_LIST_COMMANDS_H_

@@ -54,7 +54,8 @@ TEST_CASE("NetSuite declares the records it reads in and the ones it writes",
                        {"invoice", {cv1::ENTITY_TYPE_INVOICE}},
                        {"creditMemo", {cv1::ENTITY_TYPE_INVOICE}},
                        {"subscription", {cv1::ENTITY_TYPE_CONTRACT}},
-                       {"subscriptionPlan", {cv1::ENTITY_TYPE_PRODUCT}}});
+                       {"subscriptionPlan", {cv1::ENTITY_TYPE_PRODUCT}},
+                       {"journalEntry", {cv1::ENTITY_TYPE_JOURNAL_ENTRY}}});
   std::set<std::string> outbound;
   for (const auto& o : d->outbound_operations())
     outbound.insert(o.vendor_object_type());

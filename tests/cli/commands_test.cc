@@ -75,7 +75,7 @@ TEST_CASE("usage errors exit 2 and send nothing", "[commands]") {
        "customers, products, contracts, invoices, payments, ingest, records, "
        "events, revenue, usage, deliveries, periods, workflows, exceptions, "
        "principals, certs, audit, "
-       "sync, trace)\n"},
+       "sync, trace, reconcile)\n"},
       {{"--hub", "h:1", "--json", "systems", "lst"},
        "revhub: 'lst' is not a command of revhub systems (one of: register, "
        "list, show, disable, describe, check)\n"},

@@ -66,6 +66,10 @@ async function main() {
     page.on('pageerror', e => problems.push('page error: ' + e.message));
     page.on('console', m => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
     page.on('requestfailed', r => problems.push('request failed: ' + r.url()));
+    page.on('response', r => {
+      // The API answers errors with their status; none is expected here.
+      if (r.status() >= 400) problems.push('HTTP ' + r.status() + ' for ' + r.url());
+    });
 
     // Sign in with the token.
     await page.goto(url + '/', {waitUntil: 'load'});
@@ -114,14 +118,14 @@ async function main() {
                                         cs => cs.map(c => c.dataset.value));
     check(seen.stepStates.includes(expect.workflow.failedStepState), 'a ' + expect.workflow.failedStepState + ' step',
           seen.stepStates);
-    await shot(page, '5-workflow');
+    await shot(page, '3-workflow');
 
     // Back in the queue, pick the rejection and resolve it with a reason.
     await show(page, '#/exceptions', 'exceptions');
     await page.click(row);
     await page.waitForSelector(`[data-testid="exception-detail"][data-exception-id="${expect.rejection.id}"]`);
     await page.type('[data-testid="exception-detail"] textarea[name="reason"]', expect.reason);
-    await shot(page, '3-exception-detail');
+    await shot(page, '4-exception-detail');
     await page.click('[data-testid="exception-detail"] button[data-action="resolve"]');
     await page.waitForFunction(() => {
       const t = document.getElementById('toast');
@@ -132,7 +136,7 @@ async function main() {
     seen.resolvedText = await text(page, '[data-testid="exception-detail"] .actions');
     check(seen.resolvedText && seen.resolvedText.includes(expect.reason), 'the reason is shown',
           seen.resolvedText);
-    await shot(page, '4-exception-resolved');
+    await shot(page, '5-exception-resolved');
 
     // The lineage of a posted journal entry.
     await show(page, '#/trace/' + encodeURIComponent(expect.journalEntry), 'trace');

@@ -27,13 +27,6 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr char kRejection[] = R"({
-  "type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1",
-  "title": "Bad Request", "status": 400,
-  "o:errorDetails": [{"detail": "The accounting period is closed.",
-                      "o:errorCode": "ACCOUNTING_PERIOD_CLOSED",
-                      "o:errorPath": "tranDate"}]})";
-
 // "USD 12,345.60": how a person reads an amount, written independently of
 // the page's own formatting.
 std::string Display(const std::string& currency, Nanos amount) {
@@ -70,7 +63,8 @@ TEST_CASE(
   REQUIRE(std::filesystem::exists(chromium));
   HarnessOptions options;
   options.max_attempts = 2;
-  options.hub_args = {"--http-listen", "127.0.0.1:0"};
+  options.hub_args = {"--http-listen", "127.0.0.1:0",
+                      "--backlog-sample-interval", "1s"};
   options.default_currency = "USD";
   Harness h(options);
   REQUIRE_FALSE(h.hub().http_address().empty());
@@ -78,9 +72,7 @@ TEST_CASE(
   // A posting NetSuite rejects: March's recognition of the first contract.
   ContractSpec rejected_spec;
   rejected_spec.tag = "page-rejected";
-  h.emulator().AddFault(absl::StrCat(
-      R"({"mode":"status","status":400,"method":"PUT",)",
-      R"("path_contains":"_recognition_2025-03","body":)", kRejection, "}"));
+  h.emulator().AddFault(PeriodClosedFault("_recognition_2025-03"));
   BookedContract rejected = h.Book(rejected_spec);
   REQUIRE(h.WaitWorkflow(
       rejected.workflow_id,
@@ -200,7 +192,11 @@ TEST_CASE(
   REQUIRE_GRPC_OK(h.Call(&v1::ExceptionService::Stub::GetException, get, &got));
   CHECK(got.exception().state() == v1::EXCEPTION_STATE_RESOLVED);
   CHECK(got.exception().resolution() == reason);
-  CHECK(h.Exceptions(OpenExceptions(rejected.contract.id())).empty());
+  // The contract's posting rejection is gone from the queue (its missing
+  // journal entries remain, as reconciliation variances).
+  for (const auto& e : h.Exceptions(OpenExceptions(rejected.contract.id()))) {
+    CHECK(e.kind() == v1::EXCEPTION_KIND_RECONCILIATION_VARIANCE);
+  }
 }
 
 }  // namespace revhub::testing::orch

@@ -41,9 +41,6 @@ constexpr char kTraceId[] = "4bf92f3577b34da6a3ce929d0e0e4736";
 constexpr char kTraceparent[] =
     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 constexpr char kIngest[] = "/revhub.hub.v1.IngestService/Ingest";
-constexpr char kRejection[] = R"({"title": "Bad Request", "status": 400,
-  "o:errorDetails": [{"detail": "The accounting period is closed.",
-                      "o:errorCode": "ACCOUNTING_PERIOD_CLOSED"}]})";
 
 std::string Scrape(const std::string& http) {
   adapter::HttpRequest req;
@@ -168,9 +165,7 @@ TEST_CASE(
       before.Get("revhub_records_received_total", {{"system", "salesforce"}}));
 
   // NetSuite refuses March: the booking's posting is rejected.
-  h.emulator().AddFault(absl::StrCat(
-      R"({"mode":"status","status":400,"method":"PUT",)",
-      R"("path_contains":"_recognition_2025-03","body":)", kRejection, "}"));
+  h.emulator().AddFault(PeriodClosedFault("_recognition_2025-03"));
   const std::string account = "001A0000000TRACE1";
   const std::string product = "01t0000000TRACE01";
   const std::string opportunity = "006000000TRACE001";

@@ -5,9 +5,16 @@
 #include <iostream>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 namespace revhub::testing::orch {
+
+std::string PeriodClosedFault(const std::string& path_part) {
+  return absl::StrCat(R"({"mode":"status","status":400,"method":"PUT",)",
+                      R"("path_contains":")", path_part, R"(","body":)",
+                      kPeriodClosed, "}");
+}
 
 v1::ListExceptionsRequest OpenExceptions(const std::string& contract_id) {
   v1::ListExceptionsRequest req;

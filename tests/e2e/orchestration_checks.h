@@ -14,6 +14,19 @@
 
 namespace revhub::testing::orch {
 
+// NetSuite's answer when a posting's accounting period is closed (a
+// business rejection: not retried).
+inline constexpr char kPeriodClosed[] = R"({
+  "type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1",
+  "title": "Bad Request", "status": 400,
+  "o:errorDetails": [{"detail": "The accounting period is closed.",
+                      "o:errorCode": "ACCOUNTING_PERIOD_CLOSED",
+                      "o:errorPath": "tranDate"}]})";
+
+// An emulator fault rule answering kPeriodClosed to every PUT whose path
+// contains `path_part` (e.g. "_recognition_2025-03").
+std::string PeriodClosedFault(const std::string& path_part);
+
 // A filter for the open exceptions, of one contract when given.
 v1::ListExceptionsRequest OpenExceptions(const std::string& contract_id = "");
 

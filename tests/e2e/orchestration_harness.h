@@ -234,7 +234,6 @@ class Harness {
            st.error_code() == grpc::StatusCode::CANCELLED;
   }
   void Register(v1::RegisterSystemRequest request);
-  std::vector<std::string> HubArgs() const;
 
   HarnessOptions options_;
   TempDir config_dir_;

@@ -15,13 +15,6 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr char kRejection[] = R"({
-  "type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1",
-  "title": "Bad Request", "status": 400,
-  "o:errorDetails": [{"detail": "The accounting period is closed.",
-                      "o:errorCode": "ACCOUNTING_PERIOD_CLOSED",
-                      "o:errorPath": "tranDate"}]})";
-
 }  // namespace
 
 TEST_CASE(
@@ -35,9 +28,7 @@ TEST_CASE(
   ContractSpec other_spec;
   other_spec.tag = "unaffected";
   // Period closed for March of every contract booked here.
-  h.emulator().AddFault(absl::StrCat(
-      R"({"mode":"status","status":400,"method":"PUT",)",
-      R"("path_contains":"_recognition_2025-03","body":)", kRejection, "}"));
+  h.emulator().AddFault(PeriodClosedFault("_recognition_2025-03"));
   BookedContract rejected = h.Book(rejected_spec);
   REQUIRE(h.WaitWorkflow(
       rejected.workflow_id,
@@ -48,10 +39,8 @@ TEST_CASE(
   // The fault now only hits the first contract's March: the second books
   // while the first is blocked.
   h.emulator().ClearFaults();
-  h.emulator().AddFault(absl::StrCat(
-      R"({"mode":"status","status":400,"method":"PUT","path_contains":")",
-      "je_", rejected.contract.id(), R"(_recognition_2025-03","body":)",
-      kRejection, "}"));
+  h.emulator().AddFault(PeriodClosedFault(
+      absl::StrCat("je_", rejected.contract.id(), "_recognition_2025-03")));
   BookedContract other = h.Book(other_spec);
   REQUIRE(h.WaitQuiet(seconds(90), 2));
   INFO(h.Explain());

@@ -54,7 +54,6 @@ class HubProcess {
   const std::string& error() const { return error_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   pid_t pid() const { return pid_; }
-  const std::string& data_dir() const { return data_dir_; }
 
   // Extra revhubd arguments (e.g. --revenue-config FILE) for the next
   // Start().

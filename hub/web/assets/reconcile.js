@@ -32,7 +32,7 @@
   function variance(v) {
     const state = bare(v.state, 'VARIANCE_STATE_');
     const category = bare(v.category, 'VARIANCE_CATEGORY_');
-    const reason = h('input', {placeholder: 'reason to accept (required)', size: 28,
+    const reason = h('input', {placeholder: 'reason to accept (required)', size: 18,
                                'aria-label': 'acceptance reason'});
     const accept = h('button.secondary', {'data-action': 'accept', disabled: true, onclick: () =>
       act('Variance accepted', 'ReconciliationService/AcceptVariance',

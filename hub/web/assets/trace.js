@@ -9,28 +9,46 @@
   const el = Charts.el;
   const ORDER = ['RAW_PAYLOAD', 'RECORD', 'ENTITY_VERSION', 'EVENT', 'SCHEDULE_VERSION',
                  'JOURNAL_ENTRY', 'WORKFLOW', 'WORKFLOW_STEP', 'ERP_POSTING', 'EXCEPTION'];
-  const W = 200, H = 46, GAP_X = 56, GAP_Y = 12, TOP = 26, LEFT = 10;
+  const W = 176, H = 46, GAP_X = 40, GAP_Y = 12, TOP = 10, LEFT = 10;
 
   function kindOf(n) { return bare(n.kind, 'TRACE_NODE_KIND_'); }
 
-  // Columns by kind; within a column, nodes follow the mean row of what
-  // points at them, so edges cross less.
+  // Columns by depth along the links (a node sits one column right of the
+  // furthest node pointing at it), so every link runs left to right, even
+  // an event a posting emitted; within a column, nodes follow the mean row
+  // of what points at them, so links cross less.
   function layout(nodes, edges) {
-    const kinds = ORDER.filter(k => nodes.some(n => kindOf(n) === k));
-    const cols = kinds.map(k => nodes.filter(n => kindOf(n) === k));
-    const row = new Map();
-    const incoming = new Map();
+    const ids = new Set(nodes.map(n => n.id));
+    const incoming = new Map(nodes.map(n => [n.id, []]));
     for (const e of edges) {
-      if (!incoming.has(e.toId)) incoming.set(e.toId, []);
-      incoming.get(e.toId).push(e.fromId);
+      if (ids.has(e.fromId) && ids.has(e.toId) && e.fromId !== e.toId) incoming.get(e.toId).push(e.fromId);
     }
+    const depth = new Map();
+    const visiting = new Set();
+    const depthOf = (id) => {
+      if (depth.has(id)) return depth.get(id);
+      if (visiting.has(id)) return 0;  // a cycle: cut it here
+      visiting.add(id);
+      let d = 0;
+      for (const from of incoming.get(id)) d = Math.max(d, depthOf(from) + 1);
+      visiting.delete(id);
+      depth.set(id, d);
+      return d;
+    };
+    const byKind = (a, b) => ORDER.indexOf(kindOf(a)) - ORDER.indexOf(kindOf(b));
+    const cols = [];
+    for (const n of [...nodes].sort(byKind)) {
+      const d = depthOf(n.id);
+      (cols[d] = cols[d] || []).push(n);
+    }
+    const row = new Map();
     cols.forEach((col, ci) => {
       if (ci > 0) {
         const key = (n) => {
-          const from = (incoming.get(n.id) || []).filter(id => row.has(id));
+          const from = incoming.get(n.id).filter(id => row.has(id));
           return from.length ? from.reduce((a, id) => a + row.get(id), 0) / from.length : 1e9;
         };
-        col.sort((a, b) => key(a) - key(b));
+        col.sort((a, b) => key(a) - key(b) || byKind(a, b));
       }
       col.forEach((n, ri) => row.set(n.id, ri));
     });
@@ -39,17 +57,15 @@
       pos.set(n.id, {x: LEFT + ci * (W + GAP_X), y: TOP + ri * (H + GAP_Y)});
     }));
     const height = TOP + Math.max(1, ...cols.map(c => c.length)) * (H + GAP_Y) + 10;
-    const width = LEFT + kinds.length * (W + GAP_X);
-    return {kinds, pos, width, height};
+    const width = LEFT + cols.length * (W + GAP_X);
+    return {pos, width, height};
   }
 
   function draw(resp, onPick) {
     const nodes = resp.nodes || [];
     const edges = resp.edges || [];
-    const {kinds, pos, width, height} = layout(nodes, edges);
+    const {pos, width, height} = layout(nodes, edges);
     const svg = el('svg', {width, height, role: 'img', 'aria-label': 'lineage graph'});
-    kinds.forEach((k, i) => svg.appendChild(el('text', {class: 'colhead', x: LEFT + i * (W + GAP_X),
-                                                        y: 14}, words(k))));
     for (const e of edges) {
       const a = pos.get(e.fromId), b = pos.get(e.toId);
       if (!a || !b) continue;
@@ -68,8 +84,8 @@
                          'data-kind': k, tabindex: 0});
       g.appendChild(el('rect', {width: W, height: H, rx: 6}));
       g.appendChild(el('text', {class: 'kind', x: 8, y: 14},
-                       Charts.clip(words(k) + (n.system ? ' · ' + n.system : ''), 34)));
-      g.appendChild(el('text', {x: 8, y: 31}, Charts.clip(n.label || n.id, 32)));
+                       Charts.clip(words(k) + (n.system ? ' · ' + n.system : ''), 30)));
+      g.appendChild(el('text', {x: 8, y: 31}, Charts.clip(n.label || n.id, 28)));
       g.appendChild(el('title', {}, (n.label || n.id) + (n.amount && n.amount.currencyCode ? ' · ' + money(n.amount) : '')));
       g.addEventListener('click', () => onPick(n));
       g.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') onPick(n); });
@@ -126,8 +142,8 @@
     return h('div', head,
       h('p.muted', (resp.nodes || []).length + ' nodes, ' + (resp.edges || []).length + ' links' +
                    (resp.truncated ? ' (cut short: trace a node to see beyond)' : '')),
-      h('div.split', graph, side),
-      h('div.panel', h('h2', 'In order'), listing(resp)));
+      h('div.gap', graph),
+      h('div.split', h('div.panel', h('h2', 'In order'), listing(resp)), side));
   }
 
   App.register('trace', {render});
