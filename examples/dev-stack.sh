@@ -137,7 +137,7 @@ cat >"$run_dir/stripe.json" <<JSON
 JSON
 cat >"$run_dir/netsuite.json" <<JSON
 {"base_url": "http://$emulator", "access_token": "dev-token",
- "default_subsidiary_id": "1"}
+ "default_subsidiary_id": "1", "default_currency": "USD"}
 JSON
 revhub systems register --replace --name salesforce --kind crm \
   --display-name "Salesforce" --command revhub-adapter-salesforce \
