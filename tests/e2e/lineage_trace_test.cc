@@ -165,30 +165,15 @@ TEST_CASE(
   REQUIRE(h.Settle(h.Ingest("salesforce", "Product2",
                             SalesforceProduct2(product, "Platform"))) ==
           v1::RECORD_STATUS_APPLIED);
-  {
-    v1::GetProductRequest get;
-    get.mutable_external_ref()->set_system("salesforce");
-    get.mutable_external_ref()->set_object_type("Product2");
-    get.mutable_external_ref()->set_vendor_id(product);
-    v1::GetProductResponse got;
-    REQUIRE_GRPC_OK(h.Call(&v1::ProductService::Stub::GetProduct, get, &got));
-    cv1::Product p = got.product();
-    p.set_revenue_rule(cv1::REVENUE_RULE_RATABLE);
-    p.clear_version();
-    p.clear_recorded_at();
-    h.UpsertProduct(p, "trace-product-rule");
-  }
+  // Salesforce has no revenue rule: finance sets it on the product.
+  h.SetRevenueRule("salesforce", "Product2", product, cv1::REVENUE_RULE_RATABLE,
+                   "trace-product-rule");
   const int64_t opp_record = h.Ingest(
       "salesforce", "Opportunity", Opportunity(opportunity, account, product));
   REQUIRE(h.Settle(opp_record) == v1::RECORD_STATUS_APPLIED);
-  v1::GetContractRequest get_contract;
-  get_contract.mutable_external_ref()->set_system("salesforce");
-  get_contract.mutable_external_ref()->set_object_type("Opportunity");
-  get_contract.mutable_external_ref()->set_vendor_id(opportunity);
-  v1::GetContractResponse contract;
-  REQUIRE_GRPC_OK(
-      h.Call(&v1::ContractService::Stub::GetContract, get_contract, &contract));
-  const std::string contract_id = contract.contract().id();
+  const cv1::Contract booked =
+      h.ContractOf("salesforce", "Opportunity", opportunity);
+  const std::string contract_id = booked.id();
   REQUIRE(h.WaitQuiet(seconds(90), 1));
 
   REQUIRE(h.Settle(h.Ingest(

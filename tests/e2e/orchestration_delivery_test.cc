@@ -92,31 +92,15 @@ TEST_CASE(
                             SalesforceProduct2(product, "Platform"))) ==
           v1::RECORD_STATUS_APPLIED);
   // Salesforce has no revenue rule: finance sets it on the product.
-  {
-    v1::GetProductRequest get;
-    get.mutable_external_ref()->set_system("salesforce");
-    get.mutable_external_ref()->set_object_type("Product2");
-    get.mutable_external_ref()->set_vendor_id(product);
-    v1::GetProductResponse got;
-    REQUIRE_GRPC_OK(h.Call(&v1::ProductService::Stub::GetProduct, get, &got));
-    cv1::Product p = got.product();
-    p.set_revenue_rule(cv1::REVENUE_RULE_RATABLE);
-    p.clear_version();
-    p.clear_recorded_at();
-    h.UpsertProduct(p, "happy-product-rule");
-  }
+  h.SetRevenueRule("salesforce", "Product2", product, cv1::REVENUE_RULE_RATABLE,
+                   "happy-product-rule");
   int64_t opp = h.Ingest("salesforce", "Opportunity",
                          Opportunity(opportunity, account, product));
   REQUIRE(h.Settle(opp) == v1::RECORD_STATUS_APPLIED);
-  v1::GetContractRequest get_contract;
-  get_contract.mutable_external_ref()->set_system("salesforce");
-  get_contract.mutable_external_ref()->set_object_type("Opportunity");
-  get_contract.mutable_external_ref()->set_vendor_id(opportunity);
-  v1::GetContractResponse contract;
-  REQUIRE_GRPC_OK(
-      h.Call(&v1::ContractService::Stub::GetContract, get_contract, &contract));
-  const std::string contract_id = contract.contract().id();
-  const std::string customer_id = contract.contract().customer_id();
+  const cv1::Contract booked =
+      h.ContractOf("salesforce", "Opportunity", opportunity);
+  const std::string contract_id = booked.id();
+  const std::string customer_id = booked.customer_id();
   REQUIRE(h.WaitQuiet(seconds(90), 1));
   {
     auto booking = h.Workflows(contract_id);

@@ -243,6 +243,35 @@ cv1::Invoice Harness::UpsertInvoice(cv1::Invoice invoice,
       .invoice();
 }
 
+void Harness::SetRevenueRule(const std::string& system,
+                             const std::string& object_type,
+                             const std::string& vendor_id,
+                             cv1::RevenueRule rule, const std::string& key) {
+  v1::GetProductRequest get;
+  get.mutable_external_ref()->set_system(system);
+  get.mutable_external_ref()->set_object_type(object_type);
+  get.mutable_external_ref()->set_vendor_id(vendor_id);
+  v1::GetProductResponse got;
+  REQUIRE_GRPC_OK(Call(&v1::ProductService::Stub::GetProduct, get, &got));
+  cv1::Product p = got.product();
+  p.set_revenue_rule(rule);
+  p.clear_version();
+  p.clear_recorded_at();
+  UpsertProduct(p, key);
+}
+
+cv1::Contract Harness::ContractOf(const std::string& system,
+                                  const std::string& object_type,
+                                  const std::string& vendor_id) {
+  v1::GetContractRequest get;
+  get.mutable_external_ref()->set_system(system);
+  get.mutable_external_ref()->set_object_type(object_type);
+  get.mutable_external_ref()->set_vendor_id(vendor_id);
+  v1::GetContractResponse got;
+  REQUIRE_GRPC_OK(Call(&v1::ContractService::Stub::GetContract, get, &got));
+  return got.contract();
+}
+
 cv1::Invoice Harness::GetInvoice(const std::string& id) {
   v1::GetInvoiceRequest req;
   req.set_id(id);

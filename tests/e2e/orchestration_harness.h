@@ -189,6 +189,15 @@ class Harness {
   cv1::Contract UpsertContract(cv1::Contract contract, const std::string& key);
   cv1::Invoice UpsertInvoice(cv1::Invoice invoice, const std::string& key);
   cv1::Invoice GetInvoice(const std::string& id);  // "" when not found
+  // Sets `rule` on the product `system` knows as `object_type/vendor_id`
+  // (Salesforce has no revenue rule: finance sets it on the product).
+  void SetRevenueRule(const std::string& system, const std::string& object_type,
+                      const std::string& vendor_id, cv1::RevenueRule rule,
+                      const std::string& key);
+  // The contract `system` knows as `object_type/vendor_id` (REQUIREs it).
+  cv1::Contract ContractOf(const std::string& system,
+                           const std::string& object_type,
+                           const std::string& vendor_id);
 
   // Customer, product, the contract as DRAFT, its invoice (OPEN, the whole
   // term upfront), then BookContract, each with keys derived from the tag
