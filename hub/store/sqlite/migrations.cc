@@ -8,8 +8,8 @@
 #include "absl/time/clock.h"
 #include "canonical/status_macros.h"
 #include "google/protobuf/util/time_util.h"
-#include "revhub/canonical/v1/events.pb.h"
 #include "hub/store/sqlite/sqlite_queries.h"
+#include "revhub/canonical/v1/events.pb.h"
 #include "revhub/hub/v1/exception_service.pb.h"
 
 namespace revhub::hub {
