@@ -33,10 +33,6 @@ using cv1::BusinessEvent;
 constexpr int kEventLimit = 500;
 constexpr int kWorkflowPages = 20;
 
-std::string PostingKey(const PostingRow& row) {
-  return row.vendor_id.empty() ? row.external_id : row.vendor_id;
-}
-
 // The entity types an ingest upsert writes (the revenue worker writes
 // schedules and journal entries, which have nodes of their own).
 bool IsSourceEntity(cv1::EntityType t) {
@@ -139,6 +135,19 @@ absl::StatusOr<int64_t> ScheduleVersionAt(Store& store,
 }
 
 }  // namespace
+
+std::string PostingKey(const PostingRow& row) {
+  return row.vendor_id.empty() ? row.external_id : row.vendor_id;
+}
+
+absl::StatusOr<std::vector<PostingRow>> FindPostingsByKey(
+    Store& store, const std::string& target, const std::string& key) {
+  ASSIGN_OR_RETURN(auto rows, store.FindPostingsByVendorId(target, key));
+  if (rows.empty()) {
+    ASSIGN_OR_RETURN(rows, store.FindPostingsByExternalId(target, key));
+  }
+  return rows;
+}
 
 absl::Status Walker::Upstream(const ParsedNodeId& p, const std::string& id,
                               std::vector<Link>* out) {
@@ -262,11 +271,7 @@ absl::Status Walker::Upstream(const ParsedNodeId& p, const std::string& id,
       return absl::OkStatus();
     }
     case hub::v1::TRACE_NODE_KIND_ERP_POSTING: {
-      ASSIGN_OR_RETURN(auto rows,
-                       store_.FindPostingsByVendorId(p.system, p.id));
-      if (rows.empty()) {
-        ASSIGN_OR_RETURN(rows, store_.FindPostingsByExternalId(p.system, p.id));
-      }
+      ASSIGN_OR_RETURN(auto rows, FindPostingsByKey(store_, p.system, p.id));
       for (const PostingRow& row : rows) {
         if (!row.workflow_id.empty())
           from(StepNodeId(row.workflow_id, row.step_index), "posted to");
@@ -452,11 +457,7 @@ absl::Status Walker::Downstream(const ParsedNodeId& p, const std::string& id,
       return absl::OkStatus();
     }
     case hub::v1::TRACE_NODE_KIND_ERP_POSTING: {
-      ASSIGN_OR_RETURN(auto rows,
-                       store_.FindPostingsByVendorId(p.system, p.id));
-      if (rows.empty()) {
-        ASSIGN_OR_RETURN(rows, store_.FindPostingsByExternalId(p.system, p.id));
-      }
+      ASSIGN_OR_RETURN(auto rows, FindPostingsByKey(store_, p.system, p.id));
       for (const PostingRow& row : rows) {
         if (row.workflow_id.empty()) continue;
         EventLinkQuery q;

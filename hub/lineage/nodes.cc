@@ -322,11 +322,7 @@ absl::StatusOr<std::optional<TraceNode>> Walker::Describe(
       return node;
     }
     case hub::v1::TRACE_NODE_KIND_ERP_POSTING: {
-      ASSIGN_OR_RETURN(auto rows,
-                       store_.FindPostingsByVendorId(p.system, p.id));
-      if (rows.empty()) {
-        ASSIGN_OR_RETURN(rows, store_.FindPostingsByExternalId(p.system, p.id));
-      }
+      ASSIGN_OR_RETURN(auto rows, FindPostingsByKey(store_, p.system, p.id));
       if (rows.empty()) return std::nullopt;
       const PostingRow& row = rows.front();
       node.set_system(row.target_system);

@@ -73,16 +73,9 @@ absl::Status ResolveRef(Walker& walker, const std::string& ref,
     }
     tried->push_back(absl::StrCat("a posting to ", parts[0],
                                   " by its vendor id or external id"));
-    ASSIGN_OR_RETURN(auto rows,
-                     store.FindPostingsByVendorId(parts[0], parts[2]));
-    if (rows.empty()) {
-      ASSIGN_OR_RETURN(rows,
-                       store.FindPostingsByExternalId(parts[0], parts[2]));
-    }
+    ASSIGN_OR_RETURN(auto rows, FindPostingsByKey(store, parts[0], parts[2]));
     for (const PostingRow& row : rows) {
-      RETURN_IF_ERROR(root(PostingNodeId(
-          row.target_system,
-          row.vendor_id.empty() ? row.external_id : row.vendor_id)));
+      RETURN_IF_ERROR(root(PostingNodeId(row.target_system, PostingKey(row))));
     }
     return absl::OkStatus();
   }
@@ -119,9 +112,7 @@ absl::Status ResolveRef(Walker& walker, const std::string& ref,
     ASSIGN_OR_RETURN(auto by_external, store.FindPostingsByExternalId("", ref));
     rows.insert(rows.end(), by_external.begin(), by_external.end());
     for (const PostingRow& row : rows) {
-      RETURN_IF_ERROR(root(PostingNodeId(
-          row.target_system,
-          row.vendor_id.empty() ? row.external_id : row.vendor_id)));
+      RETURN_IF_ERROR(root(PostingNodeId(row.target_system, PostingKey(row))));
     }
   }
   return absl::OkStatus();

@@ -22,6 +22,14 @@ struct Link {
   std::string relation;
 };
 
+// A posting node's key: the vendor's id, or the external id when the vendor
+// gave none (links.cc).
+std::string PostingKey(const PostingRow& row);
+// The postings to `target` ("" for any target) whose key is `key`: by vendor
+// id, else by external id.
+absl::StatusOr<std::vector<PostingRow>> FindPostingsByKey(
+    Store& store, const std::string& target, const std::string& key);
+
 class Walker {
  public:
   Walker(Store& store, TraceGraph& graph) : store_(store), graph_(graph) {}
