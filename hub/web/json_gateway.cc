@@ -1,7 +1,6 @@
 #include "hub/web/json_gateway.h"
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/client_context.h>
@@ -138,8 +137,10 @@ HttpResponse JsonGateway::Call(const HttpRequest& request) const {
   absl::Status admitted = options_.admit(wire, authorization);
   if (!admitted.ok()) return JsonError(admitted.code(), admitted.message());
 
-  pb::DynamicMessageFactory factory(pb::DescriptorPool::generated_pool());
-  std::unique_ptr<pb::Message> in(factory.GetPrototype(m->input_type())->New());
+  // The hub's own messages: their generated classes.
+  pb::MessageFactory* factory = pb::MessageFactory::generated_factory();
+  std::unique_ptr<pb::Message> in(
+      factory->GetPrototype(m->input_type())->New());
   const std::string body =
       absl::StripAsciiWhitespace(request.body).empty() ? "{}" : request.body;
   pb::util::JsonParseOptions parse;
@@ -188,7 +189,7 @@ HttpResponse JsonGateway::Call(const HttpRequest& request) const {
 
   std::string response_bytes;
   std::unique_ptr<pb::Message> out(
-      factory.GetPrototype(m->output_type())->New());
+      factory->GetPrototype(m->output_type())->New());
   if (!FromBuffer(received, &response_bytes) ||
       !out->ParseFromString(response_bytes)) {
     return JsonError(absl::StatusCode::kInternal,
