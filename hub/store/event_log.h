@@ -42,6 +42,13 @@ struct EventLinkQuery {
   int limit = 100;             // REQUIRES: > 0
 };
 
+// One stored event as its serialized BusinessEvent (position and
+// recorded_at set), for readers that pass events on without parsing them.
+struct EventPayload {
+  int64_t position = 0;
+  std::string bytes;
+};
+
 class EventLogReader {
  public:
   virtual ~EventLogReader() = default;
@@ -60,6 +67,10 @@ class EventLogReader {
   virtual absl::StatusOr<std::vector<BusinessEvent>> ReadEvents(
       int64_t from, int64_t to, const std::vector<EventType>& types,
       int limit) = 0;
+  // ReadEvents without parsing: up to `limit` (> 0) committed events with
+  // from <= position <= to, in position order, as stored.
+  virtual absl::StatusOr<std::vector<EventPayload>> ReadEventPayloads(
+      int64_t from, int64_t to, int limit) = 0;
   // Returns the consumer named `name`, or nullopt.
   virtual absl::StatusOr<std::optional<hub::v1::Consumer>> GetConsumer(
       absl::string_view name) = 0;

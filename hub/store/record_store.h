@@ -67,6 +67,12 @@ struct RecordWait {
   absl::Time since;
 };
 
+// A record's id and system: what the pipeline's cursor reads.
+struct RecordRef {
+  int64_t record_id = 0;
+  std::string system;
+};
+
 class RawRecordReader {
  public:
   virtual ~RawRecordReader() = default;
@@ -82,6 +88,11 @@ class RawRecordReader {
   // earlier, longest waiting first, at most `limit` (> 0).
   virtual absl::StatusOr<std::vector<RecordWait>> WaitingOlderThan(
       absl::Time before, int limit) = 0;
+  // Returns the records in `status` with record_id > `after_id`, oldest
+  // first, at most `limit` (> 0; INVALID_ARGUMENT otherwise): an indexed
+  // cursor, whose cost does not grow with the records in other statuses.
+  virtual absl::StatusOr<std::vector<RecordRef>> ListRecordIdsByStatus(
+      hub::v1::RecordStatus status, int64_t after_id, int limit) = 0;
 };
 
 class RawRecordWriter {

@@ -17,6 +17,7 @@
 //   period_store.h       closed accounting periods and their history
 //   reconciliation_store.h  reconciliation runs and variances
 //   monitor_store.h      aggregates: backlog counts, exception summary
+//   lease_store.h        leases on the single-writer duties (several hubs)
 // SqliteStore (sqlite/sqlite_store.h) is the embedded implementation; a
 // PostgreSQL one would implement the same classes, and
 // tests/store/conformance_test.cc checks any implementation against them.
@@ -46,6 +47,7 @@
 #include "hub/store/event_log.h"
 #include "hub/store/exception_queue.h"
 #include "hub/store/idempotency_store.h"
+#include "hub/store/lease_store.h"
 #include "hub/store/monitor_store.h"
 #include "hub/store/operation_store.h"
 #include "hub/store/period_store.h"
@@ -82,6 +84,11 @@ class WriteTxn : public SystemWriter,
   // Returns the commit time of this transaction: the same for every write
   // in a batch, and later than any earlier batch's.
   virtual absl::Time Now() const = 0;
+
+  // Runs `fn` inside a savepoint of this transaction: when fn fails, what
+  // it wrote is rolled back and its status returned, and the transaction
+  // goes on (so one bad record in a batch fails alone). Savepoints nest.
+  virtual absl::Status InSavepoint(absl::FunctionRef<absl::Status()> fn) = 0;
 };
 
 class Store : public SystemReader,
@@ -97,7 +104,8 @@ class Store : public SystemReader,
               public SyncStateReader,
               public PeriodReader,
               public ReconciliationReader,
-              public MonitorReader {
+              public MonitorReader,
+              public LeaseKeeper {
  public:
   ~Store() override = default;
 

@@ -1,5 +1,7 @@
 // The event log and consumer positions (event_log.h) in tables `events`
 // and `consumers`.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "canonical/status_macros.h"
@@ -78,6 +80,27 @@ absl::StatusOr<std::vector<BusinessEvent>> ReadEvents(
   Statement q(db, sql);
   q.Bind(1, from).Bind(2, to).Bind(3, int64_t{limit});
   return CollectBlobs<BusinessEvent>(q, 0, "event");
+}
+
+absl::StatusOr<std::vector<EventPayload>> ReadEventPayloads(Connection& db,
+                                                            int64_t from,
+                                                            int64_t to,
+                                                            int limit) {
+  if (limit <= 0) return absl::InvalidArgumentError("limit: must be positive");
+  Statement q(db,
+              "SELECT position, payload FROM events WHERE position BETWEEN ? "
+              "AND ? ORDER BY position LIMIT ?");
+  q.Bind(1, from).Bind(2, to).Bind(3, int64_t{limit});
+  std::vector<EventPayload> out;
+  out.reserve(static_cast<size_t>(std::min(limit, 4096)));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    EventPayload& e = out.emplace_back();
+    e.position = q.ColumnInt(0);
+    e.bytes = q.ColumnBlob(1);
+  }
+  return out;
 }
 
 absl::StatusOr<int64_t> LastEventPosition(Connection& db) {

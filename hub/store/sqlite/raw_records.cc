@@ -153,4 +153,22 @@ absl::StatusOr<RawRecordPage> ListRawRecords(Connection& db,
   return page;
 }
 
+absl::StatusOr<std::vector<RecordRef>> ListRecordIdsByStatus(
+    Connection& db, hub::v1::RecordStatus status, int64_t after_id,
+    int limit) {
+  if (limit <= 0) return absl::InvalidArgumentError("limit: must be positive");
+  // raw_records_by_status (status, record_id) serves this range.
+  Statement q(db,
+              "SELECT record_id, system FROM raw_records WHERE status = ? AND "
+              "record_id > ? ORDER BY record_id LIMIT ?");
+  q.Bind(1, int64_t{status}).Bind(2, after_id).Bind(3, int64_t{limit});
+  std::vector<RecordRef> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(RecordRef{q.ColumnInt(0), q.ColumnText(1)});
+  }
+  return out;
+}
+
 }  // namespace revhub::hub::sqlite

@@ -73,6 +73,8 @@ absl::StatusOr<std::optional<RecordWait>> GetRecordWait(Connection& db,
 absl::StatusOr<std::vector<RecordWait>> RecordsWaitingFor(
     Connection& db, canonical::v1::EntityType type,
     const canonical::v1::ExternalRef& ref);
+absl::StatusOr<std::vector<RecordRef>> ListRecordIdsByStatus(
+    Connection& db, hub::v1::RecordStatus status, int64_t after_id, int limit);
 absl::StatusOr<std::vector<RecordWait>> WaitingOlderThan(Connection& db,
                                                          absl::Time before,
                                                          int limit);
@@ -101,6 +103,10 @@ absl::StatusOr<EntityPage> ListEntities(Connection& db,
 // one past the last stored position.
 absl::Status AppendEvent(Connection& db, BusinessEvent event, int64_t position,
                          absl::Time now);
+absl::StatusOr<std::vector<EventPayload>> ReadEventPayloads(Connection& db,
+                                                            int64_t from,
+                                                            int64_t to,
+                                                            int limit);
 absl::StatusOr<std::vector<BusinessEvent>> ReadEvents(
     Connection& db, int64_t from, int64_t to,
     const std::vector<EventType>& types, int limit);

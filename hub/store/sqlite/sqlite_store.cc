@@ -73,6 +73,13 @@ class SqliteStore : public Store {
 
   int64_t LastEventPosition() const override { return last_position_.load(); }
 
+  // LeaseKeeper: a SQLite file has one hub, which holds every lease.
+  absl::StatusOr<bool> TryAcquireLease(absl::string_view) override {
+    return true;
+  }
+  absl::StatusOr<bool> LeaseHeld(absl::string_view) override { return true; }
+  void ReleaseLease(absl::string_view) override {}
+
   // SystemReader:
   absl::StatusOr<std::optional<hub::v1::System>> GetSystem(
       absl::string_view name) override {
@@ -115,6 +122,11 @@ class SqliteStore : public Store {
     Reader r(this);
     return sqlite::WaitingOlderThan(*r, before, limit);
   }
+  absl::StatusOr<std::vector<RecordRef>> ListRecordIdsByStatus(
+      hub::v1::RecordStatus status, int64_t after_id, int limit) override {
+    Reader r(this);
+    return sqlite::ListRecordIdsByStatus(*r, status, after_id, limit);
+  }
 
   // EntityReader:
   absl::StatusOr<std::optional<StoredEntity>> GetEntity(
@@ -145,6 +157,11 @@ class SqliteStore : public Store {
       int limit) override {
     Reader r(this);
     return sqlite::ReadEvents(*r, from, to, types, limit);
+  }
+  absl::StatusOr<std::vector<EventPayload>> ReadEventPayloads(
+      int64_t from, int64_t to, int limit) override {
+    Reader r(this);
+    return sqlite::ReadEventPayloads(*r, from, to, limit);
   }
   absl::StatusOr<std::optional<BusinessEvent>> GetEventById(
       absl::string_view event_id) override {

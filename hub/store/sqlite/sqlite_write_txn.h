@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "hub/store/sqlite/sqlite_queries.h"
 #include "hub/store/sqlite/sqlite_util.h"
 #include "hub/store/store.h"
@@ -37,6 +38,23 @@ class SqliteWriteTxn : public WriteTxn {
 
   // WriteTxn:
   absl::Time Now() const override { return now_; }
+  absl::Status InSavepoint(absl::FunctionRef<absl::Status()> fn) override {
+    // Named by depth, so savepoints nest inside the batch's own ("w").
+    const std::string name = absl::StrCat("s", ++savepoint_depth_);
+    const int64_t before = max_position_;
+    absl::Status st = db_.Exec(absl::StrCat("SAVEPOINT ", name));
+    if (st.ok()) st = fn();
+    if (st.ok()) {
+      st = db_.Exec(absl::StrCat("RELEASE ", name));
+    } else {
+      absl::Status rb = db_.Exec(absl::StrCat("ROLLBACK TO ", name));
+      if (rb.ok()) rb = db_.Exec(absl::StrCat("RELEASE ", name));
+      max_position_ = before;
+      if (!rb.ok()) st = rb;
+    }
+    --savepoint_depth_;
+    return st;
+  }
 
   // SystemWriter:
   absl::StatusOr<std::optional<hub::v1::System>> GetSystem(
@@ -272,6 +290,7 @@ class SqliteWriteTxn : public WriteTxn {
   Connection& db_;
   const absl::Time now_;
   int64_t max_position_;
+  int savepoint_depth_ = 0;  // InSavepoint nesting
   bool received_record_ = false;
 };
 
