@@ -25,7 +25,7 @@ TEST_CASE("a savepoint inside a write fails alone, and the write goes on",
                 auto id = txn.InsertRawRecord(Record("stripe", "gone"));
                 if (!id.ok()) return id.status();
                 auto pos = txn.AppendEvent(
-                    Event("e-gone", cv1::EVENT_TYPE_CUSTOMER_UPSERTED));
+                    Event("e-gone", cv1::EVENT_TYPE_CUSTOMER_CHANGED));
                 if (!pos.ok()) return pos.status();
                 return absl::InvalidArgumentError("payload: bad");
               });
@@ -44,7 +44,7 @@ TEST_CASE("a savepoint inside a write fails alone, and the write goes on",
                 if (!id.ok()) return id.status();
                 kept = *id;
                 auto pos = txn.AppendEvent(
-                    Event("e-kept", cv1::EVENT_TYPE_CUSTOMER_UPSERTED));
+                    Event("e-kept", cv1::EVENT_TYPE_CUSTOMER_CHANGED));
                 return pos.status();
               });
               return ok;
@@ -63,8 +63,8 @@ TEST_CASE("a savepoint inside a write fails alone, and the write goes on",
     auto gone = store->GetEventById("e-gone");
     REQUIRE(gone.ok());
     CHECK_FALSE(gone->has_value());
-    auto refs = store->ListRecordIdsByStatus(hub::v1::RECORD_STATUS_RECEIVED,
-                                             0, 10);
+    auto refs =
+        store->ListRecordIdsByStatus(hub::v1::RECORD_STATUS_RECEIVED, 0, 10);
     REQUIRE(refs.ok());
     REQUIRE(refs->size() == 1);
     CHECK((*refs)[0].record_id == kept);
@@ -86,8 +86,8 @@ TEST_CASE("record ids by status come oldest first after a cursor",
               return txn.SetRawRecordStatus(ids[2],
                                             hub::v1::RECORD_STATUS_APPLIED, "");
             }).ok());
-    auto first = store->ListRecordIdsByStatus(hub::v1::RECORD_STATUS_RECEIVED,
-                                              0, 2);
+    auto first =
+        store->ListRecordIdsByStatus(hub::v1::RECORD_STATUS_RECEIVED, 0, 2);
     REQUIRE(first.ok());
     REQUIRE(first->size() == 2);
     CHECK((*first)[0].record_id == ids[0]);
@@ -100,13 +100,13 @@ TEST_CASE("record ids by status come oldest first after a cursor",
     REQUIRE(rest->size() == 2);  // ids[2] is APPLIED
     CHECK((*rest)[0].record_id == ids[3]);
     CHECK((*rest)[1].record_id == ids[4]);
-    auto applied = store->ListRecordIdsByStatus(hub::v1::RECORD_STATUS_APPLIED,
-                                                0, 10);
+    auto applied =
+        store->ListRecordIdsByStatus(hub::v1::RECORD_STATUS_APPLIED, 0, 10);
     REQUIRE(applied.ok());
     REQUIRE(applied->size() == 1);
     CHECK((*applied)[0].record_id == ids[2]);
-    auto bad = store->ListRecordIdsByStatus(hub::v1::RECORD_STATUS_RECEIVED,
-                                            0, 0);
+    auto bad =
+        store->ListRecordIdsByStatus(hub::v1::RECORD_STATUS_RECEIVED, 0, 0);
     CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
   }
 }
@@ -118,7 +118,7 @@ TEST_CASE("event payloads read back as stored, in position order",
     REQUIRE(W(*store, [&](WriteTxn& txn) -> absl::Status {
               for (int i = 1; i <= 4; ++i) {
                 auto pos = txn.AppendEvent(Event(
-                    "e" + std::to_string(i), cv1::EVENT_TYPE_CUSTOMER_UPSERTED));
+                    "e" + std::to_string(i), cv1::EVENT_TYPE_CUSTOMER_CHANGED));
                 if (!pos.ok()) return pos.status();
               }
               return absl::OkStatus();
