@@ -154,8 +154,7 @@ absl::StatusOr<RawRecordPage> ListRawRecords(Connection& db,
 }
 
 absl::StatusOr<std::vector<RecordRef>> ListRecordIdsByStatus(
-    Connection& db, hub::v1::RecordStatus status, int64_t after_id,
-    int limit) {
+    Connection& db, hub::v1::RecordStatus status, int64_t after_id, int limit) {
   if (limit <= 0) return absl::InvalidArgumentError("limit: must be positive");
   // raw_records_by_status (status, record_id) serves this range.
   Statement q(db,

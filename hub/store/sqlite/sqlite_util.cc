@@ -27,6 +27,9 @@ absl::Status ErrorStatus(sqlite3* db, int rc, absl::string_view what) {
 }
 
 Connection::~Connection() {
+  for (auto& [sql, stmts] : cache_) {
+    for (sqlite3_stmt* stmt : stmts) sqlite3_finalize(stmt);
+  }
   if (db_ != nullptr) sqlite3_close_v2(db_);
 }
 
@@ -42,6 +45,10 @@ absl::StatusOr<Connection> Connection::Open(const std::string& path,
 }
 
 absl::Status Connection::Exec(absl::string_view sql) {
+  if (sql.find(';') == absl::string_view::npos) {
+    Statement st(*this, sql);
+    return st.Run();
+  }
   std::string s(sql);
   char* err = nullptr;
   int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
@@ -55,14 +62,43 @@ absl::Status Connection::Exec(absl::string_view sql) {
 }
 
 Statement::Statement(Connection& conn, absl::string_view sql)
-    : db_(conn.get()), sql_(sql) {
-  int rc = sqlite3_prepare_v2(db_, sql_.data(), static_cast<int>(sql_.size()),
+    : conn_(conn), db_(conn.get()) {
+  auto it = conn_.cache_.find(sql);
+  if (it == conn_.cache_.end() &&
+      conn_.cache_.size() < Connection::kMaxCachedSql) {
+    it = conn_.cache_.try_emplace(std::string(sql)).first;
+  }
+  if (it != conn_.cache_.end()) {
+    idle_ = &it->second;
+    sql_ = it->first;
+    if (!idle_->empty()) {
+      stmt_ = idle_->back();
+      idle_->pop_back();
+      return;
+    }
+  } else {
+    uncached_sql_ = std::string(sql);
+    sql_ = uncached_sql_;
+  }
+  int rc = sqlite3_prepare_v3(db_, sql_.data(), static_cast<int>(sql_.size()),
+                              idle_ != nullptr ? SQLITE_PREPARE_PERSISTENT : 0,
                               &stmt_, nullptr);
-  if (rc != SQLITE_OK) status_ = ErrorStatus(db_, rc, "preparing statement");
+  if (rc != SQLITE_OK) {
+    status_ = ErrorStatus(db_, rc, "preparing statement");
+    if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+  }
 }
 
 Statement::~Statement() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+  if (stmt_ == nullptr) return;
+  if (idle_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    idle_->push_back(stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
 }
 
 Statement& Statement::Bind(int index, int64_t value) {

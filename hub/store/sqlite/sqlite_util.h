@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -24,11 +25,15 @@ namespace revhub::hub::sqlite {
 // constraint failures as ALREADY_EXISTS, anything else as INTERNAL.
 absl::Status ErrorStatus(sqlite3* db, int rc, absl::string_view what);
 
+// A connection, with the statements it has prepared: a Statement takes its
+// prepared statement from here when one for the same SQL is idle, and gives
+// it back reset, so each SQL text is parsed once per connection.
 class Connection {
  public:
   Connection() = default;
   ~Connection();
-  Connection(Connection&& other) noexcept : db_(other.db_) {
+  Connection(Connection&& other) noexcept
+      : db_(other.db_), cache_(std::move(other.cache_)) {
     other.db_ = nullptr;
   }
   Connection& operator=(Connection&&) = delete;
@@ -37,16 +42,28 @@ class Connection {
   // Opens `path` with `flags` (SQLITE_OPEN_*).
   static absl::StatusOr<Connection> Open(const std::string& path, int flags);
 
-  // Runs one or more statements that return no rows.
+  // Runs one or more statements that return no rows; one statement (no
+  // ';') runs prepared, from the cache.
   absl::Status Exec(absl::string_view sql);
 
   sqlite3* get() const { return db_; }
 
  private:
+  friend class Statement;
+  // Idle prepared statements by SQL text (node map: Statement keeps a view
+  // of the key).
+  using Cache = absl::node_hash_map<std::string, std::vector<sqlite3_stmt*>>;
+  // Distinct SQL texts kept; a connection that sees more (queries built
+  // with variable IN lists) finalizes the extra ones instead.
+  static constexpr size_t kMaxCachedSql = 512;
+
   sqlite3* db_ = nullptr;
+  Cache cache_;
 };
 
-// A prepared statement. Bind indexes start at 1, column indexes at 0.
+// A prepared statement, taken from its connection's cache and given back
+// when destroyed. Bind indexes start at 1, column indexes at 0.
+// REQUIRES: the connection outlives the statement.
 class Statement {
  public:
   Statement(Connection& conn, absl::string_view sql);
@@ -74,10 +91,13 @@ class Statement {
   bool ColumnIsNull(int col) const;
 
  private:
+  Connection& conn_;
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   absl::Status status_;
-  std::string sql_;
+  std::vector<sqlite3_stmt*>* idle_ = nullptr;  // where stmt_ goes back
+  absl::string_view sql_;  // the cache's key, or the text when not cached
+  std::string uncached_sql_;
 };
 
 // Page tokens: the last key of a page, web-safe base64. Decoding a token
