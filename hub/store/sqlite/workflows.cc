@@ -81,9 +81,14 @@ absl::StatusOr<std::optional<std::string>> FindWorkflowByTrigger(
 
 absl::StatusOr<std::vector<Workflow>> ListUnfinishedWorkflows(
     Connection& db, absl::string_view contract_id) {
+  // The states spelled out (not "!= COMPLETED"), so workflows_by_state
+  // serves the scheduler's read and its cost follows the unfinished
+  // workflows, not every workflow ever run.
   std::string sql =
-      absl::StrCat("SELECT payload FROM workflows WHERE state != ",
-                   int64_t{hub::v1::WORKFLOW_STATE_COMPLETED});
+      absl::StrCat("SELECT payload FROM workflows WHERE state IN (",
+                   int64_t{hub::v1::WORKFLOW_STATE_PENDING}, ", ",
+                   int64_t{hub::v1::WORKFLOW_STATE_RUNNING}, ", ",
+                   int64_t{hub::v1::WORKFLOW_STATE_BLOCKED}, ")");
   if (!contract_id.empty()) sql += " AND contract_id = ?1";
   sql += " ORDER BY seq";
   Statement q(db, sql);
