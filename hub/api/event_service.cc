@@ -1,17 +1,22 @@
 // EventService: the event log as a stream, with durable consumers.
 //
 // A subscription reads the log in pages from its next position up to the
-// highest committed position it has seen, writes them one at a time, and
+// highest committed position it has seen, writes them one per response (or
+// max_batch per response) as they are stored, without parsing them, and
 // when it has caught up waits on the EventBus for the next commit. Because
 // it always resumes from "the position after the last one it read" and
 // positions are dense and assigned in commit order, history turns into live
 // events with no gap and no duplicate.
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "canonical/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/proto_buffer_reader.h"
 #include "hub/api/services.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/orchestration/orchestrator.h"
@@ -25,7 +30,8 @@ using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 using hub::v1::Consumer;
 
-constexpr int kPageSize = 256;
+constexpr int kPageSize = 1000;
+constexpr int kMaxSubscribeBatch = 1000;
 
 absl::Status ValidateConsumerName(const std::string& name) {
   if (name.empty() || name.size() > 128) {
@@ -74,8 +80,29 @@ absl::StatusOr<Consumer> EnsureConsumer(Store& store, const std::string& name,
   return out;
 }
 
-class SubscribeReactor
-    : public grpc::ServerWriteReactor<hub::v1::SubscribeResponse> {
+// Wire bytes of a SubscribeResponse field holding one stored event: the
+// stored BusinessEvent is sent as it is, never parsed and serialised again.
+void AppendEmbedded(int field, absl::string_view bytes, std::string* out) {
+  using google::protobuf::io::CodedOutputStream;
+  const uint32_t tag = static_cast<uint32_t>(field) << 3 | 2;  // LEN
+  char head[16];
+  uint8_t* p = reinterpret_cast<uint8_t*>(head);
+  p = CodedOutputStream::WriteVarint32ToArray(tag, p);
+  p = CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(bytes.size()), p);
+  out->append(head, reinterpret_cast<char*>(p) - head);
+  out->append(bytes.data(), bytes.size());
+}
+
+grpc::ByteBuffer ToByteBuffer(std::string bytes) {
+  grpc::Slice slice(std::move(bytes));
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// Subscribe is served raw (ByteBuffer in and out) so that stored events go
+// out as stored: a page is read as bytes (EventLogReader::ReadEventPayloads)
+// and framed into responses of up to max_batch events.
+class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   SubscribeReactor(HubContext* hub, const hub::v1::SubscribeRequest& req,
                    std::string principal)
@@ -85,8 +112,13 @@ class SubscribeReactor
     state_->reactor = this;
     for (int t : req.types())
       state_->types.push_back(static_cast<EventType>(t));
+    state_->max_batch = std::clamp(req.max_batch(), 1, kMaxSubscribeBatch);
     hub->work->Post([req, state = state_] { Start(req, state); });
   }
+
+  // A reactor that only finishes, with `status`: a request that does not
+  // parse.
+  explicit SubscribeReactor(const grpc::Status& status) { Finish(status); }
 
   // grpc::ServerWriteReactor:
   void OnWriteDone(bool ok) override {
@@ -100,6 +132,7 @@ class SubscribeReactor
   }
 
   void OnCancel() override {
+    if (state_ == nullptr) return;
     {
       std::lock_guard<std::mutex> lock(state_->mu);
       state_->cancelled = true;
@@ -108,7 +141,7 @@ class SubscribeReactor
   }
 
   void OnDone() override {
-    {
+    if (state_ != nullptr) {
       std::lock_guard<std::mutex> lock(state_->mu);
       state_->reactor = nullptr;
     }
@@ -128,7 +161,8 @@ class SubscribeReactor
     std::mutex mu;
     SubscribeReactor* reactor = nullptr;
     std::vector<EventType> types;
-    std::deque<hub::v1::SubscribeResponse> buffer;
+    int max_batch = 1;
+    std::deque<grpc::ByteBuffer> buffer;  // serialised SubscribeResponses
     int64_t next_position = 1;
     bool started = false;
     bool write_in_flight = false;
@@ -163,6 +197,11 @@ class SubscribeReactor
     if (req.from_position() < 0) {
       return absl::InvalidArgumentError("from_position: must not be negative");
     }
+    if (req.max_batch() < 0 || req.max_batch() > kMaxSubscribeBatch) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("max_batch: ", req.max_batch(), " is not within 0 to ",
+                       kMaxSubscribeBatch));
+    }
     if (req.live_only() && req.from_position() != 0) {
       return absl::InvalidArgumentError(
           "live_only: cannot be combined with from_position");
@@ -181,7 +220,7 @@ class SubscribeReactor
   // Decides the next action under the lock and performs it outside.
   static void Step(const std::shared_ptr<State>& state) {
     enum { kNone, kWrite, kFetch, kFinish } action = kNone;
-    const hub::v1::SubscribeResponse* msg = nullptr;
+    const grpc::ByteBuffer* msg = nullptr;
     SubscribeReactor* reactor = nullptr;
     grpc::Status final_status;
     {
@@ -218,12 +257,31 @@ class SubscribeReactor
     }
   }
 
+  // Returns the next page of committed events from `from` to `upto`, each
+  // as its stored bytes, with their positions.
+  static absl::StatusOr<std::vector<EventPayload>> ReadPage(
+      HubContext& hub, int64_t from, int64_t upto,
+      const std::vector<EventType>& types) {
+    if (types.empty()) {
+      return hub.store->ReadEventPayloads(from, upto, kPageSize);
+    }
+    ASSIGN_OR_RETURN(auto events,
+                     hub.store->ReadEvents(from, upto, types, kPageSize));
+    std::vector<EventPayload> out(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      out[i].position = events[i].position();
+      out[i].bytes = events[i].SerializeAsString();
+    }
+    return out;
+  }
+
   // Reads the next page of committed events into the buffer; when there is
   // none, waits on the EventBus for the next commit. Runs on the work queue.
   static void Fetch(const std::shared_ptr<State>& state) {
     HubContext* hub = state->hub;
     int64_t from = 0;
     std::vector<EventType> types;
+    int max_batch = 1;
     {
       std::lock_guard<std::mutex> lock(state->mu);
       if (state->reactor == nullptr || state->finishing) return;
@@ -234,6 +292,7 @@ class SubscribeReactor
       } else {
         from = state->next_position;
         types = state->types;
+        max_batch = state->max_batch;
       }
     }
     if (from < 0) {
@@ -263,7 +322,19 @@ class SubscribeReactor
       Step(state);  // a cancel that came meanwhile finishes now
       return;
     }
-    auto events = hub->store->ReadEvents(from, upto, types, kPageSize);
+    auto events = ReadPage(*hub, from, upto, types);
+    // Framed outside the lock: one response per event, or per max_batch.
+    std::vector<grpc::ByteBuffer> framed;
+    if (events.ok()) {
+      const int field = max_batch > 1 ? 2 : 1;
+      for (size_t i = 0; i < events->size();) {
+        std::string wire;
+        const size_t end =
+            std::min(events->size(), i + static_cast<size_t>(max_batch));
+        for (; i < end; ++i) AppendEmbedded(field, (*events)[i].bytes, &wire);
+        framed.push_back(ToByteBuffer(std::move(wire)));
+      }
+    }
     {
       std::lock_guard<std::mutex> lock(state->mu);
       state->fetch_pending = false;
@@ -273,13 +344,9 @@ class SubscribeReactor
       } else {
         // A full page may stop short of `upto`; resume after its last event.
         state->next_position = static_cast<int>(events->size()) == kPageSize
-                                   ? events->back().position() + 1
+                                   ? events->back().position + 1
                                    : upto + 1;
-        for (auto& e : *events) {
-          hub::v1::SubscribeResponse r;
-          *r.mutable_event() = std::move(e);
-          state->buffer.push_back(std::move(r));
-        }
+        for (auto& b : framed) state->buffer.push_back(std::move(b));
       }
     }
     Step(state);
@@ -288,15 +355,22 @@ class SubscribeReactor
   std::shared_ptr<State> state_;
 };
 
-class EventServiceImpl final : public hub::v1::EventService::CallbackService {
+class EventServiceImpl final
+    : public hub::v1::EventService::WithRawCallbackMethod_Subscribe<
+          hub::v1::EventService::CallbackService> {
  public:
   explicit EventServiceImpl(HubContext* hub) : hub_(hub) {}
 
   // EventService:
-  grpc::ServerWriteReactor<hub::v1::SubscribeResponse>* Subscribe(
-      CallbackServerContext* context,
-      const hub::v1::SubscribeRequest* req) override {
-    return new SubscribeReactor(hub_, *req, PrincipalOf(context));
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(
+      CallbackServerContext* context, const grpc::ByteBuffer* raw) override {
+    hub::v1::SubscribeRequest req;
+    grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(raw));
+    if (!req.ParseFromZeroCopyStream(&reader)) {
+      return new SubscribeReactor(grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT, "request: does not parse"));
+    }
+    return new SubscribeReactor(hub_, req, PrincipalOf(context));
   }
 
   ServerUnaryReactor* AcknowledgeEvents(

@@ -6,10 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "canonical/field_path.h"
 #include "canonical/status_macros.h"
-#include "hub/ingest/apply_translation.h"
-#include "hub/ingest/record_exceptions.h"
 #include "hub/observability/hub_metrics.h"
 #include "hub/observability/log.h"
 #include "hub/observability/trace_context.h"
@@ -33,11 +30,13 @@ Pipeline::Pipeline(Store* store, AdapterSupervisor* adapters,
                    PipelineOptions options)
     : store_(store), adapters_(adapters), options_(options) {
   options_.batch_size = std::clamp(options_.batch_size, 1, 1000);
+  options_.queued_batches = std::max(options_.queued_batches, 1);
 }
 
 Pipeline::~Pipeline() { Shutdown(); }
 
 void Pipeline::Start() {
+  applier_ = std::thread([this] { ApplierLoop(); });
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -53,22 +52,34 @@ void Pipeline::Shutdown() {
     stopping_ = true;
   }
   cv_.notify_all();
+  queue_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (applier_.joinable()) applier_.join();
+  // Batches never applied stay RECEIVED in the store: the next start
+  // takes them.
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.clear();
+  in_flight_.clear();
 }
 
 void Pipeline::RetryNow(const std::string& system) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = backoff_.begin(); it != backoff_.end();) {
-    it = it->second.system == system ? backoff_.erase(it) : std::next(it);
-  }
+  backoff_.erase(system);
   notified_ = true;
   cv_.notify_one();
 }
 
-void Pipeline::NoteTransient(int64_t record_id, const std::string& system) {
+void Pipeline::NoteTransient(const std::string& system, const absl::Status& why,
+                             size_t records) {
+  // A system without an adapter (or disabled) just waits, quietly.
+  if (!absl::IsFailedPrecondition(why)) {
+    observability::LogWarn(
+        "pipeline",
+        absl::StrCat(why.message(), " (will retry ", records, " records)"),
+        {{"system", system}});
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  Backoff& b = backoff_[record_id];
-  b.system = system;
+  Backoff& b = backoff_[system];
   absl::Duration delay = options_.initial_backoff;
   for (int i = 0; i < b.attempts && delay < options_.max_backoff; ++i)
     delay *= 2;
@@ -76,23 +87,33 @@ void Pipeline::NoteTransient(int64_t record_id, const std::string& system) {
   b.next_at = absl::Now() + std::min(delay, options_.max_backoff);
 }
 
-absl::StatusOr<std::vector<RawRecord>> Pipeline::ListByStatus(
-    const std::string& system, RecordStatus status, int limit) {
-  std::vector<RawRecord> out;
-  RawRecordQuery q;
-  q.system = system;
-  q.status = status;
-  q.page_size = 500;
-  // Pages come newest first; keep the oldest `limit`.
-  while (true) {
-    ASSIGN_OR_RETURN(RawRecordPage page, store_->ListRawRecords(q));
-    for (auto& r : page.records) out.push_back(std::move(r));
-    if (page.next_page_token.empty()) break;
-    q.page_token = page.next_page_token;
+void Pipeline::NoteSuccess(const std::string& system) {
+  std::lock_guard<std::mutex> lock(mu_);
+  backoff_.erase(system);
+}
+
+bool Pipeline::BackingOff(const std::string& system, absl::Time now) const {
+  auto it = backoff_.find(system);
+  return it != backoff_.end() && it->second.next_at > now;
+}
+
+absl::StatusOr<std::vector<int64_t>> Pipeline::IdsByStatus(
+    const std::string& system, RecordStatus status, int64_t after_id,
+    int64_t limit) {
+  std::vector<int64_t> ids;
+  constexpr int kPage = 1000;
+  while (static_cast<int64_t>(ids.size()) < limit) {
+    ASSIGN_OR_RETURN(std::vector<RecordRef> page,
+                     store_->ListRecordIdsByStatus(status, after_id, kPage));
+    for (const RecordRef& r : page) {
+      if (!system.empty() && r.system != system) continue;
+      if (static_cast<int64_t>(ids.size()) >= limit) break;
+      ids.push_back(r.record_id);
+    }
+    if (static_cast<int>(page.size()) < kPage) break;
+    after_id = page.back().record_id;
   }
-  std::reverse(out.begin(), out.end());
-  if (static_cast<int>(out.size()) > limit) out.resize(limit);
-  return out;
+  return ids;
 }
 
 void Pipeline::Loop() {
@@ -100,32 +121,48 @@ void Pipeline::Loop() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       absl::Time wake = absl::Now() + options_.poll_interval;
-      for (const auto& [id, b] : backoff_) wake = std::min(wake, b.next_at);
+      for (const auto& [system, b] : backoff_) {
+        wake = std::min(wake, b.next_at);
+      }
       cv_.wait_until(lock, absl::ToChronoTime(wake),
                      [&] { return stopping_ || notified_; });
       if (stopping_) return;
       notified_ = false;
     }
     ExpireWaits();
-    auto received = ListByStatus("", hub::v1::RECORD_STATUS_RECEIVED, 1 << 30);
-    if (!received.ok()) {
-      observability::LogWarn("pipeline",
-                             std::string(received.status().message()));
-      continue;
+    Pass();
+  }
+}
+
+void Pipeline::Pass() {
+  // Page by page through the RECEIVED records, oldest first. A record set
+  // RECEIVED again behind the cursor (its wait ended) notifies, and the
+  // next pass starts from the oldest again.
+  constexpr int kPage = 1000;
+  int64_t cursor = 0;
+  while (true) {
+    auto page = store_->ListRecordIdsByStatus(hub::v1::RECORD_STATUS_RECEIVED,
+                                              cursor, kPage);
+    if (!page.ok()) {
+      observability::LogWarn("pipeline", std::string(page.status().message()));
+      return;
     }
-    // Oldest first, grouped by system in order of first appearance, minus
-    // the records waiting out a backoff.
+    if (page->empty()) return;
+    cursor = page->back().record_id;
+    // Grouped by system in order of first appearance, minus the records
+    // already queued and the systems waiting out a backoff.
     std::vector<std::string> systems;
     std::map<std::string, std::vector<int64_t>> by_system;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
       const absl::Time now = absl::Now();
-      for (const RawRecord& r : *received) {
-        auto it = backoff_.find(r.record_id());
-        if (it != backoff_.end() && it->second.next_at > now) continue;
-        auto& ids = by_system[r.system()];
-        if (ids.empty()) systems.push_back(r.system());
-        ids.push_back(r.record_id());
+      for (const RecordRef& r : *page) {
+        if (in_flight_.count(r.record_id) > 0) continue;
+        if (BackingOff(r.system, now)) continue;
+        auto& ids = by_system[r.system];
+        if (ids.empty()) systems.push_back(r.system);
+        ids.push_back(r.record_id);
       }
     }
     for (const std::string& system : systems) {
@@ -134,15 +171,55 @@ void Pipeline::Loop() {
         {
           std::lock_guard<std::mutex> lock(mu_);
           if (stopping_) return;
+          if (BackingOff(system, absl::Now())) break;
         }
         size_t n =
             std::min(ids.size() - i, static_cast<size_t>(options_.batch_size));
         std::vector<int64_t> chunk(ids.begin() + i, ids.begin() + i + n);
-        i += n;
-        std::lock_guard<std::mutex> lock(process_mu_);
-        Process(system, chunk, /*replay=*/false);
+        Batch batch;
+        if (!Translate(system, chunk, &batch)) break;
+        // Records past the byte budget are taken by the next batch.
+        i += std::max<size_t>(batch.records.size(), 1);
+        if (batch.records.empty()) continue;
+        if (!Enqueue(std::move(batch))) return;
       }
     }
+    if (static_cast<int>(page->size()) < kPage) return;
+  }
+}
+
+bool Pipeline::Enqueue(Batch batch) {
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_cv_.wait(lock, [&] {
+    return stopping_ ||
+           queue_.size() < static_cast<size_t>(options_.queued_batches);
+  });
+  if (stopping_) return false;
+  for (const RawRecord& r : batch.records) in_flight_.insert(r.record_id());
+  queue_.push_back(std::move(batch));
+  queue_cv_.notify_all();
+  return true;
+}
+
+void Pipeline::ApplierLoop() {
+  while (true) {
+    Batch batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+      queue_cv_.notify_all();  // room for the translator's next batch
+    }
+    {
+      std::lock_guard<std::mutex> lock(process_mu_);
+      Apply(batch, /*replay=*/false);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const RawRecord& r : batch.records) in_flight_.erase(r.record_id());
+    // Records left RECEIVED are retried after their system's backoff.
+    cv_.notify_one();
   }
 }
 
@@ -167,15 +244,15 @@ absl::StatusOr<ReplayOutcome> Pipeline::Replay(int64_t record_id) {
 absl::StatusOr<std::vector<ReplayOutcome>> Pipeline::ReplayFailed(
     const std::string& system, int limit,
     const std::function<absl::Status()>& alive) {
-  ASSIGN_OR_RETURN(auto failed,
-                   ListByStatus(system, hub::v1::RECORD_STATUS_FAILED, limit));
+  ASSIGN_OR_RETURN(std::vector<int64_t> failed,
+                   IdsByStatus(system, hub::v1::RECORD_STATUS_FAILED, 0,
+                               std::max(limit, 0)));
   std::vector<ReplayOutcome> out;
   for (size_t i = 0; i < failed.size();) {
     if (alive != nullptr) RETURN_IF_ERROR(alive());
     size_t n =
         std::min(failed.size() - i, static_cast<size_t>(options_.batch_size));
-    std::vector<int64_t> chunk;
-    for (size_t k = i; k < i + n; ++k) chunk.push_back(failed[k].record_id());
+    std::vector<int64_t> chunk(failed.begin() + i, failed.begin() + i + n);
     i += n;
     std::lock_guard<std::mutex> lock(process_mu_);
     for (auto& o : Process(system, chunk, /*replay=*/true))
@@ -186,16 +263,7 @@ absl::StatusOr<std::vector<ReplayOutcome>> Pipeline::ReplayFailed(
 
 absl::StatusOr<std::vector<int64_t>> Pipeline::FailedRecordIds(
     const std::string& system, int64_t after_id, int64_t limit) {
-  ASSIGN_OR_RETURN(auto failed,
-                   ListByStatus(system, hub::v1::RECORD_STATUS_FAILED,
-                                std::numeric_limits<int>::max()));
-  std::vector<int64_t> ids;
-  for (const auto& r : failed) {
-    if (r.record_id() <= after_id) continue;
-    if (static_cast<int64_t>(ids.size()) >= limit) break;
-    ids.push_back(r.record_id());
-  }
-  return ids;
+  return IdsByStatus(system, hub::v1::RECORD_STATUS_FAILED, after_id, limit);
 }
 
 std::vector<ReplayOutcome> Pipeline::ReplayBatch(
@@ -207,21 +275,24 @@ std::vector<ReplayOutcome> Pipeline::ReplayBatch(
 std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
                                              const std::vector<int64_t>& ids,
                                              bool replay) {
-  std::vector<ReplayOutcome> outcomes(ids.size());
+  Batch batch;
+  if (!Translate(system_name, ids, &batch)) return batch.outcomes;
+  return Apply(batch, replay);
+}
+
+bool Pipeline::Translate(const std::string& system_name,
+                         const std::vector<int64_t>& ids, Batch* batch) {
+  std::vector<ReplayOutcome>& outcomes = batch->outcomes;
+  outcomes.resize(ids.size());
   for (size_t k = 0; k < ids.size(); ++k) {
     outcomes[k].set_record_id(ids[k]);
     outcomes[k].set_status(hub::v1::RECORD_STATUS_RECEIVED);
   }
+  batch->system_name = system_name;
   auto transient_all = [&](const absl::Status& st) {
-    // A system without an adapter (or disabled) just waits, quietly.
-    if (!absl::IsFailedPrecondition(st)) {
-      observability::LogWarn(
-          "pipeline",
-          absl::StrCat(st.message(), " (will retry ", ids.size(), " records)"),
-          {{"system", system_name}});
-    }
-    for (int64_t id : ids) NoteTransient(id, system_name);
-    return outcomes;
+    NoteTransient(system_name, st, ids.size());
+    batch->records.clear();
+    return false;
   };
 
   auto system = store_->GetSystem(system_name);
@@ -229,13 +300,14 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
   if (!system->has_value()) {
     return transient_all(absl::FailedPreconditionError("is not registered"));
   }
+  batch->system = **system;
   auto client = adapters_->For(**system);
   if (!client.ok()) return transient_all(client.status());
   auto config = adapters_->ConfigFor(**system);
   if (!config.ok()) return transient_all(config.status());
 
   // Load the payloads, within the batch's byte budget.
-  std::vector<RawRecord> records;
+  std::vector<RawRecord>& records = batch->records;
   int64_t bytes = 0;
   for (size_t k = 0; k < ids.size(); ++k) {
     auto r = store_->GetRawRecord(ids[k]);
@@ -251,7 +323,7 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
     records.push_back(std::move(**r));
   }
 
-  std::vector<TranslationResult> results;
+  std::vector<TranslationResult>& results = batch->results;
   if (records.size() == 1) {
     adapter::v1::TranslateRequest req;
     req.set_system(system_name);
@@ -326,257 +398,7 @@ std::vector<ReplayOutcome> Pipeline::Process(const std::string& system_name,
     }
   }
 
-  auto& metrics = observability::Metrics();
-  for (size_t k = 0; k < records.size(); ++k) {
-    const absl::Time started = absl::Now();
-    ApplyRecord(records[k], **system, results[k], replay, &outcomes[k]);
-    metrics.apply_duration.WithLabels({system_name})
-        .Observe(absl::ToDoubleSeconds(absl::Now() - started));
-    const char* outcome = nullptr;
-    switch (outcomes[k].status()) {
-      case hub::v1::RECORD_STATUS_APPLIED:
-        outcome = "applied";
-        break;
-      case hub::v1::RECORD_STATUS_SKIPPED:
-        outcome = "skipped";
-        break;
-      case hub::v1::RECORD_STATUS_WAITING:
-        outcome = "waiting";
-        break;
-      case hub::v1::RECORD_STATUS_FAILED:
-        outcome = "failed";
-        observability::LogWarn(
-            "pipeline", "record failed; an exception is open",
-            {{"system", system_name},
-             {"record_id", absl::StrCat(records[k].record_id())},
-             {"exception_id",
-              outcomes[k].exception().exception_id() != 0
-                  ? absl::StrCat(outcomes[k].exception().exception_id())
-                  : ""},
-             {"trace_id", records[k].trace_id()}});
-        break;
-      default:
-        break;  // RECEIVED: to be tried again
-    }
-    if (outcome != nullptr) {
-      metrics.records_processed.WithLabels({system_name, outcome}).Inc();
-    }
-  }
-  return outcomes;
-}
-
-void Pipeline::ApplyRecord(const RawRecord& record,
-                           const hub::v1::System& system,
-                           const TranslationResult& result, bool replay,
-                           ReplayOutcome* outcome) {
-  // Whether this pass may (still) work on the record.
-  auto claim = [&](WriteTxn& txn, bool* skip) -> absl::Status {
-    ASSIGN_OR_RETURN(auto now, txn.GetRawRecord(record.record_id()));
-    if (!now.has_value()) {
-      return absl::NotFoundError(
-          absl::StrCat("record ", record.record_id(), " not found"));
-    }
-    *skip = !replay && now->status() != hub::v1::RECORD_STATUS_RECEIVED;
-    if (*skip) outcome->set_status(now->status());
-    return absl::OkStatus();
-  };
-  auto retry_later = [&](const absl::Status& st) {
-    observability::LogWarn("pipeline",
-                           absl::StrCat(st.message(), " (will retry)"),
-                           {{"system", record.system()},
-                            {"record_id", absl::StrCat(record.record_id())},
-                            {"trace_id", record.trace_id()}});
-    outcome->set_status(hub::v1::RECORD_STATUS_RECEIVED);
-    NoteTransient(record.record_id(), record.system());
-  };
-  auto fail = [&](const std::vector<RecordError>& errors) {
-    absl::Status st = store_->Write([&](WriteTxn& txn) -> absl::Status {
-      bool skip = false;
-      RETURN_IF_ERROR(claim(txn, &skip));
-      if (skip) return absl::OkStatus();
-      RETURN_IF_ERROR(txn.SetRawRecordStatus(
-          record.record_id(), hub::v1::RECORD_STATUS_FAILED, ""));
-      ASSIGN_OR_RETURN(
-          hub::v1::Exception rejected,
-          RejectRecord(txn, options_.exception_routing, record.system(),
-                       record.record_id(), errors));
-      std::vector<hub::v1::RecordException> views =
-          RecordExceptionsOf(rejected);
-      if (!views.empty()) *outcome->mutable_exception() = views.back();
-      outcome->set_status(hub::v1::RECORD_STATUS_FAILED);
-      return absl::OkStatus();
-    });
-    if (!st.ok()) retry_later(st);
-  };
-
-  if (result.outcome() == adapter::v1::TRANSLATION_OUTCOME_FAILED ||
-      result.outcome() == adapter::v1::TRANSLATION_OUTCOME_UNSPECIFIED) {
-    std::vector<RecordError> errors;
-    for (const auto& e : result.errors())
-      errors.push_back({e.field_path(), e.reason()});
-    if (errors.empty())
-      errors.push_back({"", "the adapter could not translate the record"});
-    fail(errors);
-    return;
-  }
-
-  // Who is authoritative for what, as registered now.
-  std::vector<hub::v1::System> systems;
-  for (std::string after;;) {
-    auto page = store_->ListSystems(after, 500);
-    if (!page.ok()) {
-      retry_later(page.status());
-      return;
-    }
-    for (auto& s : *page) systems.push_back(std::move(s));
-    if (page->size() < 500) break;
-    after = systems.back().name();
-  }
-  const Authorities authorities(systems);
-
-  TranslationToApply t;
-  t.record = &record;
-  t.system = &system;
-  t.result = &result;
-  t.authorities = &authorities;
-  // A record whose missing ref arrives between its attempt and its wait is
-  // tried again at once, a few times.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    absl::Status st = store_->Write([&](WriteTxn& txn) -> absl::Status {
-      bool skip = false;
-      RETURN_IF_ERROR(claim(txn, &skip));
-      if (skip) return absl::OkStatus();
-      RecordStatus status = hub::v1::RECORD_STATUS_SKIPPED;
-      std::string reason;
-      if (result.outcome() == adapter::v1::TRANSLATION_OUTCOME_TRANSLATED) {
-        RETURN_IF_ERROR(ApplyTranslation(txn, t));
-        status = hub::v1::RECORD_STATUS_APPLIED;
-      } else {
-        reason = result.skip_reason().empty()
-                     ? "the adapter found nothing for the canonical model"
-                     : result.skip_reason();
-      }
-      RETURN_IF_ERROR(
-          txn.SetRawRecordStatus(record.record_id(), status, reason));
-      RETURN_IF_ERROR(ResolveRecordRejections(txn, record.record_id()));
-      outcome->set_status(status);
-      outcome->set_entities_changed(t.changed);
-      return absl::OkStatus();
-    });
-    if (st.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      backoff_.erase(record.record_id());
-      return;
-    }
-    if (IsTransient(st) || absl::IsDataLoss(st) || absl::IsInternal(st)) {
-      retry_later(st);
-      return;
-    }
-    if (!t.missing.has_value()) {
-      RecordError error{FieldPathOf(st), ReasonOf(st), ""};
-      if (t.failed_entity >= 0) {
-        error.vendor_field_path = VendorFieldPathOf(
-            result.entities(t.failed_entity), error.field_path);
-      }
-      if (!error.vendor_field_path.empty()) {
-        absl::StrAppend(&error.reason, " (", record.system(), " field ",
-                        error.vendor_field_path, ")");
-      }
-      fail({error});
-      return;
-    }
-    // It refers to a record the hub has not received: it waits for it.
-    const MissingRef missing = *t.missing;
-    std::string wait_reason(st.message());
-    if (!missing.vendor_field_path.empty()) {
-      absl::StrAppend(&wait_reason, " (", record.system(), " field ",
-                      missing.vendor_field_path, ")");
-    }
-    bool arrived = false;
-    st = store_->Write([&](WriteTxn& txn) -> absl::Status {
-      arrived = false;
-      bool skip = false;
-      RETURN_IF_ERROR(claim(txn, &skip));
-      if (skip) return absl::OkStatus();
-      ASSIGN_OR_RETURN(auto known,
-                       txn.ResolveExternalRef(missing.type, missing.ref));
-      if (known.has_value()) {
-        arrived = true;
-        return absl::OkStatus();
-      }
-      RecordWait wait;
-      wait.record_id = record.record_id();
-      wait.entity_type = missing.type;
-      wait.ref = missing.ref;
-      wait.field_path = missing.field_path;
-      wait.vendor_field_path = missing.vendor_field_path;
-      wait.amount_at_stake = missing.amount_at_stake;
-      RETURN_IF_ERROR(txn.MarkRecordWaiting(wait, wait_reason));
-      outcome->set_status(hub::v1::RECORD_STATUS_WAITING);
-      outcome->set_entities_changed(0);
-      return absl::OkStatus();
-    });
-    if (!st.ok()) {
-      retry_later(st);
-      return;
-    }
-    if (!arrived) {
-      std::lock_guard<std::mutex> lock(mu_);
-      backoff_.erase(record.record_id());
-      return;
-    }
-  }
-  retry_later(absl::AbortedError(
-      "what it refers to kept arriving while it was applied"));
-}
-
-void Pipeline::ExpireWaits() {
-  const absl::Time cutoff = absl::Now() - options_.waiting_timeout;
-  auto waits = store_->WaitingOlderThan(cutoff, 500);
-  if (!waits.ok()) {
-    observability::LogWarn("pipeline", std::string(waits.status().message()));
-    return;
-  }
-  for (const RecordWait& seen : *waits) {
-    std::lock_guard<std::mutex> lock(process_mu_);
-    absl::Status st = store_->Write([&](WriteTxn& txn) -> absl::Status {
-      // Still waiting, and for as long (not applied or replayed since)?
-      ASSIGN_OR_RETURN(auto wait, txn.GetRecordWait(seen.record_id));
-      if (!wait.has_value() || wait->since > cutoff) return absl::OkStatus();
-      ASSIGN_OR_RETURN(auto record, txn.GetRawRecord(seen.record_id));
-      if (!record.has_value()) return absl::OkStatus();
-      ASSIGN_OR_RETURN(auto known,
-                       txn.ResolveExternalRef(wait->entity_type, wait->ref));
-      if (known.has_value()) {
-        return txn.SetRawRecordStatus(seen.record_id,
-                                      hub::v1::RECORD_STATUS_RECEIVED, "");
-      }
-      RecordError error;
-      error.field_path = wait->field_path;
-      error.vendor_field_path = wait->vendor_field_path;
-      error.reason = absl::StrCat(
-          "refers to ", canonical::v1::EntityType_Name(wait->entity_type), " ",
-          wait->ref.system(), "/", wait->ref.object_type(), "/",
-          wait->ref.vendor_id(), ", which the hub did not receive within ",
-          absl::FormatDuration(options_.waiting_timeout), " (waiting since ",
-          absl::FormatTime(absl::RFC3339_sec, wait->since, absl::UTCTimeZone()),
-          "); ingest it and the record is applied by itself");
-      if (!error.vendor_field_path.empty()) {
-        absl::StrAppend(&error.reason, " (", record->system(), " field ",
-                        error.vendor_field_path, ")");
-      }
-      RETURN_IF_ERROR(txn.SetRawRecordStatus(
-          seen.record_id, hub::v1::RECORD_STATUS_FAILED, ""));
-      return RejectRecord(txn, options_.exception_routing, record->system(),
-                          seen.record_id, {error}, wait->amount_at_stake)
-          .status();
-    });
-    if (!st.ok()) {
-      observability::LogWarn("pipeline",
-                             absl::StrCat("giving up its wait: ", st.message()),
-                             {{"record_id", absl::StrCat(seen.record_id)}});
-    }
-  }
+  return true;
 }
 
 }  // namespace revhub::hub

@@ -1,15 +1,22 @@
 // Pipeline: raw records → the system's adapter → the canonical model.
 //
 // Ingest stores a raw record RECEIVED; revhubd's store listener then calls
-// Notify(), which only wakes the worker. The worker thread
-// (never a gRPC thread) takes RECEIVED records oldest first, per system in
-// batches (TranslateBatch for a backlog, Translate for one), and for each
-// result runs ONE store transaction that applies the translation
-// (apply_translation.h: links resolved, matching rules, what the adapter
-// leaves to the hub completed, validation, upserts with their events and
-// idempotency keys that carry the record id)
-// and sets the record APPLIED, or SKIPPED with the adapter's skip reason as
-// its status_reason, and resolves its open exceptions.
+// Notify(), which only wakes the worker. The worker (never a gRPC thread)
+// is two threads with a bounded queue between them:
+//  - the translator walks the RECEIVED records oldest first with an indexed
+//    cursor (RawRecordReader::ListRecordIdsByStatus: its cost does not grow
+//    with the records already applied), groups them per system in batches
+//    (TranslateBatch for a backlog, Translate for one), and queues each
+//    translated batch (at most PipelineOptions.queued_batches wait);
+//  - the applier applies a whole batch in ONE store transaction, each record
+//    inside its own savepoint (WriteTxn::InSavepoint), so one bad record
+//    fails alone and the batch shares one commit. Applying a record
+//    (apply_translation.h: links resolved, matching rules, what the adapter
+//    leaves to the hub completed, validation, upserts with their events and
+//    idempotency keys that carry the record id) sets it APPLIED, or SKIPPED
+//    with the adapter's skip reason as its status_reason, and resolves its
+//    open exceptions.
+// So the next batch is translated while the previous one applies.
 //
 // Out of order: when a link names an external ref the hub does not know yet
 // (an invoice before its customer), that transaction rolls back and the
@@ -24,16 +31,17 @@
 // is the money of the entity that waited.
 //
 // A mapping or validation failure, or a link the adapter got wrong, rolls
-// back and instead, in one transaction, sets the record FAILED and opens
+// back the record's savepoint and instead sets the record FAILED and opens
 // (or reopens) its RECORD_REJECTED exception in the exception queue
 // (system, record, field path and the vendor field it came from, reason;
 // owner and SLA from PipelineOptions.exception_routing;
 // record_exceptions.h); other records go on. The field path of a failure is
 // the one its status carries (canonical/field_path.h FieldPathOf). A
 // transient adapter failure (UNAVAILABLE, DEADLINE_EXCEEDED, an adapter
-// that does not start) leaves the record RECEIVED and retries it with
-// exponential backoff. Records of a system without an adapter stay
-// RECEIVED.
+// that does not start), or a store error that breaks the batch's
+// transaction, leaves the records RECEIVED and retries the system's records
+// with exponential backoff (one backoff per system, not per record).
+// Records of a system without an adapter stay RECEIVED.
 //
 // At Start() the worker picks up every RECEIVED record, so a crash between
 // ingest and apply loses nothing; a record applied before a crash is not
@@ -51,9 +59,11 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,6 +72,8 @@
 #include "absl/time/time.h"
 #include "hub/adapter_host/adapter_supervisor.h"
 #include "hub/exceptions/exceptions.h"
+#include "hub/ingest/authority.h"
+#include "hub/ingest/record_exceptions.h"
 #include "hub/store/store.h"
 #include "revhub/hub/v1/pipeline_service.pb.h"
 
@@ -76,6 +88,8 @@ struct PipelineOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   // The worker also looks for work this often without a Notify().
   absl::Duration poll_interval = absl::Seconds(2);
+  // Translated batches that may wait for the applier.
+  int queued_batches = 2;
   // How long a record may wait for the record it refers to before it
   // becomes FAILED with an exception.
   absl::Duration waiting_timeout = absl::Hours(24);
@@ -96,8 +110,8 @@ class Pipeline {
   // worker's next pass takes every RECEIVED record not waiting out a
   // backoff.
   void Notify();
-  // Wakes the worker and retries the records of `system` that wait out a
-  // backoff now: its registration (its adapter) changed.
+  // Wakes the worker and retries the records of `system` now, if they wait
+  // out a backoff: its registration (its adapter) changed.
   void RetryNow(const std::string& system);
   // Translates and applies one record now. NOT_FOUND for an unknown record.
   absl::StatusOr<hub::v1::ReplayOutcome> Replay(int64_t record_id);
@@ -122,42 +136,81 @@ class Pipeline {
 
  private:
   struct Backoff {
-    std::string system;
     int attempts = 0;
     absl::Time next_at;
   };
+  // One system's records, loaded and translated, waiting to be applied.
+  struct Batch {
+    std::string system_name;
+    hub::v1::System system;
+    std::vector<hub::v1::RawRecord> records;
+    std::vector<adapter::v1::TranslationResult> results;  // one per record
+    // One per record id asked for; those past records.size() were left for
+    // a later batch (the byte budget) and stay RECEIVED.
+    std::vector<hub::v1::ReplayOutcome> outcomes;
+  };
 
   void Loop();
+  void ApplierLoop();
+  // Walks the RECEIVED records once, from the oldest, and queues their
+  // batches. Returns when the walk reached the end or the worker stops.
+  void Pass();
+  // Queues a translated batch for the applier; waits while the queue is
+  // full. False when the worker stops.
+  bool Enqueue(Batch batch);
   // Fails the records WAITING for longer than options_.waiting_timeout.
   void ExpireWaits();
-  // Returns the records in `status` (of `system`, or every system when
-  // empty), oldest first, at most `limit`.
-  absl::StatusOr<std::vector<hub::v1::RawRecord>> ListByStatus(
-      const std::string& system, hub::v1::RecordStatus status, int limit);
-  // Translates and applies records of one system. REQUIRES: process_mu_.
+  // Returns the ids of the records in `status` of `system` (every system
+  // when empty) after `after_id`, oldest first, at most `limit`.
+  absl::StatusOr<std::vector<int64_t>> IdsByStatus(const std::string& system,
+                                                   hub::v1::RecordStatus status,
+                                                   int64_t after_id,
+                                                   int64_t limit);
+  // Loads and translates records of one system. False when the whole batch
+  // must wait (adapter unavailable, system unknown): the system backs off.
+  bool Translate(const std::string& system, const std::vector<int64_t>& ids,
+                 Batch* batch);
+  // Applies a translated batch in one transaction and returns its outcomes.
+  // REQUIRES: process_mu_.
+  std::vector<hub::v1::ReplayOutcome> Apply(Batch& batch, bool replay);
+  // Applies one record inside txn (its own savepoints) and sets *outcome.
+  // Returns an error only when the transaction itself is broken.
+  absl::Status ApplyRecord(WriteTxn& txn, const Authorities& authorities,
+                           const hub::v1::RawRecord& record,
+                           const hub::v1::System& system,
+                           const adapter::v1::TranslationResult& result,
+                           bool replay, hub::v1::ReplayOutcome* outcome);
+  // Sets the record FAILED with its RECORD_REJECTED exception, inside txn.
+  absl::Status FailRecord(WriteTxn& txn, const hub::v1::RawRecord& record,
+                          const std::vector<RecordError>& errors,
+                          hub::v1::ReplayOutcome* outcome);
+  // Translates and applies records of one system on the caller's thread.
+  // REQUIRES: process_mu_.
   std::vector<hub::v1::ReplayOutcome> Process(
       const std::string& system, const std::vector<int64_t>& record_ids,
       bool replay);
-  // Applies one translated record (or fails it, or parks it WAITING) and
-  // sets *outcome. REQUIRES: process_mu_.
-  void ApplyRecord(const hub::v1::RawRecord& record,
-                   const hub::v1::System& system,
-                   const adapter::v1::TranslationResult& result, bool replay,
-                   hub::v1::ReplayOutcome* outcome);
-  void NoteTransient(int64_t record_id, const std::string& system);
+  void NoteTransient(const std::string& system, const absl::Status& why,
+                     size_t records);
+  void NoteSuccess(const std::string& system);
+  // Whether `system` waits out a backoff now. REQUIRES: mu_.
+  bool BackingOff(const std::string& system, absl::Time now) const;
 
   Store* store_;
   AdapterSupervisor* adapters_;
   PipelineOptions options_;
 
-  std::mutex process_mu_;  // one batch at a time
+  std::mutex process_mu_;  // one batch applied at a time
 
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        // the translator's wake-ups
+  std::condition_variable queue_cv_;  // the queue between the two threads
   bool notified_ = true;
   bool stopping_ = false;
-  std::map<int64_t, Backoff> backoff_;
+  std::map<std::string, Backoff> backoff_;  // by system
+  std::deque<Batch> queue_;
+  std::set<int64_t> in_flight_;  // queued or being applied
   std::thread thread_;
+  std::thread applier_;
 };
 
 }  // namespace revhub::hub

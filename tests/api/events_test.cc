@@ -186,6 +186,52 @@ TEST_CASE("a durable consumer resumes after its acknowledged position",
   reader->Finish();
 }
 
+TEST_CASE(
+    "max_batch: history in full batches, then live events as they come, "
+    "each exactly once in position order",
+    "[events][batch]") {
+  Hub hub;
+  for (int i = 0; i < 25; ++i) {
+    CreateCustomer(hub, "Before " + std::to_string(i), "b" + std::to_string(i));
+  }
+  grpc::ClientContext ctx;
+  v1::SubscribeRequest req;
+  req.set_max_batch(10);
+  auto reader = hub.events->Subscribe(&ctx, req);
+  std::vector<int> sizes;
+  std::vector<cv1::BusinessEvent> got;
+  v1::SubscribeResponse msg;
+  while (got.size() < 25 && reader->Read(&msg)) {
+    CHECK_FALSE(msg.has_event());  // batches use `events`
+    sizes.push_back(msg.events_size());
+    for (const auto& e : msg.events()) got.push_back(e);
+  }
+  // 25 stored events: two full batches and the rest.
+  CHECK(sizes == std::vector<int>{10, 10, 5});
+  CreateCustomer(hub, "Live", "live");
+  REQUIRE(reader->Read(&msg));
+  REQUIRE(msg.events_size() == 1);
+  got.push_back(msg.events(0));
+  REQUIRE(got.size() == 26);
+  for (size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].position() == static_cast<int64_t>(i + 1));
+    CHECK(got[i].type() == cv1::EVENT_TYPE_CUSTOMER_CHANGED);
+  }
+  CHECK(got.back().customer_changed().customer().name() == "Live");
+  ctx.TryCancel();
+  reader->Finish();
+
+  // Out of range: named, with the range.
+  grpc::ClientContext bad_ctx;
+  v1::SubscribeRequest bad;
+  bad.set_max_batch(1001);
+  auto bad_reader = hub.events->Subscribe(&bad_ctx, bad);
+  CHECK_FALSE(bad_reader->Read(&msg));
+  auto st = bad_reader->Finish();
+  CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(st.error_message() == "max_batch: 1001 is not within 0 to 1000");
+}
+
 TEST_CASE("the hub stops cleanly with subscribers attached", "[events]") {
   Hub hub;
   grpc::ClientContext ctx;

@@ -1,6 +1,7 @@
 // The ingest pipeline end to end, backlogs: records stored before their
 // system had an adapter are applied exactly once when it comes, even when
-// the adapter or the hub is killed with SIGKILL in the middle.
+// the adapter or the hub is killed with SIGKILL in the middle, and a bad
+// record in a batch fails alone.
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -98,6 +99,52 @@ TEST_CASE(
   CHECK(applied_at_kill < static_cast<int>(ids.size()));
   hub.Start();
   CheckAllAppliedOnce(hub, ids);
+}
+
+TEST_CASE(
+    "a backlog applied in batches: each bad record fails alone with its "
+    "exception and the rest of its batch applies",
+    "[pipeline][batch]") {
+  PipelineHub hub({"--pipeline-batch-size", "20"});
+  RegisterSystem(*hub.registry, "salesforce", v1::SYSTEM_KIND_CRM);
+  std::vector<int64_t> good, bad;
+  for (int i = 0; i < 60; ++i) {
+    char id[32];
+    snprintf(id, sizeof id, "001K%014d", i);
+    if (i % 7 == 3) {
+      // A currency that is not ISO 4217: fails validation.
+      bad.push_back(hub.Ingest(
+          "salesforce", "Account",
+          absl::StrCat(R"({"attributes": {"type": "Account"}, "Id": ")", id,
+                       R"(", "Name": "Bad )", i,
+                       R"(", "CurrencyIsoCode": "EURO", )",
+                       R"("SystemModstamp": "2025-03-01T10:00:00.000+0000"})")));
+    } else {
+      good.push_back(hub.Ingest("salesforce", "Account",
+                                Account(id, absl::StrCat("Customer ", i))));
+    }
+  }
+  hub.Register("salesforce", v1::SYSTEM_KIND_CRM, "salesforce",
+               kSalesforceConfig);
+  auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (hub.CountRecords(v1::RECORD_STATUS_RECEIVED) > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(hub.CountRecords(v1::RECORD_STATUS_APPLIED) ==
+        static_cast<int>(good.size()));
+  CHECK(hub.CountRecords(v1::RECORD_STATUS_FAILED) ==
+        static_cast<int>(bad.size()));
+  for (int64_t id : bad) {
+    v1::ShowRecordResponse shown = hub.Show(id);
+    CHECK(shown.record().status() == v1::RECORD_STATUS_FAILED);
+    REQUIRE(shown.exceptions_size() == 1);
+    CHECK(shown.exceptions(0).field_path() == "customer.currency_code");
+  }
+  // What a failed record wrote rolled back with it: one customer and one
+  // event per good record, none for the bad.
+  CHECK(hub.AllCustomers().size() == good.size());
+  CHECK(hub.Events(cv1::EVENT_TYPE_CUSTOMER_CHANGED).size() == good.size());
 }
 
 }  // namespace
