@@ -1,8 +1,10 @@
 // revhubd: the revhub integration hub.
+#include <malloc.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -32,9 +34,19 @@ void AddDuration(CLI::App& app, const std::string& name, absl::Duration* out,
       ->check(PositiveDuration);
 }
 
+// glibc gives each thread that allocates its own arena (up to 8 per core),
+// and a hub with many gRPC and work-queue threads keeps freed memory in all
+// of them: RSS grew several times over what was in use under load. Two
+// arenas keep it close to the live heap at no measured cost in throughput.
+// MALLOC_ARENA_MAX in the environment still decides when it is set.
+void LimitMallocArenas() {
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  LimitMallocArenas();
   revhub::hub::HubOptions options;
   CLI::App app{
       "revhubd: keeps the canonical model of customers, contracts, invoices "
