@@ -378,6 +378,9 @@ int main(int argc, char** argv) {
   Latency("Ingest", ingest, echo_ingest, ingest_peak / 2, seconds);
   Latency("Upsert", upsert, echo_upsert, upsert_peak / 2, seconds);
 
+  // Stopped before the table, so the hub's last log lines come above it.
+  std::fflush(stdout);
+  hub.Stop();
   std::printf("\n%-44s %12s %16s %8s\n", "what", "revhub", "baseline", "ratio");
   for (const Row& row : g_rows) {
     std::printf("%-44s %12s %16s %8.3f\n", row.what.c_str(), row.revhub.c_str(),
@@ -386,7 +389,6 @@ int main(int argc, char** argv) {
   std::printf(
       "(ratio = revhub / baseline: for rates higher is better, for "
       "latencies lower)\n");
-  hub.Stop();
   if (g_failures > 0) {
     std::fprintf(stderr, "%lld calls failed\n",
                  static_cast<long long>(g_failures.load()));
