@@ -69,13 +69,19 @@ absl::Status CheckMayWriteSystem(const Caller& caller,
 }
 
 absl::StatusOr<std::unique_ptr<PrincipalRegistry>> PrincipalRegistry::Open(
-    Store* store) {
-  std::unique_ptr<PrincipalRegistry> r(new PrincipalRegistry(store));
+    Store* store, PrincipalCacheOptions options) {
+  std::unique_ptr<PrincipalRegistry> r(new PrincipalRegistry(store, options));
   RETURN_IF_ERROR(r->Reload());
   return r;
 }
 
-absl::Status PrincipalRegistry::Reload() {
+absl::Status PrincipalRegistry::Reload() const {
+  std::lock_guard reload(reload_mu_);
+  return ReloadLocked();
+}
+
+absl::Status PrincipalRegistry::ReloadLocked() const {
+  const absl::Time now = absl::Now();
   ASSIGN_OR_RETURN(std::vector<StoredPrincipal> all, store_->ListPrincipals());
   absl::flat_hash_map<std::string, StoredPrincipal> by_key_id;
   absl::flat_hash_map<std::string, std::string> key_id_by_name;
@@ -87,7 +93,42 @@ absl::Status PrincipalRegistry::Reload() {
   std::unique_lock lock(mu_);
   by_key_id_ = std::move(by_key_id);
   key_id_by_name_ = std::move(key_id_by_name);
+  loaded_at_ = now;
   return absl::OkStatus();
+}
+
+void PrincipalRegistry::RefreshIfOld() const {
+  {
+    std::shared_lock lock(mu_);
+    if (absl::Now() - loaded_at_ < options_.max_age) return;
+  }
+  // Callers that find a reload under way go on with the cache as it is.
+  std::unique_lock reload(reload_mu_, std::try_to_lock);
+  if (!reload.owns_lock()) return;
+  {
+    std::shared_lock lock(mu_);
+    if (absl::Now() - loaded_at_ < options_.max_age) return;
+  }
+  ReloadLocked().IgnoreError();  // kept as it was; tried at the next call
+}
+
+bool PrincipalRegistry::ReloadForMiss() const {
+  std::lock_guard reload(reload_mu_);
+  const absl::Time now = absl::Now();
+  if (now - last_miss_reload_ < options_.miss_reload_gap) return false;
+  last_miss_reload_ = now;
+  return ReloadLocked().ok();
+}
+
+const StoredPrincipal* PrincipalRegistry::Find(absl::string_view key,
+                                               bool by_name) const {
+  if (by_name) {
+    auto k = key_id_by_name_.find(key);
+    if (k == key_id_by_name_.end()) return nullptr;
+    key = k->second;
+  }
+  auto it = by_key_id_.find(key);
+  return it == by_key_id_.end() ? nullptr : &it->second;
 }
 
 absl::StatusOr<Caller> PrincipalRegistry::AuthenticateToken(
@@ -96,40 +137,53 @@ absl::StatusOr<Caller> PrincipalRegistry::AuthenticateToken(
   if (!parsed.ok()) {
     return absl::UnauthenticatedError(parsed.status().message());
   }
+  RefreshIfOld();
+  bool known;
+  {
+    std::shared_lock lock(mu_);
+    known = Find(parsed->key_id, /*by_name=*/false) != nullptr;
+  }
+  // A key made through another hub since the last reload.
+  if (!known) ReloadForMiss();
   std::shared_lock lock(mu_);
-  auto it = by_key_id_.find(parsed->key_id);
-  if (it == by_key_id_.end()) {
+  const StoredPrincipal* p = Find(parsed->key_id, /*by_name=*/false);
+  if (p == nullptr) {
     return absl::UnauthenticatedError(
         absl::StrCat("the token's key id ", parsed->key_id,
                      " is unknown (rotated, or never issued by this hub)"));
   }
-  const StoredPrincipal& p = it->second;
-  if (!SecretMatches(parsed->secret, p.token_salt, p.token_hash)) {
+  if (!SecretMatches(parsed->secret, p->token_salt, p->token_hash)) {
     return absl::UnauthenticatedError(absl::StrCat(
         "the token with key id ", parsed->key_id, " has a wrong secret"));
   }
-  if (p.principal.disabled()) {
+  if (p->principal.disabled()) {
     return absl::UnauthenticatedError(
-        absl::StrCat("principal \"", p.principal.name(), "\" is disabled"));
+        absl::StrCat("principal \"", p->principal.name(), "\" is disabled"));
   }
-  return CallerOf(p.principal);
+  return CallerOf(p->principal);
 }
 
 absl::StatusOr<Caller> PrincipalRegistry::AuthenticateName(
     absl::string_view name) const {
+  RefreshIfOld();
+  bool known;
+  {
+    std::shared_lock lock(mu_);
+    known = Find(name, /*by_name=*/true) != nullptr;
+  }
+  if (!known) ReloadForMiss();
   std::shared_lock lock(mu_);
-  auto k = key_id_by_name_.find(name);
-  if (k == key_id_by_name_.end()) {
+  const StoredPrincipal* p = Find(name, /*by_name=*/true);
+  if (p == nullptr) {
     return absl::UnauthenticatedError(
         absl::StrCat("the client certificate names \"", name,
                      "\", which is not a principal of this hub"));
   }
-  const StoredPrincipal& p = by_key_id_.at(k->second);
-  if (p.principal.disabled()) {
+  if (p->principal.disabled()) {
     return absl::UnauthenticatedError(
         absl::StrCat("principal \"", name, "\" is disabled"));
   }
-  return CallerOf(p.principal);
+  return CallerOf(p->principal);
 }
 
 absl::StatusOr<PrincipalWithToken> PrincipalRegistry::Create(

@@ -12,19 +12,24 @@ namespace revhub::hub {
 
 using hub::v1::Operation;
 
-ReplayOperations::ReplayOperations(Store* store, Pipeline* pipeline)
-    : store_(store), pipeline_(pipeline) {}
+ReplayOperations::ReplayOperations(Store* store, Pipeline* pipeline,
+                                   absl::Duration adopt_interval)
+    : store_(store), pipeline_(pipeline), adopt_interval_(adopt_interval) {}
 
 ReplayOperations::~ReplayOperations() { Stop(); }
 
 void ReplayOperations::Start() {
+  AdoptRunning();
+  thread_ = std::thread([this] { Run(); });
+}
+
+void ReplayOperations::AdoptRunning() {
   auto running = store_->ListRunningOperations();
   if (!running.ok()) {
     observability::LogWarn("replay", std::string(running.status().message()));
-  } else {
-    for (const Operation& op : *running) Enqueue(op.operation_id());
+    return;
   }
-  thread_ = std::thread([this] { Run(); });
+  for (const Operation& op : *running) Enqueue(op.operation_id());
 }
 
 void ReplayOperations::Stop() {
@@ -44,7 +49,8 @@ bool ReplayOperations::Stopping() {
 void ReplayOperations::Enqueue(const std::string& operation_id) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (std::find(queue_.begin(), queue_.end(), operation_id) == queue_.end())
+    if (operation_id != current_ &&
+        std::find(queue_.begin(), queue_.end(), operation_id) == queue_.end())
       queue_.push_back(operation_id);
   }
   cv_.notify_all();
@@ -143,20 +149,46 @@ absl::StatusOr<Operation> ReplayOperations::Cancel(
 }
 
 void ReplayOperations::Run() {
+  absl::Time next_adopt = absl::Now() + adopt_interval_;
   while (true) {
     std::string id;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      current_.clear();
+      cv_.wait_until(lock, absl::ToChronoTime(next_adopt),
+                     [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
+      if (queue_.empty()) {
+        lock.unlock();
+        AdoptRunning();
+        next_adopt = absl::Now() + adopt_interval_;
+        continue;
+      }
       id = queue_.front();
       queue_.pop_front();
+      current_ = id;
     }
     RunOne(id);
   }
 }
 
 void ReplayOperations::RunOne(const std::string& operation_id) {
+  // One hub runs an operation: the one holding its lease while it runs.
+  const std::string lease = absl::StrCat("replay-operation:", operation_id);
+  absl::StatusOr<bool> mine = store_->TryAcquireLease(lease);
+  if (!mine.ok() || !*mine) {
+    if (!mine.ok()) {
+      observability::LogWarn("replay", std::string(mine.status().message()),
+                             {{"operation_id", operation_id}});
+    }
+    return;  // another hub runs it, or it is tried again at the next look
+  }
+  RunHeld(operation_id, lease);
+  store_->ReleaseLease(lease);
+}
+
+void ReplayOperations::RunHeld(const std::string& operation_id,
+                               const std::string& lease) {
   auto loaded = Load(operation_id);
   if (!loaded.ok() || loaded->state() != hub::v1::OPERATION_STATE_RUNNING) {
     return;
@@ -181,6 +213,14 @@ void ReplayOperations::RunOne(const std::string& operation_id) {
       static_cast<size_t>(std::max(1, pipeline_->batch_size()));
   for (size_t i = 0; i < ids->size(); i += batch) {
     if (Stopping()) return;  // stays RUNNING; continued at the next Start()
+    // A lost lease means another hub may run the operation now: it stays
+    // as stored, that hub's to continue.
+    absl::StatusOr<bool> held = store_->LeaseHeld(lease);
+    if (!held.ok() || !*held) {
+      observability::LogWarn("replay", "lease on the operation lost: stopped",
+                             {{"operation_id", operation_id}});
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (cancel_.erase(operation_id) > 0) {

@@ -13,6 +13,15 @@
 // CANCELLED or FAILED one from its cursor. One operation runs at a time;
 // the others wait RUNNING in order.
 //
+// Several hubs on one store: an operation runs on one hub at a time, the
+// one holding the lease "replay-operation:<id>" (lease_store.h) while it
+// runs it; a hub that finds the lease taken leaves the operation to its
+// holder. Every `adopt_interval` the runner looks for RUNNING operations
+// no hub runs (their hub died or stopped) and continues them. A lease
+// found lost between batches stops the operation without saving (it stays
+// RUNNING, for the hub that took it). Cancel reaches only the hub that
+// runs the operation.
+//
 // Threads: one runner thread. Every public method is thread-safe.
 #ifndef REVHUB_HUB_INGEST_REPLAY_OPERATIONS_H_
 #define REVHUB_HUB_INGEST_REPLAY_OPERATIONS_H_
@@ -25,6 +34,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "hub/ingest/pipeline.h"
 #include "hub/store/store.h"
 
@@ -36,7 +46,8 @@ class ReplayOperations {
   static constexpr int64_t kMaxRecords = 1000000;
 
   // `store` and `pipeline` outlive this object.
-  ReplayOperations(Store* store, Pipeline* pipeline);
+  ReplayOperations(Store* store, Pipeline* pipeline,
+                   absl::Duration adopt_interval = absl::Seconds(5));
   ~ReplayOperations();  // Stop()s
 
   // Starts the runner; it continues the RUNNING operations first.
@@ -60,16 +71,23 @@ class ReplayOperations {
 
  private:
   void Run();
-  // Runs one operation until it ends, is cancelled or the runner stops.
+  // Runs one operation until it ends, is cancelled or the runner stops,
+  // holding its lease; does nothing when another hub holds it.
   void RunOne(const std::string& operation_id);
+  // RunOne's work once the lease `lease` is held.
+  void RunHeld(const std::string& operation_id, const std::string& lease);
   absl::Status Save(const hub::v1::Operation& op);
   absl::StatusOr<hub::v1::Operation> Load(const std::string& operation_id);
   void Enqueue(const std::string& operation_id);
+  // Queues the RUNNING operations that are neither queued nor running here.
+  void AdoptRunning();
   bool Stopping();
 
   Store* const store_;
   Pipeline* const pipeline_;
+  const absl::Duration adopt_interval_;
   std::mutex mu_;
+  std::string current_;  // the operation the runner runs now
   std::condition_variable cv_;
   std::deque<std::string> queue_;
   std::set<std::string> cancel_;  // operations asked to stop

@@ -61,7 +61,13 @@ HubMetrics::HubMetrics()
           "revhub_webhooks_total",
           "Webhook deliveries received, by system and outcome (accepted, "
           "duplicate, refused).",
-          {"system", "outcome"})) {
+          {"system", "outcome"})),
+      duties_held(registry.AddGauge(
+          "revhub_duty_held",
+          "1 while this hub holds the lease of a single-writer duty "
+          "(pipeline, revenue, orchestrator, sync-schedules, retention), "
+          "else 0.",
+          {"duty"})) {
   auto collected = [this](const char* name, const char* help,
                           std::vector<std::string> labels,
                           std::vector<CollectedSample> StateSamples::*field) {

@@ -62,6 +62,8 @@ struct HubMetrics {
   Family<Counter>& vendor_calls;
   // Webhook deliveries by outcome.
   Family<Counter>& webhooks;
+  // Single-writer duties (hub/server/duties.h): 1 while held.
+  Family<Gauge>& duties_held;
 
   // Sets the function that reads the stored state at scrape time (none:
   // those families have no samples). It is called at most once per scrape.

@@ -197,6 +197,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   AddDuration(app, "--sync-max-backoff", &options.sync_max_backoff,
               "Longest wait between attempts at a failing page of a pull");
+  // Several hubs on one store (docs/deploy.md)
+  AddDuration(app, "--lease-poll", &options.lease_poll,
+              "How often the leases of the single-writer duties (pipeline, "
+              "revenue, orchestrator, sync-schedules, retention) are tried "
+              "and checked: a dead hub's duties move to another within one "
+              "poll of its lease being dropped");
   // Observability (docs/observability.md)
   std::string log_format = "text";
   app.add_option("--log-format", log_format,

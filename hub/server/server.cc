@@ -47,6 +47,7 @@
 #include "hub/revenue/revenue_worker.h"
 #include "hub/secrets/secret_vault.h"
 #include "hub/secrets/secrets_key.h"
+#include "hub/server/duties.h"
 #include "hub/server/retention.h"
 #include "hub/store/sqlite/sqlite_store.h"
 #include "hub/sync/sync_engine.h"
@@ -324,8 +325,10 @@ class HubServerImpl : public HubServer {
                                            pipeline_options);
     context_.adapters = adapters_.get();
     context_.pipeline = pipeline_.get();
-    replays_ =
-        std::make_unique<ReplayOperations>(store_.get(), pipeline_.get());
+    // A replay operation whose hub died is continued by another within a
+    // lease poll.
+    replays_ = std::make_unique<ReplayOperations>(store_.get(), pipeline_.get(),
+                                                  options.lease_poll);
     context_.replays = replays_.get();
     store_->SetRawRecordListener([p = pipeline_.get()] { p->Notify(); });
     orchestrator_ = std::make_unique<Orchestrator>(
@@ -435,12 +438,12 @@ class HubServerImpl : public HubServer {
     // The revenue worker follows the event log on its own thread.
     revenue_worker_ = std::make_unique<RevenueWorker>(
         store_.get(), events_.get(), &revenue_settings_);
-    revenue_worker_->Start();
+    sweeper_ = std::make_unique<RetentionSweeper>(
+        store_.get(), options.idempotency_retention,
+        options.idempotency_sweep_interval);
     adapters_->StartAll();
-    pipeline_->Start();
+    StartDuties(options.lease_poll);
     replays_->Start();
-    orchestrator_->Start();
-    sync_->Start();
     backlog_->Start();
     observability::Metrics().SetStateSource(
         [b = backlog_.get()]() -> observability::StateSamples {
@@ -482,11 +485,29 @@ class HubServerImpl : public HubServer {
       AddControlTowerRoutes(routes);
       ASSIGN_OR_RETURN(http_, StartHttpServer(http_options, std::move(routes)));
     }
-    sweeper_ = std::make_unique<RetentionSweeper>(
-        store_.get(), options.idempotency_retention,
-        options.idempotency_sweep_interval);
-    sweeper_->Start();
     return absl::OkStatus();
+  }
+
+  // The single-writer duties, each started once this hub holds its lease
+  // (duties.h); the first poll runs now, so a lone hub has started them all
+  // when this returns.
+  void StartDuties(absl::Duration poll) {
+    std::vector<Duty> duties;
+    duties.push_back({"revenue", [w = revenue_worker_.get()] { w->Start(); },
+                      [w = revenue_worker_.get()] { w->Stop(); }});
+    duties.push_back({"pipeline", [p = pipeline_.get()] { p->Start(); },
+                      [p = pipeline_.get()] { p->Shutdown(); }});
+    duties.push_back({"orchestrator", [o = orchestrator_.get()] { o->Start(); },
+                      [o = orchestrator_.get()] { o->Stop(); }});
+    duties.push_back({"sync-schedules", [e = sync_.get()] { e->Start(); },
+                      [e = sync_.get()] { e->Shutdown(); }});
+    duties.push_back({"retention", [r = sweeper_.get()] { r->Start(); },
+                      [r = sweeper_.get()] { r->Stop(); }});
+    DutiesOptions duty_options;
+    duty_options.poll = poll;
+    duties_ = std::make_unique<Duties>(store_.get(), std::move(duties),
+                                       std::move(duty_options));
+    duties_->Start();
   }
 
   // The control-tower page and the JSON gateway it talks through: the
@@ -521,10 +542,16 @@ class HubServerImpl : public HubServer {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
-    // No new workflow step starts; the steps under way finish.
+    // A load balancer stops sending calls here before anything stops.
+    if (server_ != nullptr) {
+      server_->GetHealthCheckService()->SetServingStatus(false);
+    }
+    // The duties stop (no new workflow step starts, the steps under way
+    // finish; the revenue worker finishes the event in progress; the
+    // pipeline's worker its batch), then their leases go to another hub.
+    if (duties_ != nullptr) duties_->Stop();
+    // Each stop is idempotent: those of duties never taken run here.
     if (orchestrator_ != nullptr) orchestrator_->Stop();
-    // The revenue worker finishes the event in progress, before the store
-    // closes.
     if (revenue_worker_ != nullptr) revenue_worker_->Stop();
     if (sweeper_ != nullptr) sweeper_->Stop();
     observability::Metrics().SetStateSource(nullptr);
@@ -534,7 +561,6 @@ class HubServerImpl : public HubServer {
     if (http_ != nullptr) http_->Shutdown();
     if (sync_ != nullptr) sync_->Shutdown();
     if (server_ != nullptr) {
-      server_->GetHealthCheckService()->SetServingStatus(false);
       // Event streams never end on their own: end them first, so the grace
       // period is spent on unary calls in flight.
       events_->Close();
@@ -566,6 +592,7 @@ class HubServerImpl : public HubServer {
   std::unique_ptr<WorkQueue> work_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<RetentionSweeper> sweeper_;
+  std::unique_ptr<Duties> duties_;
   std::unique_ptr<EventBus> events_;
   HubContext context_{};
   std::vector<std::unique_ptr<grpc::Service>> services_;

@@ -4,15 +4,18 @@
 // one open to group or others is refused) and takes its lock so no second
 // hub can open it, opens the secrets key (hub/secrets),
 // reads the revenue and orchestration configurations, opens (or creates)
-// the store under the data folder, starts the revenue worker, the adapters,
-// the ingest pipeline and the orchestrator, and serves every
+// the store under the data folder, starts the adapters and, through
+// Duties (duties.h), each single-writer duty whose lease it holds (the
+// revenue worker, the ingest pipeline, the orchestrator, sync schedules,
+// retention: on SQLite all of them, before it returns), and serves every
 // revhub.hub.v1 service plus server reflection and grpc.health.v1 on the
 // given address. Every call is authenticated and authorized by hub/auth's
 // processor before its handler runs; the transport is TLS (optionally
 // verifying client certificates), or plaintext on a loopback address only
 // when `insecure_loopback` asks for it. On first start with no principal it
 // creates `admin` and writes its token to DATA_DIR/admin.token (0600).
-// Shutdown() stops accepting calls, lets calls in flight
+// Shutdown() reports NOT_SERVING on grpc.health.v1, stops the duties and
+// releases their leases, stops accepting calls, lets calls in flight
 // finish (cancelling streams), then closes the store.
 #ifndef REVHUB_HUB_SERVER_SERVER_H_
 #define REVHUB_HUB_SERVER_SERVER_H_
@@ -119,6 +122,10 @@ struct HubOptions {
   absl::Duration sync_initial_backoff = absl::Milliseconds(200);
   absl::Duration sync_max_backoff = absl::Minutes(5);
   int sync_max_concurrent_pulls = 4;
+
+  // Several hubs on one store (docs/deploy.md): how often the leases of
+  // the single-writer duties are tried and checked (hub/server/duties.h).
+  absl::Duration lease_poll = absl::Seconds(1);
 
   // Observability (docs/observability.md): how often the backlog is
   // sampled into the two-hour history of PipelineService.GetBacklog.

@@ -4,12 +4,14 @@
 // API, but some work has a single writer: the pipeline worker, the revenue
 // worker, the orchestrator's scheduler, sync schedules, retention. Each is a
 // named duty, and a hub does a duty only while it holds that duty's lease.
-// A lease is held by this store's process until it is released or the
-// process (or its connection to the store) dies; another hub's
+// A lease is held by this store (the object) until it is released or it
+// closes, or its process (or its connection to the store) dies; another hub's
 // TryAcquireLease then succeeds.
 //
 // On PostgreSQL a lease is a session-level advisory lock on a connection
-// kept for leases; on SQLite, whose file has one hub, every lease is granted.
+// kept for leases; on SQLite, an open-file-description lock on a file beside
+// the database (sqlite/sqlite_leases.h). Either way two stores opened on one
+// database exclude each other, even in one process.
 //
 // Thread-safe.
 #ifndef REVHUB_HUB_STORE_LEASE_STORE_H_
@@ -25,10 +27,10 @@ class LeaseKeeper {
   virtual ~LeaseKeeper() = default;
 
   // Takes the lease on `duty` when no other process holds it. Returns true
-  // when this process holds it (now or already), false when another does;
+  // when this store holds it (now or already), false when another does;
   // UNAVAILABLE when the store cannot be reached.
   virtual absl::StatusOr<bool> TryAcquireLease(absl::string_view duty) = 0;
-  // Returns whether this process still holds the lease on `duty`: false
+  // Returns whether this store still holds the lease on `duty`: false
   // after ReleaseLease, and once the connection that held it was lost (the
   // store has released it, and another hub may hold it now).
   virtual absl::StatusOr<bool> LeaseHeld(absl::string_view duty) = 0;

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "canonical/status_macros.h"
 #include "hub/store/sqlite/migrations.h"
+#include "hub/store/sqlite/sqlite_leases.h"
 #include "hub/store/sqlite/sqlite_queries.h"
 #include "hub/store/sqlite/sqlite_util.h"
 #include "hub/store/sqlite/sqlite_write_txn.h"
@@ -33,6 +34,7 @@ class SqliteStore : public Store {
       : options_(std::move(options)),
         writer_db_(std::move(writer)),
         readers_(std::move(readers)),
+        leases_(options_.path + "-lease"),
         last_position_(last_position),
         last_commit_time_(last_time) {
     for (auto& r : readers_) free_readers_.push_back(&r);
@@ -73,12 +75,16 @@ class SqliteStore : public Store {
 
   int64_t LastEventPosition() const override { return last_position_.load(); }
 
-  // LeaseKeeper: a SQLite file has one hub, which holds every lease.
-  absl::StatusOr<bool> TryAcquireLease(absl::string_view) override {
-    return true;
+  // LeaseKeeper: OFD locks on the lease file beside the database.
+  absl::StatusOr<bool> TryAcquireLease(absl::string_view duty) override {
+    return leases_.TryAcquireLease(duty);
   }
-  absl::StatusOr<bool> LeaseHeld(absl::string_view) override { return true; }
-  void ReleaseLease(absl::string_view) override {}
+  absl::StatusOr<bool> LeaseHeld(absl::string_view duty) override {
+    return leases_.LeaseHeld(duty);
+  }
+  void ReleaseLease(absl::string_view duty) override {
+    leases_.ReleaseLease(duty);
+  }
 
   // SystemReader:
   absl::StatusOr<std::optional<hub::v1::System>> GetSystem(
@@ -455,6 +461,7 @@ class SqliteStore : public Store {
   SqliteStoreOptions options_;
   Connection writer_db_;
   std::vector<Connection> readers_;
+  sqlite::SqliteLeases leases_;
 
   std::mutex mu_;
   std::condition_variable queue_cv_;
