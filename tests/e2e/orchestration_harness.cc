@@ -7,7 +7,10 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "adapters/sdk/http_client.h"
 #include "google/protobuf/util/json_util.h"
+#include "tests/support/auth.h"
 #include "tests/support/systems.h"
 
 namespace revhub::testing::orch {
@@ -75,6 +78,18 @@ Harness::Harness(HarnessOptions options) : options_(std::move(options)) {
   "sla": {"FINANCE": "24h", "METADATA": "72h"},
   "recognition_sweep_interval": "1s"
 })";
+  const int hubs = std::max(1, options_.hubs);
+  REQUIRE((hubs == 1 || !options_.store.empty()));
+  if (hubs > 1) {
+    // Secret configuration values are sealed with one key: every hub must
+    // be able to open what another stored.
+    secrets_key_ = config_dir_.path() + "/secrets.key";
+    REQUIRE(EnsureSecretsKeyFile(secrets_key_));
+  }
+  for (int i = 0; i < hubs; ++i) {
+    data_dirs_.push_back(std::make_unique<TempDir>());
+    hubs_.push_back(nullptr);
+  }
   StartHub();
   RegisterNetSuite();
   if (options_.salesforce) RegisterSalesforce();
@@ -83,46 +98,109 @@ Harness::Harness(HarnessOptions options) : options_(std::move(options)) {
 
 Harness::~Harness() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (hub_ && hub_->running()) hub_->Stop();
+  for (auto& hub : hubs_) {
+    if (hub && hub->running()) hub->Stop();
+  }
 }
 
 std::vector<std::string> Harness::HubArgs() const {
   std::vector<std::string> args = {"--orchestration-config",
                                    orchestration_config_};
+  if (!options_.store.empty()) args.push_back("--store=" + options_.store);
+  if (!secrets_key_.empty()) {
+    args.push_back("--secrets-key-file=" + secrets_key_);
+    args.push_back("--http-listen=127.0.0.1:0");
+  }
   args.insert(args.end(), options_.hub_args.begin(), options_.hub_args.end());
   return args;
 }
 
-void Harness::StartHub() {
+std::unique_ptr<HubProcess> Harness::MakeHub(int i) const {
+  auto hub = std::make_unique<HubProcess>(data_dirs_[i]->path());
+  hub->set_extra_args(HubArgs());
+  hub->set_stderr_file(options_.hub_stderr_file);
+  return hub;
+}
+
+bool Harness::StartOne(int i) {
+  auto next = MakeHub(i);
+  if (i > 0) {
+    // The first hub made `admin`; the others find it in the store and
+    // write no token of their own, so they get the first one's.
+    const std::string token = ReadAdminToken(data_dirs_[0]->path());
+    std::ofstream(data_dirs_[i]->path() + "/admin.token") << token;
+  }
+  bool started = next->Start();
+  if (!started) std::cerr << "revhubd did not start: " << next->error() << "\n";
   std::lock_guard<std::mutex> lock(mu_);
-  hub_ = std::make_unique<HubProcess>(data_dir_.path());
-  hub_->set_extra_args(HubArgs());
-  hub_->set_stderr_file(options_.hub_stderr_file);
-  bool started = hub_->Start();
-  INFO(hub_->error());
-  REQUIRE(started);
-  channel_ = hub_->channel();
+  hubs_[i] = std::move(next);
+  if (started && (!hubs_[serving_] || !hubs_[serving_]->running())) {
+    serving_ = i;
+  }
+  if (started && i == serving_) channel_ = hubs_[i]->channel();
+  return started;
+}
+
+void Harness::StartHub() {
+  for (int i = 0; i < hub_count(); ++i) {
+    if (hubs_[i] && hubs_[i]->running()) continue;
+    bool started = StartOne(i);
+    INFO("hub " << i);
+    REQUIRE(started);
+  }
 }
 
 void Harness::CrashAndRestart(std::chrono::milliseconds down) {
-  auto next = std::make_unique<HubProcess>(data_dir_.path());
-  next->set_extra_args(HubArgs());
-  next->set_stderr_file(options_.hub_stderr_file);
+  int i;
   {
-    // Calls keep going to the dead hub's address meanwhile: UNAVAILABLE.
     std::lock_guard<std::mutex> lock(mu_);
-    hub_->Kill();
+    i = serving_;
+  }
+  // A hub that does not come back fails every later call.
+  CrashAndRestartHub(i, down);
+}
+
+bool Harness::CrashAndRestartHub(int i, std::chrono::milliseconds down) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hubs_[i]->Kill();
+    // Calls go to another hub that runs; with one hub they keep going to
+    // the dead hub's address meanwhile: UNAVAILABLE.
+    for (int j = 0; j < hub_count(); ++j) {
+      if (hubs_[j] && hubs_[j]->running()) {
+        serving_ = j;
+        channel_ = hubs_[j]->channel();
+        break;
+      }
+    }
   }
   std::this_thread::sleep_for(down);
-  bool started = next->Start();
-  std::lock_guard<std::mutex> lock(mu_);
-  hub_ = std::move(next);
-  if (!started) {
-    // A hub that does not come back fails every later call.
-    std::cerr << "revhubd did not restart: " << hub_->error() << "\n";
-    return;
+  return StartOne(i);
+}
+
+int Harness::DutyHolder(const std::string& duty) {
+  std::vector<std::string> listeners(hub_count());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int i = 0; i < hub_count(); ++i) {
+      if (hubs_[i] && hubs_[i]->running())
+        listeners[i] = hubs_[i]->http_address();
+    }
   }
-  channel_ = hub_->channel();
+  const std::string held =
+      absl::StrCat("revhub_duty_held{duty=\"", duty, "\"} 1");
+  for (int i = 0; i < hub_count(); ++i) {
+    if (listeners[i].empty()) continue;
+    adapter::HttpRequest req;
+    req.url = absl::StrCat("http://", listeners[i], "/metrics");
+    req.timeout = std::chrono::milliseconds(2000);
+    auto resp = adapter::SendHttp(req);
+    if (!resp.ok() || resp->status != 200) continue;
+    for (absl::string_view line : absl::StrSplit(resp->body, '\n')) {
+      if (line == held) return i;
+    }
+  }
+  return -1;
 }
 
 std::shared_ptr<grpc::Channel> Harness::channel() {

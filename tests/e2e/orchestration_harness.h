@@ -94,6 +94,12 @@ struct HarnessOptions {
   std::string default_currency;
   // Where the hub's stderr goes ("" the test's own).
   std::string hub_stderr_file;
+  // How many hubs serve the one store (each with its own data folder, the
+  // first hub's admin token and one secrets key). More than one needs a
+  // shared `store`.
+  int hubs = 1;
+  // `--store` of every hub; empty: each data folder's SQLite.
+  std::string store;
 };
 
 // The hub's view of one contract's postings, for CheckLedger.
@@ -137,17 +143,26 @@ class Harness {
 
   const HarnessOptions& options() const { return options_; }
   NetSuiteEmulator& emulator() { return *emulator_; }
-  HubProcess& hub() { return *hub_; }
-  // The hub's data folder (its admin token is DATA/admin.token).
-  const std::string& data_dir() const { return data_dir_.path(); }
+  // The hub calls go to (the first hub unless it was killed).
+  HubProcess& hub() { return *hubs_[serving_]; }
+  HubProcess& hub(int i) { return *hubs_[i]; }
+  int hub_count() const { return static_cast<int>(hubs_.size()); }
+  // The first hub's data folder (its admin token is DATA/admin.token).
+  const std::string& data_dir() const { return data_dirs_[0]->path(); }
 
-  // Starts the hub on the harness's data folder. REQUIRES: it is down.
+  // Starts every hub that is down, the first one first.
   void StartHub();
   // Kill, stay down for `down` (calls made meanwhile fail UNAVAILABLE),
   // then start again on the same data folder. Safe to call from another
   // thread than the one making calls.
   void CrashAndRestart(
       std::chrono::milliseconds down = std::chrono::milliseconds(0));
+  // The same for hub `i`; while it is down calls go to another hub that
+  // runs. Returns whether it came back.
+  bool CrashAndRestartHub(int i, std::chrono::milliseconds down);
+  // The hub whose /metrics says it holds `duty` (revhub_duty_held 1), -1
+  // when none does. Needs the hubs' HTTP listeners (on when hubs > 1).
+  int DutyHolder(const std::string& duty);
   std::shared_ptr<grpc::Channel> channel();
 
   // How long Call() retries a call the hub did not answer (UNAVAILABLE,
@@ -235,8 +250,11 @@ class Harness {
   std::string Explain(const std::string& contract_id = "");
 
  private:
-  // The hub's arguments: the orchestration configuration, then hub_args.
+  // The hub's arguments: the orchestration configuration, the store, then
+  // hub_args.
   std::vector<std::string> HubArgs() const;
+  std::unique_ptr<HubProcess> MakeHub(int i) const;
+  bool StartOne(int i);
   static bool Retriable(const grpc::Status& st) {
     return st.error_code() == grpc::StatusCode::UNAVAILABLE ||
            st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
@@ -246,11 +264,13 @@ class Harness {
 
   HarnessOptions options_;
   TempDir config_dir_;
-  TempDir data_dir_;
+  std::vector<std::unique_ptr<TempDir>> data_dirs_;  // one per hub
   std::string orchestration_config_;
+  std::string secrets_key_;  // shared by the hubs when there are several
   std::unique_ptr<NetSuiteEmulator> emulator_;
-  std::unique_ptr<HubProcess> hub_;
-  std::mutex mu_;  // guards hub_ restarts and channel_
+  std::vector<std::unique_ptr<HubProcess>> hubs_;
+  std::mutex mu_;  // guards hubs_ restarts, serving_ and channel_
+  int serving_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
   std::chrono::seconds retry_window_{0};
   std::atomic<int> retried_calls_{0};
