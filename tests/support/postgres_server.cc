@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+extern char** environ;
+
 namespace revhub::testing {
 namespace {
 
@@ -74,6 +76,14 @@ pid_t Spawn(const std::vector<std::string>& args, const RunAs& as,
   for (const std::string& a : args)
     argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // The environment is built before fork: setenv is not safe after it.
+  std::vector<std::string> env_strings = {"LC_ALL=C"};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string(*e).rfind("LC_ALL=", 0) != 0) env_strings.push_back(*e);
+  }
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = fork();
   if (pid != 0) return pid;
   // The child: only async-signal-safe calls until exec.
@@ -94,8 +104,7 @@ pid_t Spawn(const std::vector<std::string>& args, const RunAs& as,
   }
   // After setuid, which clears it.
   if (tie_to_thread) prctl(PR_SET_PDEATHSIG, SIGINT);
-  setenv("LC_ALL", "C", 1);
-  execv(argv[0], argv.data());
+  execve(argv[0], argv.data(), envp.data());
   _exit(127);
 }
 
