@@ -28,6 +28,9 @@ packages=(
   libabsl-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev
   libcli11-dev nlohmann-json3-dev catch2 libbenchmark-dev libcpp-httplib-dev
   sqlite3
+  # The PostgreSQL store: libpq to build it, the server for its tests
+  # (started by the test harness itself) and for several hubs.
+  libpq-dev postgresql-15
 )
 if [ "${1:-}" = sanitizers ]; then
   # chromium and a font for it: the control-tower page is tested in a

@@ -59,6 +59,11 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", options.data_dir,
                  "Folder of the embedded SQLite database (created if missing)")
       ->capture_default_str();
+  app.add_option("--store", options.store,
+                 "Where the hub stores everything: empty for SQLite in "
+                 "--data-dir, a file path for SQLite in that file, or "
+                 "postgres://USER:PASSWORD@HOST:PORT/DB for PostgreSQL, "
+                 "which several hubs may share (docs/storage.md)");
   // Secrets (docs/security.md)
   app.add_option("--secrets-key-file", options.secrets_key_file,
                  "File of the key that encrypts secret configuration fields "

@@ -49,7 +49,7 @@
 #include "hub/secrets/secrets_key.h"
 #include "hub/server/duties.h"
 #include "hub/server/retention.h"
-#include "hub/store/sqlite/sqlite_store.h"
+#include "hub/server/store_factory.h"
 #include "hub/sync/sync_engine.h"
 #include "hub/sync/webhook_receiver.h"
 #include "hub/web/json_gateway.h"
@@ -187,24 +187,6 @@ absl::Status PrepareDataDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
-// Makes the database and its WAL and shared-memory files owner-only
-// (0600); SQLite gives the WAL and -shm files the database file's mode.
-absl::Status PrepareDatabaseFiles(const std::string& db) {
-  int fd = ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot open ", db, ": ", strerror(errno)));
-  }
-  ::close(fd);
-  for (const std::string& path : {db, db + "-wal", db + "-shm"}) {
-    if (::chmod(path.c_str(), 0600) != 0 && errno != ENOENT) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot chmod 600 ", path, ": ", strerror(errno)));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // Returns whether a full gRPC method ("/pkg.Service/Method") changes
 // anything: the `mutates` column of hub/auth's method table, the one place
 // that decides what the audit interceptor records. A method without a row
@@ -265,10 +247,7 @@ class HubServerImpl : public HubServer {
                      LoadRevenueConfig(options.revenue_config));
     ASSIGN_OR_RETURN(OrchestrationConfig orchestration,
                      LoadOrchestrationConfig(options.orchestration_config));
-    SqliteStoreOptions store_options;
-    store_options.path = options.data_dir + "/revhub.db";
-    RETURN_IF_ERROR(PrepareDatabaseFiles(store_options.path));
-    ASSIGN_OR_RETURN(store_, OpenSqliteStore(store_options));
+    ASSIGN_OR_RETURN(store_, OpenStore(options));
     // Every stored secret must open with the key given; values encrypted
     // with the previous key are re-encrypted now.
     ASSIGN_OR_RETURN(secrets_, SecretVault::Open(store_.get(), key,

@@ -34,6 +34,10 @@ struct HubOptions {
   // "host:port"; port 0 picks a free port.
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "data";
+  // Where everything is stored (store_factory.h): empty for SQLite in
+  // data_dir, a file path for SQLite there, or a postgres:// URL for
+  // PostgreSQL, which several hubs may share.
+  std::string store;
   // File of the secrets key that encrypts secret configuration fields
   // (hub/secrets/secrets_key.h); empty: secret values are refused, only
   // env:/file: references are accepted.

@@ -1,9 +1,9 @@
 // The Store backends that tests/store/conformance_test.cc runs against.
 //
 // A backend is a name and a factory that opens a new, empty store. The
-// conformance suite runs every test case once per backend, so a new
-// implementation (PostgreSQL, later) passes the whole suite by adding one
-// entry to StoreBackends() in store_backends.cc, and nothing else.
+// conformance suite runs every test case once per backend: SQLite, and
+// PostgreSQL on a server the test process starts itself
+// (tests/support/postgres_server.h), each store on a new database.
 #ifndef REVHUB_TESTS_STORE_STORE_BACKENDS_H_
 #define REVHUB_TESTS_STORE_STORE_BACKENDS_H_
 
