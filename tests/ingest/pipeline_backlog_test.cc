@@ -116,10 +116,10 @@ TEST_CASE(
       // the vendor's field; the rest of its batch applies.
       bad.push_back(hub.Ingest(
           "salesforce", "Account",
-          absl::StrCat(R"({"attributes": {"type": "Account"}, "Id": ")", id,
-                       R"(", "Name": "Bad )", i,
-                       R"(", "CurrencyIsoCode": "EURO", )",
-                       R"("SystemModstamp": "2025-03-01T10:00:00.000+0000"})")));
+          absl::StrCat(
+              R"({"attributes": {"type": "Account"}, "Id": ")", id,
+              R"(", "Name": "Bad )", i, R"(", "CurrencyIsoCode": "EURO", )",
+              R"("SystemModstamp": "2025-03-01T10:00:00.000+0000"})")));
     } else {
       good.push_back(hub.Ingest("salesforce", "Account",
                                 Account(id, absl::StrCat("Customer ", i))));
