@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -260,38 +259,6 @@ std::string PostgresServer::CreateFreshDatabase(
     n = next_database_++;
   }
   return CreateDatabase(prefix + "_" + std::to_string(n), error, template_name);
-}
-
-PostgresServer& SharedPostgresServer() {
-  static std::mutex mu;
-  static PostgresServer* server = nullptr;
-  static std::string error;
-  std::lock_guard<std::mutex> lock(mu);
-  if (server == nullptr && error.empty()) {
-    std::unique_ptr<PostgresServer> s = PostgresServer::Start(&error);
-    if (s != nullptr) {
-      server = s.release();
-      // Stopped at exit, after main returns: the test binary leaves no
-      // server behind.
-      std::atexit([] {
-        delete server;
-        server = nullptr;
-      });
-    }
-  }
-  INFO("PostgreSQL: " << error);
-  REQUIRE(server != nullptr);
-  return *server;
-}
-
-std::string FreshPostgresDatabase(const std::string& prefix,
-                                  const std::string& template_name) {
-  std::string error;
-  std::string url =
-      SharedPostgresServer().CreateFreshDatabase(prefix, &error, template_name);
-  INFO("creating a database: " << error);
-  REQUIRE(!url.empty());
-  return url;
 }
 
 }  // namespace revhub::testing

@@ -60,6 +60,8 @@ class PostgresServer {
 
 // The process's shared server, started on first use and stopped at exit.
 // Fails the running test (Catch2 REQUIRE) when it cannot be started.
+// This and FreshPostgresDatabase live in shared_postgres_server.cc, so a
+// bench without Catch2 can link PostgresServer alone.
 PostgresServer& SharedPostgresServer();
 
 // A fresh database on the shared server: its URL. Fails the running test
