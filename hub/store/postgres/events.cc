@@ -83,7 +83,8 @@ absl::StatusOr<std::vector<BusinessEvent>> FindEvents(
   int i = 1;
   q.Bind(i++, int64_t{0});
   if (query.subject_type != canonical::v1::ENTITY_TYPE_UNSPECIFIED) {
-    q.Bind(i++, int64_t{query.subject_type}).Bind(i++, query.subject_id);
+    q.Bind(i++, int64_t{query.subject_type});
+    q.Bind(i++, query.subject_id);
   }
   if (query.subject_version > 0) q.Bind(i++, query.subject_version);
   if (!query.correlation_id.empty()) q.Bind(i++, query.correlation_id);
