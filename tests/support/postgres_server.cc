@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -262,13 +261,13 @@ std::string PostgresServer::CreateFreshDatabase(
   return CreateDatabase(prefix + "_" + std::to_string(n), error, template_name);
 }
 
-PostgresServer& SharedPostgresServer() {
+PostgresServer* StartSharedPostgresServer(std::string* error) {
   static std::mutex mu;
   static PostgresServer* server = nullptr;
-  static std::string error;
+  static std::string start_error;
   std::lock_guard<std::mutex> lock(mu);
-  if (server == nullptr && error.empty()) {
-    std::unique_ptr<PostgresServer> s = PostgresServer::Start(&error);
+  if (server == nullptr && start_error.empty()) {
+    std::unique_ptr<PostgresServer> s = PostgresServer::Start(&start_error);
     if (s != nullptr) {
       server = s.release();
       // Stopped at exit, after main returns: the test binary leaves no
@@ -279,19 +278,10 @@ PostgresServer& SharedPostgresServer() {
       });
     }
   }
-  INFO("PostgreSQL: " << error);
-  REQUIRE(server != nullptr);
-  return *server;
-}
-
-std::string FreshPostgresDatabase(const std::string& prefix,
-                                  const std::string& template_name) {
-  std::string error;
-  std::string url =
-      SharedPostgresServer().CreateFreshDatabase(prefix, &error, template_name);
-  INFO("creating a database: " << error);
-  REQUIRE(!url.empty());
-  return url;
+  // A server that failed to start once is not tried again: every later
+  // caller gets the first reason.
+  if (server == nullptr) *error = start_error;
+  return server;
 }
 
 }  // namespace revhub::testing
