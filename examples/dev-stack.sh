@@ -9,7 +9,9 @@
 #   examples/dev-stack.sh [BUILD_BIN_DIR]      (./dev run calls it)
 #
 # Environment: REVHUB_LISTEN (default 127.0.0.1:50051), REVHUB_HTTP_LISTEN
-# (webhooks, default 127.0.0.1:8080), REVHUB_DATA (default ./data). Everything listens on 127.0.0.1 only: the hub serves plaintext
+# (webhooks, default 127.0.0.1:8080), REVHUB_DATA (default ./data),
+# REVHUB_STORE (revhubd's --store, e.g. postgres://...; default the SQLite
+# file in the data folder). Everything listens on 127.0.0.1 only: the hub serves plaintext
 # (--insecure-loopback), and every call still needs a token. The hub writes
 # the admin token to $REVHUB_DATA/admin.token on its first start; the CLI
 # calls below use it through REVHUB_TOKEN. The data folder is owner-only
@@ -100,8 +102,10 @@ stripe_emulator="$(wait_line "$run_dir/stripe.out" "STRIPE-EMULATOR|")"
 echo "dev-stack: Stripe emulator at http://$stripe_emulator"
 
 # 2. The hub.
+store_args=()
+if [[ -n "${REVHUB_STORE:-}" ]]; then store_args=(--store "$REVHUB_STORE"); fi
 "$bin/revhubd" --listen "$listen" --http-listen "$http_listen" \
-  --data-dir "$data" --insecure-loopback \
+  --data-dir "$data" --insecure-loopback "${store_args[@]}" \
   --secrets-key-file "$data/secrets.key" \
   --orchestration-config examples/orchestration.json >"$run_dir/hub.out" &
 pids+=($!)

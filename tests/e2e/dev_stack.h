@@ -57,6 +57,14 @@ class DevStack {
     env_strings.push_back("REVHUB_LISTEN=127.0.0.1:0");
     env_strings.push_back("REVHUB_HTTP_LISTEN=127.0.0.1:0");
     env_strings.push_back("REVHUB_DATA=" + dir_ + "/data");
+    // Under REVHUB_TEST_STORE=postgres (dropped above with the other
+    // REVHUB_ variables), the stack's hub stores in a fresh PostgreSQL
+    // database, as a HubProcess would.
+    std::string store_error;
+    const std::string store = TestStoreUrl(dir_ + "/data", &store_error);
+    INFO(store_error);
+    REQUIRE(store_error.empty());
+    if (!store.empty()) env_strings.push_back("REVHUB_STORE=" + store);
     std::vector<char*> env;
     for (auto& s : env_strings) env.push_back(s.data());
     env.push_back(nullptr);

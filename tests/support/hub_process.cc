@@ -11,9 +11,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "tests/support/auth.h"
+#include "tests/support/postgres_server.h"
 
 extern char** environ;
 
@@ -31,6 +33,46 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+std::string TestStoreUrl(const std::string& data_dir, std::string* error) {
+  const char* store = std::getenv("REVHUB_TEST_STORE");
+  if (store == nullptr || std::string(store) != "postgres") return "";
+  // The URL lives in the data folder, not in this process's memory: the
+  // database goes with the folder (a new folder that happens to get a
+  // removed one's name gets a new database), and a hub restarted on the
+  // folder by another HubProcess finds the same one.
+  const std::string file = data_dir + "/test-store.url";
+  {
+    std::ifstream in(file);
+    std::string url;
+    if (in && std::getline(in, url) && !url.empty()) return url;
+  }
+  PostgresServer* server = StartSharedPostgresServer(error);
+  if (server == nullptr) {
+    *error = "REVHUB_TEST_STORE=postgres: no PostgreSQL server: " + *error;
+    return "";
+  }
+  std::string url = server->CreateFreshDatabase("hub", error);
+  if (url.empty()) {
+    *error = "REVHUB_TEST_STORE=postgres: no database: " + *error;
+    return "";
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(data_dir, ec)) {
+    // As the hub would make it: its own, 0700.
+    std::filesystem::create_directories(data_dir, ec);
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
+  std::ofstream out(file, std::ios::trunc);
+  out << url << "\n";
+  out.close();
+  if (!out) {
+    *error = "REVHUB_TEST_STORE=postgres: cannot write " + file;
+    return "";
+  }
+  return url;
 }
 
 HubProcess::HubProcess(std::string data_dir) : data_dir_(std::move(data_dir)) {}
@@ -60,9 +102,26 @@ bool HubProcess::Start() {
   }
   if (!given("--tls-cert")) argv.push_back("--insecure-loopback");
   bool names_key = false;
+  bool names_store = false;
   for (const std::string& arg : extra_args_) {
     argv.push_back(arg.c_str());
     if (arg.rfind("--secrets-key-file", 0) == 0) names_key = true;
+    if (arg.rfind("--store", 0) == 0) names_store = true;
+  }
+  std::string store_arg;
+  if (!names_store) {
+    std::string store_error;
+    const std::string url = TestStoreUrl(data_dir_, &store_error);
+    if (!store_error.empty()) {
+      close(pipefd[0]);
+      close(pipefd[1]);
+      error_ = store_error;
+      return false;
+    }
+    if (!url.empty()) {
+      store_arg = "--store=" + url;
+      argv.push_back(store_arg.c_str());
+    }
   }
   const std::string key_file = data_dir_ + "/secrets.key";
   if (default_secrets_key_ && !names_key) {

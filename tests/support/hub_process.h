@@ -7,6 +7,15 @@
 // Stop() sends SIGTERM and waits; Kill() sends SIGKILL (a crash). The data
 // folder outlives the process, so a restarted hub sees the same store.
 //
+// With REVHUB_TEST_STORE=postgres in the environment, the hub stores in
+// PostgreSQL instead of DIR's SQLite file: the first Start() on a data
+// folder creates a fresh database on the process's shared test server
+// (SharedPostgresServer) and notes its URL in DIR/test-store.url, and every
+// Start() on that folder passes --store=URL, so a hub restarted on the
+// same folder (after a crash) finds the same database. Extra arguments
+// that name --store win. This runs the end-to-end suites on both stores
+// (revhub_add_test's ALSO_ON_POSTGRES).
+//
 // Thread-safety: a HubProcess belongs to one thread; the channel it hands
 // out may be shared.
 #ifndef REVHUB_TESTS_SUPPORT_HUB_PROCESS_H_
@@ -39,7 +48,8 @@ class HubProcess {
   ~HubProcess();  // Kill()s a hub still running
 
   // Starts the hub and waits for its "listening" line (at most 30 s).
-  // Returns false, with the reason in error(), when it does not come up.
+  // Returns false, with the reason in error(), when it does not come up
+  // (or, with REVHUB_TEST_STORE=postgres, when it has no database).
   bool Start();
   // SIGTERM, then waits. Returns the exit status (0 on a clean stop).
   int Stop();
@@ -83,6 +93,13 @@ class HubProcess {
 // Writes a random secrets key (64 hex digits, mode 0600) to `path` unless
 // the file exists. Returns false when it cannot.
 bool EnsureSecretsKeyFile(const std::string& path);
+
+// The --store URL HubProcess passes for `data_dir` under
+// REVHUB_TEST_STORE=postgres (made on first use); "" when that variable is
+// not set to postgres (the hub's SQLite file), or, with the reason in
+// *error, when there is no database. For tests that read the store
+// the hub used directly.
+std::string TestStoreUrl(const std::string& data_dir, std::string* error);
 
 // Returns the folder holding the build's executables (build/bin).
 std::string BinDir();

@@ -261,4 +261,27 @@ std::string PostgresServer::CreateFreshDatabase(
   return CreateDatabase(prefix + "_" + std::to_string(n), error, template_name);
 }
 
+PostgresServer* StartSharedPostgresServer(std::string* error) {
+  static std::mutex mu;
+  static PostgresServer* server = nullptr;
+  static std::string start_error;
+  std::lock_guard<std::mutex> lock(mu);
+  if (server == nullptr && start_error.empty()) {
+    std::unique_ptr<PostgresServer> s = PostgresServer::Start(&start_error);
+    if (s != nullptr) {
+      server = s.release();
+      // Stopped at exit, after main returns: the test binary leaves no
+      // server behind.
+      std::atexit([] {
+        delete server;
+        server = nullptr;
+      });
+    }
+  }
+  // A server that failed to start once is not tried again: every later
+  // caller gets the first reason.
+  if (server == nullptr) *error = start_error;
+  return server;
+}
+
 }  // namespace revhub::testing

@@ -58,9 +58,14 @@ class PostgresServer {
   int next_database_ = 0;
 };
 
+// The process's shared server, started on first use and stopped at exit;
+// nullptr, with the reason in *error, when it cannot be started. Free of
+// Catch2, for code that also runs outside a test case (HubProcess).
+PostgresServer* StartSharedPostgresServer(std::string* error);
+
 // The process's shared server, started on first use and stopped at exit.
 // Fails the running test (Catch2 REQUIRE) when it cannot be started.
-// This and FreshPostgresDatabase live in shared_postgres_server.cc, so a
+// This and FreshPostgresDatabase live in postgres_database.cc, so a
 // bench without Catch2 can link PostgresServer alone.
 PostgresServer& SharedPostgresServer();
 
