@@ -61,7 +61,22 @@ HubMetrics::HubMetrics()
           "revhub_webhooks_total",
           "Webhook deliveries received, by system and outcome (accepted, "
           "duplicate, refused).",
-          {"system", "outcome"})) {
+          {"system", "outcome"})),
+      ingest_stream_in_flight(
+          registry
+              .AddGauge("revhub_ingest_stream_in_flight",
+                        "IngestStream messages read and not yet answered, "
+                        "over every open stream.",
+                        {})
+              .WithLabels({})),
+      ingest_stream_in_flight_max(
+          registry
+              .AddGauge("revhub_ingest_stream_in_flight_max",
+                        "The most IngestStream messages one stream has had "
+                        "read and not yet answered since the hub started "
+                        "(at most --ingest-stream-max-in-flight).",
+                        {})
+              .WithLabels({})) {
   auto collected = [this](const char* name, const char* help,
                           std::vector<std::string> labels,
                           std::vector<CollectedSample> StateSamples::*field) {
