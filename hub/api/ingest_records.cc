@@ -58,7 +58,7 @@ absl::Status CheckObjectType(AdapterSupervisor* adapters,
 }  // namespace
 
 absl::StatusOr<hub::v1::RawRecord> PrepareIngestRecord(
-    const hub::v1::IngestRequest& req, const auth::Caller& caller,
+    hub::v1::IngestRequest req, const auth::Caller& caller,
     const std::string& trace_id) {
   RETURN_IF_ERROR(ValidateIngest(req));
   RETURN_IF_ERROR(auth::CheckMayWriteSystem(caller, req.system()));
@@ -77,12 +77,14 @@ absl::StatusOr<hub::v1::RawRecord> PrepareIngestRecord(
   record.set_status(hub::v1::RECORD_STATUS_RECEIVED);
   record.set_principal(caller.principal);
   record.set_trace_id(trace_id);
+  record.set_payload(std::move(*req.mutable_payload()));
   return record;
 }
 
-absl::Status StoreIngestRecord(AdapterSupervisor* adapters, WriteTxn& txn,
-                               hub::v1::RawRecord& record, std::string payload,
-                               hub::v1::IngestResponse* resp) {
+absl::StatusOr<bool> FindIngestDuplicate(AdapterSupervisor* adapters,
+                                         WriteTxn& txn,
+                                         const hub::v1::RawRecord& record,
+                                         hub::v1::IngestResponse* resp) {
   ASSIGN_OR_RETURN(auto system, txn.GetSystem(record.system()));
   if (!system.has_value()) {
     return absl::NotFoundError(absl::StrCat("system: \"", record.system(),
@@ -109,15 +111,28 @@ absl::Status StoreIngestRecord(AdapterSupervisor* adapters, WriteTxn& txn,
     resp->set_record_id(seen->record_id());
     resp->set_duplicate(true);
     *resp->mutable_received_at() = seen->received_at();
-    return absl::OkStatus();
+    return true;
   }
   RETURN_IF_ERROR(CheckObjectType(adapters, *system, record.object_type()));
-  record.set_payload(std::move(payload));
+  return false;
+}
+
+absl::Status InsertIngestRecord(WriteTxn& txn, const hub::v1::RawRecord& record,
+                                hub::v1::IngestResponse* resp) {
   ASSIGN_OR_RETURN(int64_t id, txn.InsertRawRecord(record));
   resp->set_record_id(id);
   resp->set_duplicate(false);
   *resp->mutable_received_at() = ToProto(txn.Now());
   return absl::OkStatus();
+}
+
+absl::Status StoreIngestRecord(AdapterSupervisor* adapters, WriteTxn& txn,
+                               const hub::v1::RawRecord& record,
+                               hub::v1::IngestResponse* resp) {
+  ASSIGN_OR_RETURN(bool duplicate,
+                   FindIngestDuplicate(adapters, txn, record, resp));
+  if (duplicate) return absl::OkStatus();
+  return InsertIngestRecord(txn, record, resp);
 }
 
 }  // namespace revhub::hub

@@ -20,27 +20,40 @@
 namespace revhub::hub {
 
 // Returns the raw record `req` asks to store, as `caller` within trace
-// `trace_id`, without its payload (the caller moves it in when storing):
-// content type and idempotency key defaulted, payload hashed, status
-// RECEIVED. INVALID_ARGUMENT naming the field when req breaks Ingest's
-// rules (system, object_type, payload 1 byte to 16 MiB, idempotency_key up
-// to 256 characters); PERMISSION_DENIED when the caller may not write
-// req.system(). Needs no store: call it outside the write transaction.
+// `trace_id`, payload included: content type and idempotency key
+// defaulted, payload hashed, status RECEIVED. INVALID_ARGUMENT naming the
+// field when req breaks Ingest's rules (system, object_type, payload 1 byte
+// to 16 MiB, idempotency_key up to 256 characters); PERMISSION_DENIED when
+// the caller may not write req.system(). Needs no store: call it outside
+// the write transaction. Takes `req` by value: a caller that owns it moves
+// it in, and its payload moves on into the record.
 absl::StatusOr<hub::v1::RawRecord> PrepareIngestRecord(
-    const hub::v1::IngestRequest& req, const auth::Caller& caller,
+    hub::v1::IngestRequest req, const auth::Caller& caller,
     const std::string& trace_id);
 
-// Stores `record` (from PrepareIngestRecord) with `payload` in `txn` and
-// answers it in *resp; or, when its system already holds its idempotency
-// key with the same payload and object type, answers the first record as a
-// duplicate and stores nothing. NOT_FOUND for a system not registered;
-// FAILED_PRECONDITION for a disabled one; INVALID_ARGUMENT for a key used
-// before for a different payload, or an object type the system's running
-// adapter does not declare (`adapters` may be null: no such check). What
-// it wrote is not undone on error: run it inside a savepoint when other
-// writes share the transaction.
+// Looks `record` (from PrepareIngestRecord) up in `txn` and returns true,
+// with *resp answering it as a duplicate of the first record, when its
+// system already holds its idempotency key with the same payload and
+// object type; false when it is new (*resp untouched). NOT_FOUND for a
+// system not registered; FAILED_PRECONDITION for a disabled one;
+// INVALID_ARGUMENT for a key used before for a different payload, or an
+// object type the system's running adapter does not declare (`adapters`
+// may be null: no such check). Only reads: on error nothing was written.
+absl::StatusOr<bool> FindIngestDuplicate(AdapterSupervisor* adapters,
+                                         WriteTxn& txn,
+                                         const hub::v1::RawRecord& record,
+                                         hub::v1::IngestResponse* resp);
+
+// Inserts `record`, found new by FindIngestDuplicate, and answers it in
+// *resp. Its one write is the record's row.
+absl::Status InsertIngestRecord(WriteTxn& txn, const hub::v1::RawRecord& record,
+                                hub::v1::IngestResponse* resp);
+
+// FindIngestDuplicate, then InsertIngestRecord for a new record: Ingest's
+// whole write. On error, run inside a savepoint when other writes share the
+// transaction (an insert that fails may not have been undone).
 absl::Status StoreIngestRecord(AdapterSupervisor* adapters, WriteTxn& txn,
-                               hub::v1::RawRecord& record, std::string payload,
+                               const hub::v1::RawRecord& record,
                                hub::v1::IngestResponse* resp);
 
 // Returns the reactor of one IngestStream call (ingest_stream.cc); it

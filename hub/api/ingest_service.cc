@@ -89,8 +89,7 @@ class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
                            PrepareIngestRecord(*req, caller, trace_id));
           absl::Status written =
               hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
-                return StoreIngestRecord(hub_->adapters, txn, record,
-                                         req->payload(), resp);
+                return StoreIngestRecord(hub_->adapters, txn, record, resp);
               });
           if (written.ok() && !resp->duplicate()) {
             observability::Metrics()

@@ -8,9 +8,9 @@
 //   StartWrite ──► OnWriteDone (a message is answered: room for one more)
 //
 // StoreBatches takes every message received so far and stores them in one
-// Store::Write, each record in a savepoint of its own (a bad record fails
-// alone), so a stream costs one group commit per batch, not per record;
-// while a batch commits, the next one gathers. At most one batch per stream
+// Store::Write (a refused record fails alone: see StoreBatch), so a stream
+// costs one group commit per batch, not per record; while a batch commits,
+// the next one gathers. At most one batch per stream
 // is on the work queue, so record ids grow in stream order.
 //
 // Flow control: a message counts as in flight from its read until its
@@ -256,8 +256,9 @@ class IngestStreamReactor final
       answers[i].bytes = batch[i].bytes;
       absl::StatusOr<hub::v1::RawRecord> record =
           batch[i].request.has_record()
-              ? PrepareIngestRecord(batch[i].request.record(), caller_,
-                                    trace_id_)
+              ? PrepareIngestRecord(
+                    std::move(*batch[i].request.mutable_record()), caller_,
+                    trace_id_)
               : absl::InvalidArgumentError("record: is required");
       if (!record.ok()) {
         SetError(answers[i].response, record.status());
@@ -267,22 +268,19 @@ class IngestStreamReactor final
       any = true;
     }
     if (any) {
+      // A savepoint per record would make SQLite copy every page each
+      // record touches into its sub-journal, nearly half the writer's time.
+      // A record's one write is its insert, after every check that can
+      // refuse it, so a refused record has written nothing and the batch
+      // goes without them. Should an insert itself fail (the store, not the
+      // record), the batch is rolled back and written again with a
+      // savepoint per record, so that the failure stays that record's own.
+      bool insert_failed = false;
       absl::Status written =
-          hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
-            for (size_t i = 0; i < batch.size(); ++i) {
-              if (!records[i].has_value()) continue;
-              IngestStreamResponse& r = answers[i].response;
-              absl::Status s = txn.InSavepoint([&] {
-                return StoreIngestRecord(
-                    hub_->adapters, txn, *records[i],
-                    std::move(
-                        *batch[i].request.mutable_record()->mutable_payload()),
-                    r.mutable_stored());
-              });
-              if (!s.ok()) SetError(r, s);
-            }
-            return absl::OkStatus();
-          });
+          WriteBatch(records, answers, false, &insert_failed);
+      if (!written.ok() && insert_failed) {
+        written = WriteBatch(records, answers, true, &insert_failed);
+      }
       if (!written.ok()) {
         answers.clear();
         return written;
@@ -300,6 +298,44 @@ class IngestStreamReactor final
       observability::Metrics().records_ingested.WithLabels({system}).Inc(n);
     }
     return absl::OkStatus();
+  }
+
+  // Stores records[i] (those set) in one transaction and answers them in
+  // answers[i]; with `savepoints`, each inside its own. Without, an insert
+  // that fails fails the whole write (*insert_failed says so).
+  absl::Status WriteBatch(
+      const std::vector<std::optional<hub::v1::RawRecord>>& records,
+      std::vector<Answer>& answers, bool savepoints, bool* insert_failed) {
+    *insert_failed = false;
+    return hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
+      for (size_t i = 0; i < records.size(); ++i) {
+        if (!records[i].has_value()) continue;
+        IngestStreamResponse& r = answers[i].response;
+        r.clear_stored();
+        r.clear_error();
+        if (savepoints) {
+          absl::Status s = txn.InSavepoint([&] {
+            return StoreIngestRecord(hub_->adapters, txn, *records[i],
+                                     r.mutable_stored());
+          });
+          if (!s.ok()) SetError(r, s);
+          continue;
+        }
+        absl::StatusOr<bool> duplicate = FindIngestDuplicate(
+            hub_->adapters, txn, *records[i], r.mutable_stored());
+        if (!duplicate.ok()) {
+          SetError(r, duplicate.status());
+        } else if (!*duplicate) {
+          absl::Status inserted =
+              InsertIngestRecord(txn, *records[i], r.mutable_stored());
+          if (!inserted.ok()) {
+            *insert_failed = true;
+            return inserted;
+          }
+        }
+      }
+      return absl::OkStatus();
+    });
   }
 
   static void SetError(IngestStreamResponse& r, const absl::Status& status) {
