@@ -28,6 +28,9 @@ packages=(
   libabsl-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev
   libcli11-dev nlohmann-json3-dev catch2 libbenchmark-dev libcpp-httplib-dev
   sqlite3
+  # A baseline of `./dev bench` (ingest_stream_bench: Redis XADD with
+  # appendfsync always); never needed to build, test or run the hub.
+  redis-server
 )
 if [ "${1:-}" = sanitizers ]; then
   # chromium and a font for it: the control-tower page is tested in a
