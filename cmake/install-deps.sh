@@ -31,6 +31,9 @@ packages=(
   # The PostgreSQL store: libpq to build it, the server for its tests
   # (started by the test harness itself) and for several hubs.
   libpq-dev postgresql-15
+  # A baseline of `./dev bench` (ingest_stream_bench: Redis XADD with
+  # appendfsync always); never needed to build, test or run the hub.
+  redis-server
 )
 if [ "${1:-}" = sanitizers ]; then
   # chromium and a font for it: the control-tower page is tested in a

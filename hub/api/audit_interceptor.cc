@@ -1,9 +1,11 @@
 #include "hub/api/audit_interceptor.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "hub/api/rpc.h"
 #include "hub/common/util.h"
@@ -93,10 +95,48 @@ absl::Status AppendRow(Store* store, const hub::v1::AuditRecord& row) {
       [&](WriteTxn& txn) { return txn.AppendAudit(row).status(); });
 }
 
+// The targets one message of a client stream adds to its call's row: its
+// own (AuditTargetsOf) and those of each message field, prefixed with the
+// field's name ("record.system" of an IngestStreamRequest); never an
+// idempotency key, which differs in every message.
+std::vector<hub::v1::AuditTarget> StreamMessageTargets(const Message& m) {
+  std::vector<hub::v1::AuditTarget> out = AuditTargetsOf(m);
+  const auto* d = m.GetDescriptor();
+  const auto* r = m.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->is_repeated() || f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+        !r->HasField(m, f)) {
+      continue;
+    }
+    for (auto& t : AuditTargetsOf(r->GetMessage(m, f))) {
+      t.set_field(absl::StrCat(f->name(), ".", t.field()));
+      out.push_back(std::move(t));
+    }
+  }
+  out.erase(std::remove_if(out.begin(), out.end(),
+                           [](const hub::v1::AuditTarget& t) {
+                             return absl::EndsWith(t.field(),
+                                                   "idempotency_key");
+                           }),
+            out.end());
+  return out;
+}
+
+// Distinct targets a streaming call's row keeps at most (a backfill sends
+// thousands of messages that name the same few systems).
+constexpr int kMaxStreamTargets = 16;
+
 class AuditInterceptor final : public grpc::experimental::Interceptor {
  public:
   AuditInterceptor(Store* store, grpc::experimental::ServerRpcInfo* info)
-      : store_(store), info_(info) {
+      : store_(store),
+        info_(info),
+        client_streams_(
+            info->type() ==
+                grpc::experimental::ServerRpcInfo::Type::CLIENT_STREAMING ||
+            info->type() ==
+                grpc::experimental::ServerRpcInfo::Type::BIDI_STREAMING) {
     row_.set_method(info->method());
   }
 
@@ -106,11 +146,15 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE)) {
       void* received = methods->GetRecvMessage();
-      if (received != nullptr && !have_request_) {
-        have_request_ = true;
+      if (received != nullptr) {
         const auto& request = *static_cast<const Message*>(received);
-        for (auto& t : AuditTargetsOf(request)) *row_.add_targets() = t;
-        row_.set_request_sha256(Sha256Hex(DeterministicBytes(request)));
+        if (client_streams_) {
+          AddStreamMessage(request);
+        } else if (messages_ == 0) {
+          messages_ = 1;
+          for (auto& t : AuditTargetsOf(request)) *row_.add_targets() = t;
+          row_.set_request_sha256(Sha256Hex(DeterministicBytes(request)));
+        }
       }
     }
     if (methods->QueryInterceptionHookPoint(
@@ -120,6 +164,9 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
       row_.set_role(RoleOf(info_->server_context()));
       row_.set_code(static_cast<int32_t>(status.error_code()));
       row_.set_message(status.error_message());
+      if (client_streams_) {
+        AddTarget(row_.mutable_targets(), "messages", absl::StrCat(messages_));
+      }
       absl::Status appended = AppendRow(store_, row_);
       if (!appended.ok()) {
         observability::LogError(
@@ -137,10 +184,41 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
   }
 
  private:
+  // A client stream's row: the distinct targets of its messages, the
+  // number of messages, and a digest of them all chained in order
+  // (h = SHA-256(h || message)), which for one message is that message's
+  // digest, as for a unary call.
+  void AddStreamMessage(const Message& request) {
+    ++messages_;
+    row_.set_request_sha256(Sha256Hex(
+        absl::StrCat(row_.request_sha256(), DeterministicBytes(request))));
+    for (auto& t : StreamMessageTargets(request)) {
+      bool seen = false;
+      for (const auto& have : row_.targets()) {
+        if (have.field() == t.field() && have.value() == t.value()) {
+          seen = true;
+          break;
+        }
+      }
+      if (!seen && row_.targets_size() < kMaxStreamTargets) {
+        *row_.add_targets() = std::move(t);
+      }
+    }
+  }
+
+  static void AddTarget(
+      google::protobuf::RepeatedPtrField<hub::v1::AuditTarget>* to,
+      std::string field, std::string value) {
+    hub::v1::AuditTarget* t = to->Add();
+    t->set_field(std::move(field));
+    t->set_value(std::move(value));
+  }
+
   Store* store_;
   grpc::experimental::ServerRpcInfo* info_;
+  const bool client_streams_;
   hub::v1::AuditRecord row_;
-  bool have_request_ = false;
+  int64_t messages_ = 0;
 };
 
 class AuditInterceptorFactory final

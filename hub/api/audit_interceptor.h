@@ -6,7 +6,13 @@
 // method name, "/revhub.hub.v1.SystemRegistryService/RegisterSystem"); calls
 // of other methods get no interceptor. For a mutating call it keeps, when
 // the request arrives (POST_RECV_MESSAGE), the request's identifying fields
-// (AuditTargetsOf) and the SHA-256 of its deterministic serialization; when
+// (AuditTargetsOf) and the SHA-256 of its deterministic serialization. A
+// client-streaming call (IngestStream) has one row for the whole stream:
+// the distinct identifying fields of its messages and of their message
+// fields ("record.system"; idempotency keys left out; at most 16), a target
+// "messages" with their number, and as request_sha256 the digest chained
+// over every message in order (h = hex SHA-256(h || message), from h =
+// ""): for one message, its own digest. When
 // the handler finishes (PRE_SEND_STATUS), it appends the row with the
 // caller (PrincipalOf, RoleOf), the method and the status about to be sent,
 // and only then lets the status go: a mutating call is answered after its

@@ -1,13 +1,13 @@
-// IngestService: raw vendor payloads, stored before anything else, and
-// read back whole (GetRecord up to 1 MiB, ReadRecordPayload in chunks for
+// IngestService: raw vendor payloads, stored before anything else (one per
+// call, or streamed: ingest_stream.cc; both by ingest_records.h), and read
+// back whole (GetRecord up to 1 MiB, ReadRecordPayload in chunks for
 // any size).
 #include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "canonical/status_macros.h"
-#include "hub/adapter_host/adapter_supervisor.h"
+#include "hub/api/ingest_records.h"
 #include "hub/api/services.h"
 #include "hub/entities/entity_ops.h"
 #include "hub/observability/hub_metrics.h"
@@ -18,26 +18,6 @@ namespace {
 
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
-
-constexpr size_t kMaxPayloadBytes = 16 << 20;
-
-// INVALID_ARGUMENT when the running adapter of `system` has described
-// itself and does not declare `object_type`.
-absl::Status CheckObjectType(AdapterSupervisor* adapters,
-                             const hub::v1::System& system,
-                             const std::string& object_type) {
-  if (adapters == nullptr) return absl::OkStatus();
-  std::optional<std::vector<std::string>> declared =
-      adapters->DeclaredObjectTypes(system);
-  if (!declared.has_value() || std::find(declared->begin(), declared->end(),
-                                         object_type) != declared->end()) {
-    return absl::OkStatus();
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "object_type: \"", object_type,
-      "\" is not a type the adapter of system \"", system.name(),
-      "\" translates; it declares: ", absl::StrJoin(*declared, ", ")));
-}
 
 // Streams one record's payload in chunks of kInlinePayloadBytes. The record
 // is read on the work queue; each chunk is written after the previous one
@@ -93,28 +73,6 @@ class PayloadReactor
   bool sent_ = false;
 };
 
-absl::Status ValidateIngest(const hub::v1::IngestRequest& r) {
-  if (r.system().empty())
-    return absl::InvalidArgumentError("system: is required");
-  if (r.object_type().empty()) {
-    return absl::InvalidArgumentError(
-        "object_type: is required (the vendor's object name, e.g. "
-        "\"invoice\")");
-  }
-  if (r.payload().empty())
-    return absl::InvalidArgumentError("payload: is empty");
-  if (r.payload().size() > kMaxPayloadBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "payload: ", r.payload().size(), " bytes is over the limit of ",
-        kMaxPayloadBytes, " bytes"));
-  }
-  if (r.idempotency_key().size() > 256) {
-    return absl::InvalidArgumentError(
-        "idempotency_key: must be at most 256 characters");
-  }
-  return absl::OkStatus();
-}
-
 class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
  public:
   explicit IngestServiceImpl(HubContext* hub) : hub_(hub) {}
@@ -124,71 +82,14 @@ class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
                              const hub::v1::IngestRequest* req,
                              hub::v1::IngestResponse* resp) override {
     auth::Caller caller = CallerOf(context);
-    std::string principal = caller.principal;
     const std::string trace_id = TraceOf(context).trace_id;
     return RunUnary(
-        hub_, context,
-        [this, req, resp, caller, principal, trace_id]() -> absl::Status {
-          RETURN_IF_ERROR(ValidateIngest(*req));
-          RETURN_IF_ERROR(auth::CheckMayWriteSystem(caller, req->system()));
-          hub::v1::RawRecord record;
-          record.set_system(req->system());
-          record.set_object_type(req->object_type());
-          record.set_content_type(req->content_type().empty()
-                                      ? "application/json"
-                                      : req->content_type());
-          record.set_payload_sha256(Sha256Hex(req->payload()));
-          record.set_idempotency_key(
-              req->idempotency_key().empty()
-                  ? absl::StrCat("sha256:",
-                                 Sha256Hex(absl::StrCat(req->object_type(),
-                                                        "\n", req->payload())))
-                  : req->idempotency_key());
-          record.set_status(hub::v1::RECORD_STATUS_RECEIVED);
-          record.set_principal(principal);
-          record.set_trace_id(trace_id);
+        hub_, context, [this, req, resp, caller, trace_id]() -> absl::Status {
+          ASSIGN_OR_RETURN(hub::v1::RawRecord record,
+                           PrepareIngestRecord(*req, caller, trace_id));
           absl::Status written =
               hub_->store->Write([&](WriteTxn& txn) -> absl::Status {
-                ASSIGN_OR_RETURN(auto system, txn.GetSystem(req->system()));
-                if (!system.has_value()) {
-                  return absl::NotFoundError(
-                      absl::StrCat("system: \"", req->system(),
-                                   "\" is not a registered system"));
-                }
-                if (system->state() == hub::v1::SYSTEM_STATE_DISABLED) {
-                  return absl::FailedPreconditionError(absl::StrCat(
-                      "system: \"", req->system(), "\" is disabled (",
-                      system->disabled_reason(),
-                      "); register it again to accept its payloads"));
-                }
-                ASSIGN_OR_RETURN(auto seen,
-                                 txn.FindRawRecord(record.system(),
-                                                   record.idempotency_key()));
-                // A resend of what was stored is answered before the check, so
-                // nothing already accepted is refused.
-                if (!seen.has_value()) {
-                  RETURN_IF_ERROR(CheckObjectType(hub_->adapters, *system,
-                                                  record.object_type()));
-                }
-                if (seen.has_value()) {
-                  if (seen->payload_sha256() != record.payload_sha256() ||
-                      seen->object_type() != record.object_type()) {
-                    return absl::InvalidArgumentError(absl::StrCat(
-                        "idempotency_key: \"", record.idempotency_key(),
-                        "\" was already used for a different payload (record ",
-                        seen->record_id(), ")"));
-                  }
-                  resp->set_record_id(seen->record_id());
-                  resp->set_duplicate(true);
-                  *resp->mutable_received_at() = seen->received_at();
-                  return absl::OkStatus();
-                }
-                record.set_payload(req->payload());
-                ASSIGN_OR_RETURN(int64_t id, txn.InsertRawRecord(record));
-                resp->set_record_id(id);
-                resp->set_duplicate(false);
-                *resp->mutable_received_at() = ToProto(txn.Now());
-                return absl::OkStatus();
+                return StoreIngestRecord(hub_->adapters, txn, record, resp);
               });
           if (written.ok() && !resp->duplicate()) {
             observability::Metrics()
@@ -211,6 +112,12 @@ class IngestServiceImpl final : public hub::v1::IngestService::CallbackService {
       }
       return absl::OkStatus();
     });
+  }
+
+  grpc::ServerBidiReactor<hub::v1::IngestStreamRequest,
+                          hub::v1::IngestStreamResponse>*
+  IngestStream(CallbackServerContext* context) override {
+    return NewIngestStreamReactor(hub_, context);
   }
 
   grpc::ServerWriteReactor<hub::v1::ReadRecordPayloadResponse>*

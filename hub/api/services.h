@@ -57,6 +57,9 @@ struct HubContext {
   RateLimiter* limiter = nullptr;
   // The backlog and systems' health (hub/monitor/); null when not running.
   BacklogMonitor* backlog = nullptr;
+  // IngestStream's flow control: messages of one stream read and not yet
+  // answered.
+  int ingest_stream_max_in_flight = 256;
 };
 
 std::unique_ptr<grpc::Service> NewSystemRegistryService(HubContext* hub);

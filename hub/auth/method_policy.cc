@@ -58,6 +58,7 @@ std::vector<MethodRule> MakeTable() {
       Write("SystemRegistryService", "DisableSystem", kPlatform),
       // IngestService
       Write("IngestService", "Ingest", kIntegration),
+      Write("IngestService", "IngestStream", kIntegration),
       Read("IngestService", "GetRecord"),
       Read("IngestService", "ListRecords"),
       Read("IngestService", "ReadRecordPayload"),

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -217,6 +218,34 @@ class GrpcHubClient final : public HubClient {
       }
     }
     return FromGrpc(reader->Finish());
+  }
+
+  absl::Status IngestStream(
+      const std::function<bool(hubv1::IngestStreamRequest&)>& next,
+      const std::function<void(const hubv1::IngestStreamResponse&)>& on_answer)
+      override {
+    grpc::ClientContext context;
+    Prepare(context, options_.stream_timeout);
+    std::unique_ptr<grpc::ClientReaderWriter<hubv1::IngestStreamRequest,
+                                             hubv1::IngestStreamResponse>>
+        stream = ingest_->IngestStream(&context);
+    // The hub reads only as fast as its answers are taken (flow control),
+    // so messages are written on a thread of their own while this one
+    // reads answers.
+    std::thread writer([&] {
+      hubv1::IngestStreamRequest message;
+      while (next(message)) {
+        if (!stream->Write(message)) return;
+        message.Clear();
+      }
+      stream->WritesDone();
+    });
+    hubv1::IngestStreamResponse answer;
+    while (stream->Read(&answer)) on_answer(answer);
+    // The hub has ended the stream, so a Write still waiting fails and the
+    // writer returns.
+    writer.join();
+    return FromGrpc(stream->Finish());
   }
 
   absl::Status Subscribe(

@@ -123,6 +123,21 @@ class HubClient {
       const std::function<bool(const hubv1::ReadRecordPayloadResponse&)>&
           on_chunk) = 0;
 
+  // Streams records through IngestStream: `next` fills the next message and
+  // returns true, or returns false when there is none left (the stream is
+  // then half-closed); `on_answer` is called for every answer, in order.
+  // `next` runs on a thread of its own, concurrently with `on_answer`, and
+  // is not called again once the stream has ended. Returns the stream's
+  // status. The default answers UNIMPLEMENTED (clients that do not stream).
+  virtual absl::Status IngestStream(
+      const std::function<bool(hubv1::IngestStreamRequest&)>& next,
+      const std::function<void(const hubv1::IngestStreamResponse&)>&
+          on_answer) {
+    (void)next;
+    (void)on_answer;
+    return absl::UnimplementedError("IngestStream");
+  }
+
   // EventService
   // Calls `on_event` for every event the stream delivers, in order, until
   // the stream ends, the deadline passes or `on_event` returns false (then

@@ -30,7 +30,7 @@ void DefineProductsCommands(CLI::App& app, CommandContext& ctx);
 void DefineContractsCommands(CLI::App& app, CommandContext& ctx);
 void DefineInvoicesCommands(CLI::App& app, CommandContext& ctx);
 void DefinePaymentsCommands(CLI::App& app, CommandContext& ctx);
-// ingest FILE (ingest_commands.cc)
+// ingest FILE | --batch FILE.ndjson|DIR (ingest_commands.cc)
 void DefineIngestCommands(CLI::App& app, CommandContext& ctx);
 // records list|get|show|exceptions|replay (records_commands.cc)
 void DefineRecordsCommands(CLI::App& app, CommandContext& ctx);

@@ -1,4 +1,5 @@
-// `revhub ingest FILE`: send one raw vendor payload (IngestService).
+// `revhub ingest FILE`: send one raw vendor payload (IngestService.Ingest);
+// `revhub ingest --batch FILE.ndjson|DIR`: stream many (ingest_batch.h).
 #include <CLI/CLI.hpp>
 #include <string>
 #include <utility>
@@ -9,24 +10,15 @@
 #include "canonical/status_macros.h"
 #include "hub/cli/command_groups.h"
 #include "hub/cli/format.h"
+#include "hub/cli/ingest_batch.h"
 
 namespace revhub::cli {
 namespace {
 
 struct IngestFlags {
   std::string file, system, object_type, content_type, idempotency_key;
+  std::string batch;
 };
-
-// Guesses a content type from a file name's extension; empty when unknown
-// (the hub then assumes application/json).
-std::string ContentTypeForPath(absl::string_view path) {
-  std::string lower = absl::AsciiStrToLower(path);
-  if (absl::EndsWith(lower, ".json")) return "application/json";
-  if (absl::EndsWith(lower, ".xml")) return "application/xml";
-  if (absl::EndsWith(lower, ".csv")) return "text/csv";
-  if (absl::EndsWith(lower, ".txt")) return "text/plain";
-  return "";
-}
 
 absl::StatusOr<hubv1::IngestRequest> BuildIngestRequest(const IngestFlags& f,
                                                         CommandContext& ctx) {
@@ -42,6 +34,20 @@ absl::StatusOr<hubv1::IngestRequest> BuildIngestRequest(const IngestFlags& f,
 }
 
 absl::Status Ingest(const IngestFlags& f, CommandContext& ctx) {
+  if (!f.batch.empty()) {
+    if (!f.file.empty()) {
+      return UsageError("FILE: give either FILE or --batch, not both");
+    }
+    if (!f.idempotency_key.empty()) {
+      return UsageError(
+          "--idempotency-key: not with --batch (each record is keyed by "
+          "the hash of its object type and payload)");
+    }
+    return IngestBatch({f.batch, f.system, f.object_type, f.content_type}, ctx);
+  }
+  if (f.file.empty()) {
+    return UsageError("FILE: is required (or --batch FILE.ndjson|DIR)");
+  }
   ASSIGN_OR_RETURN(hubv1::IngestRequest request, BuildIngestRequest(f, ctx));
   ASSIGN_OR_RETURN(hubv1::IngestResponse response, ctx.Hub().Ingest(request));
   ctx.Print(response,
@@ -58,12 +64,16 @@ void DefineIngestCommands(CLI::App& app, CommandContext& ctx) {
   IngestFlags& f = ctx.NewFlags<IngestFlags>();
   CLI::App* ingest = app.add_subcommand(
       "ingest",
-      "Send one raw vendor payload; it is stored durably before the reply");
-  ingest
-      ->add_option("FILE", f.file,
-                   "The payload file, or - for stdin (bytes sent as they "
-                   "are)")
-      ->required();
+      "Send raw vendor payloads: one (FILE), or a batch streamed through "
+      "IngestStream (--batch); each is stored durably before its answer");
+  ingest->add_option("FILE", f.file,
+                     "The payload file, or - for stdin (bytes sent as they "
+                     "are)");
+  ingest->add_option(
+      "--batch", f.batch,
+      "Stream many records: every non-blank line of an NDJSON file, or "
+      "every file of a folder; prints progress, then a summary with each "
+      "failure's line (or file) and error; exits 1 when any failed");
   ingest->add_option("--system", f.system, "Registered system it comes from")
       ->required();
   ingest

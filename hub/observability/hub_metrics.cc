@@ -67,7 +67,22 @@ HubMetrics::HubMetrics()
           "1 while this hub holds the lease of a single-writer duty "
           "(pipeline, revenue, orchestrator, sync-schedules, retention), "
           "else 0.",
-          {"duty"})) {
+          {"duty"})),
+      ingest_stream_in_flight(
+          registry
+              .AddGauge("revhub_ingest_stream_in_flight",
+                        "IngestStream messages read and not yet answered, "
+                        "over every open stream.",
+                        {})
+              .WithLabels({})),
+      ingest_stream_in_flight_max(
+          registry
+              .AddGauge("revhub_ingest_stream_in_flight_max",
+                        "The most IngestStream messages one stream has had "
+                        "read and not yet answered since the hub started "
+                        "(at most --ingest-stream-max-in-flight).",
+                        {})
+              .WithLabels({})) {
   auto collected = [this](const char* name, const char* help,
                           std::vector<std::string> labels,
                           std::vector<CollectedSample> StateSamples::*field) {

@@ -64,6 +64,11 @@ struct HubMetrics {
   Family<Counter>& webhooks;
   // Single-writer duties (hub/server/duties.h): 1 while held.
   Family<Gauge>& duties_held;
+  // IngestStream's flow control: messages read and not yet answered, over
+  // every stream now; and the most any one stream has held since the hub
+  // started (never above --ingest-stream-max-in-flight).
+  Gauge& ingest_stream_in_flight;
+  Gauge& ingest_stream_in_flight_max;
 
   // Sets the function that reads the stored state at scrape time (none:
   // those families have no samples). It is called at most once per scrape.

@@ -158,6 +158,12 @@ int main(int argc, char** argv) {
                  "Calls a principal may make at once; 0 means the rate")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--ingest-stream-max-in-flight",
+                 options.ingest_stream_max_in_flight,
+                 "Messages of one IngestStream read and not yet answered; "
+                 "the hub stops reading the stream until answers go out")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65536));
   app.add_option("--max-concurrent-streams", options.max_concurrent_streams,
                  "Calls in flight per client connection")
       ->capture_default_str()

@@ -272,6 +272,7 @@ class HubServerImpl : public HubServer {
     context_ = HubContext{store_.get(), work_.get(), events_.get()};
     context_.secrets = secrets_.get();
     context_.limiter = limiter_.get();
+    context_.ingest_stream_max_in_flight = options.ingest_stream_max_in_flight;
     // Adapters from registrations, and the ingest pipeline's worker, which
     // routes the exceptions of rejected records like orchestration's.
     LaunchPolicyOptions policy_options;

@@ -93,6 +93,9 @@ struct HubOptions {
   double rate_limit_per_principal = 0;
   // Calls a principal may make at once; 0: the rate, at least 1.
   double rate_limit_burst = 0;
+  // Messages of one IngestStream read and not yet answered: the hub stops
+  // reading the stream until its answers are sent (flow control).
+  int ingest_stream_max_in_flight = 256;
   // HTTP/2 streams (calls) in flight per client connection.
   int max_concurrent_streams = 100;
   // Memory gRPC may use for its buffers and calls (grpc::ResourceQuota).
