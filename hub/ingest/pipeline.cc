@@ -40,9 +40,10 @@ void Pipeline::Start() {
   thread_ = std::thread([this] { Loop(); });
 }
 
-void Pipeline::Notify() {
+void Pipeline::Notify(bool requeued) {
   std::lock_guard<std::mutex> lock(mu_);
   notified_ = true;
+  if (requeued) full_scan_ = true;
   cv_.notify_one();
 }
 
@@ -66,6 +67,7 @@ void Pipeline::RetryNow(const std::string& system) {
   std::lock_guard<std::mutex> lock(mu_);
   backoff_.erase(system);
   notified_ = true;
+  full_scan_ = true;
   cv_.notify_one();
 }
 
@@ -118,6 +120,7 @@ absl::StatusOr<std::vector<int64_t>> Pipeline::IdsByStatus(
 
 void Pipeline::Loop() {
   while (true) {
+    bool full;
     {
       std::unique_lock<std::mutex> lock(mu_);
       absl::Time wake = absl::Now() + options_.poll_interval;
@@ -127,19 +130,48 @@ void Pipeline::Loop() {
       cv_.wait_until(lock, absl::ToChronoTime(wake),
                      [&] { return stopping_ || notified_; });
       if (stopping_) return;
+      // New records only: read on from the last one read. A pass without a
+      // wake-up reads everything, which also finds what another hub's
+      // records or a restart left behind.
+      full = full_scan_ || !notified_;
+      full_scan_ = false;
       notified_ = false;
     }
     ExpireWaits();
-    Pass();
+    Pass(full);
   }
 }
 
-void Pipeline::Pass() {
-  // Page by page through the RECEIVED records, oldest first. A record set
-  // RECEIVED again behind the cursor (its wait ended) notifies, and the
-  // next pass starts from the oldest again.
+void Pipeline::LeaveBehind(const std::string& system, int64_t record_id) {
+  auto [it, added] = left_behind_.emplace(system, record_id);
+  if (!added) it->second = std::min(it->second, record_id);
+}
+
+void Pipeline::Pass(bool full) {
+  // Page by page through the RECEIVED records in id order. A record set
+  // RECEIVED again behind the cursor (its wait ended) notifies as
+  // requeued, and the next pass starts from the oldest again; so the cost
+  // of a pass follows the new records, not the backlog a system without
+  // its adapter keeps.
   constexpr int kPage = 1000;
   int64_t cursor = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (full) {
+      left_behind_.clear();
+    } else {
+      cursor = scanned_to_;
+      const absl::Time now = absl::Now();
+      for (auto it = left_behind_.begin(); it != left_behind_.end();) {
+        if (BackingOff(it->first, now)) {
+          ++it;
+          continue;
+        }
+        cursor = std::min(cursor, it->second - 1);
+        it = left_behind_.erase(it);
+      }
+    }
+  }
   while (true) {
     auto page = store_->ListRecordIdsByStatus(hub::v1::RECORD_STATUS_RECEIVED,
                                               cursor, kPage);
@@ -156,10 +188,14 @@ void Pipeline::Pass() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
+      scanned_to_ = std::max(scanned_to_, cursor);
       const absl::Time now = absl::Now();
       for (const RecordRef& r : *page) {
         if (in_flight_.count(r.record_id) > 0) continue;
-        if (BackingOff(r.system, now)) continue;
+        if (BackingOff(r.system, now)) {
+          LeaveBehind(r.system, r.record_id);
+          continue;
+        }
         auto& ids = by_system[r.system];
         if (ids.empty()) systems.push_back(r.system);
         ids.push_back(r.record_id);
@@ -171,13 +207,20 @@ void Pipeline::Pass() {
         {
           std::lock_guard<std::mutex> lock(mu_);
           if (stopping_) return;
-          if (BackingOff(system, absl::Now())) break;
+          if (BackingOff(system, absl::Now())) {
+            LeaveBehind(system, ids[i]);
+            break;
+          }
         }
         size_t n =
             std::min(ids.size() - i, static_cast<size_t>(options_.batch_size));
         std::vector<int64_t> chunk(ids.begin() + i, ids.begin() + i + n);
         Batch batch;
-        if (!Translate(system, chunk, &batch)) break;
+        if (!Translate(system, chunk, &batch)) {
+          std::lock_guard<std::mutex> lock(mu_);
+          LeaveBehind(system, ids[i]);
+          break;
+        }
         // Records past the byte budget are taken by the next batch.
         i += std::max<size_t>(batch.records.size(), 1);
         if (batch.records.empty()) continue;
@@ -219,6 +262,11 @@ void Pipeline::ApplierLoop() {
     std::lock_guard<std::mutex> lock(mu_);
     for (const RawRecord& r : batch.records) in_flight_.erase(r.record_id());
     // Records left RECEIVED are retried after their system's backoff.
+    if (!batch.records.empty() &&
+        BackingOff(batch.records.front().system(), absl::Now())) {
+      LeaveBehind(batch.records.front().system(),
+                  batch.records.front().record_id());
+    }
     cv_.notify_one();
   }
 }

@@ -106,10 +106,13 @@ class Pipeline {
   // Starts the worker; its first pass takes every RECEIVED record and gives
   // up the records that waited longer than options.waiting_timeout.
   void Start();
-  // Wakes the worker (new records were stored) and returns at once; the
-  // worker's next pass takes every RECEIVED record not waiting out a
-  // backoff.
-  void Notify();
+  // Wakes the worker and returns at once. When only new records were
+  // stored (`requeued` false) the next pass reads on from the last record
+  // it saw; when a stored record was set RECEIVED again it reads from the
+  // oldest. Either way it takes every RECEIVED record it reads that is not
+  // waiting out a backoff, and a pass without a wake-up (every
+  // poll_interval) reads from the oldest.
+  void Notify(bool requeued = true);
   // Wakes the worker and retries the records of `system` now, if they wait
   // out a backoff: its registration (its adapter) changed.
   void RetryNow(const std::string& system);
@@ -152,9 +155,14 @@ class Pipeline {
 
   void Loop();
   void ApplierLoop();
-  // Walks the RECEIVED records once, from the oldest, and queues their
-  // batches. Returns when the walk reached the end or the worker stops.
-  void Pass();
+  // Walks the RECEIVED records once, from the oldest when `full`, else from
+  // the last one read (or the oldest one left behind by a system whose
+  // backoff is over), and queues their batches. Returns when the walk
+  // reached the end or the worker stops.
+  void Pass(bool full);
+  // Remembers that `system`'s records from `record_id` on were left
+  // RECEIVED. REQUIRES: mu_.
+  void LeaveBehind(const std::string& system, int64_t record_id);
   // Queues a translated batch for the applier; waits while the queue is
   // full. False when the worker stops.
   bool Enqueue(Batch batch);
@@ -205,6 +213,15 @@ class Pipeline {
   std::condition_variable cv_;        // the translator's wake-ups
   std::condition_variable queue_cv_;  // the queue between the two threads
   bool notified_ = true;
+  // The next pass reads from the oldest RECEIVED record.
+  bool full_scan_ = true;
+  // The highest record id a pass read; the next incremental pass reads on
+  // from it.
+  int64_t scanned_to_ = 0;
+  // Per system, the oldest record a pass left RECEIVED (its system waited
+  // out a backoff or its adapter was away): read again once the backoff is
+  // over.
+  std::map<std::string, int64_t> left_behind_;
   bool stopping_ = false;
   std::map<std::string, Backoff> backoff_;  // by system
   std::deque<Batch> queue_;

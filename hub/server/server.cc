@@ -310,7 +310,8 @@ class HubServerImpl : public HubServer {
     replays_ = std::make_unique<ReplayOperations>(store_.get(), pipeline_.get(),
                                                   options.lease_poll);
     context_.replays = replays_.get();
-    store_->SetRawRecordListener([p = pipeline_.get()] { p->Notify(); });
+    store_->SetRawRecordListener(
+        [p = pipeline_.get()](bool requeued) { p->Notify(requeued); });
     orchestrator_ = std::make_unique<Orchestrator>(
         store_.get(), events_.get(), adapters_.get(), std::move(orchestration));
     context_.orchestrator = orchestrator_.get();

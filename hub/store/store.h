@@ -123,8 +123,12 @@ class Store : public SystemReader,
 
   // Registers `listener` (replacing any), called on the writer thread after
   // each commit that stored a new raw record or set a stored one's status
-  // to RECEIVED (a record to translate). The listener must not block.
-  virtual void SetRawRecordListener(std::function<void()> listener) = 0;
+  // to RECEIVED (a record to translate). `requeued` is true when a stored
+  // record was set RECEIVED again (it may sit behind a reader's cursor),
+  // false when the commit only stored new records (ids above any before).
+  // The listener must not block.
+  virtual void SetRawRecordListener(
+      std::function<void(bool requeued)> listener) = 0;
 
   // Returns the highest committed event position (0 when the log is empty).
   virtual int64_t LastEventPosition() const = 0;

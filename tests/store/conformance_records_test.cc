@@ -76,8 +76,11 @@ TEST_CASE("raw records keep their payload, key and status",
           "[store][records]") {
   FOR_EACH_BACKEND {
     auto store = backend.open();
-    std::atomic<int> heard{0};
-    store->SetRawRecordListener([&] { heard++; });
+    std::atomic<int> heard{0}, requeued{0};
+    store->SetRawRecordListener([&](bool again) {
+      heard++;
+      requeued += again;
+    });
     int64_t id = 0;
     absl::Time at;
     REQUIRE(W(*store, [&](WriteTxn& txn) -> absl::Status {
@@ -144,6 +147,8 @@ TEST_CASE("raw records keep their payload, key and status",
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     CHECK(heard == 2);
+    // Only new records: nothing was set RECEIVED again.
+    CHECK(requeued == 0);
   }
 }
 
@@ -228,8 +233,11 @@ TEST_CASE(
     "[store][records][waits]") {
   FOR_EACH_BACKEND {
     auto store = backend.open();
-    std::atomic<int> heard{0};
-    store->SetRawRecordListener([&] { heard++; });
+    std::atomic<int> heard{0}, requeued{0};
+    store->SetRawRecordListener([&](bool again) {
+      heard++;
+      requeued += again;
+    });
     std::vector<int64_t> ids;
     REQUIRE(W(*store, [&](WriteTxn& txn) -> absl::Status {
               for (const char* key : {"w1", "w2", "w3"}) {
@@ -366,6 +374,9 @@ TEST_CASE(
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     CHECK(heard == before + 1);
+    // A stored record set RECEIVED again says so: a reader's cursor may
+    // have passed it.
+    CHECK(requeued == 1);
 
     CHECK(absl::IsInvalidArgument(W(*store, [&](WriteTxn& txn) {
       return txn.SetRawRecordStatus(ids[2], hub::v1::RECORD_STATUS_WAITING, "");

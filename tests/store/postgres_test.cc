@@ -200,7 +200,7 @@ TEST_CASE("a commit on one hub wakes the listeners of another",
   std::atomic<int64_t> heard{0};
   std::atomic<int> records{0};
   b->SetEventListener([&](int64_t p) { heard = p; });
-  b->SetRawRecordListener([&] { ++records; });
+  b->SetRawRecordListener([&](bool) { ++records; });
   REQUIRE(a->Write([&](WriteTxn& txn) -> absl::Status {
              auto p = txn.AppendEvent(
                  Event("from-a-1", cv1::EVENT_TYPE_CUSTOMER_CHANGED));

@@ -53,7 +53,7 @@ bool PgNotifications::Drain() {
   if (PQconsumeInput(conn_.get()) == 0) return false;
   const int own = callbacks_.own_backend_pid ? callbacks_.own_backend_pid() : 0;
   int64_t position = 0;
-  bool records = false;
+  bool records = false, requeued = false;
   while (PGnotify* n = PQnotifies(conn_.get())) {
     if (n->be_pid != own) {
       if (absl::string_view(n->relname) == kEventsChannel) {
@@ -61,13 +61,14 @@ bool PgNotifications::Drain() {
         if (absl::SimpleAtoi(n->extra, &p)) position = std::max(position, p);
       } else if (absl::string_view(n->relname) == kRecordsChannel) {
         records = true;
+        requeued = requeued || absl::string_view(n->extra) == "requeued";
       }
     }
     PQfreemem(n);
   }
   // Many notices that arrived together wake the listeners once.
   if (position > 0 && callbacks_.on_events) callbacks_.on_events(position);
-  if (records && callbacks_.on_records) callbacks_.on_records();
+  if (records && callbacks_.on_records) callbacks_.on_records(requeued);
   return conn_.ok();
 }
 

@@ -33,7 +33,7 @@ inline constexpr char kRecordsChannel[] = "revhub_records";
 
 struct NotificationCallbacks {
   std::function<void(int64_t position)> on_events;
-  std::function<void()> on_records;
+  std::function<void(bool requeued)> on_records;
   std::function<void(Connection& db)> on_resync;
   // Notices from this backend (the store's writer) are skipped; 0: none.
   std::function<int()> own_backend_pid;

@@ -50,6 +50,8 @@ class PgWriteTxn : public WriteTxn {
   // Whether a raw record was inserted or set RECEIVED (even by a write that
   // rolled back).
   bool received_record() const { return received_record_; }
+  // Whether a stored record was set RECEIVED again.
+  bool requeued_record() const { return requeued_record_; }
 
   // WriteTxn:
   absl::Time Now() const override { return now_; }
@@ -124,6 +126,7 @@ class PgWriteTxn : public WriteTxn {
         postgres::SetRawRecordStatus(db_, record_id, status, status_reason);
     if (st.ok() && status == hub::v1::RECORD_STATUS_RECEIVED) {
       received_record_ = true;
+      requeued_record_ = true;
     }
     return st;
   }
@@ -320,6 +323,7 @@ class PgWriteTxn : public WriteTxn {
   int lock_depth_ = -1;      // savepoint depth the events lock was taken at
   int savepoint_depth_ = 0;  // InSavepoint nesting; 0 is the write's own
   bool received_record_ = false;
+  bool requeued_record_ = false;
 };
 
 }  // namespace revhub::hub::postgres

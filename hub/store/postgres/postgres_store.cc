@@ -67,12 +67,12 @@ class PostgresStore : public Store {
       RaiseTo(last_position_, position);
       FireEventListener();
     };
-    cb.on_records = [this] { FireRecordListener(); };
+    cb.on_records = [this](bool requeued) { FireRecordListener(requeued); };
     cb.on_resync = [this](Connection& db) {
       auto last = postgres::LastEventPosition(db);
       if (last.ok()) RaiseTo(last_position_, *last);
       FireEventListener();
-      FireRecordListener();
+      FireRecordListener(/*requeued=*/true);
     };
     cb.own_backend_pid = [this] { return writer_pid_.load(); };
     ASSIGN_OR_RETURN(notifications_, postgres::PgNotifications::Start(
@@ -104,7 +104,8 @@ class PostgresStore : public Store {
     listener_ = std::move(listener);
   }
 
-  void SetRawRecordListener(std::function<void()> listener) override {
+  void SetRawRecordListener(
+      std::function<void(bool requeued)> listener) override {
     std::lock_guard<std::mutex> lock(listener_mu_);
     record_listener_ = std::move(listener);
   }
@@ -425,9 +426,9 @@ class PostgresStore : public Store {
     if (listener_) listener_(last_position_.load());
   }
 
-  void FireRecordListener() {
+  void FireRecordListener(bool requeued) {
     std::lock_guard<std::mutex> lock(listener_mu_);
-    if (record_listener_) record_listener_();
+    if (record_listener_) record_listener_(requeued);
   }
 
   void WriterLoop() {
@@ -443,15 +444,16 @@ class PostgresStore : public Store {
           queue_.pop_front();
         }
       }
-      bool received_record = false;
-      const int64_t committed_position = CommitBatch(batch, &received_record);
+      bool received_record = false, requeued = false;
+      const int64_t committed_position =
+          CommitBatch(batch, &received_record, &requeued);
       {
         std::lock_guard<std::mutex> lock(mu_);
         for (Job* j : batch) j->done = true;
       }
       done_cv_.notify_all();
       if (committed_position > 0) FireEventListener();
-      if (received_record) FireRecordListener();
+      if (received_record) FireRecordListener(requeued);
     }
   }
 
@@ -473,7 +475,8 @@ class PostgresStore : public Store {
   // Runs one batch in one transaction. Returns the last event position the
   // batch committed, else 0. *received_record says whether the committed
   // batch stored a raw record or set one RECEIVED.
-  int64_t CommitBatch(const std::vector<Job*>& batch, bool* received_record) {
+  int64_t CommitBatch(const std::vector<Job*>& batch, bool* received_record,
+                      bool* requeued) {
     if (!writer_db_.ok()) {
       // The server went away (restart, failover): reconnect before the
       // batch, and fail it when that does not work.
@@ -518,8 +521,10 @@ class PostgresStore : public Store {
       notify = n.Run();
     }
     if (notify.ok() && txn.received_record()) {
-      Statement n(writer_db_, "SELECT pg_notify($1, '')");
-      n.Bind(1, postgres::kRecordsChannel);
+      // "requeued" when a stored record was set RECEIVED again.
+      Statement n(writer_db_, "SELECT pg_notify($1, $2)");
+      n.Bind(1, postgres::kRecordsChannel)
+          .Bind(2, txn.requeued_record() ? "requeued" : "");
       notify = n.Run();
     }
     absl::Status commit = notify.ok() ? Commit() : notify;
@@ -535,6 +540,7 @@ class PostgresStore : public Store {
     }
     last_commit_time_ = now;
     *received_record = txn.received_record();
+    *requeued = txn.requeued_record();
     if (txn.max_position() == 0) return 0;
     RaiseTo(last_position_, txn.max_position());
     return txn.max_position();
@@ -558,7 +564,7 @@ class PostgresStore : public Store {
 
   std::mutex listener_mu_;
   std::function<void(int64_t)> listener_;
-  std::function<void()> record_listener_;
+  std::function<void(bool)> record_listener_;
 
   std::atomic<int64_t> last_position_;
   std::atomic<int> writer_pid_;

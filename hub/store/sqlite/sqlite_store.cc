@@ -68,7 +68,8 @@ class SqliteStore : public Store {
     listener_ = std::move(listener);
   }
 
-  void SetRawRecordListener(std::function<void()> listener) override {
+  void SetRawRecordListener(
+      std::function<void(bool requeued)> listener) override {
     std::lock_guard<std::mutex> lock(listener_mu_);
     record_listener_ = std::move(listener);
   }
@@ -394,8 +395,9 @@ class SqliteStore : public Store {
           queue_.pop_front();
         }
       }
-      bool received_record = false;
-      int64_t committed_position = CommitBatch(batch, &received_record);
+      bool received_record = false, requeued = false;
+      int64_t committed_position =
+          CommitBatch(batch, &received_record, &requeued);
       {
         std::lock_guard<std::mutex> lock(mu_);
         for (Job* j : batch) j->done = true;
@@ -407,7 +409,7 @@ class SqliteStore : public Store {
       }
       if (received_record) {
         std::lock_guard<std::mutex> lock(listener_mu_);
-        if (record_listener_) record_listener_();
+        if (record_listener_) record_listener_(requeued);
       }
     }
   }
@@ -415,8 +417,9 @@ class SqliteStore : public Store {
   // Runs one batch in one transaction. Returns the new last event position
   // when the batch appended events and committed, else 0.
   // *received_record says whether the committed batch stored a raw record
-  // or set one RECEIVED.
-  int64_t CommitBatch(const std::vector<Job*>& batch, bool* received_record) {
+  // or set one RECEIVED, *requeued whether it set a stored one RECEIVED.
+  int64_t CommitBatch(const std::vector<Job*>& batch, bool* received_record,
+                      bool* requeued) {
     absl::Time now =
         std::max(absl::Now(), last_commit_time_ + absl::Microseconds(1));
     absl::Status begin = writer_db_.Exec("BEGIN IMMEDIATE");
@@ -453,6 +456,7 @@ class SqliteStore : public Store {
     }
     last_commit_time_ = now;
     *received_record = txn.received_record();
+    *requeued = txn.requeued_record();
     if (txn.max_position() == start_position) return 0;
     last_position_.store(txn.max_position());
     return txn.max_position();
@@ -475,7 +479,7 @@ class SqliteStore : public Store {
 
   std::mutex listener_mu_;
   std::function<void(int64_t)> listener_;
-  std::function<void()> record_listener_;
+  std::function<void(bool)> record_listener_;
 
   std::atomic<int64_t> last_position_;
   absl::Time last_commit_time_;  // writer thread only

@@ -35,6 +35,8 @@ class SqliteWriteTxn : public WriteTxn {
   // Whether a raw record was inserted or set RECEIVED (even by a write that
   // rolled back).
   bool received_record() const { return received_record_; }
+  // Whether a stored record was set RECEIVED again.
+  bool requeued_record() const { return requeued_record_; }
 
   // WriteTxn:
   absl::Time Now() const override { return now_; }
@@ -105,6 +107,7 @@ class SqliteWriteTxn : public WriteTxn {
         sqlite::SetRawRecordStatus(db_, record_id, status, status_reason);
     if (st.ok() && status == hub::v1::RECORD_STATUS_RECEIVED) {
       received_record_ = true;
+      requeued_record_ = true;
     }
     return st;
   }
@@ -292,6 +295,7 @@ class SqliteWriteTxn : public WriteTxn {
   int64_t max_position_;
   int savepoint_depth_ = 0;  // InSavepoint nesting
   bool received_record_ = false;
+  bool requeued_record_ = false;
 };
 
 }  // namespace revhub::hub::sqlite
